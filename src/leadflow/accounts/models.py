@@ -1,0 +1,68 @@
+"""Users, their roles (Django groups named after DESIGN.md's roles) and their scopes."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MARKETER = "marketer", "Marketing"
+    QUALIFIER = "qualifier", "Qualifier"
+    REVIEWER = "reviewer", "QA reviewer"
+    MANAGER = "manager", "Sales manager"
+    PARTNER = "partner", "Partner"
+    CLIENT = "client", "Client contact"
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles are group memberships; what they see is set by Scope rows.
+
+    Users are deactivated, never deleted: the lead history names them as actors.
+    """
+
+    class Meta:
+        db_table = "accounts_user"
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        cached: frozenset[str] | None = getattr(self, "_role_names", None)
+        if cached is None:
+            cached = frozenset(self.groups.values_list("name", flat=True))
+            self._role_names = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        if self.is_superuser and Role.ADMIN in roles:
+            return True
+        return bool(self.role_names.intersection(roles))
+
+    @property
+    def sees_everything(self) -> bool:
+        """Admins are not limited to a client or program."""
+        return self.is_superuser or Role.ADMIN in self.role_names
+
+
+class Scope(models.Model):
+    """What a user may see: a whole client (all of its programs) or one program."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="scopes")
+    client = models.ForeignKey(
+        "programs.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=False) | models.Q(program__isnull=False),
+                name="scope_names_client_or_program",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "client", "program"], name="scope_unique_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.program or self.client}"

@@ -1,0 +1,30 @@
+"""``python -m leadflow.config.dbcheck URL``: exit 0 when a PostgreSQL server answers at URL.
+
+Used by ``make test`` to decide whether the PostgreSQL run can happen. It connects to the
+server's maintenance database, since the named database is only created by the test run.
+"""
+
+import sys
+
+import dj_database_url
+import psycopg
+
+
+def answers(url: str) -> bool:
+    config = dj_database_url.parse(url)
+    try:
+        with psycopg.connect(
+            host=config.get("HOST") or None,
+            port=config.get("PORT") or None,
+            user=config.get("USER") or None,
+            password=config.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ):
+            return True
+    except psycopg.Error:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(0 if answers(sys.argv[1]) else 1)

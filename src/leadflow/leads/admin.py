@@ -1,0 +1,43 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from leadflow.leads.models import Lead, LeadEvent
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin[Lead]):
+    """Leads change only through the lifecycle services; the admin shows them read-only."""
+
+    list_display = ("id", "__str__", "program", "status", "stage", "rating", "score", "created_at")
+    list_filter = ("program", "status", "stage", "rating", "channel")
+    search_fields = ("first_name", "last_name", "email", "company", "campaign")
+    date_hierarchy = "created_at"
+    list_select_related = ("program",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LeadEvent)
+class LeadEventAdmin(admin.ModelAdmin[LeadEvent]):
+    list_display = ("at", "lead", "kind", "action", "from_status", "to_status", "actor")
+    list_filter = ("kind", "action")
+    search_fields = ("lead__id", "reason")
+    list_select_related = ("lead", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,195 @@
+"""Leads and their append-only history."""
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+from leadflow.core import enums
+from leadflow.core.lifecycle import LeadStatus
+
+
+def _choices(enum: type[enums.StrEnum]) -> list[tuple[str, str]]:
+    return [(member.value, member.value.replace("_", " ").capitalize()) for member in enum]
+
+
+STATUS_CHOICES = [(status.value, status.label) for status in LeadStatus]
+STAGE_CHOICES = _choices(enums.Stage)
+RATING_CHOICES = [(rating.value, rating.label) for rating in enums.Rating]
+CHANNEL_CHOICES = _choices(enums.Channel)
+INQUIRY_TYPE_CHOICES = _choices(enums.InquiryType)
+DISQUALIFICATION_CHOICES = _choices(enums.DisqualificationReason)
+
+
+class Lead(models.Model):
+    """One inquiry with its contact, company, source, answers and derived qualification.
+
+    The qualification columns (BANT flags, stage, rating, score, explanation) are what the core
+    computed with ``criteria_version``; they change only through the lead services.
+    """
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="leads")
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=LeadStatus.NEW)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_leads",
+        help_text="The qualifier working this lead",
+    )
+
+    # Contact
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    # Company
+    company = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True)
+    company_size = models.CharField(max_length=32, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    subdivision = models.CharField(max_length=8, blank=True, help_text="ISO 3166-2 code part")
+    postal_code = models.CharField(max_length=16, blank=True)
+
+    # Source
+    channel = models.CharField(max_length=24, choices=CHANNEL_CHOICES, default=enums.Channel.WEB)
+    campaign = models.CharField(max_length=100, blank=True)
+    inquiry_type = models.CharField(
+        max_length=32,
+        choices=INQUIRY_TYPE_CHOICES,
+        default=enums.InquiryType.INFORMATION_REQUEST,
+    )
+    # NULL, not "", so that the per-program uniqueness ignores leads without one.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+
+    # Prospect profile and questionnaire
+    profile: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    answers: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    disqualification = models.CharField(max_length=16, choices=DISQUALIFICATION_CHOICES, blank=True)
+
+    # Derived qualification
+    bant_budget = models.BooleanField(default=False)
+    bant_authority = models.BooleanField(default=False)
+    bant_need = models.BooleanField(default=False)
+    bant_timeframe = models.BooleanField(default=False)
+    stage = models.CharField(max_length=24, choices=STAGE_CHOICES, default=enums.Stage.INQUIRY)
+    # NULL means "no rating" (disqualified), which is not the same as an empty rating.
+    rating = models.CharField(  # noqa: DJ001
+        max_length=4, choices=RATING_CHOICES, null=True, blank=True
+    )
+    score = models.FloatField(default=0)
+    explanation: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
+    criteria_version = models.ForeignKey(
+        "programs.CriteriaVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    qualified_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "external_id"], name="lead_external_id_unique_per_program"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "status", "-created_at"], name="lead_program_status"),
+            models.Index(fields=["program", "rating", "-score"], name="lead_program_rating"),
+            models.Index(fields=["program", "stage"], name="lead_program_stage"),
+            models.Index(fields=["status", "rating", "-score"], name="lead_status_rating"),
+            models.Index(fields=["channel", "-created_at"], name="lead_channel"),
+            models.Index(fields=["campaign"], name="lead_campaign"),
+            models.Index(fields=["owner", "status"], name="lead_owner_status"),
+            models.Index(fields=["email"], name="lead_email"),
+        ]
+
+    def __str__(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return f"#{self.pk} {name or self.email or 'unnamed'} ({self.company or 'no company'})"
+
+    @property
+    def bant(self) -> dict[str, bool]:
+        return {
+            "budget": self.bant_budget,
+            "authority": self.bant_authority,
+            "need": self.bant_need,
+            "timeframe": self.bant_timeframe,
+        }
+
+
+class AppendOnlyError(Exception):
+    """LeadEvent rows are history: they are written once and never changed or removed."""
+
+
+class LeadEventQuerySet(models.QuerySet["LeadEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("lead events cannot be updated")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("lead events cannot be deleted")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("lead events cannot be updated")
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("lead events cannot be updated")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    QUALIFIED = "qualified", "Qualified"
+    UPDATED = "updated", "Updated"
+    MERGED = "merged", "Merged"
+    NOTE = "note", "Note"
+
+
+class LeadEvent(models.Model):
+    """Append-only history of a lead: who, when, what, before and after.
+
+    Enforced three ways: the model refuses to save an existing row or delete one, the queryset
+    refuses update and delete, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    action = models.CharField(max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    before: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    after: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = LeadEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["lead", "at"], name="lead_event_lead_at"),
+            models.Index(fields=["kind", "at"], name="lead_event_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} lead #{self.lead_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("lead events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("lead events cannot be deleted")

@@ -1,0 +1,288 @@
+"""Every write to a lead. Each function locks the row, checks the change against the core,
+saves, and writes the LeadEvent in one transaction."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+
+from leadflow.accounts.models import User
+from leadflow.core.enums import Channel, DisqualificationReason, InquiryType
+from leadflow.core.lifecycle import Action, LeadStatus, next_status
+from leadflow.core.qualification import Qualification, parse_answers, qualify
+from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.programs.models import Program
+from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
+
+QUALIFICATION_FIELDS = (
+    "bant_budget",
+    "bant_authority",
+    "bant_need",
+    "bant_timeframe",
+    "stage",
+    "rating",
+    "score",
+    "criteria_version_id",
+)
+
+
+@dataclass
+class LeadInput:
+    """The facts of an inquiry as captured, already normalised by the intake."""
+
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    website: str = ""
+    company_size: str = ""
+    industry: str = ""
+    country: str = ""
+    subdivision: str = ""
+    postal_code: str = ""
+    channel: Channel = Channel.WEB
+    campaign: str = ""
+    inquiry_type: InquiryType = InquiryType.INFORMATION_REQUEST
+    external_id: str | None = None
+    profile: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonable(answers: dict[str, object]) -> dict[str, Any]:
+    return {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in answers.items()
+    }
+
+
+def _qualification_snapshot(lead: Lead) -> dict[str, Any]:
+    return {name.removesuffix("_id"): getattr(lead, name) for name in QUALIFICATION_FIELDS}
+
+
+def _apply(lead: Lead, result: Qualification, published: PublishedCriteria, now: datetime) -> None:
+    lead.bant_budget = result.bant.budget
+    lead.bant_authority = result.bant.authority
+    lead.bant_need = result.bant.need
+    lead.bant_timeframe = result.bant.timeframe
+    lead.stage = result.stage.value
+    lead.rating = result.rating.value if result.rating else None
+    lead.score = result.score
+    lead.explanation = list(result.explanation)
+    lead.criteria_version = published.version
+    lead.qualified_at = now
+
+
+def _evaluate(lead: Lead, published: PublishedCriteria, now: datetime) -> Qualification:
+    answers = parse_answers(published.criteria, lead.answers)
+    return qualify(
+        published.criteria,
+        answers,
+        profile=lead.profile,
+        disqualified=DisqualificationReason(lead.disqualification)
+        if lead.disqualification
+        else None,
+        now=now,
+        criteria_version=published.number,
+    )
+
+
+def event_record(
+    *,
+    lead: Lead,
+    kind: EventKind,
+    actor: User | None,
+    now: datetime,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> LeadEvent:
+    return LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        action=action,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        before=before or {},
+        after=after or {},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    program: Program,
+    data: LeadInput,
+    actor: User | None,
+    now: datetime,
+    published: PublishedCriteria | None = None,
+) -> Lead:
+    """Capture an inquiry: validate its answers against the program's published criteria,
+    qualify it, and record the ``created`` event with everything that came in."""
+    published = published or program_published_criteria(program=program)
+    answers = _jsonable(parse_answers(published.criteria, data.answers))
+    lead = Lead(
+        program=program,
+        status=LeadStatus.NEW,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        title=data.title,
+        email=data.email,
+        phone=data.phone,
+        company=data.company,
+        website=data.website,
+        company_size=data.company_size,
+        industry=data.industry,
+        country=data.country,
+        subdivision=data.subdivision,
+        postal_code=data.postal_code,
+        channel=data.channel,
+        campaign=data.campaign,
+        inquiry_type=data.inquiry_type,
+        external_id=data.external_id,
+        profile=dict(data.profile),
+        answers=answers,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(lead, _evaluate(lead, published, now), published, now)
+    lead.save()
+    event_record(
+        lead=lead,
+        kind=EventKind.CREATED,
+        actor=actor,
+        now=now,
+        to_status=lead.status,
+        after={
+            "channel": lead.channel,
+            "campaign": lead.campaign,
+            "answers": lead.answers,
+            "profile": lead.profile,
+            **_qualification_snapshot(lead),
+        },
+    )
+    return lead
+
+
+def _locked(lead: Lead) -> Lead:
+    return Lead.objects.select_for_update().get(pk=lead.pk)
+
+
+@transaction.atomic
+def lead_transition(
+    *,
+    lead: Lead,
+    action: Action,
+    actor: User | None,
+    now: datetime,
+    reason: str = "",
+) -> Lead:
+    """Move a lead along one edge of the lifecycle state machine, or raise InvalidTransition."""
+    lead = _locked(lead)
+    before = LeadStatus(lead.status)
+    after = next_status(before, action, reason=reason)
+    lead.status = after
+    lead.updated_at = now
+    lead.save(update_fields=["status", "updated_at"])
+    event_record(
+        lead=lead,
+        kind=EventKind.STATUS_CHANGED,
+        action=action,
+        actor=actor,
+        now=now,
+        from_status=before,
+        to_status=after,
+        before={"status": before.value},
+        after={"status": after.value},
+        reason=reason,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_disqualify(
+    *,
+    lead: Lead,
+    reason: DisqualificationReason,
+    note: str = "",
+    actor: User | None,
+    now: datetime,
+) -> Lead:
+    """Disqualify (wrong fit, competitor, student, bad data, no interest): no rating."""
+    lead = lead_transition(
+        lead=lead,
+        action=Action.DISQUALIFY,
+        actor=actor,
+        now=now,
+        reason=f"{reason.value}: {note}" if note else reason.value,
+    )
+    lead.disqualification = reason.value
+    lead.save(update_fields=["disqualification"])
+    return lead_requalify(lead=lead, actor=actor, now=now)
+
+
+@transaction.atomic
+def lead_requalify(
+    *,
+    lead: Lead,
+    actor: User | None,
+    now: datetime,
+    published: PublishedCriteria | None = None,
+) -> Lead:
+    """Qualify again with the program's current (or the given) criteria version and record
+    which version was used and what changed."""
+    lead = _locked(lead)
+    published = published or program_published_criteria(program=lead.program)
+    before = _qualification_snapshot(lead)
+    _apply(lead, _evaluate(lead, published, now), published, now)
+    lead.updated_at = now
+    lead.save()
+    event_record(
+        lead=lead,
+        kind=EventKind.QUALIFIED,
+        actor=actor,
+        now=now,
+        before=before,
+        after=_qualification_snapshot(lead),
+        reason=f"criteria version {published.number}",
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update_answers(
+    *,
+    lead: Lead,
+    answers: dict[str, Any] | None = None,
+    profile: dict[str, Any] | None = None,
+    actor: User | None,
+    now: datetime,
+) -> Lead:
+    """Record new answers and profile attributes (merged over the old), then re-qualify."""
+    lead = _locked(lead)
+    published = program_published_criteria(program=lead.program)
+    before = {"answers": dict(lead.answers), "profile": dict(lead.profile)}
+    if answers is not None:
+        merged = {**lead.answers, **answers}
+        lead.answers = _jsonable(parse_answers(published.criteria, merged))
+    if profile is not None:
+        lead.profile = {**lead.profile, **profile}
+    lead.updated_at = now
+    lead.save(update_fields=["answers", "profile", "updated_at"])
+    event_record(
+        lead=lead,
+        kind=EventKind.UPDATED,
+        actor=actor,
+        now=now,
+        before=before,
+        after={"answers": lead.answers, "profile": lead.profile},
+    )
+    return lead_requalify(lead=lead, actor=actor, now=now, published=published)

@@ -1,0 +1,89 @@
+"""Clients, their programs, and the versioned qualifying criteria of each program."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class Client(models.Model):
+    """The company whose leads these are: one for a vendor, many for an agency."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HandOffMode(models.TextChoices):
+    DELIVERY = "delivery", "Client delivery batches"
+    PARTNERS = "partners", "Partner routing"
+    BOTH = "both", "Client delivery and partner routing"
+
+
+class Program(models.Model):
+    """A client's campaign or lead program: it owns the criteria and the hand-off rules."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="programs")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    hand_off_mode = models.CharField(
+        max_length=16, choices=HandOffMode.choices, default=HandOffMode.DELIVERY
+    )
+    default_region = models.CharField(
+        max_length=2, default="US", help_text="Region for phone numbers given without +code"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CriteriaStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class CriteriaVersion(models.Model):
+    """One version of a program's QualifyingCriteria (core.criteria), kept for ever.
+
+    Publishing makes a new version; earlier versions stay so that every lead can say which
+    version produced its qualification.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="criteria_versions")
+    number = models.PositiveIntegerField()
+    spec: models.JSONField[dict[str, Any]] = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=CriteriaStatus.choices, default=CriteriaStatus.DRAFT
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="criteria_version_unique"),
+        ]
+        indexes = [models.Index(fields=["program", "status", "-number"])]
+
+    def __str__(self) -> str:
+        return f"{self.program.slug} v{self.number} ({self.status})"

@@ -1,0 +1,60 @@
+"""The demo data set that `make run` and `leadflow demo` load."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import authenticate
+
+from leadflow.accounts.models import User
+from leadflow.demo.seed import DELIVERY_SLUG, PARTNERS_SLUG, USERNAMES, demo_load, demo_password
+from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.programs.models import HandOffMode, Program
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_both_programs_every_role_and_five_hundred_leads() -> None:
+    result = demo_load(now=NOW)
+    assert result.created
+    assert dict(Program.objects.values_list("slug", "hand_off_mode")) == {
+        PARTNERS_SLUG: HandOffMode.PARTNERS,
+        DELIVERY_SLUG: HandOffMode.DELIVERY,
+    }
+    for username in USERNAMES:
+        assert authenticate(username=username, password=demo_password(username)) is not None
+    assert User.objects.get(username="admin").is_superuser
+    leads = Lead.objects.all()
+    assert leads.count() == 500
+    assert (
+        leads.filter(created_at__gte=NOW - timedelta(days=183), created_at__lte=NOW).count() == 500
+    )
+    assert len(Counter(leads.values_list("channel", flat=True))) == 9
+    assert set(leads.values_list("rating", flat=True)) == {"hot", "a", "b", "c", "fyi", None}
+    statuses = set(leads.values_list("status", flat=True))
+    assert {
+        "new",
+        "qualifying",
+        "in_review",
+        "approved",
+        "delivered",
+        "nurturing",
+        "dead_file",
+        "disqualified",
+    } <= statuses
+
+
+def test_every_demo_lead_has_its_history_from_creation_on() -> None:
+    demo_load(now=NOW)
+    created = LeadEvent.objects.filter(kind=EventKind.CREATED).count()
+    assert created == 500
+    assert not LeadEvent.objects.filter(at__gt=NOW).exists()
+
+
+def test_loading_the_demo_again_changes_nothing() -> None:
+    demo_load(now=NOW)
+    counts = (Lead.objects.count(), LeadEvent.objects.count(), User.objects.count())
+    again = demo_load(now=NOW + timedelta(days=1))
+    assert not again.created
+    assert (Lead.objects.count(), LeadEvent.objects.count(), User.objects.count()) == counts
