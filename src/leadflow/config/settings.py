@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "leadflow.accounts",
     "leadflow.programs",
     "leadflow.leads",
+    "leadflow.intake",
+    "leadflow.imports",
+    "leadflow.api",
     "leadflow.demo",
     "leadflow.ops",
 ]
@@ -52,12 +55,14 @@ MIDDLEWARE = [
 ROOT_URLCONF = "leadflow.config.urls"
 WSGI_APPLICATION = "leadflow.config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [Path(__file__).resolve().parent.parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -109,6 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [Path(__file__).resolve().parent.parent / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from leadflow.config import health
@@ -8,5 +8,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("leadflow.accounts.urls")),
+    path("api/v1/", include("leadflow.api.urls")),
+    path("forms/", include("leadflow.intake.urls")),
+    path("imports/", include("leadflow.imports.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

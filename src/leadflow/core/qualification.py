@@ -190,12 +190,9 @@ def _parse_value(question: Question, value: object) -> object:
             return value
         raise ValueError(f"{value!r} is not one of {', '.join(question.choice_values)}")
     if question.type is QuestionType.NUMBER:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ValueError(f"{value!r} is not a number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:37]}..."
+            raise ValueError(f"{shown} is not a number")
         if question.min_value is not None and value < question.min_value:
             raise ValueError(
                 f"{format_number(value)} is below the minimum {format_number(question.min_value)}"
@@ -210,6 +207,14 @@ def _parse_value(question: Question, value: object) -> object:
     if isinstance(value, str):
         return value
     raise ValueError(f"{value!r} is not text")
+
+
+def _finite(value: float) -> bool:
+    """A number a lead can carry: finite, and within a float's range (10**400 is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _parse_date(value: object) -> date:

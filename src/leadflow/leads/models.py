@@ -38,6 +38,16 @@ class Lead(models.Model):
         related_name="owned_leads",
         help_text="The qualifier working this lead",
     )
+    # The qualification queue's hold: one qualifier at a time calls a prospect.
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_leads",
+    )
+    held_until = models.DateTimeField(null=True, blank=True)
+    next_call_at = models.DateTimeField(null=True, blank=True)
 
     # Contact
     first_name = models.CharField(max_length=100, blank=True)
@@ -54,6 +64,11 @@ class Lead(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     subdivision = models.CharField(max_length=8, blank=True, help_text="ISO 3166-2 code part")
     postal_code = models.CharField(max_length=16, blank=True)
+
+    # Matching keys for de-duplication (core.normalise), kept beside the values they come from
+    domain = models.CharField(max_length=200, blank=True)
+    company_key = models.CharField(max_length=200, blank=True)
+    person_key = models.CharField(max_length=200, blank=True)
 
     # Source
     channel = models.CharField(max_length=24, choices=CHANNEL_CHOICES, default=enums.Channel.WEB)
@@ -110,7 +125,10 @@ class Lead(models.Model):
             models.Index(fields=["channel", "-created_at"], name="lead_channel"),
             models.Index(fields=["campaign"], name="lead_campaign"),
             models.Index(fields=["owner", "status"], name="lead_owner_status"),
-            models.Index(fields=["email"], name="lead_email"),
+            models.Index(fields=["held_by", "held_until"], name="lead_held"),
+            models.Index(fields=["program", "email"], name="lead_program_email"),
+            models.Index(fields=["program", "phone"], name="lead_program_phone"),
+            models.Index(fields=["program", "company_key"], name="lead_program_company_key"),
         ]
 
     def __str__(self) -> str:
@@ -152,6 +170,10 @@ class EventKind(models.TextChoices):
     UPDATED = "updated", "Updated"
     MERGED = "merged", "Merged"
     NOTE = "note", "Note"
+    HELD = "held", "Held for a call"
+    RELEASED = "released", "Released"
+    CALL = "call", "Call logged"
+    OWNER_CHANGED = "owner_changed", "Owner changed"
 
 
 class LeadEvent(models.Model):
@@ -193,3 +215,48 @@ class LeadEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("lead events cannot be deleted")
+
+
+class CallOutcome(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    NO_ANSWER = "no_answer", "No answer"
+    VOICEMAIL = "voicemail", "Left voicemail"
+    BUSY = "busy", "Busy"
+    CALLBACK = "callback", "Call back later"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+class CallLog(models.Model):
+    """One call attempt by a qualifier: outcome, note and when to call next."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="calls")
+    caller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=CallOutcome.choices)
+    note = models.TextField(blank=True)
+    next_call_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["lead", "-at"], name="call_lead_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.outcome} lead #{self.lead_id}"
+
+
+class SavedFilter(models.Model):
+    """A user's named lead-list filter (the list page's query string)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

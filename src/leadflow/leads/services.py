@@ -1,6 +1,7 @@
 """Every write to a lead. Each function locks the row, checks the change against the core,
 saves, and writes the LeadEvent in one transaction."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +44,9 @@ class LeadInput:
     country: str = ""
     subdivision: str = ""
     postal_code: str = ""
+    domain: str = ""
+    company_key: str = ""
+    person_key: str = ""
     channel: Channel = Channel.WEB
     campaign: str = ""
     inquiry_type: InquiryType = InquiryType.INFORMATION_REQUEST
@@ -128,8 +132,22 @@ def lead_create(
     """Capture an inquiry: validate its answers against the program's published criteria,
     qualify it, and record the ``created`` event with everything that came in."""
     published = published or program_published_criteria(program=program)
-    answers = _jsonable(parse_answers(published.criteria, data.answers))
-    lead = Lead(
+    lead = _build(program, data, _jsonable(parse_answers(published.criteria, data.answers)), now)
+    _apply(lead, _evaluate(lead, published, now), published, now)
+    lead.save()
+    event_record(
+        lead=lead,
+        kind=EventKind.CREATED,
+        actor=actor,
+        now=now,
+        to_status=lead.status,
+        after=_created_snapshot(lead),
+    )
+    return lead
+
+
+def _build(program: Program, data: LeadInput, answers: dict[str, Any], now: datetime) -> Lead:
+    return Lead(
         program=program,
         status=LeadStatus.NEW,
         first_name=data.first_name,
@@ -144,6 +162,9 @@ def lead_create(
         country=data.country,
         subdivision=data.subdivision,
         postal_code=data.postal_code,
+        domain=data.domain,
+        company_key=data.company_key,
+        person_key=data.person_key,
         channel=data.channel,
         campaign=data.campaign,
         inquiry_type=data.inquiry_type,
@@ -153,23 +174,53 @@ def lead_create(
         created_at=now,
         updated_at=now,
     )
-    _apply(lead, _evaluate(lead, published, now), published, now)
-    lead.save()
-    event_record(
-        lead=lead,
-        kind=EventKind.CREATED,
-        actor=actor,
-        now=now,
-        to_status=lead.status,
-        after={
-            "channel": lead.channel,
-            "campaign": lead.campaign,
-            "answers": lead.answers,
-            "profile": lead.profile,
-            **_qualification_snapshot(lead),
-        },
+
+
+def _created_snapshot(lead: Lead) -> dict[str, Any]:
+    return {
+        "channel": lead.channel,
+        "campaign": lead.campaign,
+        "answers": lead.answers,
+        "profile": lead.profile,
+        **_qualification_snapshot(lead),
+    }
+
+
+@transaction.atomic
+def leads_create_bulk(
+    *,
+    program: Program,
+    items: Sequence[LeadInput],
+    actor: User | None,
+    now: datetime,
+    published: PublishedCriteria | None = None,
+) -> list[Lead]:
+    """Capture many inquiries at once (imports): the same checks and ``created`` events as
+    ``lead_create``, written with one INSERT per batch instead of one per lead."""
+    published = published or program_published_criteria(program=program)
+    leads = []
+    for data in items:
+        lead = _build(
+            program, data, _jsonable(parse_answers(published.criteria, data.answers)), now
+        )
+        _apply(lead, _evaluate(lead, published, now), published, now)
+        leads.append(lead)
+    Lead.objects.bulk_create(leads, batch_size=2000)
+    LeadEvent.objects.bulk_create(
+        [
+            LeadEvent(
+                lead=lead,
+                kind=EventKind.CREATED,
+                actor=actor,
+                at=now,
+                to_status=lead.status,
+                after=_created_snapshot(lead),
+            )
+            for lead in leads
+        ],
+        batch_size=2000,
     )
-    return lead
+    return leads
 
 
 def _locked(lead: Lead) -> Lead:
@@ -267,6 +318,8 @@ def lead_update_answers(
     now: datetime,
 ) -> Lead:
     """Record new answers and profile attributes (merged over the old), then re-qualify."""
+    if answers is None and profile is None:
+        return lead
     lead = _locked(lead)
     published = program_published_criteria(program=lead.program)
     before = {"answers": dict(lead.answers), "profile": dict(lead.profile)}
@@ -284,5 +337,85 @@ def lead_update_answers(
         now=now,
         before=before,
         after={"answers": lead.answers, "profile": lead.profile},
+    )
+    return lead_requalify(lead=lead, actor=actor, now=now, published=published)
+
+
+#: Contact and company fields a merge may fill in when the existing lead has them blank.
+MERGE_FILLABLE = (
+    "first_name",
+    "last_name",
+    "title",
+    "email",
+    "phone",
+    "company",
+    "website",
+    "company_size",
+    "industry",
+    "country",
+    "subdivision",
+    "postal_code",
+    "domain",
+    "company_key",
+    "person_key",
+    "campaign",
+    "external_id",
+)
+
+
+@transaction.atomic
+def lead_merge(
+    *,
+    lead: Lead,
+    data: LeadInput,
+    match: str,
+    actor: User | None,
+    now: datetime,
+    published: PublishedCriteria | None = None,
+) -> Lead:
+    """Merge a new inquiry into the existing lead it matched (intake de-duplication).
+
+    The existing lead keeps its contact and company values and gains those it lacked; new
+    answers and profile attributes are added (a new answer to the same question replaces the
+    old one, being the more recent); the lead is re-qualified. The ``merged`` event keeps
+    everything that came in, so nothing of the second inquiry is lost.
+    """
+    lead = _locked(lead)
+    published = published or program_published_criteria(program=lead.program)
+    incoming_answers = _jsonable(parse_answers(published.criteria, data.answers))
+    before: dict[str, Any] = {}
+    changed: dict[str, Any] = {}
+    for name in MERGE_FILLABLE:
+        value = getattr(data, name)
+        if value and not getattr(lead, name):
+            before[name] = getattr(lead, name)
+            changed[name] = value
+            setattr(lead, name, value)
+    if incoming_answers:
+        before["answers"] = dict(lead.answers)
+        lead.answers = {**lead.answers, **incoming_answers}
+        changed["answers"] = lead.answers
+    if data.profile:
+        before["profile"] = dict(lead.profile)
+        lead.profile = {**lead.profile, **data.profile}
+        changed["profile"] = lead.profile
+    lead.updated_at = now
+    lead.save()
+    incoming = {
+        name: getattr(data, name)
+        for name in (*MERGE_FILLABLE, "channel", "inquiry_type", "external_id")
+        if getattr(data, name)
+    }
+    event_record(
+        lead=lead,
+        kind=EventKind.MERGED,
+        actor=actor,
+        now=now,
+        before=before,
+        after={
+            "incoming": {**incoming, "answers": incoming_answers, "profile": data.profile},
+            "changed": changed,
+        },
+        reason=match,
     )
     return lead_requalify(lead=lead, actor=actor, now=now, published=published)

@@ -28,6 +28,10 @@ class HandOffMode(models.TextChoices):
     BOTH = "both", "Client delivery and partner routing"
 
 
+def default_dedupe_match_on() -> list[str]:
+    return ["email", "phone", "company_and_name"]
+
+
 class Program(models.Model):
     """A client's campaign or lead program: it owns the criteria and the hand-off rules."""
 
@@ -41,6 +45,22 @@ class Program(models.Model):
         max_length=2, default="US", help_text="Region for phone numbers given without +code"
     )
     is_active = models.BooleanField(default=True)
+    dedupe_match_on: models.JSONField[list[str]] = models.JSONField(
+        default=default_dedupe_match_on,
+        blank=True,
+        help_text="What makes an incoming lead the same as an existing one: any of "
+        '"email", "phone", "company_and_name"; empty turns de-duplication off',
+    )
+    dedupe_name_similarity = models.PositiveSmallIntegerField(
+        default=90,
+        help_text="Least similarity (0-100) of two names at the same company to be one person",
+    )
+    web_form_enabled = models.BooleanField(default=True)
+    web_form_allowed_hosts: models.JSONField[list[str]] = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Hosts a web-to-lead form may redirect to after a submission (retURL)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

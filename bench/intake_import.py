@@ -1,0 +1,281 @@
+"""Benchmark of the bulk import (issue 4, "Lead intake", parts 5 and 6; STYLE.md, bench/).
+
+Generates a CSV of 100,000 leads (seeded Faker; 10% of them duplicates of others with small
+variations: case, spacing, phone formatting), imports it through the whole pipeline (read,
+validate, normalise, de-duplicate, qualify, persist with events) into a fresh SQLite file and a
+fresh PostgreSQL database (``leadflow_bench`` on the server of ``LEADFLOW_TEST_DATABASE_URL``,
+skipped when none answers), and loads the same rows the fastest raw way (SQLite ``executemany`` in
+one transaction, PostgreSQL ``COPY``) into a table as wide as the file, reading the CSV included.
+Prints rows per second and the ratio pipeline/raw, and appends them to docs/PERFORMANCE.md under
+"## Bulk import".
+
+Each database runs in its own subprocess (``--worker``), because Django is configured once per
+process. Run with ``uv run python bench/intake_import.py [--rows N]``.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROWS = 100_000
+SEED = 2026
+PERFORMANCE = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
+HEADING = "## Bulk import"
+BENCH_DATABASE = "leadflow_bench"
+HEADER = [
+    "Lead ID", "First Name", "Last Name", "Email", "Phone", "Company", "Title", "Website",
+    "Country", "State", "Postal Code", "Industry", "Number of Employees", "budget", "authority",
+    "need", "timeframe_months", "Booth",
+]  # fmt: skip
+
+
+def generate(path: Path, rows: int) -> None:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(SEED)
+    rng = random.Random(SEED)
+    originals: list[list[str]] = []
+    states = ["CA", "NY", "TX", "WA", "IL", "MA", "FL", "GA"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for number in range(rows):
+            if originals and rng.random() < 0.10:
+                row = _variation(rng.choice(originals), rng)
+                row[0] = f"EXT-{number}"
+            else:
+                first, last = fake.first_name(), fake.last_name()
+                company = fake.company()
+                domain = f"{company.split()[0].strip(',').lower()}{number % 997}.example.com"
+                row = [
+                    f"EXT-{number}",
+                    first,
+                    last,
+                    f"{first}.{last}.{number}@{domain}".lower(),
+                    f"({rng.randint(201, 989)}) {rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
+                    company,
+                    fake.job(),
+                    f"https://www.{domain}/",
+                    rng.choice(["US", "USA", "United States"]),
+                    rng.choice(states),
+                    f"{rng.randint(10000, 99999)}",
+                    rng.choice(["Software", "Retail", "Finance", "Health", ""]),
+                    rng.choice(["1-10", "11-50", "51-200", "201-1000", "1000+"]),
+                    rng.choice(["none", "preliminary", "approved", ""]),
+                    rng.choice(["none", "influencer", "specifier", "decision_maker", ""]),
+                    rng.choice(["none", "identified", "established", ""]),
+                    rng.choice(["", "1", "3", "6", "9", "12", "24"]),
+                    f"B{rng.randint(1, 400)}",
+                ]
+                originals.append(row)
+            writer.writerow(row)
+
+
+def _variation(row: list[str], rng: random.Random) -> list[str]:
+    """The same person typed again: e-mail case and spaces, phone formatting, name case."""
+    copy = list(row)
+    kind = rng.randrange(3)
+    if kind == 0:
+        copy[3] = f"  {copy[3].upper()} "
+    elif kind == 1:
+        digits = "".join(c for c in copy[4] if c.isdigit())
+        copy[4] = f"+1 {digits[:3]}.{digits[3:6]}.{digits[6:]}"
+        copy[3] = ""
+    else:
+        copy[1], copy[2] = copy[1].upper(), copy[2].lower()
+        copy[3], copy[4] = "", ""
+    return copy
+
+
+# --- one database, in a subprocess ---------------------------------------------------------------
+
+
+def worker(database_url: str, csv_path: Path) -> dict[str, float]:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.config.settings"
+    os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from leadflow.imports.services import import_job_create, import_run
+    from leadflow.programs.services import client_create, program_create
+
+    call_command("migrate", verbosity=0)
+    now = timezone.now()
+    program = program_create(
+        client=client_create(name="Bench", slug="bench"),
+        name="Bench list",
+        slug="bench-list",
+        actor=None,
+        now=now,
+    )
+    job, _ = import_job_create(
+        program=program, path=csv_path, original_name=csv_path.name, uploaded_by=None, now=now
+    )
+    started = time.perf_counter()
+    import_run(job=job)
+    pipeline = time.perf_counter() - started
+
+    started = time.perf_counter()
+    raw_rows = _raw_load(csv_path)
+    raw = time.perf_counter() - started
+    return {
+        "rows": job.total_rows,
+        "created": job.created,
+        "merged": job.merged,
+        "rejected": job.rejected,
+        "pipeline_s": pipeline,
+        "raw_s": raw,
+        "raw_rows": raw_rows,
+    }
+
+
+def _raw_load(csv_path: Path) -> int:
+    """The same rows into a table as wide as the file, the fastest way the database offers."""
+    from django.db import connection as django_connection
+
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    with django_connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE raw_leads ({columns})")
+    raw = django_connection.connection
+    count = 0
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        if django_connection.vendor == "sqlite":
+            marks = ", ".join("?" * len(HEADER))
+            rows = list(reader)
+            count = len(rows)
+            raw.execute("BEGIN")
+            raw.executemany(f"INSERT INTO raw_leads VALUES ({marks})", rows)
+            raw.execute("COMMIT")
+        else:
+            with raw.cursor() as cursor, cursor.copy("COPY raw_leads FROM STDIN") as copy:
+                for row in reader:
+                    copy.write_row(row)
+                    count += 1
+            raw.commit()
+    return count
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def _postgres_url() -> str | None:
+    """The bench database's URL, created fresh; None when no server answers."""
+    base = os.environ.get(
+        "LEADFLOW_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadflow"
+    )
+    parts = urlsplit(base)
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=3
+        ) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    except Exception as exc:
+        print(f"PostgreSQL skipped: no server answers at {base} ({exc})")
+        return None
+    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+
+
+def _postgres_drop(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+
+
+def _run_worker(url: str, csv_path: Path, var_dir: Path) -> dict[str, float]:
+    env = {**os.environ, "LEADFLOW_VAR_DIR": str(var_dir), "DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, __file__, "--worker", url, str(csv_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"worker for {url} failed:\n{result.stderr}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def record(line: str) -> None:
+    """Appends the line at the end of the "Bulk import" section, creating the file or the
+    section if missing, and leaving the other sections as they are."""
+    text = PERFORMANCE.read_text(encoding="utf-8") if PERFORMANCE.exists() else "# Performance\n"
+    lines = text.rstrip("\n").splitlines()
+    if HEADING not in lines:
+        lines += ["", HEADING]
+    start = lines.index(HEADING) + 1
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i].startswith(("# ", "## "))), len(lines)
+    )
+    last = end
+    while last > start and not lines[last - 1].strip():
+        last -= 1
+    before = [""] if last == start else []
+    after = [""] if last == end < len(lines) else []
+    lines[last:last] = [*before, line, *after]
+    PERFORMANCE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--worker", nargs=2, metavar=("DATABASE_URL", "CSV"))
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
+        return
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        csv_path = tmp_dir / "leads.csv"
+        started = time.perf_counter()
+        generate(csv_path, args.rows)
+        print(f"generated {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
+        databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
+        postgres = _postgres_url()
+        if postgres:
+            databases.append(("PostgreSQL", postgres))
+        machine = platform.processor() or platform.machine()
+        for name, url in databases:
+            try:
+                figures = _run_worker(url, csv_path, tmp_dir)
+            finally:
+                if name == "PostgreSQL":
+                    _postgres_drop(url)
+            rate = figures["rows"] / figures["pipeline_s"]
+            raw_rate = figures["raw_rows"] / figures["raw_s"]
+            ratio = rate / raw_rate
+            print(
+                f"{name}: pipeline {figures['rows']:,.0f} rows in {figures['pipeline_s']:.1f} s = "
+                f"{rate:,.0f} rows/s (created {figures['created']:,.0f}, merged "
+                f"{figures['merged']:,.0f}, rejected {figures['rejected']:,.0f}); raw load "
+                f"{raw_rate:,.0f} rows/s; pipeline/raw = {ratio:.3f}"
+            )
+            record(
+                f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
+                f"{platform.python_version()}), {name}: {figures['rows']:,.0f} rows, pipeline "
+                f"{rate:,.0f} rows/s, raw load {raw_rate:,.0f} rows/s, ratio {ratio:.3f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Idempotent API writes (DESIGN.md, "Non-functional": API writes accept an idempotency key).
+
+A client that did not hear the answer to a write retries it with the same ``Idempotency-Key``
+and gets the first answer again instead of a second lead. The key is claimed by inserting an
+``IdempotencyRecord`` at the start of the write's own transaction: a concurrent retry blocks on
+the (user, key) unique index until the first commits, then fails to insert and replays the
+stored response; if the first rolls back (the write was rejected), nothing was stored and the
+retry runs afresh. Keys belong to a user, so two clients choosing the same key never meet.
+
+Records are kept for ``RETENTION`` (24 hours) and then may be purged (``idempotency_purge``,
+run by ``leadflow idempotency_purge``); a retry after that is a new request.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from leadflow.accounts.models import User
+from leadflow.api.models import IdempotencyRecord
+
+RETENTION = timedelta(hours=24)
+
+#: What a write returns: its HTTP status and its JSON body.
+Answer = tuple[int, dict[str, Any]]
+
+
+class IdempotencyConflict(Exception):
+    """The key was already used for a different request (another body, method or path)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(
+            "this Idempotency-Key was already used for a different request; "
+            "retry with the same request, or use a new key for a new request"
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def request_fingerprint(*, method: str, path: str, payload: Any) -> str:
+    """A digest of the request as parsed, so the same JSON sent with other whitespace or key
+    order is the same request."""
+    canonical = json.dumps(
+        [method.upper(), path, payload], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotent_write(
+    *,
+    user: User,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
+    now: datetime,
+    write: Callable[[], Answer],
+) -> Outcome:
+    """Run ``write`` in one transaction, at most once per (user, key).
+
+    Without a key the write simply runs. With a key already used for this very request the
+    stored answer comes back (``replayed``); used for another request, IdempotencyConflict.
+    """
+    if key is None:
+        with transaction.atomic():
+            status, body = write()
+        return Outcome(status, body, replayed=False)
+    fingerprint = request_fingerprint(method=method, path=path, payload=payload)
+    stored = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if stored is not None:
+        return _replay(stored, fingerprint)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    method=method.upper(),
+                    path=path,
+                    request_hash=fingerprint,
+                    status_code=0,
+                    response={},
+                    created_at=now,
+                )
+        except IntegrityError:
+            return _replay(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
+        status, body = write()
+        record.status_code = status
+        record.response = body
+        record.save(update_fields=["status_code", "response"])
+    return Outcome(status, body, replayed=False)
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Outcome:
+    if record.request_hash != fingerprint:
+        raise IdempotencyConflict(record.key)
+    return Outcome(record.status_code, record.response, replayed=True)
+
+
+def idempotency_purge(*, now: datetime, older_than: timedelta = RETENTION) -> int:
+    """Forget the answers older than ``older_than``; returns how many were removed."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - older_than).delete()
+    return deleted

@@ -1,0 +1,259 @@
+"""Reading the lists people import: CSV and XLSX files as they come out of CRMs, spreadsheets
+and event scanners (issue 4, "Lead intake", bulk import).
+
+The kind is told by the content, never by the name alone, because files get renamed: an XLSX
+workbook is a ZIP with an ``xl/`` folder; anything else binary (PDF, images, old XLS, programs) is
+refused; text is CSV. CSV text is decoded as UTF-8 (with or without BOM) when it is valid UTF-8,
+else as Windows-1252 (what Excel writes on Windows), else as Latin-1, which decodes any byte. The
+delimiter is sniffed among comma, semicolon, tab and bar.
+
+CSV rows are streamed (a file of hundreds of thousands of rows is never held in memory); a first
+pass counts them so progress can be shown against a total. A malformed record (a stray quote, the
+file cut inside a quoted value) becomes a row with a ``problem`` so the import rejects that row
+with its reason instead of importing a mangled lead or giving up on the whole file. Blank rows are
+skipped; row numbers are the ones a person sees in a spreadsheet (the header is row 1).
+
+Nothing here knows Django: the size limit is a parameter.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Literal
+
+NOT_CSV_OR_XLSX = "not a CSV or XLSX file"
+DELIMITERS = ",;\t|"
+_SAMPLE_BYTES = 64 * 1024
+_CHUNK_BYTES = 1024 * 1024
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0": "an old Office (XLS/DOC) file",
+    b"MZ": "a Windows program",
+    b"\x7fELF": "a program",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all; the message says why in words for the person importing."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its number as a spreadsheet shows it, its cells, and a reading problem."""
+
+    number: int
+    values: list[str]
+    problem: str = ""
+
+
+@dataclass
+class Table:
+    """An opened file: its header, how it was read, and its data rows as a stream."""
+
+    kind: Literal["csv", "xlsx"]
+    header: list[str]
+    total_rows: int
+    encoding: str = ""
+    delimiter: str = ""
+    _path: Path = field(default=Path(), repr=False)
+
+    def rows(self, *, skip: int = 0) -> Iterator[Row]:
+        """The data rows in file order, after the first ``skip`` of them (a resumed import)."""
+        records = self.records()
+        next(records, None)
+        yield from itertools.islice(records, skip, None)
+
+    def records(self) -> Iterator[Row]:
+        """Every non-blank record, the header (row 1) included."""
+        if self.kind == "xlsx":
+            return _xlsx_records(self._path)
+        return _csv_records(self._path, self.encoding, self.delimiter)
+
+
+def open_table(path: Path, *, max_bytes: int, name: str = "") -> Table:
+    """Open an import file, or raise ImportFileError saying why it cannot be imported."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except FileNotFoundError as exc:
+        raise ImportFileError(f"no such file: {name or path}") from exc
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {name or path}: {exc.strerror}") from exc
+    if size > max_bytes:
+        raise ImportFileError(
+            f"the file is {_megabytes(size)}, over the import limit of {_megabytes(max_bytes)}"
+        )
+    if not head.strip():
+        raise ImportFileError("the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        _check_workbook(path)
+        return _finish(Table(kind="xlsx", header=[], total_rows=0, _path=path))
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is {what}")
+    if b"\x00" in head:
+        raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is binary data")
+    if (name or path.name).lower().endswith((".xlsx", ".xlsm")):
+        raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is named .xlsx but is not a workbook")
+    encoding = detect_encoding(path)
+    delimiter = detect_delimiter(_sample(path, encoding))
+    return _finish(
+        Table(
+            kind="csv", header=[], total_rows=0, encoding=encoding, delimiter=delimiter, _path=path
+        )
+    )
+
+
+def _finish(table: Table) -> Table:
+    """Read the header and count the data rows, refusing a file with no header or no rows."""
+    header: list[str] | None = None
+    count = 0
+    for row in table.records():
+        if header is None:
+            header = [cell.strip() for cell in row.values]
+        else:
+            count += 1
+    if header is None or not any(header):
+        raise ImportFileError("the file is empty")
+    if count == 0:
+        raise ImportFileError("the file has a header row but no data rows")
+    table.header = header
+    table.total_rows = count
+    return table
+
+
+def _megabytes(size: int) -> str:
+    """A size as people read it: "100 MB", "2.5 MB", "1.6 KB", "900 bytes"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(f".0 {unit}", f" {unit}")
+    return f"{size} bytes"
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (a BOM is dropped) when the whole file is valid UTF-8, else Windows-1252 when it
+    decodes, else Latin-1. Checked in streamed chunks: a 100 MB file is not held in memory."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(_CHUNK_BYTES):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _sample(path: Path, encoding: str) -> str:
+    with path.open(encoding=encoding, newline="", errors="replace") as handle:
+        text = handle.read(_SAMPLE_BYTES)
+        more = bool(handle.read(1))
+    if more and "\n" in text:
+        text = text[: text.rindex("\n")]
+    return text
+
+
+def detect_delimiter(sample: str) -> str:
+    """The delimiter csv.Sniffer finds, if the header line contains it; else the candidate the
+    header line contains most often (headers rarely contain a delimiter, values often do);
+    a comma for a file of one column."""
+    header_line = sample.splitlines()[0] if sample else ""
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ""
+    if sniffed and sniffed in header_line:
+        return sniffed
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
+    """Every non-blank record, the header included, numbered as a spreadsheet numbers them.
+    Strict parsing, so a damaged record is reported instead of silently merged with the next."""
+    with path.open(encoding=encoding, newline="") as handle:
+        lines = (line.replace("\x00", "") if "\x00" in line else line for line in handle)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        number = 0
+        while True:
+            number += 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Row(number, [], problem=_csv_problem(str(exc)))
+                continue
+            if any(value.strip() for value in values):
+                yield Row(number, values)
+
+
+def _csv_problem(message: str) -> str:
+    if message == "unexpected end of data":
+        return "the file ends inside a quoted value: the row is cut short"
+    return f"malformed CSV row ({message}): a quote inside a value that is not quoted?"
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+def _check_workbook(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(f"{NOT_CSV_OR_XLSX}: a damaged ZIP archive") from exc
+    if not any(name.startswith("xl/") for name in names):
+        raise ImportFileError(f"{NOT_CSV_OR_XLSX}: a ZIP archive that is not a workbook")
+
+
+def _xlsx_records(path: Path) -> Iterator[Row]:
+    """The first sheet's non-blank rows, cells as the text a person sees (whole numbers without
+    ".0", so phone numbers and ids survive; dates in ISO form)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        first_row = sheet.start[0] if sheet.start else 0
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+        raise ImportFileError(f"cannot read the workbook: {exc}") from exc
+    for index, cells in enumerate(rows):
+        values = [_cell_text(cell) for cell in cells]
+        if any(value.strip() for value in values):
+            yield Row(first_row + index + 1, values)
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, datetime):
+        return cell.isoformat() if cell.time() != time(0) else cell.date().isoformat()
+    if isinstance(cell, date | time):
+        return cell.isoformat()
+    return "" if cell is None else str(cell)

@@ -1,0 +1,19 @@
+"""Reads of import jobs, scoped like everything else: a job is seen by whoever sees its
+program, and a job out of scope simply does not exist (404)."""
+
+from django.db.models import QuerySet
+
+from leadflow.accounts.models import User
+from leadflow.imports.models import ImportJob
+from leadflow.programs.selectors import program_list
+
+
+def import_job_list(*, user: User) -> QuerySet[ImportJob]:
+    return ImportJob.objects.select_related("program", "uploaded_by").filter(
+        program__in=program_list(user=user)
+    )
+
+
+def import_job_get(*, user: User, job_id: int) -> ImportJob:
+    """One job, or ImportJob.DoesNotExist when its program is out of the user's scope."""
+    return import_job_list(user=user).get(pk=job_id)

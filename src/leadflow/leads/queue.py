@@ -1,0 +1,107 @@
+"""The qualification queue (issue: web app): each qualifier gets the next lead to work, and a
+lead is held by one qualifier at a time so that no two people call the same prospect.
+
+A hold lasts ``HOLD_MINUTES`` and is renewed while the qualifier works the lead; an expired hold
+frees the lead for the next person. Taking a lead is one transaction that skips leads another
+transaction is taking (``SKIP LOCKED`` on PostgreSQL; SQLite admits one writer at a time).
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from leadflow.accounts.models import User
+from leadflow.core.enums import Rating
+from leadflow.core.lifecycle import Action, LeadStatus
+from leadflow.leads.models import EventKind, Lead
+from leadflow.leads.selectors import lead_scope
+from leadflow.leads.services import event_record, lead_transition
+
+HOLD_MINUTES = 30
+WORKABLE = (LeadStatus.NEW, LeadStatus.QUALIFYING)
+RATING_RANK = Case(
+    *(When(rating=rating.value, then=Value(rank)) for rank, rating in enumerate(Rating)),
+    default=Value(len(Rating)),
+    output_field=IntegerField(),
+)
+
+
+def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
+    """The leads the user may work now, in queue order: rating, then score, then age."""
+    return (
+        lead_scope(user=user)
+        .filter(status__in=WORKABLE)
+        .filter(Q(held_by__isnull=True) | Q(held_until__lte=now) | Q(held_by=user))
+        .filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
+        .annotate(rating_rank=RATING_RANK)
+        .order_by("rating_rank", "-score", "created_at", "id")
+    )
+
+
+def lead_queue_next(*, user: User, now: datetime) -> Lead | None:
+    """Hold and return the user's next lead: the one they already hold, else the first free one."""
+    with transaction.atomic():
+        current = (
+            lead_scope(user=user)
+            .filter(status__in=WORKABLE, held_by=user, held_until__gt=now)
+            .order_by("held_until")
+            .first()
+        )
+        if current is not None:
+            return current
+        candidates = queue_leads(user=user, now=now)
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        lead = candidates.first()
+        if lead is None:
+            return None
+        return _hold(lead, user, now)
+
+
+def lead_hold(*, lead: Lead, user: User, now: datetime) -> Lead:
+    """Hold a lead the user opened from the list; refused (LeadHeld) while another holds it."""
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.held_by_id not in (None, user.pk) and lead.held_until and lead.held_until > now:
+            raise LeadHeld(lead)
+        return _hold(lead, user, now)
+
+
+class LeadHeld(Exception):
+    def __init__(self, lead: Lead) -> None:
+        self.lead = lead
+        super().__init__(
+            f"lead #{lead.pk} is being worked by {lead.held_by} until {lead.held_until}"
+        )
+
+
+def _hold(lead: Lead, user: User, now: datetime) -> Lead:
+    renewing = lead.held_by_id == user.pk and lead.held_until is not None and lead.held_until > now
+    lead.held_by = user
+    lead.held_until = now + timedelta(minutes=HOLD_MINUTES)
+    lead.save(update_fields=["held_by", "held_until"])
+    if not renewing:
+        event_record(
+            lead=lead,
+            kind=EventKind.HELD,
+            actor=user,
+            now=now,
+            after={"held_until": lead.held_until.isoformat()},
+        )
+    if lead.status == LeadStatus.NEW:
+        lead = lead_transition(lead=lead, action=Action.START_QUALIFYING, actor=user, now=now)
+    return lead
+
+
+def lead_release(*, lead: Lead, user: User, now: datetime) -> Lead:
+    """Give the lead back to the queue (after submitting it, or when stepping away)."""
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.held_by_id is None:
+            return lead
+        lead.held_by = None
+        lead.held_until = None
+        lead.save(update_fields=["held_by", "held_until"])
+        event_record(lead=lead, kind=EventKind.RELEASED, actor=user, now=now)
+        return lead

@@ -1,0 +1,318 @@
+"""The REST API's view of a lead (API v1): what a caller sends and what it gets back.
+
+Field names follow Salesforce's lead fields (``first_name`` … ``postal_code``, ``state`` for
+the subdivision) so that outside tools map them one to one; they are a contract, keep them.
+Every value is checked here before it reaches a service: strings must be storable text (no
+NUL, no lone surrogates), JSON objects must hold finite numbers of bounded size, datetimes
+must be representable in UTC. Anything else is a 422, never a 500.
+"""
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
+
+from leadflow.core.enums import Channel, InquiryType, Rating, Stage
+from leadflow.core.lifecycle import LeadStatus
+from leadflow.core.normalise import RawLead
+from leadflow.intake.services import Submission
+from leadflow.leads.api_selectors import LeadFilters
+from leadflow.leads.models import Lead
+
+#: Largest integer accepted inside answers and profiles (a signed 64-bit integer): larger ones
+#: cannot be compared as numbers by the qualification rules.
+MAX_JSON_INT = 2**63 - 1
+MAX_JSON_DEPTH = 8
+MAX_JSON_ITEMS = 1000
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        raise ValueError("must be valid Unicode (no lone surrogates)")
+    return text
+
+
+def _json_object(value: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object that every database stores and every rule can read."""
+    budget = [MAX_JSON_ITEMS]
+
+    def check(item: object, depth: int) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ValueError(f"must hold at most {MAX_JSON_ITEMS} values")
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"must be nested at most {MAX_JSON_DEPTH} levels deep")
+        if isinstance(item, str):
+            _storable(item)
+        elif isinstance(item, bool) or item is None:
+            return
+        elif isinstance(item, int):
+            if abs(item) > MAX_JSON_INT:
+                raise ValueError(f"{item} is too large a number")
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError("numbers must be finite")
+        elif isinstance(item, dict):
+            for key, nested in item.items():
+                _storable(key)
+                check(nested, depth + 1)
+        elif isinstance(item, list):
+            for nested in item:
+                check(nested, depth + 1)
+        else:
+            raise ValueError(f"{type(item).__name__} is not a JSON value")
+
+    check(value, 0)
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    """Naive datetimes are read as UTC; the result must exist in UTC."""
+    try:
+        return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+def _text(max_length: int, description: str = "") -> Any:
+    return Field("", max_length=max_length, description=description)
+
+
+class LeadIn(Schema):
+    """A new inquiry. Contact and company fields use Salesforce's names; null means empty."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program": "acme-demand",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "email": "ada@example.com",
+                    "company": "Analytical Engines Ltd",
+                    "country": "United Kingdom",
+                    "channel": "web",
+                    "campaign": "SPRING-26",
+                    "answers": {
+                        "budget": "approved",
+                        "authority": "decision_maker",
+                        "need": "established",
+                        "timeframe_months": 2,
+                    },
+                }
+            ]
+        }
+    )
+
+    program: Text = Field(min_length=1, max_length=80, description="The program's slug")
+    first_name: Text | None = _text(40)
+    last_name: Text | None = _text(80)
+    email: Text | None = _text(254)
+    phone: Text | None = _text(40, "Read in the lead's country, else the program's region")
+    title: Text | None = _text(128)
+    company: Text | None = _text(200)
+    website: Text | None = _text(200)
+    country: Text | None = _text(80, "A name, ISO code or everyday alias (USA, UK)")
+    state: Text | None = _text(80, "The subdivision (state, province, region)")
+    postal_code: Text | None = _text(16)
+    channel: Channel | None = Channel.WEB
+    campaign: Text | None = _text(100, "The campaign code")
+    inquiry_type: InquiryType | None = InquiryType.INFORMATION_REQUEST
+    external_id: Text | None = Field(
+        None,
+        max_length=100,
+        description="The sender's id for this lead; a second lead with the same id in the "
+        "program is merged into the first",
+    )
+    profile: JsonObject | None = Field(
+        default_factory=dict, description="Prospect profile attributes (environment, needs …)"
+    )
+    answers: JsonObject | None = Field(
+        default_factory=dict,
+        description="Questionnaire answers by question key. The default criteria ask "
+        "budget (none|preliminary|approved), authority (none|influencer|specifier|"
+        "decision_maker), need (none|identified|established) and timeframe_months "
+        "(a number ≥ 0, or null for unknown)",
+        examples=[
+            {
+                "budget": "approved",
+                "authority": "decision_maker",
+                "need": "established",
+                "timeframe_months": 2,
+            }
+        ],
+    )
+
+    def to_submission(self) -> Submission:
+        raw = RawLead(
+            first_name=self.first_name or "",
+            last_name=self.last_name or "",
+            email=self.email or "",
+            phone=self.phone or "",
+            title=self.title or "",
+            company=self.company or "",
+            website=self.website or "",
+            country=self.country or "",
+            state=self.state or "",
+            postal_code=self.postal_code or "",
+        )
+        return Submission(
+            raw=raw,
+            channel=self.channel or Channel.WEB,
+            campaign=self.campaign or "",
+            inquiry_type=self.inquiry_type or InquiryType.INFORMATION_REQUEST,
+            external_id=self.external_id,
+            profile=dict(self.profile or {}),
+            answers=dict(self.answers or {}),
+        )
+
+
+class LeadPatchIn(Schema):
+    """New answers and profile attributes, merged over the lead's (null clears an answer)."""
+
+    profile: JsonObject | None = None
+    answers: JsonObject | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "LeadPatchIn":
+        if self.profile is None and self.answers is None:
+            raise ValueError("send profile, answers or both")
+        return self
+
+
+class BantOut(Schema):
+    budget: bool
+    authority: bool
+    need: bool
+    timeframe: bool
+
+
+class LeadOut(Schema):
+    id: int
+    program: str = Field(description="The program's slug")
+    status: LeadStatus
+    stage: Stage
+    rating: Rating | None = Field(description="null when the lead is disqualified")
+    score: float
+    bant: BantOut
+    explanation: list[str]
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    title: str
+    company: str
+    website: str
+    country: str
+    state: str = Field(description="ISO 3166-2 subdivision code, without the country")
+    postal_code: str
+    channel: Channel
+    campaign: str
+    inquiry_type: InquiryType
+    external_id: str | None
+    profile: dict[str, Any]
+    answers: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_lead(cls, lead: Lead) -> "LeadOut":
+        return cls(
+            id=lead.pk,
+            program=lead.program.slug,
+            status=LeadStatus(lead.status),
+            stage=Stage(lead.stage),
+            rating=Rating(lead.rating) if lead.rating else None,
+            score=lead.score,
+            bant=BantOut(**lead.bant),
+            explanation=list(lead.explanation),
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            phone=lead.phone,
+            title=lead.title,
+            company=lead.company,
+            website=lead.website,
+            country=lead.country,
+            state=lead.subdivision,
+            postal_code=lead.postal_code,
+            channel=Channel(lead.channel),
+            campaign=lead.campaign,
+            inquiry_type=InquiryType(lead.inquiry_type),
+            external_id=lead.external_id,
+            profile=dict(lead.profile),
+            answers=dict(lead.answers),
+            created_at=lead.created_at,
+            updated_at=lead.updated_at,
+        )
+
+
+def lead_json(lead: Lead) -> dict[str, Any]:
+    """The lead as the API answers it, ready to be stored for an idempotent replay."""
+    return LeadOut.from_lead(lead).model_dump(mode="json")
+
+
+Ordering = Literal["created_at", "-created_at", "score", "-score", "updated_at", "-updated_at"]
+
+
+class LeadListQuery(Schema):
+    program: Text | None = Field(None, max_length=80, description="Program slug")
+    status: LeadStatus | None = None
+    stage: Stage | None = None
+    rating: Rating | None = None
+    channel: Channel | None = None
+    campaign: Text | None = Field(None, max_length=100)
+    created_after: UtcDatetime | None = Field(None, description="Created at or after")
+    created_before: UtcDatetime | None = Field(None, description="Created before")
+    q: Text | None = Field(
+        None,
+        max_length=200,
+        description="Words that must each appear in the first or last name, e-mail or "
+        "company (case-insensitive)",
+    )
+    ordering: Ordering = "-created_at"
+    cursor: Text | None = Field(
+        None, max_length=512, description="next_cursor of the previous page"
+    )
+    limit: int = Field(50, ge=1, le=500)
+
+    def to_filters(self) -> LeadFilters:
+        return LeadFilters(
+            program=self.program,
+            status=self.status,
+            stage=self.stage,
+            rating=self.rating,
+            channel=self.channel,
+            campaign=self.campaign,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            q=self.q,
+        )
+
+
+class LeadPageOut(Schema):
+    items: list[LeadOut]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end")
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[FieldErrorOut]
