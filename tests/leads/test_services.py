@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from leadflow.accounts.models import Role, User
-from leadflow.core.criteria import default_criteria
+from leadflow.core.criteria import QualifyingCriteria, default_criteria
 from leadflow.core.enums import DisqualificationReason
 from leadflow.core.errors import CriteriaError, InvalidTransition
 from leadflow.core.lifecycle import Action, LeadStatus
@@ -18,6 +18,7 @@ from leadflow.leads.services import (
     lead_requalify,
     lead_transition,
     lead_update_answers,
+    leads_requalify_bulk,
 )
 from leadflow.programs.models import Program
 from leadflow.programs.services import criteria_publish
@@ -121,3 +122,25 @@ def test_publishing_new_criteria_does_not_rewrite_existing_leads(
     assert lead.criteria_version == version
     assert lead.bant_timeframe is False
     assert lead.events.latest("id").reason == "criteria version 2"
+
+
+def test_bulk_requalification_moves_open_leads_to_the_new_version_with_events(
+    program: Program, make_lead: Callable[..., Lead]
+) -> None:
+    open_lead = make_lead(program, answers={"budget": "approved", "timeframe_months": 5})
+    delivered = make_lead(program, answers={"budget": "approved", "timeframe_months": 5})
+    for action in (Action.SUBMIT_FOR_REVIEW, Action.APPROVE, Action.DELIVER):
+        delivered = lead_transition(lead=delivered, action=action, actor=None, now=NOW)
+    spec = default_criteria().model_dump(mode="json")
+    spec["rating_ladder"][1]["any_of"][0]["timeframe_max_months"] = 4
+    version = criteria_publish(
+        program=program, criteria=QualifyingCriteria.from_dict(spec), actor=None, now=NOW
+    )
+    assert leads_requalify_bulk(program=program, actor=None, now=NOW) == 1
+    open_lead.refresh_from_db()
+    delivered.refresh_from_db()
+    assert (open_lead.rating, open_lead.criteria_version) == ("b", version)
+    assert (delivered.rating, delivered.criteria_version.number) == ("a", 1)
+    event = open_lead.events.latest("id")
+    assert (event.kind, event.before["rating"], event.after["rating"]) == ("qualified", "a", "b")
+    assert leads_requalify_bulk(program=program, actor=None, now=NOW) == 0

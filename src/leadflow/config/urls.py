@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from leadflow.config import health
 
@@ -12,5 +11,8 @@ urlpatterns = [
     path("api/v1/", include("leadflow.api.urls")),
     path("forms/", include("leadflow.intake.urls")),
     path("imports/", include("leadflow.imports.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("programs/", include("leadflow.programs.urls")),
+    path("queue/", include("leadflow.leads.urls_queue")),
+    path("leads/", include("leadflow.leads.urls_workspace")),
+    path("", include("leadflow.leads.urls")),
 ]

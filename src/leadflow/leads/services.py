@@ -10,6 +10,7 @@ from django.db import transaction
 
 from leadflow.accounts.models import User
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType
+from leadflow.core.errors import CriteriaError
 from leadflow.core.lifecycle import Action, LeadStatus, next_status
 from leadflow.core.qualification import Qualification, parse_answers, qualify
 from leadflow.leads.models import EventKind, Lead, LeadEvent
@@ -419,3 +420,78 @@ def lead_merge(
         reason=match,
     )
     return lead_requalify(lead=lead, actor=actor, now=now, published=published)
+
+
+#: Statuses whose leads are still being worked, and so follow a newly published criteria version.
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.IN_REVIEW, LeadStatus.NURTURING)
+
+
+def leads_requalify_bulk(
+    *,
+    program: Program,
+    actor: User | None,
+    now: datetime,
+    statuses: Sequence[LeadStatus] = OPEN_STATUSES,
+    published: PublishedCriteria | None = None,
+    batch_size: int = 1000,
+) -> int:
+    """Re-qualify a program's open leads with its current criteria, a batch per transaction:
+    one UPDATE per changed column set and one INSERT of ``qualified`` events per batch.
+    Returns how many leads were re-qualified. Leads whose answers the new version no longer
+    accepts keep their old qualification and are left for a person to fix."""
+    published = published or program_published_criteria(program=program)
+    ids = list(
+        Lead.objects.filter(program=program, status__in=statuses)
+        .exclude(criteria_version=published.version)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            batch = list(
+                Lead.objects.select_for_update()
+                .filter(pk__in=ids[start : start + batch_size], status__in=statuses)
+                .order_by("id")
+            )
+            events = []
+            for lead in batch:
+                before = _qualification_snapshot(lead)
+                try:
+                    result = _evaluate(lead, published, now)
+                except CriteriaError:
+                    continue
+                _apply(lead, result, published, now)
+                lead.updated_at = now
+                events.append(
+                    LeadEvent(
+                        lead=lead,
+                        kind=EventKind.QUALIFIED,
+                        actor=actor,
+                        at=now,
+                        before=before,
+                        after=_qualification_snapshot(lead),
+                        reason=f"criteria version {published.number}",
+                    )
+                )
+            changed = [event.lead for event in events]
+            Lead.objects.bulk_update(
+                changed, [*REQUALIFIED_FIELDS, "updated_at"], batch_size=batch_size
+            )
+            LeadEvent.objects.bulk_create(events, batch_size=batch_size)
+            done += len(changed)
+    return done
+
+
+REQUALIFIED_FIELDS = (
+    "bant_budget",
+    "bant_authority",
+    "bant_need",
+    "bant_timeframe",
+    "stage",
+    "rating",
+    "score",
+    "explanation",
+    "criteria_version",
+    "qualified_at",
+)
