@@ -2,7 +2,7 @@
 
 Every row goes the way of a single inquiry (``submission_prepare``: normalise and validate), is
 de-duplicated against the program's leads and the rows before it in the file, and becomes a new
-lead (``leads_create_bulk``) or is merged into the lead it matches (``lead_merge``), with the same
+lead (``leads_create_bulk``) or is merged into the lead it matches (``leads_merge_bulk``), with the same
 events and qualification as any other capture.
 
 Rows are processed in chunks; each chunk is one transaction that also records the job's progress
@@ -36,7 +36,7 @@ from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
 from leadflow.intake.services import IntakeRejected, Prepared, dedupe_rule, submission_prepare
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LeadInput, lead_merge, leads_create_bulk
+from leadflow.leads.services import LeadInput, leads_create_bulk, leads_merge_bulk
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -329,17 +329,15 @@ class _Run:
                 self.inserted[pending] = lead.pk
         if not chunk.merges:
             return
-        ids = {self.inserted.get(target, target) for target, _, _ in chunk.merges}
-        leads_by_id = Lead.objects.only("id", "program_id").in_bulk(ids)
-        for target, data, reason in chunk.merges:
-            lead_merge(
-                lead=leads_by_id[self.inserted.get(target, target)],
-                data=data,
-                match=reason,
-                actor=self.actor,
-                now=now,
-                published=self.published,
-            )
+        leads_merge_bulk(
+            items=[
+                (self.inserted.get(target, target), data, reason)
+                for target, data, reason in chunk.merges
+            ],
+            actor=self.actor,
+            now=now,
+            published=self.published,
+        )
 
 
 def import_rejected_rows_write(*, job: ImportJob, out: IO[str]) -> int:

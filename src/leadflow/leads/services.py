@@ -14,6 +14,7 @@ from leadflow.core.errors import CriteriaError
 from leadflow.core.lifecycle import Action, LeadStatus, next_status
 from leadflow.core.qualification import Qualification, parse_answers, qualify
 from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.leads.rows import rows_insert, rows_update
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -206,8 +207,8 @@ def leads_create_bulk(
         )
         _apply(lead, _evaluate(lead, published, now), published, now)
         leads.append(lead)
-    Lead.objects.bulk_create(leads, batch_size=2000)
-    LeadEvent.objects.bulk_create(
+    rows_insert(leads)
+    rows_insert(
         [
             LeadEvent(
                 lead=lead,
@@ -218,8 +219,7 @@ def leads_create_bulk(
                 after=_created_snapshot(lead),
             )
             for lead in leads
-        ],
-        batch_size=2000,
+        ]
     )
     return leads
 
@@ -293,19 +293,10 @@ def lead_requalify(
     which version was used and what changed."""
     lead = _locked(lead)
     published = published or program_published_criteria(program=lead.program)
-    before = _qualification_snapshot(lead)
-    _apply(lead, _evaluate(lead, published, now), published, now)
+    event = _requalified(lead, published, actor, now)
     lead.updated_at = now
     lead.save()
-    event_record(
-        lead=lead,
-        kind=EventKind.QUALIFIED,
-        actor=actor,
-        now=now,
-        before=before,
-        after=_qualification_snapshot(lead),
-        reason=f"criteria version {published.number}",
-    )
+    event.save()
     return lead
 
 
@@ -364,6 +355,22 @@ MERGE_FILLABLE = (
 )
 
 
+#: The derived qualification columns, written together whenever a lead is (re-)qualified.
+REQUALIFIED_FIELDS = (
+    "bant_budget",
+    "bant_authority",
+    "bant_need",
+    "bant_timeframe",
+    "stage",
+    "rating",
+    "score",
+    "explanation",
+    "criteria_version",
+    "qualified_at",
+)
+MERGE_UPDATE_FIELDS = (*MERGE_FILLABLE, "answers", "profile", "updated_at", *REQUALIFIED_FIELDS)
+
+
 @transaction.atomic
 def lead_merge(
     *,
@@ -383,6 +390,45 @@ def lead_merge(
     """
     lead = _locked(lead)
     published = published or program_published_criteria(program=lead.program)
+    merged = _merge_into(lead, data, match, published, actor, now)
+    qualified = _requalified(lead, published, actor, now)
+    lead.save()
+    LeadEvent.objects.bulk_create([merged, qualified])
+    return lead
+
+
+@transaction.atomic
+def leads_merge_bulk(
+    *,
+    items: Sequence[tuple[int, LeadInput, str]],
+    actor: User | None,
+    now: datetime,
+    published: PublishedCriteria,
+) -> int:
+    """``lead_merge`` for many inquiries at once (imports): ``items`` are (lead id, inquiry,
+    why it matched), applied in order, so a lead matched twice takes both. One locked read,
+    one bulk UPDATE and one INSERT of events instead of six queries per inquiry."""
+    leads = Lead.objects.select_for_update().in_bulk({lead_id for lead_id, _, _ in items})
+    events = [
+        _merge_into(leads[lead_id], data, match, published, actor, now)
+        for lead_id, data, match in items
+    ]
+    touched = {lead_id: leads[lead_id] for lead_id, _, _ in items}
+    events += [_requalified(lead, published, actor, now) for lead in touched.values()]
+    rows_update(list(touched.values()), MERGE_UPDATE_FIELDS)
+    rows_insert(events)
+    return len(items)
+
+
+def _merge_into(
+    lead: Lead,
+    data: LeadInput,
+    match: str,
+    published: PublishedCriteria,
+    actor: User | None,
+    now: datetime,
+) -> LeadEvent:
+    """Apply an inquiry to the lead in memory; the unsaved ``merged`` event says what changed."""
     incoming_answers = _jsonable(parse_answers(published.criteria, data.answers))
     before: dict[str, Any] = {}
     changed: dict[str, Any] = {}
@@ -401,17 +447,16 @@ def lead_merge(
         lead.profile = {**lead.profile, **data.profile}
         changed["profile"] = lead.profile
     lead.updated_at = now
-    lead.save()
     incoming = {
         name: getattr(data, name)
-        for name in (*MERGE_FILLABLE, "channel", "inquiry_type", "external_id")
+        for name in (*MERGE_FILLABLE, "channel", "inquiry_type")
         if getattr(data, name)
     }
-    event_record(
+    return LeadEvent(
         lead=lead,
         kind=EventKind.MERGED,
         actor=actor,
-        now=now,
+        at=now,
         before=before,
         after={
             "incoming": {**incoming, "answers": incoming_answers, "profile": data.profile},
@@ -419,7 +464,23 @@ def lead_merge(
         },
         reason=match,
     )
-    return lead_requalify(lead=lead, actor=actor, now=now, published=published)
+
+
+def _requalified(
+    lead: Lead, published: PublishedCriteria, actor: User | None, now: datetime
+) -> LeadEvent:
+    """Qualify the lead in memory; the unsaved ``qualified`` event records the version used."""
+    before = _qualification_snapshot(lead)
+    _apply(lead, _evaluate(lead, published, now), published, now)
+    return LeadEvent(
+        lead=lead,
+        kind=EventKind.QUALIFIED,
+        actor=actor,
+        at=now,
+        before=before,
+        after=_qualification_snapshot(lead),
+        reason=f"criteria version {published.number}",
+    )
 
 
 #: Statuses whose leads are still being worked, and so follow a newly published criteria version.
@@ -456,24 +517,11 @@ def leads_requalify_bulk(
             )
             events = []
             for lead in batch:
-                before = _qualification_snapshot(lead)
                 try:
-                    result = _evaluate(lead, published, now)
+                    events.append(_requalified(lead, published, actor, now))
                 except CriteriaError:
                     continue
-                _apply(lead, result, published, now)
                 lead.updated_at = now
-                events.append(
-                    LeadEvent(
-                        lead=lead,
-                        kind=EventKind.QUALIFIED,
-                        actor=actor,
-                        at=now,
-                        before=before,
-                        after=_qualification_snapshot(lead),
-                        reason=f"criteria version {published.number}",
-                    )
-                )
             changed = [event.lead for event in events]
             Lead.objects.bulk_update(
                 changed, [*REQUALIFIED_FIELDS, "updated_at"], batch_size=batch_size
@@ -481,17 +529,3 @@ def leads_requalify_bulk(
             LeadEvent.objects.bulk_create(events, batch_size=batch_size)
             done += len(changed)
     return done
-
-
-REQUALIFIED_FIELDS = (
-    "bant_budget",
-    "bant_authority",
-    "bant_need",
-    "bant_timeframe",
-    "stage",
-    "rating",
-    "score",
-    "explanation",
-    "criteria_version",
-    "qualified_at",
-)
