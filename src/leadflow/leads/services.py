@@ -133,17 +133,8 @@ def lead_create(
 ) -> Lead:
     """Capture an inquiry: validate its answers against the program's published criteria,
     qualify it, and record the ``created`` event with everything that came in."""
-    published = published or program_published_criteria(program=program)
-    lead = _build(program, data, _jsonable(parse_answers(published.criteria, data.answers)), now)
-    _apply(lead, _evaluate(lead, published, now), published, now)
-    lead.save()
-    event_record(
-        lead=lead,
-        kind=EventKind.CREATED,
-        actor=actor,
-        now=now,
-        to_status=lead.status,
-        after=_created_snapshot(lead),
+    (lead,) = leads_create_bulk(
+        program=program, items=[data], actor=actor, now=now, published=published
     )
     return lead
 
