@@ -152,3 +152,21 @@ def test_a_call_is_logged_with_its_outcome_in_the_history(
     assert (call.caller, call.outcome, call.at) == (qualifier, "no_answer", NOW)
     event = lead.events.latest("id")
     assert (event.kind, event.actor, event.after["outcome"]) == ("call", qualifier, "no_answer")
+
+
+def test_a_held_lead_with_a_later_call_back_is_not_handed_straight_back(
+    program: Program, qualifier: User, make_lead: Callable[..., Lead]
+) -> None:
+    waiting = make_lead(program, answers=B)
+    held = lead_queue_next(user=qualifier, now=NOW)
+    assert held is not None
+    call_record(
+        lead=held,
+        caller=qualifier,
+        outcome=CallOutcome.CALLBACK,
+        next_call_at=NOW + timedelta(days=1),
+        now=NOW,
+    )
+    other = make_lead(program, answers=A)
+    assert lead_queue_next(user=qualifier, now=NOW + timedelta(minutes=1)) == other
+    assert waiting.pk == held.pk

@@ -45,6 +45,7 @@ def lead_queue_next(*, user: User, now: datetime) -> Lead | None:
         current = (
             lead_scope(user=user)
             .filter(status__in=WORKABLE, held_by=user, held_until__gt=now)
+            .filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
             .order_by("held_until")
             .first()
         )
