@@ -25,11 +25,11 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _lib import postgres_drop, postgres_fresh, record_line
 
 ROWS = 100_000
 SEED = 2026
-PERFORMANCE = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 HEADING = "## Bulk import"
 BENCH_DATABASE = "leadflow_bench"
 HEADER = [
@@ -175,31 +175,11 @@ def _raw_load(csv_path: Path) -> int:
 
 
 def _postgres_url() -> str | None:
-    """The bench database's URL, created fresh; None when no server answers."""
-    base = os.environ.get(
-        "LEADFLOW_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadflow"
-    )
-    parts = urlsplit(base)
-    try:
-        import psycopg
-
-        with psycopg.connect(
-            urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    except Exception as exc:
-        print(f"PostgreSQL skipped: no server answers at {base} ({exc})")
-        return None
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    return postgres_fresh(BENCH_DATABASE)
 
 
 def _postgres_drop(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    postgres_drop(url)
 
 
 def _run_worker(url: str, csv_path: Path, var_dir: Path) -> dict[str, float]:
@@ -217,23 +197,7 @@ def _run_worker(url: str, csv_path: Path, var_dir: Path) -> dict[str, float]:
 
 
 def record(line: str) -> None:
-    """Appends the line at the end of the "Bulk import" section, creating the file or the
-    section if missing, and leaving the other sections as they are."""
-    text = PERFORMANCE.read_text(encoding="utf-8") if PERFORMANCE.exists() else "# Performance\n"
-    lines = text.rstrip("\n").splitlines()
-    if HEADING not in lines:
-        lines += ["", HEADING]
-    start = lines.index(HEADING) + 1
-    end = next(
-        (i for i in range(start, len(lines)) if lines[i].startswith(("# ", "## "))), len(lines)
-    )
-    last = end
-    while last > start and not lines[last - 1].strip():
-        last -= 1
-    before = [""] if last == start else []
-    after = [""] if last == end < len(lines) else []
-    lines[last:last] = [*before, line, *after]
-    PERFORMANCE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    record_line(HEADING, line)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ import platform
 import random
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+
+from _lib import record_line
 
 from leadflow.core.criteria import default_criteria
 from leadflow.core.qualification import EngagementEvent, parse_answers, qualify
@@ -19,7 +20,6 @@ from leadflow.core.qualification import EngagementEvent, parse_answers, qualify
 LEADS = 100_000
 SEED = 2026
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-PERFORMANCE = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 HEADING = "## Qualification engine"
 
 Lead = tuple[dict[str, object], tuple[EngagementEvent, ...]]
@@ -46,24 +46,7 @@ def random_leads(rng: random.Random, count: int) -> list[Lead]:
 
 
 def record(line: str) -> None:
-    """Appends the line at the end of the "Qualification engine" section, creating the file or
-    the section if missing, and leaving the other sections as they are."""
-    text = PERFORMANCE.read_text(encoding="utf-8") if PERFORMANCE.exists() else "# Performance\n"
-    lines = text.rstrip("\n").splitlines()
-    if HEADING not in lines:
-        lines += ["", HEADING]
-    start = lines.index(HEADING) + 1
-    end = next(
-        (i for i in range(start, len(lines)) if lines[i].startswith(("# ", "## "))), len(lines)
-    )
-    last = end
-    while last > start and not lines[last - 1].strip():
-        last -= 1
-    before = [""] if last == start else []
-    after = [""] if last == end < len(lines) else []
-    lines[last:last] = [*before, line, *after]
-    PERFORMANCE.parent.mkdir(parents=True, exist_ok=True)
-    PERFORMANCE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    record_line(HEADING, line)
 
 
 def main() -> None:

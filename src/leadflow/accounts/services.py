@@ -30,7 +30,9 @@ def user_create(
 ) -> User:
     """Create a user with roles and scope in one step; the admin role also opens the admin."""
     role_list = [Role(role) for role in roles]
-    staff = is_superuser or Role.ADMIN in role_list
+    # The admin role manages users, roles, clients and programs: all of the Django admin.
+    is_superuser = is_superuser or Role.ADMIN in role_list
+    staff = is_superuser
     user = User(
         username=username,
         email=email,

@@ -2,8 +2,8 @@
 
 Every row goes the way of a single inquiry (``submission_prepare``: normalise and validate), is
 de-duplicated against the program's leads and the rows before it in the file, and becomes a new
-lead (``leads_create_bulk``) or is merged into the lead it matches (``leads_merge_bulk``), with the same
-events and qualification as any other capture.
+lead (``leads_create_bulk``) or is merged into the lead it matches (``leads_merge_bulk``), with
+the same events and qualification as any other capture.
 
 Rows are processed in chunks; each chunk is one transaction that also records the job's progress
 and rejected rows, so a row is written whole or not at all, and the job's counts always describe

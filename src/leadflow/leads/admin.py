@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from leadflow.leads.models import Lead, LeadEvent
+from leadflow.leads.models import CallLog, Lead, LeadEvent, SavedFilter
 
 
 @admin.register(Lead)
@@ -14,7 +14,9 @@ class LeadAdmin(admin.ModelAdmin[Lead]):
     list_filter = ("program", "status", "stage", "rating", "channel")
     search_fields = ("first_name", "last_name", "email", "company", "campaign")
     date_hierarchy = "created_at"
-    list_select_related = ("program",)
+    list_select_related = ("program", "owner")
+    # A capped paginator count keeps the page fast on large tables.
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -41,3 +43,29 @@ class LeadEventAdmin(admin.ModelAdmin[LeadEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(CallLog)
+class CallLogAdmin(admin.ModelAdmin[CallLog]):
+    """Calls are history, written by the workspace; read-only here."""
+
+    list_display = ("at", "lead", "caller", "outcome", "next_call_at")
+    list_filter = ("outcome",)
+    search_fields = ("lead__id", "note", "caller__username")
+    list_select_related = ("lead", "caller")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin[SavedFilter]):
+    list_display = ("name", "user", "query", "created_at")
+    search_fields = ("name", "user__username", "query")
+    list_select_related = ("user",)

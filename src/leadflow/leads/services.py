@@ -235,19 +235,35 @@ def lead_transition(
     lead.status = after
     lead.updated_at = now
     lead.save(update_fields=["status", "updated_at"])
-    event_record(
+    status_changed_event(
+        lead=lead, action=action, before=before, after=after, actor=actor, now=now, reason=reason
+    ).save()
+    return lead
+
+
+def status_changed_event(
+    *,
+    lead: Lead,
+    action: Action,
+    before: LeadStatus,
+    after: LeadStatus,
+    actor: User | None,
+    now: datetime,
+    reason: str = "",
+) -> LeadEvent:
+    """The (unsaved) history entry of one lifecycle step, for single and bulk transitions."""
+    return LeadEvent(
         lead=lead,
         kind=EventKind.STATUS_CHANGED,
         action=action,
         actor=actor,
-        now=now,
+        at=now,
         from_status=before,
         to_status=after,
         before={"status": before.value},
         after={"status": after.value},
         reason=reason,
     )
-    return lead
 
 
 @transaction.atomic

@@ -1,12 +1,19 @@
 """Reads for programs and their criteria, scoped to the caller."""
 
+import difflib
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from leadflow.accounts.models import User
-from leadflow.core.criteria import QualifyingCriteria
+from leadflow.core.criteria import QualifyingCriteria, months, ordered
+from leadflow.core.enums import DisqualificationReason
+from leadflow.core.preview import Preview, PreviewLead, criteria_preview
 from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
+
+#: How many of a program's most recent leads a preview qualifies: enough to show the effect of a
+#: change, few enough to answer a page request in about a second.
+PREVIEW_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -45,3 +52,199 @@ def program_published_criteria(*, program: Program) -> PublishedCriteria:
 
 def criteria_from_version(version: CriteriaVersion) -> QualifyingCriteria:
     return QualifyingCriteria.model_validate(version.spec)
+
+
+def program_get(*, user: User, slug: str) -> Program:
+    """One program the user may see; another scope's program does not exist for them."""
+    return program_list(user=user).get(slug=slug)
+
+
+def program_overview(*, user: User) -> QuerySet[Program]:
+    """The user's programs with their current version number (``current_version``), lead
+    counts (``lead_count``, ``open_lead_count``) and whether a draft waits (``draft_count``),
+    in one query."""
+    from leadflow.leads.services import OPEN_STATUSES
+
+    current = (
+        CriteriaVersion.objects.filter(program=OuterRef("pk"), status=CriteriaStatus.PUBLISHED)
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    drafts = (
+        CriteriaVersion.objects.filter(program=OuterRef("pk"), status=CriteriaStatus.DRAFT)
+        .values("program")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return program_list(user=user).annotate(
+        current_version=Subquery(current, output_field=IntegerField()),
+        draft_count=Subquery(drafts, output_field=IntegerField()),
+        lead_count=Count("leads"),
+        open_lead_count=Count("leads", filter=Q(leads__status__in=OPEN_STATUSES)),
+    )
+
+
+def criteria_versions(*, program: Program) -> QuerySet[CriteriaVersion]:
+    """The program's published versions, newest first, with who published them."""
+    return (
+        CriteriaVersion.objects.filter(program=program, status=CriteriaStatus.PUBLISHED)
+        .select_related("published_by", "created_by")
+        .order_by("-number")
+    )
+
+
+def criteria_draft(*, program: Program) -> CriteriaVersion | None:
+    """The program's draft, if a manager has saved one."""
+    return (
+        CriteriaVersion.objects.filter(program=program, status=CriteriaStatus.DRAFT)
+        .select_related("created_by")
+        .first()
+    )
+
+
+def criteria_version_get(*, program: Program, number: int) -> CriteriaVersion:
+    return criteria_versions(program=program).get(number=number)
+
+
+@dataclass(frozen=True)
+class ProgramPreview:
+    """A draft's preview on the program's leads, with what it was compared against."""
+
+    preview: Preview
+    published_number: int
+    limit: int
+
+    @property
+    def capped(self) -> bool:
+        return self.preview.total >= self.limit
+
+
+def criteria_preview_for_program(
+    *, program: Program, draft: QualifyingCriteria, limit: int = PREVIEW_LIMIT
+) -> ProgramPreview:
+    """How ``draft`` would move the program's ``limit`` most recent leads between ratings
+    (DESIGN.md: a change can be previewed on past leads before it is published). The leads
+    are read in one query of plain values; no model instance is built."""
+    from leadflow.leads.models import Lead
+
+    published = program_published_criteria(program=program)
+    rows = (
+        Lead.objects.filter(program=program)
+        .order_by("-created_at", "-id")
+        .values_list("id", "answers", "profile", "disqualification")[:limit]
+    )
+    leads = (
+        PreviewLead(
+            id=lead_id,
+            answers=answers or {},
+            profile=profile or {},
+            disqualified=DisqualificationReason(disqualification) if disqualification else None,
+        )
+        for lead_id, answers, profile, disqualification in rows.iterator(chunk_size=2000)
+    )
+    return ProgramPreview(
+        preview=criteria_preview(published.criteria, draft, leads),
+        published_number=published.number,
+        limit=limit,
+    )
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "added", "removed", "context" or "hunk"
+    text: str
+
+
+@dataclass(frozen=True)
+class CriteriaDiff:
+    lines: tuple[DiffLine, ...]
+    summary: tuple[str, ...]
+
+
+def criteria_diff(
+    *, older: QualifyingCriteria, newer: QualifyingCriteria, older_label: str, newer_label: str
+) -> CriteriaDiff:
+    """The differences between two criteria: a unified diff of their YAML (what exactly
+    changed) and a summary in plain words (what it means), for a manager reviewing versions."""
+    raw = difflib.unified_diff(
+        older.to_yaml().splitlines(),
+        newer.to_yaml().splitlines(),
+        fromfile=older_label,
+        tofile=newer_label,
+        lineterm="",
+        n=3,
+    )
+    lines: list[DiffLine] = []
+    for text in raw:
+        if text.startswith(("---", "+++")):
+            continue
+        kind = {"+": "added", "-": "removed", "@": "hunk"}.get(text[:1], "context")
+        lines.append(DiffLine(kind, text))
+    return CriteriaDiff(tuple(lines), tuple(_summary(older, newer)))
+
+
+def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
+    said: list[str] = []
+    old_questions = {question.key: question for question in older.questions}
+    new_questions = {question.key: question for question in newer.questions}
+    for key in sorted(new_questions.keys() - old_questions.keys()):
+        said.append(f"Question {key!r} added.")
+    for key in sorted(old_questions.keys() - new_questions.keys()):
+        said.append(f"Question {key!r} removed.")
+    for key in sorted(old_questions.keys() & new_questions.keys()):
+        if old_questions[key] != new_questions[key]:
+            said.append(f"Question {key!r} changed.")
+    if [q.key for q in older.questions if q.key in new_questions] != [
+        q.key for q in newer.questions if q.key in old_questions
+    ]:
+        said.append("Questions reordered.")
+    for fact in ("budget_met", "authority_met", "need_met"):
+        before, after = getattr(older, fact), getattr(newer, fact)
+        if before != after:
+            name = fact.removesuffix("_met")
+            said.append(
+                f"The {name} criterion is now met by {', '.join(ordered(after))} "
+                f"(was {', '.join(ordered(before))})."
+            )
+    old_rules = {rule.rating: rule for rule in older.rating_ladder}
+    new_rules = {rule.rating: rule for rule in newer.rating_ladder}
+    for rating, rule in new_rules.items():
+        if rating not in old_rules:
+            said.append(f"Rating rule {rating.label} added: {rule.describe()}.")
+        elif old_rules[rating] != rule:
+            said.append(
+                f"Rating rule {rating.label} changed: {old_rules[rating].describe()} "
+                f"→ {rule.describe()}."
+            )
+    for rating in [r.rating for r in older.rating_ladder if r.rating not in new_rules]:
+        said.append(f"Rating rule {rating.label} removed.")
+    if [r.rating for r in older.rating_ladder if r.rating in new_rules] != [
+        r.rating for r in newer.rating_ladder if r.rating in old_rules
+    ]:
+        said.append("Rating rules reordered.")
+    old_points = {rule.label: rule for rule in older.point_rules}
+    new_points = {rule.label: rule for rule in newer.point_rules}
+    for label in sorted(new_points.keys() - old_points.keys()):
+        said.append(f"Point rule {label!r} added.")
+    for label in sorted(old_points.keys() - new_points.keys()):
+        said.append(f"Point rule {label!r} removed.")
+    for label in sorted(old_points.keys() & new_points.keys()):
+        if old_points[label] != new_points[label]:
+            said.append(f"Point rule {label!r} changed.")
+    if older.horizon_months != newer.horizon_months:
+        said.append(
+            f"Horizon changed from {_months_or_none(older.horizon_months)} "
+            f"to {_months_or_none(newer.horizon_months)}."
+        )
+    if older.engagement_half_life_days != newer.engagement_half_life_days:
+        said.append(
+            f"Engagement half-life changed from {older.engagement_half_life_days} "
+            f"to {newer.engagement_half_life_days} days."
+        )
+    if older.name != newer.name:
+        said.append(f"Renamed from {older.name!r} to {newer.name!r}.")
+    return said
+
+
+def _months_or_none(value: float | None) -> str:
+    return "no horizon" if value is None else months(value)

@@ -9,6 +9,14 @@ from leadflow.accounts.models import User
 from leadflow.core.criteria import QualifyingCriteria, default_criteria
 from leadflow.programs.models import Client, CriteriaStatus, CriteriaVersion, HandOffMode, Program
 
+#: A draft has no version number until it is published; it is stored as 0, so the
+#: (program, number) unique constraint also guarantees one draft per program at a time.
+DRAFT_NUMBER = 0
+
+
+class DraftGone(Exception):
+    """The draft was published or discarded by someone else in the meantime."""
+
 
 def client_create(*, name: str, slug: str, timezone: str = "UTC", country: str = "") -> Client:
     return Client.objects.create(name=name, slug=slug, timezone=timezone, country=country)
@@ -68,3 +76,70 @@ def criteria_publish(
         published_at=now,
         published_by=actor,
     )
+
+
+@transaction.atomic
+def criteria_draft_save(
+    *,
+    program: Program,
+    criteria: QualifyingCriteria,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+) -> CriteriaVersion:
+    """Store criteria as the program's draft, replacing the draft there is (one per program).
+
+    A draft is the manager's work in progress: it qualifies no lead until it is published, so
+    replacing it rewrites no history; its author and time are those of the last save."""
+    Program.objects.select_for_update().filter(pk=program.pk).get()
+    draft, _ = CriteriaVersion.objects.update_or_create(
+        program=program,
+        number=DRAFT_NUMBER,
+        defaults={
+            "spec": criteria.model_dump(mode="json"),
+            "status": CriteriaStatus.DRAFT,
+            "note": note,
+            "created_at": now,
+            "created_by": actor,
+        },
+    )
+    return draft
+
+
+@transaction.atomic
+def criteria_draft_publish(
+    *, draft: CriteriaVersion, actor: User | None, now: datetime
+) -> CriteriaVersion:
+    """Turn the program's draft into its next published version (DESIGN.md: "Criteria are
+    versioned"). Earlier versions stay untouched, so leads keep naming the version that
+    qualified them until they are re-qualified. Raises ``DraftGone`` when the draft was
+    published or discarded meanwhile (two managers, two tabs)."""
+    Program.objects.select_for_update().filter(pk=draft.program_id).get()
+    locked = CriteriaVersion.objects.filter(
+        pk=draft.pk, number=DRAFT_NUMBER, status=CriteriaStatus.DRAFT
+    ).first()
+    if locked is None:
+        raise DraftGone("this draft was published or discarded meanwhile")
+    last = (
+        CriteriaVersion.objects.filter(program_id=draft.program_id).aggregate(last=Max("number"))[
+            "last"
+        ]
+        or 0
+    )
+    locked.number = last + 1
+    locked.status = CriteriaStatus.PUBLISHED
+    locked.published_at = now
+    locked.published_by = actor
+    locked.save(update_fields=["number", "status", "published_at", "published_by"])
+    return locked
+
+
+@transaction.atomic
+def criteria_draft_discard(*, program: Program) -> bool:
+    """Throw the program's draft away; published versions are never deleted. Returns whether
+    there was a draft."""
+    Program.objects.select_for_update().filter(pk=program.pk).get()
+    deleted, _ = CriteriaVersion.objects.filter(
+        program=program, number=DRAFT_NUMBER, status=CriteriaStatus.DRAFT
+    ).delete()
+    return bool(deleted)

@@ -1,0 +1,138 @@
+"""Forms of the lead list: the filter (a GET form), saved filters and the bulk actions."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import QueryDict
+
+from leadflow.accounts.models import User
+from leadflow.core.lifecycle import LeadStatus
+from leadflow.leads.bulk import BULK_ACTIONS, SAVED_KEYS, BulkAction, bulk_actions_for
+from leadflow.leads.list_selectors import (
+    DEFAULT_SORT,
+    NO_OWNER,
+    NO_RATING,
+    SORTS,
+    LeadFilters,
+    qualifier_list,
+)
+from leadflow.leads.models import CHANNEL_CHOICES, RATING_CHOICES, STAGE_CHOICES
+from leadflow.programs.selectors import program_list
+
+ANY = [("", "Any")]
+SORT_CHOICES = [
+    (f"{prefix}{key}", f"{key.capitalize()} {'descending' if prefix else 'ascending'}")
+    for key in SORTS
+    for prefix in ("-", "")
+]
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+class LeadFilterForm(forms.Form):
+    """The list's filters. Invalid values are dropped (and shown), never a server error."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    program = forms.TypedChoiceField(label="Program", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=ANY + [(status.value, status.label) for status in LeadStatus],
+    )
+    stage = forms.ChoiceField(label="Stage", required=False, choices=ANY + STAGE_CHOICES)
+    rating = forms.ChoiceField(
+        label="Rating", required=False, choices=[*ANY, *RATING_CHOICES, (NO_RATING, "No rating")]
+    )
+    channel = forms.ChoiceField(label="Channel", required=False, choices=ANY + CHANNEL_CHOICES)
+    campaign = forms.CharField(label="Campaign", required=False, max_length=100)
+    owner = forms.ChoiceField(label="Owner", required=False)
+    created_from = forms.DateField(
+        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label="Created to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+
+    def __init__(self, data: QueryDict, *, user: User) -> None:
+        super().__init__(data)
+        _choice_field(self, "program").choices = ANY + [
+            (program.pk, f"{program.client.name} · {program.name}")
+            for program in program_list(user=user)
+        ]
+        self.qualifiers = list(qualifier_list(user=user))
+        _choice_field(self, "owner").choices = [
+            *ANY,
+            (NO_OWNER, "Nobody"),
+            *((str(person.pk), person.get_username()) for person in self.qualifiers),
+        ]
+
+    def filters(self) -> LeadFilters:
+        """The valid part of the input as filters (``is_valid`` must have been called)."""
+        data: dict[str, Any] = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in self.errors and value not in (None, "")
+        }
+        data.setdefault("sort", DEFAULT_SORT)
+        return LeadFilters(**data)
+
+    def query(self) -> str:
+        """The valid, non-empty filters as a query string (what a saved filter stores)."""
+        filters = self.filters()
+        pairs = [
+            (name, str(getattr(filters, name)))
+            for name in SAVED_KEYS
+            if getattr(filters, name) not in (None, "")
+            and not (name == "sort" and filters.sort == DEFAULT_SORT)
+        ]
+        return urlencode(pairs)
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label="Name this filter", max_length=80)
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+
+class BulkForm(forms.Form):
+    """The leads picked on the list and what to do with them. ``confirm`` is set by the
+    confirmation page; without it the action is only shown, not run."""
+
+    action = forms.ChoiceField(label="With the selected leads")
+    lead = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    owner = forms.TypedChoiceField(label="Qualifier", required=False, coerce=int, empty_value=None)
+    query = forms.CharField(required=False, max_length=1000)
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, data: QueryDict, *, user: User) -> None:
+        super().__init__(data)
+        _choice_field(self, "action").choices = [
+            (action.name, action.label) for action in bulk_actions_for(user)
+        ]
+        # Any id may be posted; the selector keeps only leads in the user's scope.
+        _choice_field(self, "lead").choices = [(value, value) for value in data.getlist("lead")]
+        self.owners = {person.pk: person for person in qualifier_list(user=user)}
+        _choice_field(self, "owner").choices = [
+            *ANY,
+            *((pk, person.get_username()) for pk, person in self.owners.items()),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "assign" and not cleaned.get("owner"):
+            self.add_error("owner", "Choose the qualifier to assign the leads to.")
+        return cleaned
+
+    @property
+    def bulk_action(self) -> BulkAction:
+        return BULK_ACTIONS[self.cleaned_data["action"]]
+
+    @property
+    def owner_user(self) -> User | None:
+        owner = self.cleaned_data.get("owner")
+        return self.owners.get(owner) if owner else None

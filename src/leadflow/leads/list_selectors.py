@@ -1,0 +1,244 @@
+"""Reads of the web app's lead list and home page (issue 5), always from ``lead_scope``.
+
+The list must stay fast on 100,000 leads: rows are fetched a page at a time with the columns
+the table shows (the JSON columns are deferred), the related program, client and owner come in
+the same query, and the total is counted only up to ``COUNT_CAP`` (an exact count of a large
+scope costs more than the page itself, and past a thousand leads people refine the filter).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.enums import Rating
+from leadflow.core.lifecycle import LeadStatus
+from leadflow.leads.models import Lead, SavedFilter
+from leadflow.leads.queue import RATING_RANK, queue_leads
+from leadflow.leads.selectors import lead_scope
+from leadflow.programs.models import Program
+from leadflow.programs.selectors import program_list
+
+#: Roles that work with the lead list (DESIGN.md "Who uses it"); partners and client contacts
+#: get their own portals.
+LIST_ROLES = (Role.ADMIN, Role.MARKETER, Role.QUALIFIER, Role.REVIEWER, Role.MANAGER)
+#: Roles that may take the list away as a CSV file (reports and nurture lists are theirs).
+EXPORT_ROLES = (Role.ADMIN, Role.MARKETER, Role.MANAGER)
+PER_PAGE = 50
+COUNT_CAP = 1_000
+#: ``rating`` value that selects leads without a rating (disqualified).
+NO_RATING = "none"
+#: ``owner`` value that selects leads nobody owns.
+NO_OWNER = "none"
+DEFAULT_SORT = "-created"
+SORTS = {
+    "created": ("created_at", "id"),
+    "score": ("score", "id"),
+    "rating": ("rating_rank", "-score", "id"),
+    "company": ("company", "id"),
+    "status": ("status", "id"),
+}
+#: Columns the table and the export never show: large JSON, read only by the workspace.
+DEFERRED = ("profile", "answers", "explanation")
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    """What the list is narrowed to; empty values do not filter."""
+
+    program: int | None = None
+    status: str = ""
+    stage: str = ""
+    rating: str = ""
+    channel: str = ""
+    campaign: str = ""
+    owner: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def _ordering(sort: str) -> list[str]:
+    descending = sort.startswith("-")
+    columns = SORTS.get(sort.removeprefix("-"), SORTS["created"])
+    if not descending:
+        return list(columns)
+    return [column[1:] if column.startswith("-") else f"-{column}" for column in columns]
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
+    """The leads the user may see, narrowed by ``filters`` and sorted; the table's columns only.
+
+    Search finds the text (case-insensitive) anywhere in the first name, last name, e-mail or
+    company: people type fragments ("acme", "@globex") rather than whole values.
+    """
+    leads = lead_scope(user=user).select_related("owner").defer(*DEFERRED)
+    exact = {
+        "program_id": filters.program,
+        "status": filters.status,
+        "stage": filters.stage,
+        "channel": filters.channel,
+        "campaign": filters.campaign,
+    }
+    leads = leads.filter(**{name: value for name, value in exact.items() if value})
+    if filters.rating == NO_RATING:
+        leads = leads.filter(rating__isnull=True)
+    elif filters.rating:
+        leads = leads.filter(rating=filters.rating)
+    if filters.owner == NO_OWNER:
+        leads = leads.filter(owner__isnull=True)
+    elif filters.owner.isdigit():
+        leads = leads.filter(owner_id=int(filters.owner))
+    if filters.created_from:
+        leads = leads.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to:
+        leads = leads.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
+    text = filters.q.strip()
+    if text:
+        leads = leads.filter(
+            Q(first_name__icontains=text)
+            | Q(last_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(company__icontains=text)
+        )
+    if filters.sort.removeprefix("-") == "rating":
+        leads = leads.annotate(rating_rank=RATING_RANK)
+    return leads.order_by(*_ordering(filters.sort))
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    """One page of the list. ``total`` is exact up to ``COUNT_CAP``; beyond it ``capped``."""
+
+    leads: list[Lead]
+    number: int
+    per_page: int
+    total: int
+    capped: bool
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.leads else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.leads)
+
+    @property
+    def last_number(self) -> int | None:
+        """The last page's number when the total is known exactly."""
+        if self.capped:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+
+def lead_page(*, leads: QuerySet[Lead], number: int, per_page: int = PER_PAGE) -> LeadPage:
+    """A page of ``leads`` by number: the page's ids first (one more than shown tells whether a
+    next page exists), skipping the offset on the narrow id query without joins, then those
+    rows with their joins, then one capped count."""
+    number = max(1, number)
+    offset = (number - 1) * per_page
+    ids = list(leads.values_list("pk", flat=True)[offset : offset + per_page + 1])
+    by_id = {lead.pk: lead for lead in leads.order_by().filter(pk__in=ids[:per_page])}
+    total = leads.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return LeadPage(
+        leads=[by_id[pk] for pk in ids[:per_page] if pk in by_id],
+        number=number,
+        per_page=per_page,
+        total=min(total, COUNT_CAP),
+        capped=total > COUNT_CAP,
+        has_next=len(ids) > per_page,
+    )
+
+
+def leads_selected(*, user: User, lead_ids: list[int]) -> QuerySet[Lead]:
+    """The leads picked for a bulk action, among those the user may see (others vanish)."""
+    return lead_scope(user=user).filter(pk__in=lead_ids).order_by("id")
+
+
+def qualifier_list(*, user: User) -> QuerySet[User]:
+    """Active qualifiers who work at least one program the user sees: the people a lead can be
+    assigned to, and the owners the list can be filtered by."""
+    programs = program_list(user=user)
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.QUALIFIER)
+        .filter(
+            Q(scopes__program__in=programs.values("pk"))
+            | Q(scopes__client__in=programs.values("client_id"))
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def campaign_list(*, user: User) -> list[str]:
+    """Campaign codes in the user's programs, for the filter's suggestions."""
+    return list(
+        lead_scope(user=user)
+        .exclude(campaign="")
+        .order_by("campaign")
+        .values_list("campaign", flat=True)
+        .distinct()[:200]
+    )
+
+
+def saved_filter_list(*, user: User) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user).order_by("name")
+
+
+def saved_filter_get(*, user: User, filter_id: int) -> SavedFilter:
+    """The user's own saved filter; another user's is SavedFilter.DoesNotExist (a 404)."""
+    return SavedFilter.objects.get(user=user, pk=filter_id)
+
+
+@dataclass
+class HomeSummary:
+    """What the home page tells each role to do next."""
+
+    queue_count: int | None = None
+    in_review_count: int | None = None
+    by_rating: list[tuple[str, str, int]] = field(default_factory=list)
+    by_status: list[tuple[str, str, int]] = field(default_factory=list)
+    programs: list[Program] = field(default_factory=list)
+
+
+def home_summary(*, user: User, now: datetime) -> HomeSummary:
+    """Counts for the roles the user has: the qualifier's queue, the reviewer's leads in
+    review, and the managers' and marketers' leads by rating and status."""
+    summary = HomeSummary()
+    if user.has_role(Role.QUALIFIER):
+        summary.queue_count = queue_leads(user=user, now=now).count()
+    if user.has_role(Role.REVIEWER):
+        summary.in_review_count = lead_scope(user=user).filter(status=LeadStatus.IN_REVIEW).count()
+    if user.has_role(Role.ADMIN, Role.MANAGER, Role.MARKETER):
+        scope = lead_scope(user=user).order_by()
+        ratings = dict(
+            scope.values_list("rating").annotate(n=Count("id")).values_list("rating", "n")
+        )
+        summary.by_rating = [
+            (rating.label, rating.value, ratings.get(rating.value, 0)) for rating in Rating
+        ]
+        if ratings.get(None):
+            summary.by_rating.append(("No rating", NO_RATING, ratings[None]))
+        statuses = dict(
+            scope.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        summary.by_status = [
+            (status.label, status.value, statuses[status.value])
+            for status in LeadStatus
+            if statuses.get(status.value)
+        ]
+        summary.programs = list(program_list(user=user).filter(is_active=True))
+    return summary

@@ -1,0 +1,288 @@
+"""The home page and the lead list (issue 5): filters, search, sort, saved filters, bulk actions
+and the CSV export.
+
+The list is for the staff roles of ``LIST_ROLES``; client contacts and partners get 403 (their
+portals come later). Every read goes through ``list_selectors`` and so starts from the user's
+scope: a lead outside it never shows, and cannot be picked for a bulk action or exported. With
+HTMX a filter change or a page link swaps only the table (``_table.html``) and pushes the URL;
+without JavaScript the same URLs render the whole page.
+"""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from leadflow.accounts.models import Role, User
+from leadflow.imports.csvsafe import safe_row
+from leadflow.leads.bulk import (
+    BulkNotAllowed,
+    bulk_actions_for,
+    leads_bulk_assign_owner,
+    leads_bulk_transition,
+    saved_filter_delete,
+    saved_filter_save,
+)
+from leadflow.leads.forms import BulkForm, LeadFilterForm, SavedFilterForm
+from leadflow.leads.list_selectors import (
+    DEFAULT_SORT,
+    EXPORT_ROLES,
+    LIST_ROLES,
+    SORTS,
+    home_summary,
+    lead_list,
+    lead_page,
+    leads_selected,
+    saved_filter_get,
+    saved_filter_list,
+)
+from leadflow.leads.models import SavedFilter
+
+#: How many of the picked leads the confirmation page names (it always gives the count).
+CONFIRM_SHOWN = 20
+EXPORT_HEADER = [
+    "id", "created_at", "client", "program", "status", "stage", "rating", "score", "first_name",
+    "last_name", "title", "email", "phone", "company", "country", "subdivision", "channel",
+    "campaign", "owner",
+]  # fmt: skip
+COLUMNS = [
+    ("Lead", ""),
+    ("Company", "company"),
+    ("Program", ""),
+    ("Status", "status"),
+    ("Stage", ""),
+    ("Rating", "rating"),
+    ("Score", "score"),
+    ("Source", ""),
+    ("Owner", ""),
+    ("Created", "created"),
+]
+
+
+def _user(request: HttpRequest, roles: tuple[Role, ...] = LIST_ROLES) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.has_role(*roles):
+        raise PermissionDenied("Your role has no access to the lead list.")
+    return user
+
+
+def _list_url(query: str) -> str:
+    url = reverse("leads:list")
+    return f"{url}?{query}" if query else url
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What to do next, per role; anonymous visitors are sent to sign in."""
+    user = request.user
+    assert isinstance(user, User)
+    summary = home_summary(user=user, now=timezone.now())
+    return render(
+        request,
+        "leads/home.html",
+        {
+            "summary": summary,
+            "is_qualifier": user.has_role(Role.QUALIFIER),
+            "is_reviewer": user.has_role(Role.REVIEWER),
+            "sees_counts": user.has_role(Role.ADMIN, Role.MANAGER, Role.MARKETER),
+            "is_outside": not user.has_role(*LIST_ROLES),
+            "is_partner": user.has_role(Role.PARTNER),
+            "is_client": user.has_role(Role.CLIENT),
+        },
+    )
+
+
+def _columns(base_query: str, sort: str) -> list[dict[str, Any]]:
+    """Table headers: a sortable column links to its ascending sort, or descending when it is
+    already ascending, and says its state to screen readers (``aria-sort``)."""
+    columns = []
+    for label, key in COLUMNS:
+        column: dict[str, Any] = {"label": label, "key": key}
+        if key:
+            current = sort.removeprefix("-") == key
+            descending = sort.startswith("-")
+            next_sort = f"-{key}" if current and not descending else key
+            separator = "&" if base_query else ""
+            column["href"] = f"?{base_query}{separator}sort={next_sort}"
+            if current:
+                column["aria_sort"] = "descending" if descending else "ascending"
+        columns.append(column)
+    return columns
+
+
+@login_required
+@require_GET
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = LeadFilterForm(request.GET, user=user)
+    form.is_valid()
+    filters = form.filters()
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = lead_page(leads=lead_list(user=user, filters=filters), number=number)
+    query = form.query()
+    base_query = "&".join(
+        part for part in query.split("&") if part and not part.startswith("sort=")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "sort": filters.sort,
+        "default_sort": DEFAULT_SORT,
+        "columns": _columns(base_query, filters.sort),
+        "bulk_actions": bulk_actions_for(user),
+        "qualifiers": form.qualifiers,
+        "can_export": user.has_role(*EXPORT_ROLES),
+        "saved_filters": saved_filter_list(user=user),
+        "sort_keys": list(SORTS),
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return render(request, "leads/_table.html", context)
+    return render(request, "leads/list.html", context)
+
+
+class _Echo:
+    """A file-like sink for csv.writer: each row is handed straight to the response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def lead_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, streamed (no size limit in memory), every cell formula-safe."""
+    user = _user(request, EXPORT_ROLES)
+    form = LeadFilterForm(request.GET, user=user)
+    form.is_valid()
+    leads = lead_list(user=user, filters=form.filters())
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(EXPORT_HEADER)
+        for lead in leads.iterator(chunk_size=2000):
+            yield writer.writerow(
+                safe_row(
+                    [
+                        lead.pk,
+                        lead.created_at.isoformat(),
+                        lead.program.client.name,
+                        lead.program.name,
+                        lead.status,
+                        lead.stage,
+                        lead.rating or "",
+                        f"{lead.score:g}",
+                        lead.first_name,
+                        lead.last_name,
+                        lead.title,
+                        lead.email,
+                        lead.phone,
+                        lead.company,
+                        lead.country,
+                        lead.subdivision,
+                        lead.channel,
+                        lead.campaign,
+                        lead.owner.get_username() if lead.owner else "",
+                    ]
+                )
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="leads-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def saved_filter_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = SavedFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the filter a name (at most 80 characters).")
+        return HttpResponseRedirect(_list_url(request.POST.get("query", "")[:1000]))
+    # The query is stored as the filter form understands it: unknown keys and the page drop out.
+    query = LeadFilterForm(QueryDict(form.cleaned_data["query"]), user=user)
+    query.is_valid()
+    saved = saved_filter_save(user=user, name=form.cleaned_data["name"], query=query.query())
+    messages.success(request, f"Filter “{saved.name}” saved.")
+    return HttpResponseRedirect(_list_url(saved.query))
+
+
+@login_required
+@require_POST
+def saved_filter_remove(request: HttpRequest, filter_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        saved = saved_filter_get(user=user, filter_id=filter_id)
+    except SavedFilter.DoesNotExist:
+        raise Http404("No such saved filter.") from None
+    saved_filter_delete(saved=saved)
+    messages.success(request, f"Filter “{saved.name}” deleted.")
+    return HttpResponseRedirect(reverse("leads:list"))
+
+
+@login_required
+@require_POST
+def lead_bulk(request: HttpRequest) -> HttpResponse:
+    """Two steps: the first POST shows what will happen (confirmation page), the second, with
+    ``confirm``, runs the service and reports changed and skipped leads on the list."""
+    user = _user(request)
+    if not bulk_actions_for(user):
+        raise PermissionDenied("Your role runs no bulk actions.")
+    form = BulkForm(request.POST, user=user)
+    query = request.POST.get("query", "")[:1000]
+    if not form.is_valid():
+        problems = "; ".join(str(message) for errors in form.errors.values() for message in errors)
+        messages.error(request, f"Nothing changed: {problems}")
+        return HttpResponseRedirect(_list_url(query))
+    leads = leads_selected(user=user, lead_ids=form.cleaned_data["lead"])
+    bulk = form.bulk_action
+    if not form.cleaned_data["confirm"]:
+        return render(
+            request,
+            "leads/bulk_confirm.html",
+            {
+                "form": form,
+                "bulk": bulk,
+                "count": leads.count(),
+                "shown": leads.select_related("owner")[:CONFIRM_SHOWN],
+                "lead_ids": form.cleaned_data["lead"],
+                "owner": form.owner_user,
+                "query": query,
+            },
+        )
+    now = timezone.now()
+    try:
+        if bulk.action is None:
+            owner = form.owner_user
+            assert owner is not None
+            result = leads_bulk_assign_owner(leads=leads, owner=owner, actor=user, now=now)
+        else:
+            result = leads_bulk_transition(leads=leads, action=bulk.action, actor=user, now=now)
+    except BulkNotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, result.message[0].upper() + result.message[1:] + ".")
+    return HttpResponseRedirect(_list_url(query))

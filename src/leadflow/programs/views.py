@@ -1,0 +1,277 @@
+"""The sales manager's criteria pages: programs, their criteria and versions, the draft editor,
+its preview on past leads, publishing, and the differences between versions (DESIGN.md,
+"Qualification": criteria are versioned and a change can be previewed before it is published).
+
+Sales managers and admins edit; marketing may look (it reads conversion by criteria); everyone
+else is refused (403) before any program is looked up. Programs come from the scoped selector,
+so another scope's program is 404.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.criteria import QualifyingCriteria
+from leadflow.core.preview import RATING_ORDER
+from leadflow.programs.forms import CriteriaEditor, CriteriaYamlForm, PublishForm
+from leadflow.programs.models import CriteriaVersion, Program
+from leadflow.programs.selectors import (
+    criteria_diff,
+    criteria_draft,
+    criteria_from_version,
+    criteria_preview_for_program,
+    criteria_version_get,
+    criteria_versions,
+    program_get,
+    program_overview,
+    program_published_criteria,
+)
+from leadflow.programs.services import (
+    DraftGone,
+    criteria_draft_discard,
+    criteria_draft_publish,
+    criteria_draft_save,
+)
+from leadflow.programs.tasks import criteria_requalify
+
+VIEW_ROLES = (Role.ADMIN, Role.MANAGER, Role.MARKETER)
+EDIT_ROLES = (Role.ADMIN, Role.MANAGER)
+
+
+def _user(request: HttpRequest, roles: tuple[Role, ...]) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.has_role(*roles):
+        raise PermissionDenied("Only sales managers and admins manage qualifying criteria.")
+    return user
+
+
+def _program(user: User, slug: str) -> Program:
+    try:
+        return program_get(user=user, slug=slug)
+    except Program.DoesNotExist:
+        raise Http404("No such program.") from None
+
+
+def _draft(program: Program) -> CriteriaVersion:
+    draft = criteria_draft(program=program)
+    if draft is None:
+        raise Http404("This program has no draft.")
+    return draft
+
+
+@login_required
+@require_GET
+def program_index(request: HttpRequest) -> HttpResponse:
+    user = _user(request, VIEW_ROLES)
+    return render(
+        request,
+        "programs/index.html",
+        {"programs": program_overview(user=user), "can_edit": user.has_role(*EDIT_ROLES)},
+    )
+
+
+@login_required
+@require_GET
+def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request, VIEW_ROLES)
+    program = _program(user, slug)
+    published = program_published_criteria(program=program)
+    return render(
+        request,
+        "programs/detail.html",
+        {
+            "program": program,
+            "version": published.version,
+            "criteria": published.criteria,
+            "spec": published.criteria.model_dump(mode="json"),
+            "versions": criteria_versions(program=program),
+            "draft": criteria_draft(program=program),
+            "can_edit": user.has_role(*EDIT_ROLES),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft editor: it starts from the draft, or from the current version when there is
+    none; saving validates with the core and stores the draft, nothing else."""
+    user = _user(request, EDIT_ROLES)
+    program = _program(user, slug)
+    draft = criteria_draft(program=program)
+    start = (
+        criteria_from_version(draft)
+        if draft
+        else program_published_criteria(program=program).criteria
+    )
+    note = draft.note if draft else ""
+    yaml_mode = request.method == "POST" and request.POST.get("editor") == "yaml"
+    editor = CriteriaEditor(
+        request.POST if request.method == "POST" and not yaml_mode else None,
+        criteria=start,
+        note=note,
+    )
+    yaml_form = CriteriaYamlForm(
+        request.POST if yaml_mode else None, initial={"text": start.to_yaml(), "note": note}
+    )
+    saved: tuple[QualifyingCriteria, str] | None = None
+    if yaml_mode and yaml_form.is_valid():
+        saved = (yaml_form.cleaned_data["text"], yaml_form.cleaned_data["note"])
+    elif request.method == "POST" and not yaml_mode and editor.is_valid():
+        assert editor.criteria is not None
+        saved = (editor.criteria, editor.note)
+    if saved is not None:
+        criteria_draft_save(
+            program=program, criteria=saved[0], actor=user, now=timezone.now(), note=saved[1]
+        )
+        messages.success(request, "Draft saved. Preview it on past leads before publishing.")
+        return redirect("programs:criteria_preview", slug=program.slug)
+    return render(
+        request,
+        "programs/edit.html",
+        {
+            "program": program,
+            "draft": draft,
+            "editor": editor,
+            "yaml_form": yaml_form,
+            "yaml_mode": yaml_mode,
+        },
+    )
+
+
+@login_required
+@require_GET
+def criteria_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request, EDIT_ROLES)
+    program = _program(user, slug)
+    draft = _draft(program)
+    result = criteria_preview_for_program(program=program, draft=criteria_from_version(draft))
+    preview = result.preview
+    totals = [
+        {
+            "label": rating.label if rating else "no rating",
+            "before": before,
+            "after": after,
+            "change": after - before,
+        }
+        for rating in RATING_ORDER
+        for before, after in [
+            (preview.before_counts.get(rating, 0), preview.after_counts.get(rating, 0))
+        ]
+    ]
+    return render(
+        request,
+        "programs/preview.html",
+        {
+            "program": program,
+            "draft": draft,
+            "result": result,
+            "preview": preview,
+            "totals": totals,
+            "publish_form": PublishForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def criteria_publish_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Publishes the draft as the next version, then queues the re-qualification of the
+    program's open leads (DESIGN.md: re-qualifying records the version used)."""
+    user = _user(request, EDIT_ROLES)
+    program = _program(user, slug)
+    draft = _draft(program)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tick the box to confirm publishing; nothing was published.")
+        return redirect("programs:criteria_preview", slug=program.slug)
+    try:
+        version = criteria_draft_publish(draft=draft, actor=user, now=timezone.now())
+    except DraftGone:
+        raise Http404("This draft was published or discarded meanwhile.") from None
+    result = criteria_requalify.enqueue(program.pk, user.pk)
+    messages.success(
+        request,
+        f"Version {version.number} published. Re-qualification of the open leads was queued "
+        f"(task {result.id}, {str(result.status).lower()}).",
+    )
+    return redirect("programs:detail", slug=program.slug)
+
+
+@login_required
+@require_POST
+def criteria_discard(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request, EDIT_ROLES)
+    program = _program(user, slug)
+    if criteria_draft_discard(program=program):
+        messages.success(request, "Draft discarded; the published criteria are unchanged.")
+    return redirect("programs:detail", slug=program.slug)
+
+
+@login_required
+@require_GET
+def criteria_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    user = _user(request, VIEW_ROLES)
+    program = _program(user, slug)
+    try:
+        version = criteria_version_get(program=program, number=number)
+    except CriteriaVersion.DoesNotExist:
+        raise Http404("No such version.") from None
+    criteria = criteria_from_version(version)
+    return render(
+        request,
+        "programs/version.html",
+        {
+            "program": program,
+            "version": version,
+            "criteria": criteria,
+            "spec": criteria.model_dump(mode="json"),
+            "yaml": criteria.to_yaml(),
+        },
+    )
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@login_required
+@require_GET
+def criteria_diff_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Two versions side by side as a unified diff of their YAML; ``to=draft`` compares the
+    draft. Without parameters it compares the current version with its predecessor."""
+    user = _user(request, VIEW_ROLES)
+    program = _program(user, slug)
+    versions = list(criteria_versions(program=program).values_list("number", flat=True))
+    newer_number = _number(request.GET.get("to")) or versions[0]
+    older_number = _number(request.GET.get("from")) or max(newer_number - 1, 1)
+    context: dict[str, Any] = {"program": program, "versions": versions}
+    try:
+        older = criteria_version_get(program=program, number=older_number)
+        if request.GET.get("to") == "draft" and user.has_role(*EDIT_ROLES):
+            newer = _draft(program)
+            newer_label = "draft"
+        else:
+            newer = criteria_version_get(program=program, number=newer_number)
+            newer_label = f"version {newer.number}"
+    except CriteriaVersion.DoesNotExist:
+        raise Http404("No such version.") from None
+    context.update(
+        older=older,
+        newer=newer,
+        newer_label=newer_label,
+        diff=criteria_diff(
+            older=criteria_from_version(older),
+            newer=criteria_from_version(newer),
+            older_label=f"version {older.number}",
+            newer_label=newer_label,
+        ),
+    )
+    return render(request, "programs/diff.html", context)
