@@ -8,12 +8,22 @@ import pytest
 from django.db import connection, connections
 
 from leadflow.accounts.models import Role, User
+from leadflow.core.criteria import QualifyingCriteria, default_criteria
+from leadflow.core.errors import CriteriaError
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.leads.calls import call_record
 from leadflow.leads.models import CallOutcome, EventKind, Lead
-from leadflow.leads.queue import HOLD_MINUTES, LeadHeld, lead_hold, lead_queue_next, lead_release
+from leadflow.leads.queue import (
+    HOLD_MINUTES,
+    LeadHeld,
+    lead_hold,
+    lead_queue_next,
+    lead_release,
+    lead_submit_for_review,
+)
 from leadflow.leads.services import lead_transition
 from leadflow.programs.models import Program
+from leadflow.programs.services import criteria_publish
 from tests.conftest import NOW
 
 HOT = {"budget": "approved", "need": "established", "timeframe_months": 1}
@@ -170,3 +180,32 @@ def test_a_held_lead_with_a_later_call_back_is_not_handed_straight_back(
     other = make_lead(program, answers=A)
     assert lead_queue_next(user=qualifier, now=NOW + timedelta(minutes=1)) == other
     assert waiting.pk == held.pk
+
+
+def test_submitting_for_review_moves_the_lead_and_ends_the_hold_together(
+    program: Program, qualifier: User, make_lead: Callable[..., Lead]
+) -> None:
+    make_lead(program)
+    lead = lead_queue_next(user=qualifier, now=NOW)
+    assert lead is not None
+    lead = lead_submit_for_review(lead=lead, user=qualifier, now=NOW)
+    assert (lead.status, lead.held_by, lead.held_until) == (LeadStatus.IN_REVIEW, None, None)
+    kinds = list(lead.events.values_list("kind", flat=True))
+    assert kinds[-2:] == [EventKind.STATUS_CHANGED, EventKind.RELEASED]
+
+
+def test_a_lead_with_a_required_question_unanswered_cannot_be_submitted(
+    program: Program, qualifier: User, make_lead: Callable[..., Lead]
+) -> None:
+    spec = default_criteria().model_dump(mode="json")
+    spec["questions"][0]["required"] = True
+    criteria_publish(
+        program=program, criteria=QualifyingCriteria.from_dict(spec), actor=None, now=NOW
+    )
+    make_lead(program, answers={"need": "identified"})
+    lead = lead_queue_next(user=qualifier, now=NOW)
+    assert lead is not None
+    with pytest.raises(CriteriaError, match="budget: an answer is required"):
+        lead_submit_for_review(lead=lead, user=qualifier, now=NOW)
+    lead.refresh_from_db()
+    assert (lead.status, lead.held_by) == (LeadStatus.QUALIFYING, qualifier)

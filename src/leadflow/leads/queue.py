@@ -14,9 +14,11 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from leadflow.accounts.models import User
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import Action, LeadStatus
+from leadflow.core.qualification import parse_answers
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.selectors import lead_scope
 from leadflow.leads.services import event_record, lead_transition
+from leadflow.programs.selectors import program_published_criteria
 
 HOLD_MINUTES = 30
 WORKABLE = (LeadStatus.NEW, LeadStatus.QUALIFYING)
@@ -106,3 +108,18 @@ def lead_release(*, lead: Lead, user: User, now: datetime) -> Lead:
         lead.save(update_fields=["held_by", "held_until"])
         event_record(lead=lead, kind=EventKind.RELEASED, actor=user, now=now)
         return lead
+
+
+def lead_finish(*, lead: Lead, user: User, action: Action, now: datetime, reason: str = "") -> Lead:
+    """Leave the workspace with a decision (QA review, nurture, dead file): the lifecycle step
+    and the end of the hold in one transaction, so the lead is never decided yet still held."""
+    with transaction.atomic():
+        lead = lead_transition(lead=lead, action=action, actor=user, now=now, reason=reason)
+        return lead_release(lead=lead, user=user, now=now)
+
+
+def lead_submit_for_review(*, lead: Lead, user: User, now: datetime) -> Lead:
+    """Submit to QA review: only with every required question of the program answered."""
+    criteria = program_published_criteria(program=lead.program).criteria
+    parse_answers(criteria, lead.answers, require=True)
+    return lead_finish(lead=lead, user=user, action=Action.SUBMIT_FOR_REVIEW, now=now)

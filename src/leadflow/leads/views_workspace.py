@@ -28,12 +28,17 @@ from leadflow.accounts.models import User
 from leadflow.core.enums import DisqualificationReason, Rating
 from leadflow.core.errors import CriteriaError, DomainError, InvalidTransition
 from leadflow.core.lifecycle import Action, LeadStatus
-from leadflow.core.qualification import parse_answers
 from leadflow.leads.calls import call_record
 from leadflow.leads.models import CallOutcome, Lead
-from leadflow.leads.queue import LeadHeld, lead_hold, lead_release
+from leadflow.leads.queue import (
+    LeadHeld,
+    lead_finish,
+    lead_hold,
+    lead_release,
+    lead_submit_for_review,
+)
 from leadflow.leads.selectors import lead_get
-from leadflow.leads.services import lead_disqualify, lead_transition, lead_update_answers
+from leadflow.leads.services import lead_disqualify, lead_update_answers
 from leadflow.leads.workspace import (
     DISQUALIFICATION_REASONS,
     answers_changed,
@@ -270,26 +275,18 @@ def workspace_call(request: HttpRequest, user: User, lead: Lead) -> HttpResponse
 @_editing
 def workspace_submit(request: HttpRequest, user: User, lead: Lead) -> HttpResponse:
     """Send the lead to QA review (required questions answered) and give up the hold."""
-    criteria = program_published_criteria(program=lead.program).criteria
     try:
-        parse_answers(criteria, lead.answers, require=True)
+        lead = lead_submit_for_review(lead=lead, user=user, now=timezone.now())
     except CriteriaError as exc:
         messages.error(request, f"Not submitted: save the answers first ({exc}).")
         return redirect("workspace:detail", lead_id=lead.pk)
-    now = timezone.now()
-    with transaction.atomic():
-        lead = lead_transition(lead=lead, action=Action.SUBMIT_FOR_REVIEW, actor=user, now=now)
-        lead_release(lead=lead, user=user, now=now)
     messages.success(request, f"Lead #{lead.pk} submitted for QA review (rating {_rating(lead)}).")
     return _done(user, lead)
 
 
 @_editing
 def workspace_nurture(request: HttpRequest, user: User, lead: Lead) -> HttpResponse:
-    now = timezone.now()
-    with transaction.atomic():
-        lead = lead_transition(lead=lead, action=Action.NURTURE, actor=user, now=now)
-        lead_release(lead=lead, user=user, now=now)
+    lead = lead_finish(lead=lead, user=user, action=Action.NURTURE, now=timezone.now())
     messages.success(request, f"Lead #{lead.pk} sent to nurture.")
     return _done(user, lead)
 
@@ -299,10 +296,7 @@ def workspace_dead_file(request: HttpRequest, user: User, lead: Lead) -> HttpRes
     if not DeadFileForm(request.POST).is_valid():
         messages.error(request, "Not moved: tick the box to confirm the dead file.")
         return redirect("workspace:detail", lead_id=lead.pk)
-    now = timezone.now()
-    with transaction.atomic():
-        lead = lead_transition(lead=lead, action=Action.DEAD_FILE, actor=user, now=now)
-        lead_release(lead=lead, user=user, now=now)
+    lead = lead_finish(lead=lead, user=user, action=Action.DEAD_FILE, now=timezone.now())
     messages.success(request, f"Lead #{lead.pk} moved to the dead file.")
     return _done(user, lead)
 
