@@ -121,7 +121,9 @@ def test_publishing_new_criteria_does_not_rewrite_existing_leads(
     lead = lead_requalify(lead=lead, actor=None, now=NOW)
     assert lead.criteria_version == version
     assert lead.bant_timeframe is False
-    assert lead.events.latest("id").reason == "criteria version 2"
+    event = lead.events.latest("id")
+    assert event.reason == "criteria version 2"
+    assert (event.before["criteria_version"], event.after["criteria_version"]) == (1, 2)
 
 
 def test_bulk_requalification_moves_open_leads_to_the_new_version_with_events(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from leadflow.accounts.models import User
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType
@@ -26,7 +27,6 @@ QUALIFICATION_FIELDS = (
     "stage",
     "rating",
     "score",
-    "criteria_version_id",
 )
 
 
@@ -65,7 +65,11 @@ def _jsonable(answers: dict[str, object]) -> dict[str, Any]:
 
 
 def _qualification_snapshot(lead: Lead) -> dict[str, Any]:
-    return {name.removesuffix("_id"): getattr(lead, name) for name in QUALIFICATION_FIELDS}
+    """The qualification as history shows it, naming the criteria version by its number."""
+    snapshot = {name: getattr(lead, name) for name in QUALIFICATION_FIELDS}
+    version = lead.criteria_version if lead.criteria_version_id else None
+    snapshot["criteria_version"] = version.number if version else None
+    return snapshot
 
 
 def _apply(lead: Lead, result: Qualification, published: PublishedCriteria, now: datetime) -> None:
@@ -216,7 +220,12 @@ def leads_create_bulk(
 
 
 def _locked(lead: Lead) -> Lead:
-    return Lead.objects.select_for_update().get(pk=lead.pk)
+    return _lockable().get(pk=lead.pk)
+
+
+def _lockable() -> QuerySet[Lead]:
+    """Leads locked for a write, with the criteria version their history names."""
+    return Lead.objects.select_related("criteria_version").select_for_update(of=("self",))
 
 
 @transaction.atomic
@@ -415,7 +424,7 @@ def leads_merge_bulk(
     """``lead_merge`` for many inquiries at once (imports): ``items`` are (lead id, inquiry,
     why it matched), applied in order, so a lead matched twice takes both. One locked read,
     one bulk UPDATE and one INSERT of events instead of six queries per inquiry."""
-    leads = Lead.objects.select_for_update().in_bulk({lead_id for lead_id, _, _ in items})
+    leads = _lockable().in_bulk({lead_id for lead_id, _, _ in items})
     events = [
         _merge_into(leads[lead_id], data, match, published, actor, now)
         for lead_id, data, match in items
@@ -518,7 +527,7 @@ def leads_requalify_bulk(
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
             batch = list(
-                Lead.objects.select_for_update()
+                _lockable()
                 .filter(pk__in=ids[start : start + batch_size], status__in=statuses)
                 .order_by("id")
             )
