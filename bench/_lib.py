@@ -56,3 +56,24 @@ def postgres_drop(url: str) -> None:
     database = parts.path.lstrip("/")
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+def run_worker(
+    script: str, args: list[str], *, url: str, var_dir: Path, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Run ``script``'s per-database part in a subprocess (Django is configured once per
+    process) against ``url``; its last line on standard output is a JSON object of figures."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, script, *args],
+        env={**os.environ, "LEADFLOW_VAR_DIR": str(var_dir), "DATABASE_URL": url, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"worker for {url} failed:\n{result.stderr}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))

@@ -19,14 +19,12 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from _lib import postgres_drop, postgres_fresh, record_line
+from _lib import postgres_drop, postgres_fresh, record_line, run_worker
 
 ROWS = 100_000
 SEED = 2026
@@ -174,26 +172,8 @@ def _raw_load(csv_path: Path) -> int:
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def _postgres_url() -> str | None:
-    return postgres_fresh(BENCH_DATABASE)
-
-
-def _postgres_drop(url: str) -> None:
-    postgres_drop(url)
-
-
 def _run_worker(url: str, csv_path: Path, var_dir: Path) -> dict[str, float]:
-    env = {**os.environ, "LEADFLOW_VAR_DIR": str(var_dir), "DATABASE_URL": url}
-    result = subprocess.run(
-        [sys.executable, __file__, "--worker", url, str(csv_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"worker for {url} failed:\n{result.stderr}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return run_worker(__file__, ["--worker", url, str(csv_path)], url=url, var_dir=var_dir)
 
 
 def record(line: str) -> None:
@@ -215,7 +195,7 @@ def main() -> None:
         generate(csv_path, args.rows)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
         databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
-        postgres = _postgres_url()
+        postgres = postgres_fresh(BENCH_DATABASE)
         if postgres:
             databases.append(("PostgreSQL", postgres))
         machine = platform.processor() or platform.machine()
@@ -224,7 +204,7 @@ def main() -> None:
                 figures = _run_worker(url, csv_path, tmp_dir)
             finally:
                 if name == "PostgreSQL":
-                    _postgres_drop(url)
+                    postgres_drop(url)
             rate = figures["rows"] / figures["pipeline_s"]
             raw_rate = figures["raw_rows"] / figures["raw_s"]
             ratio = rate / raw_rate

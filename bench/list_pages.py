@@ -19,14 +19,12 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from _lib import postgres_drop, postgres_fresh, record_line
+from _lib import postgres_drop, postgres_fresh, record_line, run_worker
 
 LEADS = 100_000
 BATCH = 5_000
@@ -152,26 +150,14 @@ def worker(database_url: str, leads: int) -> dict[str, float]:
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def _postgres_url() -> str | None:
-    return postgres_fresh(BENCH_DATABASE)
-
-
-def _postgres_drop(url: str) -> None:
-    postgres_drop(url)
-
-
 def _run_worker(url: str, leads: int, var_dir: Path) -> dict[str, float]:
-    env = {**os.environ, "LEADFLOW_VAR_DIR": str(var_dir), "DATABASE_URL": url, "HTTPS": "false"}
-    result = subprocess.run(
-        [sys.executable, __file__, "--worker", url, "--leads", str(leads)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    return run_worker(
+        __file__,
+        ["--worker", url, "--leads", str(leads)],
+        url=url,
+        var_dir=var_dir,
+        env={"HTTPS": "false"},
     )
-    if result.returncode != 0:
-        raise SystemExit(f"worker for {url} failed:\n{result.stderr}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def record(line: str) -> None:
@@ -189,7 +175,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
         tmp_dir = Path(tmp)
         databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
-        postgres = _postgres_url()
+        postgres = postgres_fresh(BENCH_DATABASE)
         if postgres:
             databases.append(("PostgreSQL", postgres))
         machine = platform.processor() or platform.machine()
@@ -198,7 +184,7 @@ def main() -> None:
                 figures = _run_worker(url, args.leads, tmp_dir)
             finally:
                 if name == "PostgreSQL":
-                    _postgres_drop(url)
+                    postgres_drop(url)
             pages = ", ".join(f"{page} {figures[page]:.0f} ms" for page in PAGES)
             print(
                 f"{name}: {figures['leads']:,.0f} leads loaded in {figures['load_s']:.0f} s; "
