@@ -36,6 +36,11 @@ INSTALLED_APPS = [
     "leadflow.intake",
     "leadflow.imports",
     "leadflow.api",
+    "leadflow.notifications",
+    "leadflow.review",
+    "leadflow.delivery",
+    "leadflow.guarantees",
+    "leadflow.partners",
     "leadflow.demo",
     "leadflow.ops",
 ]

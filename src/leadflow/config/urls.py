@@ -13,6 +13,10 @@ urlpatterns = [
     path("imports/", include("leadflow.imports.urls")),
     path("programs/", include("leadflow.programs.urls")),
     path("queue/", include("leadflow.leads.urls_queue")),
+    path("review/", include("leadflow.review.urls")),
+    path("deliveries/", include("leadflow.delivery.urls")),
+    path("disputes/", include("leadflow.guarantees.urls")),
+    path("partners/", include("leadflow.partners.urls")),
     path("leads/", include("leadflow.leads.urls_workspace")),
     path("", include("leadflow.leads.urls")),
 ]

@@ -48,6 +48,18 @@ class Lead(models.Model):
     )
     held_until = models.DateTimeField(null=True, blank=True)
     next_call_at = models.DateTimeField(null=True, blank=True)
+    # QA review: who submitted the lead (a reviewer never reviews their own), and the flag a
+    # push-back leaves for the qualifier's queue until the lead is submitted again.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submitted_leads",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    pushed_back_at = models.DateTimeField(null=True, blank=True)
+    push_back_reason = models.CharField(max_length=200, blank=True)
 
     # Contact
     first_name = models.CharField(max_length=100, blank=True)
@@ -179,6 +191,15 @@ class EventKind(models.TextChoices):
     RELEASED = "released", "Released"
     CALL = "call", "Call logged"
     OWNER_CHANGED = "owner_changed", "Owner changed"
+    RECORDING_PLAYED = "recording_played", "Call recording played"
+    DISPUTED = "disputed", "Disputed"
+    DISPUTE_DECIDED = "dispute_decided", "Dispute decided"
+    REPLACEMENT = "replacement", "Delivered as a replacement"
+    NOTIFIED = "notified", "Notified"
+    DECLINED = "declined", "Declined by a partner"
+    FOLLOW_UP = "follow_up", "Follow-up recorded"
+    VIOLATION = "violation", "SLA violation"
+    ALERT = "alert", "Alert raised"
 
 
 class LeadEvent(models.Model):

@@ -32,6 +32,17 @@ def default_dedupe_match_on() -> list[str]:
     return ["email", "phone", "company_and_name"]
 
 
+def default_push_back_reasons() -> list[str]:
+    return [
+        "Answers incomplete",
+        "BANT not confirmed on the call",
+        "Wrong contact",
+        "Contact details wrong",
+        "Does not meet the program's criteria",
+        "Duplicate of an existing lead",
+    ]
+
+
 class Program(models.Model):
     """A client's campaign or lead program: it owns the criteria and the hand-off rules."""
 
@@ -60,6 +71,17 @@ class Program(models.Model):
         default=list,
         blank=True,
         help_text="Hosts a web-to-lead form may redirect to after a submission (retURL)",
+    )
+    push_back_reasons: models.JSONField[list[str]] = models.JSONField(
+        default=default_push_back_reasons,
+        blank=True,
+        help_text="Reasons a QA reviewer may give when pushing a lead back to its qualifier",
+    )
+    closure_days: models.JSONField[list[str]] = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The program's own closure days (ISO dates, YYYY-MM-DD): not working days "
+        "for any SLA clock",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
