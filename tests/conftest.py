@@ -12,7 +12,7 @@ from leadflow.leads.services import LeadInput, lead_create
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.services import client_create, program_create
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.receivers"]
 
 NOW = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
 

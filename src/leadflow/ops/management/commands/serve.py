@@ -1,4 +1,5 @@
-"""``leadflow serve``: the web app and its background task worker, stopped together by Ctrl-C."""
+"""``leadflow serve``: the web app, its background task worker and the periodic-job scheduler,
+stopped together by Ctrl-C."""
 
 import signal
 import subprocess
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         processes = {
             "web": subprocess.Popen([*base, "runserver", options["addr"], "--noreload"]),
             "worker": subprocess.Popen([*base, "db_worker", "--interval", "1", "--no-reload"]),
+            "scheduler": subprocess.Popen([*base, "scheduler"]),
         }
         self.stdout.write(f"LeadFlow is running at http://{options['addr']}/ (Ctrl-C stops it)")
         stopping = False

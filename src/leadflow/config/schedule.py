@@ -1,0 +1,29 @@
+"""The periodic jobs: what the scheduler hands to the task worker, and how often.
+
+``leadflow scheduler`` (started by ``leadflow serve``) enqueues each job's task when it is due.
+Running several schedulers is safe: each due job is claimed under a row lock that the others
+skip, so a job is enqueued once per interval however many schedulers run.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    task: str
+    every: timedelta
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        "outbox.send_due", "leadflow.notifications.tasks.outbox_send_due_task", timedelta(minutes=1)
+    ),
+    PeriodicJob(
+        "api.idempotency_purge", "leadflow.api.tasks.idempotency_purge_task", timedelta(hours=1)
+    ),
+    PeriodicJob(
+        "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)
+    ),
+)

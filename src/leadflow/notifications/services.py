@@ -1,0 +1,265 @@
+"""Writes of the outbox: queue a message with the change it reports, then send it once.
+
+``email_enqueue`` and ``webhook_enqueue`` are called inside the caller's transaction. The
+message's key makes queueing idempotent: the same key again returns the message already there.
+After commit a task sends it. A sender first claims the message with one conditional UPDATE
+(status pending and due, or a sender's lease run out), so two workers never send it at the same
+time; the network call happens outside any transaction, and the result is written afterwards.
+A sender that dies mid-send leaves a lease that runs out, and the message is tried again:
+delivery is at least once, and receivers de-duplicate by the stable ``X-LeadFlow-Message``
+header (webhooks) or ``Message-ID`` (e-mail), both derived from the key.
+"""
+
+import hashlib
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from leadflow.notifications import signing
+from leadflow.notifications.models import (
+    MessageKind,
+    MessageStatus,
+    OutboxAttachment,
+    OutboxAttempt,
+    OutboxMessage,
+)
+
+#: Tries before a message is given up (marked failed); with the backoff below that is about
+#: a day and a half of retrying.
+MAX_ATTEMPTS = 12
+#: How long a sender owns a claimed message; a send never takes longer than its timeout.
+LEASE = timedelta(minutes=5)
+WEBHOOK_TIMEOUT_SECONDS = 10
+USER_AGENT = "LeadFlow-Webhook/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def email_enqueue(
+    *,
+    key: str,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    attachments: Sequence[Attachment] = (),
+    now: datetime,
+) -> OutboxMessage:
+    """Queue an e-mail; sent after the surrounding transaction commits."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        raise ValueError("an e-mail needs at least one recipient")
+    content: dict[str, object] = {"to": recipients, "subject": subject, "body": body}
+    return _enqueue(
+        key=key, kind=MessageKind.EMAIL, content=content, attachments=attachments, now=now
+    )
+
+
+def webhook_enqueue(
+    *, key: str, url: str, secret: str, event: str, payload: dict[str, Any], now: datetime
+) -> OutboxMessage:
+    """Queue a signed JSON POST to ``url``; sent after the surrounding transaction commits."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("a webhook URL must start with https:// or http://")
+    if not secret:
+        raise ValueError("a webhook needs a signing secret")
+    content: dict[str, object] = {"url": url, "event": event, "payload": payload}
+    return _enqueue(key=key, kind=MessageKind.WEBHOOK, content=content, secret=secret, now=now)
+
+
+def _enqueue(
+    *,
+    key: str,
+    kind: MessageKind,
+    content: dict[str, object],
+    now: datetime,
+    attachments: Sequence[Attachment] = (),
+    secret: str = "",
+) -> OutboxMessage:
+    existing = OutboxMessage.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                key=key,
+                kind=kind,
+                content=content,
+                secret=secret,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            OutboxAttachment.objects.bulk_create(
+                OutboxAttachment(
+                    message=message,
+                    filename=item.filename,
+                    mimetype=item.mimetype,
+                    content=item.content,
+                )
+                for item in attachments
+            )
+    except IntegrityError:
+        # Another transaction queued the same key first (it has committed by now).
+        return OutboxMessage.objects.get(key=key)
+    transaction.on_commit(lambda: _enqueue_send(message.pk))
+    return message
+
+
+def _enqueue_send(message_id: int) -> None:
+    from leadflow.notifications.tasks import outbox_send_task
+
+    outbox_send_task.enqueue(message_id)
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    due = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=MessageStatus.SENDING, lease_until__lt=now
+    )
+    claimed = OutboxMessage.objects.filter(due, pk=message_id).update(
+        status=MessageStatus.SENDING, lease_until=now + LEASE
+    )
+    return claimed == 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    ok: bool
+    status_code: int | None = None
+    error: str = ""
+
+
+def outbox_message_send(*, message_id: int, now: datetime | None = None) -> bool:
+    """Send one message if it is due and no other sender holds it; True when it went out."""
+    now = now or timezone.now()
+    if not _claim(message_id, now):
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    started = time.monotonic()
+    result = _send_email(message) if message.kind == MessageKind.EMAIL else _send_webhook(message)
+    elapsed = time.monotonic() - started
+    finished = now + timedelta(seconds=elapsed)
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+        message.attempts += 1
+        OutboxAttempt.objects.create(
+            message=message,
+            number=message.attempts,
+            at=finished,
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error[:2000],
+            duration_ms=int(elapsed * 1000),
+        )
+        message.lease_until = None
+        if result.ok:
+            message.status = MessageStatus.SENT
+            message.sent_at = finished
+            message.next_attempt_at = None
+            message.last_error = ""
+        elif message.attempts >= MAX_ATTEMPTS:
+            message.status = MessageStatus.FAILED
+            message.next_attempt_at = None
+            message.last_error = result.error[:2000]
+        else:
+            message.status = MessageStatus.PENDING
+            message.next_attempt_at = finished + retry_delay(message.attempts)
+            message.last_error = result.error[:2000]
+        message.save()
+    return result.ok
+
+
+def outbox_send_due(*, now: datetime, limit: int = 200) -> int:
+    """Send what is due (retries, and messages whose first send was missed); the periodic job."""
+    due = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=MessageStatus.SENDING, lease_until__lt=now
+    )
+    ids = list(
+        OutboxMessage.objects.filter(due)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for message_id in ids if outbox_message_send(message_id=message_id, now=now))
+
+
+def outbox_message_retry(*, message_id: int, now: datetime) -> OutboxMessage:
+    """Try a failed message again at once (a person fixed the address or the endpoint)."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+        if message.status == MessageStatus.FAILED:
+            message.status = MessageStatus.PENDING
+            message.next_attempt_at = now
+            message.save(update_fields=["status", "next_attempt_at"])
+            transaction.on_commit(lambda: _enqueue_send(message_id))
+    return message
+
+
+def message_id_header(key: str) -> str:
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@leadflow>"
+
+
+def _send_email(message: OutboxMessage) -> _Result:
+    content = message.content
+    email = EmailMessage(
+        subject=str(content["subject"]),
+        body=str(content["body"]),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[str(address) for address in content["to"]],
+        headers={"Message-ID": message_id_header(message.key)},
+        connection=get_connection(fail_silently=False, timeout=30),
+    )
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+    try:
+        email.send(fail_silently=False)
+    except Exception as exc:  # any failure of the mail system is retried
+        return _Result(ok=False, error=f"{type(exc).__name__}: {exc}")
+    return _Result(ok=True)
+
+
+def _send_webhook(message: OutboxMessage) -> _Result:
+    content = message.content
+    body = json.dumps(content["payload"], sort_keys=True, separators=(",", ":")).encode("utf-8")
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(
+        str(content["url"]),
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-LeadFlow-Event": str(content["event"]),
+            "X-LeadFlow-Message": message.key,
+            "X-LeadFlow-Timestamp": timestamp,
+            "X-LeadFlow-Signature": signing.sign(
+                secret=message.secret, timestamp=timestamp, body=body
+            ),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+            return _Result(ok=200 <= response.status < 300, status_code=response.status)
+    except urllib.error.HTTPError as exc:
+        return _Result(ok=False, status_code=exc.code, error=f"HTTP {exc.code} {exc.reason}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return _Result(ok=False, error=f"{type(exc).__name__}: {exc}")

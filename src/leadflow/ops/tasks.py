@@ -1,0 +1,8 @@
+from django_tasks import task
+
+from leadflow.ops.services import database_optimize
+
+
+@task()
+def database_optimize_task() -> str:
+    return database_optimize()
