@@ -1,0 +1,217 @@
+"""Reads of disputes and the guarantee ledger, always starting from what the caller may see.
+
+Who sees what: client contacts see the disputes and ledgers of their client's programs; QA
+reviewers, sales managers and admins those of their programs. QA reviewers and admins decide;
+sales managers and admins change the terms. Everyone else sees none (404 on every page).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import reduce
+from operator import or_
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.guarantee import (
+    Ledger,
+    PeriodCounts,
+    PeriodKind,
+    dispute_deadline,
+    dispute_window_start,
+    guarantee_ledger,
+)
+from leadflow.delivery.models import DeliveryItem
+from leadflow.guarantees.models import Dispute, DisputeStatus, GuaranteeTerms
+from leadflow.leads.models import Lead
+from leadflow.leads.selectors import lead_scope
+from leadflow.programs.models import HandOffMode, Program
+from leadflow.programs.selectors import program_list
+
+#: Roles that see disputes and ledgers (of their own scope).
+VIEW_ROLES = (Role.ADMIN, Role.REVIEWER, Role.MANAGER, Role.CLIENT)
+#: Roles that decide disputes.
+DECIDE_ROLES = (Role.ADMIN, Role.REVIEWER)
+#: Roles that change a program's guarantee terms.
+TERMS_EDIT_ROLES = (Role.ADMIN, Role.MANAGER)
+#: How many disputable leads the client's page lists at most (newest deliveries first).
+DISPUTABLE_LIMIT = 200
+
+
+def dispute_scope(*, user: User) -> QuerySet[Dispute]:
+    """Every dispute the user may see, with what the pages show of it."""
+    disputes = Dispute.objects.select_related(
+        "program__client",
+        "delivery_item__lead",
+        "delivery_item__delivery",
+        "raised_by",
+        "decided_by",
+        "replacement__lead",
+        "replacement__delivery",
+    )
+    if user.sees_everything:
+        return disputes
+    if not user.has_role(*VIEW_ROLES):
+        return disputes.none()
+    return disputes.filter(program__in=program_list(user=user))
+
+
+def dispute_list(*, user: User, status: DisputeStatus | None = None) -> QuerySet[Dispute]:
+    """The user's disputes, newest first, optionally of one status."""
+    disputes = dispute_scope(user=user).order_by("-raised_at", "-id")
+    return disputes.filter(status=status) if status else disputes
+
+
+def dispute_get(*, user: User, dispute_id: int) -> Dispute:
+    """One dispute, or Dispute.DoesNotExist out of the user's scope (a 404, never 403)."""
+    return dispute_scope(user=user).get(pk=dispute_id)
+
+
+def dispute_review_queue(*, user: User) -> QuerySet[Dispute]:
+    """Open disputes a QA reviewer (or admin) may decide, oldest first."""
+    if not user.has_role(*DECIDE_ROLES):
+        return Dispute.objects.none()
+    return dispute_scope(user=user).filter(status=DisputeStatus.OPEN).order_by("raised_at", "id")
+
+
+def guarantee_terms_for(*, program: Program) -> GuaranteeTerms:
+    """The program's saved terms, or the defaults (unsaved) when a manager has set none."""
+    return GuaranteeTerms.objects.filter(program=program).first() or GuaranteeTerms(program=program)
+
+
+def delivered_lead_get(*, user: User, lead_id: int) -> Lead:
+    """A lead delivered to the client contact's client, with its delivery and any dispute (for
+    the dispute form). Anything else, and every other role, is Lead.DoesNotExist (404)."""
+    if not user.has_role(Role.CLIENT):
+        raise Lead.DoesNotExist("only client contacts dispute leads")
+    return (
+        lead_scope(user=user)
+        .filter(delivery_item__isnull=False)
+        .select_related("delivery_item__delivery", "delivery_item__dispute")
+        .get(pk=lead_id)
+    )
+
+
+@dataclass(frozen=True)
+class DisputableLead:
+    lead: Lead
+    delivered_at: datetime
+    closes_at: datetime
+
+
+def disputable_leads(
+    *, user: User, now: datetime, limit: int = DISPUTABLE_LIMIT
+) -> list[DisputableLead]:
+    """Leads delivered to the client contact that may still be disputed (inside their program's
+    window, not yet disputed), newest delivery first. Two queries: the programs with their
+    terms, then the leads, whatever the number of programs."""
+    if not user.has_role(Role.CLIENT):
+        return []
+    programs = list(program_list(user=user).select_related("guarantee_terms").order_by("pk"))
+    windows: dict[int, tuple[int, str]] = {}
+    conditions = []
+    for program in programs:
+        terms = getattr(program, "guarantee_terms", None) or GuaranteeTerms(program=program)
+        if not terms.is_active:
+            continue
+        timezone = program.client.timezone
+        windows[program.pk] = (terms.dispute_window_days, timezone)
+        start = dispute_window_start(now, days=terms.dispute_window_days, timezone=timezone)
+        conditions.append(Q(program_id=program.pk, delivery_item__delivery__created_at__gte=start))
+    if not conditions:
+        return []
+    leads = (
+        lead_scope(user=user)
+        .filter(reduce(or_, conditions), delivery_item__dispute__isnull=True)
+        .annotate(delivered_at=F("delivery_item__delivery__created_at"))
+        .order_by("-delivered_at", "-id")[:limit]
+    )
+    found = []
+    for lead in leads:
+        delivered_at: datetime = lead.delivered_at
+        days, timezone = windows[lead.program_id]
+        closes = dispute_deadline(delivered_at, days=days, timezone=timezone)
+        found.append(DisputableLead(lead=lead, delivered_at=delivered_at, closes_at=closes))
+    return found
+
+
+def ledger_programs(*, user: User) -> QuerySet[Program]:
+    """The programs whose guarantee ledger the user may read: those delivered to a client."""
+    if not user.has_role(*VIEW_ROLES):
+        return Program.objects.none()
+    return program_list(user=user).filter(
+        hand_off_mode__in=(HandOffMode.DELIVERY, HandOffMode.BOTH)
+    )
+
+
+def ledger_program_get(*, user: User, slug: str) -> Program:
+    """A program for its ledger page, or Program.DoesNotExist (404)."""
+    return ledger_programs(user=user).get(slug=slug)
+
+
+@dataclass(frozen=True)
+class ProgramLedger:
+    program: Program
+    terms: GuaranteeTerms
+    terms_saved: bool
+    ledger: Ledger
+
+
+def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
+    """The guarantee ledger of a program up to the current period (core.guarantee).
+
+    Three queries whatever the number of leads: the terms, the deliveries counted per day in
+    the client's timezone, and the disputes counted per day of the delivery they count for.
+    Replacements are left out of the deliveries: they count in the period of the dispute they
+    replace (``replaced``).
+    """
+    terms = guarantee_terms_for(program=program)
+    timezone = program.client.timezone
+    zone = ZoneInfo(timezone)
+    counts: list[tuple[date, PeriodCounts]] = []
+    delivered = (
+        DeliveryItem.objects.filter(delivery__program=program, replaced_dispute__isnull=True)
+        .annotate(day=TruncDate("delivery__created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts += [(row["day"], PeriodCounts(delivered=row["n"])) for row in delivered]
+    upheld = Q(status=DisputeStatus.UPHELD)
+    disputes = (
+        Dispute.objects.filter(program=program)
+        .annotate(day=TruncDate("ledger_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            disputed=Count("id"),
+            open=Count("id", filter=Q(status=DisputeStatus.OPEN)),
+            upheld=Count("id", filter=upheld),
+            replaced=Count("id", filter=upheld & Q(replacement__isnull=False)),
+        )
+        .order_by()
+    )
+    counts += [
+        (
+            row["day"],
+            PeriodCounts(
+                disputed=row["disputed"],
+                open=row["open"],
+                upheld=row["upheld"],
+                replaced=row["replaced"],
+            ),
+        )
+        for row in disputes
+    ]
+    ledger = guarantee_ledger(
+        kind=PeriodKind(terms.period),
+        timezone=timezone,
+        owed_per_period=terms.leads_per_period if terms.is_active else 0,
+        counts=counts,
+        now=now,
+        starts_on=terms.starts_on,
+    )
+    return ProgramLedger(
+        program=program, terms=terms, terms_saved=terms.pk is not None, ledger=ledger
+    )
