@@ -1,7 +1,8 @@
 """The qualification queue page: how much work waits, what the qualifier holds, and the button
 that holds the next lead (DESIGN.md, "Who uses it": the qualifier works the queue).
 
-Only qualifiers and admins work the queue; every other role is refused (403).
+Only qualifiers and admins work the queue; every other role is refused (403). Leads QA review
+pushed back to the qualifier are listed first, flagged with the reason (issue 6).
 """
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.models import User
-from leadflow.leads.queue import lead_queue_next
+from leadflow.leads.queue import lead_queue_next, queue_pushed_back
 from leadflow.leads.workspace import may_work_queue, queue_overview
 
 
@@ -29,7 +30,8 @@ def _queue_worker(request: HttpRequest) -> User:
 def queue_index(request: HttpRequest) -> HttpResponse:
     user = _queue_worker(request)
     overview = queue_overview(user=user, now=timezone.now())
-    return render(request, "leads/queue.html", {"overview": overview})
+    pushed_back = list(queue_pushed_back(user=user))
+    return render(request, "leads/queue.html", {"overview": overview, "pushed_back": pushed_back})
 
 
 @login_required
