@@ -20,6 +20,8 @@ NAV = (
         "Leads", "/leads/", (Role.ADMIN, Role.MARKETER, Role.QUALIFIER, Role.REVIEWER, Role.MANAGER)
     ),
     NavItem("Queue", "/queue/", (Role.ADMIN, Role.QUALIFIER)),
+    NavItem("Review", "/review/", (Role.ADMIN, Role.REVIEWER)),
+    NavItem("Disputes", "/disputes/", (Role.ADMIN, Role.REVIEWER, Role.MANAGER, Role.CLIENT)),
     NavItem("Programs", "/programs/", (Role.ADMIN, Role.MANAGER, Role.MARKETER)),
     NavItem("Imports", "/imports/", (Role.ADMIN, Role.MARKETER, Role.MANAGER)),
     NavItem(
@@ -35,9 +37,21 @@ def nav_items(user: User) -> list[NavItem]:
     return [item for item in NAV if user.has_role(*item.roles)]
 
 
+def current_item(items: list[NavItem], path: str) -> NavItem | None:
+    """The item whose path is the longest prefix of ``path`` (Home only for "/" itself), so
+    /disputes/review/ marks "Disputes", not "Review"."""
+    matches = [
+        item
+        for item in items
+        if path == item.path or (item.path != "/" and path.startswith(item.path))
+    ]
+    return max(matches, key=lambda item: len(item.path), default=None)
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Template context processor: ``nav_items`` for the signed-in user."""
+    """Template context processor: ``nav_items`` for the signed-in user and ``nav_current``."""
     user = request.user
     if not user.is_authenticated or not isinstance(user, User):
-        return {"nav_items": []}
-    return {"nav_items": nav_items(user)}
+        return {"nav_items": [], "nav_current": None}
+    items = nav_items(user)
+    return {"nav_items": items, "nav_current": current_item(items, request.path)}
