@@ -1,0 +1,42 @@
+"""Writes of client delivery (DESIGN.md, "Hand-off", client delivery), one module per concept:
+the program's settings (``schedules``), deliveries and scheduled batches (``batches``), Hot-lead
+exceptions (``hot``) and the periodic run (``periodic``)."""
+
+from leadflow.delivery.services.batches import (
+    BatchResult,
+    delivery_batch_run,
+    delivery_create,
+    delivery_resend,
+    leads_move,
+)
+from leadflow.delivery.services.hot import AlertResult, hot_leads_alert, hot_leads_deliver
+from leadflow.delivery.services.periodic import DueRun, deliveries_run_due
+from leadflow.delivery.services.schedules import (
+    BATCH_RATINGS,
+    DELIVERY_MODES,
+    DeliveryError,
+    ScheduleSettings,
+    schedule_of,
+    schedule_save,
+    schedule_webhook_secret_rotate,
+)
+
+__all__ = [
+    "BATCH_RATINGS",
+    "DELIVERY_MODES",
+    "AlertResult",
+    "BatchResult",
+    "DeliveryError",
+    "DueRun",
+    "ScheduleSettings",
+    "deliveries_run_due",
+    "delivery_batch_run",
+    "delivery_create",
+    "delivery_resend",
+    "hot_leads_alert",
+    "hot_leads_deliver",
+    "leads_move",
+    "schedule_of",
+    "schedule_save",
+    "schedule_webhook_secret_rotate",
+]
