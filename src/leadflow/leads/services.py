@@ -10,10 +10,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from leadflow.accounts.models import User
-from leadflow.core.enums import Channel, DisqualificationReason, InquiryType
+from leadflow.core.enums import Channel, DisqualificationReason, InquiryType, Rating
 from leadflow.core.errors import CriteriaError
 from leadflow.core.lifecycle import Action, LeadStatus, next_status
 from leadflow.core.qualification import Qualification, parse_answers, qualify
+from leadflow.leads.handoff import leads_approved
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.rows import rows_insert, rows_update
 from leadflow.programs.models import Program
@@ -313,7 +314,8 @@ def lead_requalify(
     lead.updated_at = now
     lead.save()
     event.save()
-    return lead
+    _leave_nurture([event], actor, now)
+    return _locked(lead)
 
 
 @transaction.atomic
@@ -410,7 +412,8 @@ def lead_merge(
     qualified = _requalified(lead, published, actor, now)
     lead.save()
     LeadEvent.objects.bulk_create([merged, qualified])
-    return lead
+    _leave_nurture([qualified], actor, now)
+    return _locked(lead)
 
 
 @transaction.atomic
@@ -430,9 +433,10 @@ def leads_merge_bulk(
         for lead_id, data, match in items
     ]
     touched = {lead_id: leads[lead_id] for lead_id, _, _ in items}
-    events += [_requalified(lead, published, actor, now) for lead in touched.values()]
+    qualified = [_requalified(lead, published, actor, now) for lead in touched.values()]
     rows_update(list(touched.values()), MERGE_UPDATE_FIELDS)
-    rows_insert(events)
+    rows_insert([*events, *qualified])
+    _leave_nurture(qualified, actor, now)
     return len(items)
 
 
@@ -499,6 +503,34 @@ def _requalified(
     )
 
 
+#: Ratings with which a nurturing lead goes straight to hand-off (DESIGN.md, Lifecycle).
+NURTURE_EXIT_RATINGS = frozenset({Rating.HOT, Rating.A, Rating.B})
+
+
+def _leave_nurture(events: Sequence[LeadEvent], actor: User | None, now: datetime) -> None:
+    """Nurturing leads whose re-qualification (their ``qualified`` events) lifted them to Hot,
+    A or B go straight to hand-off: approved (``requalify_from_nurture``), then handed off by
+    their program's mode once the transaction commits. A lead that already rated Hot, A or B
+    when it was sent to nurture (not interested for now) stays until a person reopens it."""
+    leaving = [
+        event.lead
+        for event in events
+        if event.lead.status == LeadStatus.NURTURING
+        and event.lead.rating in NURTURE_EXIT_RATINGS
+        and event.before.get("rating") not in NURTURE_EXIT_RATINGS
+    ]
+    for lead in leaving:
+        lead_transition(
+            lead=lead,
+            action=Action.REQUALIFY_FROM_NURTURE,
+            actor=actor,
+            now=now,
+            reason=f"re-qualified as {Rating(str(lead.rating)).label}",
+        )
+    if leaving:
+        leads_approved(lead_ids=[lead.pk for lead in leaving], now=now)
+
+
 #: Statuses whose leads are still being worked, and so follow a newly published criteria version.
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.IN_REVIEW, LeadStatus.NURTURING)
 
@@ -543,5 +575,6 @@ def leads_requalify_bulk(
                 changed, [*REQUALIFIED_FIELDS, "updated_at"], batch_size=batch_size
             )
             LeadEvent.objects.bulk_create(events, batch_size=batch_size)
+            _leave_nurture(events, actor, now)
             done += len(changed)
     return done
