@@ -6,6 +6,7 @@ import pytest
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.lifecycle import Action
+from leadflow.delivery.services import hot_leads_deliver
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_get, lead_scope
 from leadflow.leads.services import lead_transition
@@ -55,9 +56,10 @@ def test_a_client_contact_sees_only_delivered_leads_of_their_client(
     make_lead: Callable[..., Lead],
     make_user: Callable[..., User],
 ) -> None:
-    waiting, delivered = make_lead(program), make_lead(program)
-    for action in (Action.SUBMIT_FOR_REVIEW, Action.APPROVE, Action.DELIVER):
+    waiting, delivered = make_lead(program), make_lead(program)  # both Hot
+    for action in (Action.SUBMIT_FOR_REVIEW, Action.APPROVE):
         delivered = lead_transition(lead=delivered, action=action, actor=None, now=NOW)
+    hot_leads_deliver(lead_ids=[delivered.pk], now=NOW)
     contact = make_user(Role.CLIENT, clients=(client_a,))
     assert list(lead_scope(user=contact)) == [delivered]
     with pytest.raises(Lead.DoesNotExist):

@@ -21,7 +21,10 @@ NAV = (
     ),
     NavItem("Queue", "/queue/", (Role.ADMIN, Role.QUALIFIER)),
     NavItem("Review", "/review/", (Role.ADMIN, Role.REVIEWER)),
+    NavItem("Deliveries", "/deliveries/", (Role.ADMIN, Role.MANAGER, Role.CLIENT)),
     NavItem("Disputes", "/disputes/", (Role.ADMIN, Role.REVIEWER, Role.MANAGER, Role.CLIENT)),
+    NavItem("Inbox", "/partners/", (Role.PARTNER,)),
+    NavItem("Partners", "/partners/manage/", (Role.ADMIN, Role.MANAGER)),
     NavItem("Programs", "/programs/", (Role.ADMIN, Role.MANAGER, Role.MARKETER)),
     NavItem("Imports", "/imports/", (Role.ADMIN, Role.MARKETER, Role.MANAGER)),
     NavItem(

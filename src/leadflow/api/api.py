@@ -25,6 +25,7 @@ from leadflow.core.errors import CriteriaError, InvalidTransition
 from leadflow.intake.services import IntakeRejected
 from leadflow.leads.api import router as leads_router
 from leadflow.leads.api_selectors import InvalidCursor
+from leadflow.partners.api import router as partners_router
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ api = LeadFlowAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("", leads_router)
+api.add_router("/partner", partners_router)
 
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:

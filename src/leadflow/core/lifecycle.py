@@ -78,17 +78,19 @@ EDGES: dict[Action, Edge] = {
         Edge(Action.APPROVE, frozenset({S.IN_REVIEW}), S.APPROVED),
         Edge(Action.PUSH_BACK, frozenset({S.IN_REVIEW}), S.QUALIFYING, requires_reason=True),
         Edge(Action.DELIVER, frozenset({S.APPROVED}), S.DELIVERED),
-        # Assign covers the first routing and every reassignment (decline, missed clock).
-        Edge(Action.ASSIGN, frozenset({S.APPROVED} | PARTNER_HELD), S.ASSIGNED),
+        # Assign covers the first routing and every reassignment (decline, missed clock); a
+        # program with both hand-offs routes a lead once its client has received it.
+        Edge(Action.ASSIGN, frozenset({S.APPROVED, S.DELIVERED} | PARTNER_HELD), S.ASSIGNED),
         # No eligible partner after a decline or a missed clock: back to the routing queue.
         Edge(Action.UNASSIGN, PARTNER_HELD, S.APPROVED, requires_reason=True),
         Edge(Action.CLAIM, frozenset({S.ASSIGNED}), S.CLAIMED),
         Edge(Action.RECORD_CONTACT, frozenset({S.CLAIMED}), S.CONTACTED),
         Edge(Action.CLOSE_WON, frozenset({S.CONTACTED}), S.CLOSED_WON),
         Edge(Action.CLOSE_LOST, frozenset({S.CONTACTED}), S.CLOSED_LOST, requires_reason=True),
+        # From claimed and contacted: the partner's "not reached" and "nurture" outcomes.
         Edge(
             Action.NURTURE,
-            frozenset({S.NEW, S.QUALIFYING, S.APPROVED, S.CONTACTED}),
+            frozenset({S.NEW, S.QUALIFYING, S.APPROVED, S.CLAIMED, S.CONTACTED}),
             S.NURTURING,
         ),
         # Nurturing leads that re-qualify as A or B go straight to hand-off.

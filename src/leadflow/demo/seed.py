@@ -17,8 +17,10 @@ from leadflow.accounts.models import Role, User
 from leadflow.accounts.services import roles_ensure, user_create
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType, Rating
 from leadflow.core.lifecycle import Action
+from leadflow.delivery.demo import demo_deliveries
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lead_transition
+from leadflow.partners.demo import demo_partners
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_published_criteria
 from leadflow.programs.services import client_create, program_create
@@ -201,9 +203,8 @@ class _Walker:
             if rng.random() < 0.5:
                 return
             at = self._step(lead, Action.SUBMIT_FOR_REVIEW, at, "qualifier")
-        at = self._step(lead, Action.APPROVE, at, "reviewer")
-        if program.hand_off_mode == HandOffMode.DELIVERY and age_days > 7:
-            self._step(lead, Action.DELIVER, at, None)
+        self._step(lead, Action.APPROVE, at, "reviewer")
+        # The hand-off (deliveries, partner routing) is replayed by its own apps afterwards.
 
     def _step(
         self, lead: Lead, action: Action, at: datetime, actor: str | None, reason: str = ""
@@ -282,6 +283,8 @@ def _create(*, now: datetime) -> DemoResult:
             published=published[program.pk],
         )
         walker.walk(lead, program)
+    demo_partners(program=programs[0], now=now)
+    demo_deliveries(program=programs[1], now=now)
     return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
 
 

@@ -1,10 +1,10 @@
 """Reads of leads, always starting from what the caller may see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from leadflow.accounts.models import Role, User
-from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead, LeadEvent
+from leadflow.partners.models import Assignment
 from leadflow.programs.selectors import program_list
 
 
@@ -12,8 +12,8 @@ def lead_scope(*, user: User) -> QuerySet[Lead]:
     """Every lead the user may see, before any filter.
 
     Admins see all; staff roles see the leads of the programs in their scope; a client contact
-    sees only what was delivered to them. Partners see leads only while assigned to them, which
-    arrives with partner routing; until then they see none.
+    sees only what was delivered to them; a partner's user sees exactly the leads with an
+    active assignment to its partner (a lead taken away is gone for it).
     """
     leads = Lead.objects.select_related("program", "program__client")
     if user.sees_everything:
@@ -23,7 +23,20 @@ def lead_scope(*, user: User) -> QuerySet[Lead]:
     if user.has_role(*staff_roles):
         return leads.filter(program__in=programs)
     if user.has_role(Role.CLIENT):
-        return leads.filter(Q(program__in=programs) & Q(status=LeadStatus.DELIVERED))
+        # What was delivered to them, whatever happened next (programs with both hand-offs
+        # route delivered leads on to partners).
+        return leads.filter(program__in=programs, delivery_item__isnull=False)
+    if user.has_role(Role.PARTNER):
+        return leads.filter(
+            Exists(
+                Assignment.objects.filter(
+                    lead=OuterRef("pk"),
+                    ended_at__isnull=True,
+                    partner__is_active=True,
+                    partner__members__user=user,
+                )
+            )
+        )
     return leads.none()
 
 

@@ -1,5 +1,19 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from leadflow.partners.views import manage, portal
 
 app_name = "partners"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", portal.inbox, name="inbox"),
+    path("record/", portal.record, name="record"),
+    # The notification e-mails link here (``services.notify.portal_path``).
+    path("leads/<int:lead_id>/", portal.lead_detail, name="lead"),
+    path("leads/<int:lead_id>/claim/", portal.lead_claim_view, name="claim"),
+    path("leads/<int:lead_id>/decline/", portal.lead_decline_view, name="decline"),
+    path("leads/<int:lead_id>/contact/", portal.lead_contact_view, name="contact"),
+    path("leads/<int:lead_id>/outcome/", portal.lead_outcome_view, name="outcome"),
+    path("manage/", manage.partner_index, name="manage"),
+    path("manage/queue/", manage.queue, name="manage_queue"),
+    path("manage/<int:partner_id>/", manage.partner_detail, name="manage_detail"),
+]

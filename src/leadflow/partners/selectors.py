@@ -1,0 +1,201 @@
+"""Reads of partners and their leads, always starting from what the caller may see.
+
+A partner's user sees exactly the leads with an active assignment to its partner; a lead taken
+away (declined, reassigned, clock missed) does not exist for it any more (404 everywhere)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
+
+from leadflow.accounts.models import Role, User
+from leadflow.core.sla import (
+    DEFAULT_TERMS,
+    AssignmentTimes,
+    Clock,
+    clocks,
+    violation_window_start,
+)
+from leadflow.leads.models import Lead
+from leadflow.partners.models import (
+    Assignment,
+    Decline,
+    FlowChange,
+    Partner,
+    PartnerMember,
+    RoutingQueueEntry,
+    Violation,
+)
+from leadflow.partners.policies import partner_calendar
+from leadflow.programs.selectors import program_list
+
+#: The window of the record's counts (received, claimed, declined, violations).
+RECORD_WINDOW_DAYS = 90
+
+
+def partner_for_user(*, user: User) -> Partner | None:
+    """The active partner the user works for, or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    membership = (
+        PartnerMember.objects.select_related("partner")
+        .filter(user=user, partner__is_active=True)
+        .first()
+    )
+    return membership.partner if membership else None
+
+
+def _next_due() -> Case:
+    """The deadline a partner's user should look at first: claim, then contact, then follow-up."""
+    return Case(
+        When(outcome__gt="", then=None),
+        When(claimed_at__isnull=True, then=F("claim_due")),
+        When(contacted_at__isnull=True, then=F("contact_due")),
+        default=F("followup_due"),
+        output_field=DateTimeField(),
+    )
+
+
+def partner_inbox(*, user: User) -> QuerySet[Assignment]:
+    """The active assignments of the user's partner with their leads: open ones first by the
+    nearest deadline, then the closed (won or lost) ones, most recently closed first."""
+    partner = partner_for_user(user=user)
+    if partner is None:
+        return Assignment.objects.none()
+    return (
+        Assignment.objects.active()
+        .filter(partner=partner)
+        .select_related("lead", "lead__program", "partner")
+        .annotate(due_next=_next_due())
+        .order_by(F("due_next").asc(nulls_last=True), F("closed_at").desc(nulls_last=True), "id")
+    )
+
+
+def partner_assignment_get(*, user: User, lead_id: int) -> Assignment:
+    """The active assignment of the lead to the user's partner; Assignment.DoesNotExist (a 404)
+    when the lead is not the partner's now."""
+    partner = partner_for_user(user=user)
+    if partner is None:
+        raise Assignment.DoesNotExist("the user works for no partner")
+    return (
+        Assignment.objects.active()
+        .select_related("lead", "lead__program", "partner")
+        .get(lead_id=lead_id, partner=partner)
+    )
+
+
+def partner_list(*, user: User) -> QuerySet[Partner]:
+    """Partners the user may see: admins all; sales managers those of the clients of their
+    scope and those they manage; a partner's user its own partner."""
+    partners = Partner.objects.select_related("client", "manager")
+    if user.sees_everything:
+        return partners
+    visible = Q(pk__in=[])
+    if user.has_role(Role.MANAGER):
+        clients = program_list(user=user).values("client_id")
+        visible |= Q(client_id__in=clients) | Q(manager=user)
+    own = partner_for_user(user=user)
+    if own is not None:
+        visible |= Q(pk=own.pk)
+    return partners.filter(visible)
+
+
+def partner_get(*, user: User, partner_id: int) -> Partner:
+    return partner_list(user=user).get(pk=partner_id)
+
+
+def may_manage(*, user: User, partner: Partner) -> bool:
+    """Admins, the client's sales managers and the partner's own manager may re-enable it."""
+    if user.sees_everything or partner.manager_id == user.pk:
+        return True
+    return user.has_role(Role.MANAGER) and partner_list(user=user).filter(pk=partner.pk).exists()
+
+
+@dataclass(frozen=True)
+class PartnerRecord:
+    """A partner's SLA record as the portal and the managers' pages show it."""
+
+    partner: Partner
+    open_leads: int
+    capacity: int
+    received: int
+    claimed: int
+    declined: int
+    violations_in_window: int
+    """Counted as the sweep counts them (with DESIGN.md's default 90-day window): violations
+    since the window's start or the last re-enabling, whichever is later."""
+    violations: tuple[Violation, ...]
+    """Violations of the last RECORD_WINDOW_DAYS days, most recent first."""
+    declines: tuple[Decline, ...]
+    flow_enabled: bool
+    flow_changes: tuple[FlowChange, ...]
+    window_days: int = RECORD_WINDOW_DAYS
+
+    @property
+    def at_capacity(self) -> bool:
+        return self.open_leads >= self.capacity
+
+
+def partner_record(*, partner: Partner, now: datetime) -> PartnerRecord:
+    """The partner's counts over the last RECORD_WINDOW_DAYS days, its violations and
+    declines, and the history of its lead flow."""
+    since = now - timedelta(days=RECORD_WINDOW_DAYS)
+    received = Assignment.objects.filter(partner=partner, assigned_at__gte=since)
+    violations = tuple(
+        partner.violations.filter(detected_at__gte=since).select_related("lead", "assignment")
+    )
+    counted_from = violation_window_start(
+        now=now, terms=DEFAULT_TERMS, flow_enabled_at=partner.flow_enabled_at
+    )
+    return PartnerRecord(
+        partner=partner,
+        open_leads=Assignment.objects.open().filter(partner=partner).count(),
+        capacity=partner.capacity,
+        received=received.count(),
+        claimed=received.filter(claimed_at__isnull=False).count(),
+        declined=partner.declines.filter(at__gte=since).count(),
+        violations_in_window=sum(1 for v in violations if v.detected_at >= counted_from),
+        violations=violations,
+        declines=tuple(partner.declines.filter(at__gte=since).select_related("by")),
+        flow_enabled=partner.flow_enabled,
+        flow_changes=tuple(partner.flow_changes.select_related("by")),
+    )
+
+
+def assignment_times(assignment: Assignment) -> AssignmentTimes:
+    return AssignmentTimes(
+        claim_due=assignment.claim_due,
+        contact_due=assignment.contact_due,
+        followup_due=assignment.followup_due,
+        claimed_at=assignment.claimed_at,
+        contacted_at=assignment.contacted_at,
+        outcome_at=assignment.closed_at,
+        ended_at=assignment.ended_at,
+    )
+
+
+def lead_clocks(*, assignment: Assignment, now: datetime) -> list[Clock]:
+    """The claim, first-contact and follow-up clocks of an assignment: deadline, when met, state
+    (met, ok, due soon, missed, waiting, stopped), time and working days left."""
+    cal = partner_calendar(assignment.partner, assignment.lead.program)
+    return clocks(assignment_times(assignment), now, cal)
+
+
+def lead_assignments(*, lead: Lead) -> QuerySet[Assignment]:
+    """Every assignment of a lead, newest first (staff views of a lead's hand-off history;
+    the caller has already found the lead through ``lead_scope``)."""
+    return (
+        Assignment.objects.filter(lead=lead)
+        .select_related("partner", "claimed_by")
+        .order_by("-assigned_at", "-id")
+    )
+
+
+def routing_queue(*, user: User) -> QuerySet[RoutingQueueEntry]:
+    """The leads waiting for a partner, in the order they will be routed, for staff."""
+    programs = program_list(user=user)
+    return (
+        RoutingQueueEntry.objects.filter(lead__program__in=programs)
+        .select_related("lead", "lead__program")
+        .order_by("rating_rank", "queued_at", "id")
+    )
