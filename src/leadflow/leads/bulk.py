@@ -18,8 +18,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.errors import DomainError, InvalidTransition
 from leadflow.core.lifecycle import CLOSED, Action, LeadStatus, next_status
 from leadflow.leads.models import EventKind, Lead, SavedFilter
-from leadflow.leads.rows import rows_insert
-from leadflow.leads.services import event_record, status_changed_event
+from leadflow.leads.services import event_record, leads_move
 from leadflow.programs.selectors import program_list
 
 
@@ -103,35 +102,18 @@ def leads_bulk_transition(
     bulk = next(item for item in BULK_ACTIONS.values() if item.action == action)
     _check_allowed(actor, bulk.name)
     result = BulkResult(done_label=bulk.done_label)
-    moved: list[tuple[Lead, LeadStatus, LeadStatus]] = []
+    movable: list[Lead] = []
     for lead in _locked(leads):
         before = LeadStatus(lead.status)
         try:
-            after = next_status(before, action, reason=reason)
+            next_status(before, action, reason=reason)
         except InvalidTransition:
             verb = action.value.replace("_", " ")
             result.skipped[lead.pk] = f"a lead that is {before.value} cannot {verb}"
             continue
-        moved.append((lead, before, after))
-    if moved:
-        Lead.objects.filter(pk__in=[lead.pk for lead, _, _ in moved]).update(
-            status=moved[0][2], updated_at=now
-        )
-    rows_insert(
-        [
-            status_changed_event(
-                lead=lead,
-                action=action,
-                before=before,
-                after=after,
-                actor=actor,
-                now=now,
-                reason=reason,
-            )
-            for lead, before, after in moved
-        ]
-    )
-    result.changed.extend(lead.pk for lead, _, _ in moved)
+        movable.append(lead)
+    leads_move(leads=movable, action=action, actor=actor, now=now, reason=reason)
+    result.changed.extend(lead.pk for lead in movable)
     return result
 
 

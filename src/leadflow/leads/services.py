@@ -251,6 +251,36 @@ def lead_transition(
     return lead
 
 
+def leads_move(
+    *, leads: Sequence[Lead], action: Action, actor: User | None, now: datetime, reason: str
+) -> None:
+    """Move many locked leads along one lifecycle edge (batches, batch approval): each is
+    checked by the core state machine, then one UPDATE for all and one INSERT of their
+    ``status_changed`` events. The caller holds the leads' locks in its transaction."""
+    if not leads:
+        return
+    moves = [(lead, LeadStatus(lead.status)) for lead in leads]
+    targets = {next_status(before, action, reason=reason) for _, before in moves}
+    (after,) = targets
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(status=after, updated_at=now)
+    events: list[LeadEvent] = []
+    for lead, before in moves:
+        lead.status = after
+        lead.updated_at = now
+        events.append(
+            status_changed_event(
+                lead=lead,
+                action=action,
+                before=before,
+                after=after,
+                actor=actor,
+                now=now,
+                reason=reason,
+            )
+        )
+    rows_insert(events)
+
+
 def status_changed_event(
     *,
     lead: Lead,

@@ -20,9 +20,9 @@ from leadflow.core.errors import DomainError
 from leadflow.core.lifecycle import Action, LeadStatus, next_status
 from leadflow.core.review import review_conflict
 from leadflow.leads.handoff import leads_approved
-from leadflow.leads.models import CallLog, EventKind, Lead, LeadEvent
+from leadflow.leads.models import CallLog, EventKind, Lead
 from leadflow.leads.selectors import lead_scope
-from leadflow.leads.services import event_record, lead_transition, status_changed_event
+from leadflow.leads.services import event_record, lead_transition, leads_move, status_changed_event
 from leadflow.programs.models import Program
 from leadflow.review.audio import HEAD_BYTES, audio_format
 from leadflow.review.links import recording_token
@@ -177,22 +177,8 @@ def leads_approve_passing(
             approved.append(lead)
     if approved:
         ids = [lead.pk for lead in approved]
-        Lead.objects.filter(pk__in=ids, status=LeadStatus.IN_REVIEW).update(
-            status=LeadStatus.APPROVED, updated_at=now
-        )
-        LeadEvent.objects.bulk_create(
-            [
-                status_changed_event(
-                    lead=lead,
-                    action=Action.APPROVE,
-                    before=LeadStatus.IN_REVIEW,
-                    after=next_status(LeadStatus.IN_REVIEW, Action.APPROVE),
-                    actor=reviewer,
-                    now=now,
-                    reason=BATCH_REASON,
-                )
-                for lead in approved
-            ]
+        leads_move(
+            leads=approved, action=Action.APPROVE, actor=reviewer, now=now, reason=BATCH_REASON
         )
         result.approved.extend(ids)
         leads_approved(lead_ids=ids, now=now)

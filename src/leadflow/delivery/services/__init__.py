@@ -7,7 +7,6 @@ from leadflow.delivery.services.batches import (
     delivery_batch_run,
     delivery_create,
     delivery_resend,
-    leads_move,
 )
 from leadflow.delivery.services.hot import AlertResult, hot_leads_alert, hot_leads_deliver
 from leadflow.delivery.services.periodic import DueRun, deliveries_run_due
@@ -35,7 +34,6 @@ __all__ = [
     "delivery_resend",
     "hot_leads_alert",
     "hot_leads_deliver",
-    "leads_move",
     "schedule_of",
     "schedule_save",
     "schedule_webhook_secret_rotate",

@@ -23,7 +23,7 @@ from django.db.models import Max
 from leadflow.accounts.models import Role, User
 from leadflow.core.delivery_files import column_map_from_json
 from leadflow.core.enums import Rating
-from leadflow.core.lifecycle import Action, LeadStatus, next_status
+from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.core.schedule import next_run
 from leadflow.delivery import content as texts
 from leadflow.delivery.models import (
@@ -41,9 +41,8 @@ from leadflow.delivery.selectors import program_people
 from leadflow.delivery.services.schedules import check_delivery_mode, schedule_of
 from leadflow.guarantees.services import delivery_replacements_fill
 from leadflow.leads.handoff import leads_delivered
-from leadflow.leads.models import Lead, LeadEvent
-from leadflow.leads.rows import rows_insert
-from leadflow.leads.services import status_changed_event
+from leadflow.leads.models import Lead
+from leadflow.leads.services import leads_move
 from leadflow.notifications.models import MessageStatus, OutboxMessage
 from leadflow.notifications.services import (
     Attachment,
@@ -209,35 +208,6 @@ def _summary(plan: _Plan) -> dict[str, Any]:
             for lead in plan.listed
         ],
     }
-
-
-def leads_move(
-    *, leads: Sequence[Lead], action: Action, actor: User | None, now: datetime, reason: str
-) -> None:
-    """Move locked leads along one lifecycle edge: each is checked by the core state machine,
-    then one UPDATE for all and one INSERT of their ``status_changed`` events."""
-    if not leads:
-        return
-    moves = [(lead, LeadStatus(lead.status)) for lead in leads]
-    targets = {next_status(before, action, reason=reason) for _, before in moves}
-    (after,) = targets
-    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(status=after, updated_at=now)
-    events: list[LeadEvent] = []
-    for lead, before in moves:
-        lead.status = after
-        lead.updated_at = now
-        events.append(
-            status_changed_event(
-                lead=lead,
-                action=action,
-                before=before,
-                after=after,
-                actor=actor,
-                now=now,
-                reason=reason,
-            )
-        )
-    rows_insert(events)
 
 
 def delivery_create(
