@@ -138,13 +138,14 @@ def test_a_lead_not_delivered_is_not_found_by_the_client(
         raise_dispute(approved, people)
 
 
-def test_a_delivered_lead_without_a_delivery_record_is_refused(
+def test_a_lead_marked_delivered_without_a_delivery_record_is_not_the_client_s(
     program: Program, make_lead: Callable[..., Lead], people: People
 ) -> None:
     orphan = make_lead(program)
     for action in (Action.SUBMIT_FOR_REVIEW, Action.APPROVE, Action.DELIVER):
         lead_transition(lead=orphan, action=action, actor=None, now=SOON)
-    with pytest.raises(DisputeRefused, match="has not been delivered"):
+    # A client contact sees what a delivery gave them, not a status: not found (404).
+    with pytest.raises(Lead.DoesNotExist):
         raise_dispute(orphan, people)
 
 
