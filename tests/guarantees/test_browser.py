@@ -4,6 +4,7 @@ replacement."""
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,9 @@ from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def sign_in(page: Page, live_server: LiveServer, path: str, username: str) -> None:
@@ -67,3 +71,4 @@ def test_a_client_disputes_qa_upholds_and_the_ledger_counts_it(
     cells = page.locator(f'tbody tr[data-period="{month.label}"] td')
     # Owed, delivered, valid, disputed, open, upheld, rejected, replaced, awaiting, still owed.
     expect(cells).to_have_text(["0", "1", "0", "1", "0", "1", "0", "0", "1", "0"])
+    page.screenshot(path=str(SCREENSHOTS / "guarantee-ledger.png"), full_page=True)

@@ -10,6 +10,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.delivery.models import DeliveryItem
 from leadflow.delivery.services import delivery_batch_run
+from leadflow.guarantees.services import dispute_raise
 from leadflow.leads.handoff import leads_approved
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_scope
@@ -89,3 +90,19 @@ def test_a_partner_program_routes_on_approval(
     _approve(lead)
     assert Assignment.objects.active().get(lead=lead).partner == partner
     assert not DeliveryItem.objects.filter(lead=lead).exists()
+
+
+def test_the_client_may_dispute_a_lead_a_partner_now_follows_up(
+    both_program: Program,
+    make_partner: Callable[..., Partner],
+    make_approved: Callable[..., Lead],
+    make_user: Callable[..., User],
+) -> None:
+    make_partner()
+    lead = make_approved(both_program, rating="hot")
+    _approve(lead)
+    contact = make_user(Role.CLIENT, clients=(both_program.client,))
+    dispute = dispute_raise(
+        lead_id=lead.pk, user=contact, reason="Contact unreachable", note="", now=NOW
+    )
+    assert dispute.delivery_item.lead == lead

@@ -14,7 +14,6 @@ from django.db import transaction
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import DomainError
 from leadflow.core.guarantee import PeriodKind, dispute_deadline
-from leadflow.core.lifecycle import LeadStatus
 from leadflow.delivery.models import Delivery, DeliveryItem
 from leadflow.guarantees.models import (
     MAX_DISPUTE_WINDOW_DAYS,
@@ -61,8 +60,10 @@ def dispute_raise(*, lead_id: int, user: User, reason: str, note: str, now: date
     if not user.has_role(Role.CLIENT):
         raise DisputeRefused("Only client contacts dispute delivered leads.")
     lead = lead_scope(user=user).select_for_update(of=("self",)).get(pk=lead_id)
+    # What a delivery gave the client, whatever happened next (a program with both hand-offs
+    # routes the lead on to a partner): the guarantee covers what was delivered.
     item = _delivery_item(lead)
-    if item is None or lead.status != LeadStatus.DELIVERED:
+    if item is None:
         raise DisputeRefused(f"Lead #{lead.pk} has not been delivered, so it cannot be disputed.")
     if Dispute.objects.filter(delivery_item=item).exists():
         raise DisputeRefused(f"Lead #{lead.pk} has already been disputed; a lead is disputed once.")
