@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
+from django.db.models.functions import Least
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.sla import (
@@ -49,7 +50,8 @@ def _next_due() -> Case:
     """The deadline a partner's user should look at first: claim, then contact, then follow-up."""
     return Case(
         When(outcome__gt="", then=None),
-        When(claimed_at__isnull=True, then=F("claim_due")),
+        # Unclaimed, the earlier of claim and first contact (a Hot lead's contact comes first).
+        When(claimed_at__isnull=True, then=Least(F("claim_due"), F("contact_due"))),
         When(contacted_at__isnull=True, then=F("contact_due")),
         default=F("followup_due"),
         output_field=DateTimeField(),
@@ -147,16 +149,17 @@ def partner_record(*, partner: Partner, now: datetime) -> PartnerRecord:
     counted_from = violation_window_start(
         now=now, terms=DEFAULT_TERMS, flow_enabled_at=partner.flow_enabled_at
     )
+    declines = tuple(partner.declines.filter(at__gte=since).select_related("by", "assignment"))
     return PartnerRecord(
         partner=partner,
         open_leads=Assignment.objects.open().filter(partner=partner).count(),
         capacity=partner.capacity,
         received=received.count(),
         claimed=received.filter(claimed_at__isnull=False).count(),
-        declined=partner.declines.filter(at__gte=since).count(),
+        declined=len(declines),
         violations_in_window=sum(1 for v in violations if v.detected_at >= counted_from),
         violations=violations,
-        declines=tuple(partner.declines.filter(at__gte=since).select_related("by")),
+        declines=declines,
         flow_enabled=partner.flow_enabled,
         flow_changes=tuple(partner.flow_changes.select_related("by")),
     )
