@@ -6,8 +6,20 @@ away (declined, reassigned, clock missed) does not exist for it any more (404 ev
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
-from django.db.models.functions import Least
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.sla import (
@@ -18,6 +30,7 @@ from leadflow.core.sla import (
     violation_window_start,
 )
 from leadflow.leads.models import Lead
+from leadflow.leads.selectors import lead_scope
 from leadflow.partners.models import (
     Assignment,
     Decline,
@@ -201,4 +214,42 @@ def routing_queue(*, user: User) -> QuerySet[RoutingQueueEntry]:
         RoutingQueueEntry.objects.filter(lead__program__in=programs)
         .select_related("lead", "lead__program")
         .order_by("rating_rank", "queued_at", "id")
+    )
+
+
+def _count(queryset: QuerySet[Assignment] | QuerySet[Violation]) -> Coalesce:
+    """A correlated count (one per partner row, no join fan-out between two counts)."""
+    counted = queryset.order_by().values("partner_id").annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def partner_rows(*, user: User, now: datetime) -> QuerySet[Partner]:
+    """The partners in the user's scope with ``open_leads`` and ``violations_in_window``
+    (counted as the record counts them: since the default window's start or the partner's
+    last re-enabling, whichever is later), flow-disabled partners first."""
+    since = now - timedelta(days=DEFAULT_TERMS.violation_window_days)
+    own = Q(partner_id=OuterRef("pk"))
+    open_leads = Assignment.objects.open().filter(own)
+    violations = Violation.objects.filter(
+        own,
+        Q(detected_at__gte=since)
+        & (
+            Q(partner__flow_enabled_at__isnull=True)
+            | Q(detected_at__gte=F("partner__flow_enabled_at"))
+        ),
+    )
+    return (
+        partner_list(user=user)
+        .annotate(open_leads=_count(open_leads), violations_in_window=_count(violations))
+        .order_by("flow_enabled", "client__name", "name", "id")
+    )
+
+
+def partner_held_leads(*, user: User, partner: Partner) -> QuerySet[Assignment]:
+    """The partner's active assignments of leads the user may see, oldest first."""
+    return (
+        Assignment.objects.active()
+        .filter(partner=partner, lead__in=lead_scope(user=user))
+        .select_related("lead", "lead__program", "partner")
+        .order_by("assigned_at", "id")
     )

@@ -8,14 +8,10 @@ the partner (``partner_flow_enable``: 403 otherwise). Times of a partner are sho
 timezone.
 """
 
-from datetime import datetime, timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,15 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.sla import DEFAULT_TERMS
-from leadflow.leads.selectors import lead_scope
 from leadflow.partners.forms import FlowEnableForm
-from leadflow.partners.models import Assignment, Partner, Violation
+from leadflow.partners.models import Partner
 from leadflow.partners.selectors import (
     lead_clocks,
     may_manage,
     partner_get,
-    partner_list,
+    partner_held_leads,
     partner_record,
+    partner_rows,
     routing_queue,
 )
 from leadflow.partners.services import PartnerInputError, partner_flow_enable
@@ -47,44 +43,6 @@ def _manager(request: HttpRequest) -> User:
     if not user.has_role(*MANAGE_ROLES):
         raise PermissionDenied("The partners' pages are for admins and sales managers.")
     return user
-
-
-def _count(queryset: QuerySet[Assignment] | QuerySet[Violation]) -> Coalesce:
-    """A correlated count (one per partner row, no join fan-out between two counts)."""
-    counted = queryset.order_by().values("partner_id").annotate(total=Count("pk")).values("total")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def partner_rows(*, user: User, now: datetime) -> QuerySet[Partner]:
-    """The partners in the user's scope with ``open_leads`` and ``violations_in_window``
-    (counted as the record counts them: since the default window's start or the partner's
-    last re-enabling, whichever is later), flow-disabled partners first."""
-    since = now - timedelta(days=DEFAULT_TERMS.violation_window_days)
-    own = Q(partner_id=OuterRef("pk"))
-    open_leads = Assignment.objects.open().filter(own)
-    violations = Violation.objects.filter(
-        own,
-        Q(detected_at__gte=since)
-        & (
-            Q(partner__flow_enabled_at__isnull=True)
-            | Q(detected_at__gte=F("partner__flow_enabled_at"))
-        ),
-    )
-    return (
-        partner_list(user=user)
-        .annotate(open_leads=_count(open_leads), violations_in_window=_count(violations))
-        .order_by("flow_enabled", "client__name", "name", "id")
-    )
-
-
-def partner_held_leads(*, user: User, partner: Partner) -> QuerySet[Assignment]:
-    """The partner's active assignments of leads the user may see, oldest first."""
-    return (
-        Assignment.objects.active()
-        .filter(partner=partner, lead__in=lead_scope(user=user))
-        .select_related("lead", "lead__program", "partner")
-        .order_by("assigned_at", "id")
-    )
 
 
 @login_required
