@@ -30,6 +30,19 @@ def test_every_job_runs_at_the_first_tick_then_after_its_interval() -> None:
     assert state.next_run_at == NOW + timedelta(hours=2)
 
 
+def test_the_schedule_runs_the_product_s_periodic_work() -> None:
+    every = {job.name: job.every for job in PERIODIC_JOBS}
+    assert every == {
+        "outbox.send_due": timedelta(minutes=1),
+        "delivery.run_due": timedelta(minutes=5),
+        "delivery.hot_alert": timedelta(minutes=10),
+        "partners.sla_sweep": timedelta(minutes=5),
+        "partners.routing_queue": timedelta(minutes=5),
+        "api.idempotency_purge": timedelta(hours=1),
+        "ops.database_optimize": timedelta(hours=6),
+    }
+
+
 def test_every_scheduled_task_exists_and_can_be_enqueued() -> None:
     assert {job.name for job in PERIODIC_JOBS} <= set(scheduler_tick(now=NOW))
     assert DBTaskResult.objects.count() == len(PERIODIC_JOBS)

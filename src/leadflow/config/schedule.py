@@ -24,6 +24,20 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "api.idempotency_purge", "leadflow.api.tasks.idempotency_purge_task", timedelta(hours=1)
     ),
     PeriodicJob(
+        "delivery.run_due", "leadflow.delivery.tasks.deliveries_run_due_task", timedelta(minutes=5)
+    ),
+    PeriodicJob(
+        "delivery.hot_alert", "leadflow.delivery.tasks.hot_leads_alert_task", timedelta(minutes=10)
+    ),
+    PeriodicJob(
+        "partners.sla_sweep", "leadflow.partners.tasks.sla_sweep_task", timedelta(minutes=5)
+    ),
+    PeriodicJob(
+        "partners.routing_queue",
+        "leadflow.partners.tasks.routing_queue_drain_task",
+        timedelta(minutes=5),
+    ),
+    PeriodicJob(
         "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)
     ),
 )
