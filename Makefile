@@ -5,19 +5,23 @@ export UV
 
 .PHONY: run deps lint format typecheck test test-sqlite test-postgres bench clean
 
+# --compile-bytecode: these machines set PYTHONDONTWRITEBYTECODE=1, so without it every process
+# would compile Django and every dependency from source again.
 deps:
 	@scripts/ensure-uv
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --compile-bytecode --quiet
 
+# The project's own modules may be cached as bytecode (the environment is compiled by `deps`).
 run: deps
-	@DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow migrate --noinput
-	@DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow demo
-	@DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow serve
+	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow migrate --noinput
+	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow demo
+	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow serve
 
 lint: deps
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
+	$(UV) run --locked lint-imports --no-logo
 
 format: deps
 	$(UV) run --locked ruff format .

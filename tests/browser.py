@@ -2,7 +2,8 @@
 
 Registered for the whole suite by ``pytest_plugins`` in ``tests/conftest.py``. Tests that use
 ``page`` need ``@pytest.mark.browser`` and ``@pytest.mark.django_db(transaction=True)``, and
-reach the app through pytest-django's ``live_server``.
+reach the app through pytest-django's ``live_server``, and keep their pictures with the
+``screenshots`` folder.
 """
 
 import os
@@ -61,6 +62,19 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the journeys' screenshots go to: a temporary one, so that a test run leaves
+    the work tree as it found it, unless ``LEADFLOW_SCREENSHOTS`` names one (relative to the
+    project; ``LEADFLOW_SCREENSHOTS=docs/screenshots`` refreshes the pictures of the docs)."""
+    wanted = os.environ.get("LEADFLOW_SCREENSHOTS")
+    if not wanted:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = request.config.rootpath / wanted
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

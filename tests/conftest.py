@@ -1,20 +1,65 @@
-"""Shared fixtures: real services build every object, so tests exercise the write paths."""
+"""Shared fixtures: thin wrappers over ``tests.factories``, whose builders go through the real
+services, so tests exercise the write paths."""
 
+import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
+from itertools import count
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from leadflow.accounts.models import Role, User
-from leadflow.accounts.services import user_create
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LeadInput, lead_create
 from leadflow.programs.models import Client, HandOffMode, Program
-from leadflow.programs.services import client_create, program_create
+from tests import factories
+from tests.factories import NOW, Leads, Team
 
 pytest_plugins = ["tests.browser", "tests.receivers"]
 
-NOW = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
+__all__ = ["NOW"]
+
+
+def _migrations_fingerprint() -> str:
+    """A digest of every installed app's migration files, Django's and the dependencies' too."""
+    from django.apps import apps
+
+    digest = hashlib.sha256()
+    for app in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        for path in sorted((Path(app.path) / "migrations").glob("*.py")):
+            digest.update(f"{app.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest,
+    django_db_modify_db_settings_parallel_suffix: None,
+    django_db_keepdb: bool,
+) -> None:
+    """A test database kept between runs (``--reuse-db``, as ``scripts/test`` asks of
+    PostgreSQL) is named for the migrations it was built from: test_leadflow_<hash>_gw0.
+    pytest-django would otherwise reuse a database built from other migrations (an edited one,
+    another branch, another checkout on the same server) and test against the wrong schema."""
+    from django.conf import settings
+
+    if not django_db_keepdb:
+        return
+    fingerprint = _migrations_fingerprint()
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    for database in settings.DATABASES.values():
+        name = database.get("TEST", {}).get("NAME")
+        if not name and database["ENGINE"] == "django.db.backends.sqlite3":
+            continue  # in memory: nothing is kept
+        name = name or f"test_{database['NAME']}"
+        if worker and name.endswith(f"_{worker}"):
+            name = f"{name.removesuffix(f'_{worker}')}_{fingerprint}_{worker}"
+        else:
+            name = f"{name}_{fingerprint}"
+        database.setdefault("TEST", {})["NAME"] = name
 
 
 @pytest.fixture
@@ -22,53 +67,69 @@ def now() -> datetime:
     return NOW
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Settings) -> None:
+    """Users are made by the dozen; the real hasher is slow on purpose and is not what any test
+    tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Settings, tmp_path: Path) -> Path:
+    """Files the product stores (recordings, delivery files) go to a directory of the test's
+    own, never into the work tree."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def plain_http(settings: Settings) -> None:
+    """The test client speaks plain HTTP; with DEBUG off the settings would redirect it."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture
 def client_a(db: None) -> Client:
-    return client_create(name="Acme Corp", slug="acme", timezone="America/New_York", country="US")
+    return factories.client_acme()
 
 
 @pytest.fixture
 def client_b(db: None) -> Client:
-    return client_create(name="Globex", slug="globex", timezone="Europe/Berlin", country="DE")
+    return factories.client_globex()
 
 
 @pytest.fixture
 def program(client_a: Client) -> Program:
-    return program_create(
-        client=client_a,
-        name="Acme Demand Gen",
-        slug="acme-demand",
-        hand_off_mode=HandOffMode.DELIVERY,
-        actor=None,
-        now=NOW,
-    )
+    return factories.program(client=client_a, name="Acme Demand Gen", slug="acme-demand")
 
 
 @pytest.fixture
 def other_program(client_b: Client) -> Program:
-    return program_create(
+    return factories.program(
         client=client_b,
         name="Globex Partners",
         slug="globex-partners",
         hand_off_mode=HandOffMode.PARTNERS,
-        actor=None,
-        now=NOW,
     )
 
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
-    counter = iter(range(1, 10_000))
+    """``make_user(*roles, programs=..., clients=..., email=...)``: user1, user2, ..."""
+    numbers = count(1)
 
     def make(
-        *roles: Role, programs: tuple[Program, ...] = (), clients: tuple[Client, ...] = ()
+        *roles: Role,
+        programs: tuple[Program, ...] = (),
+        clients: tuple[Client, ...] = (),
+        email: str = "",
     ) -> User:
-        return user_create(
-            username=f"user{next(counter)}",
-            password="not-used-123",
+        return factories.user(
+            username=f"user{next(numbers)}",
             roles=roles,
             programs=programs,
             clients=clients,
+            email=email,
         )
 
     return make
@@ -76,24 +137,28 @@ def make_user(db: None) -> Callable[..., User]:
 
 @pytest.fixture
 def make_lead(db: None) -> Callable[..., Lead]:
-    def make(program: Program, *, actor: User | None = None, **fields: object) -> Lead:
-        answers = fields.pop(
-            "answers",
-            {
-                "budget": "approved",
-                "authority": "decision_maker",
-                "need": "established",
-                "timeframe_months": 2,
-            },
-        )
-        data = LeadInput(
-            first_name="Ada",
-            last_name="Lovelace",
-            email="ada@example.com",
-            company="Analytical Engines Ltd",
-            answers=answers,
-            **fields,
-        )  # type: ignore[arg-type]
-        return lead_create(program=program, data=data, actor=actor, now=NOW)
+    """``make_lead(program, answers=..., actor=..., **contact)``: Ada Lovelace with Hot answers
+    unless told otherwise."""
+
+    def make(program: Program, **fields: Any) -> Lead:
+        return factories.lead(program=program, **fields)
 
     return make
+
+
+@pytest.fixture
+def team(program: Program, other_program: Program, make_user: Callable[..., User]) -> Team:
+    return Team(
+        manager=make_user(Role.MANAGER, clients=(program.client,)),
+        marketer=make_user(Role.MARKETER, programs=(program,)),
+        qualifier=make_user(Role.QUALIFIER, programs=(program,)),
+        reviewer=make_user(Role.REVIEWER, programs=(program,)),
+        client_contact=make_user(Role.CLIENT, clients=(program.client,)),
+        partner=make_user(Role.PARTNER, programs=(program,)),
+        outsider=make_user(Role.MANAGER, programs=(other_program,)),
+    )
+
+
+@pytest.fixture
+def leads(program: Program, other_program: Program) -> Leads:
+    return factories.leads_of_every_rating(program=program, other_program=other_program)

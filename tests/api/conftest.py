@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 
 from leadflow.accounts.models import Role, User
-from leadflow.accounts.tokens import token_create
+from leadflow.api.tokens import token_create
 from leadflow.programs.models import Program
-from tests.conftest import NOW
+from tests.factories import HOT, NOW
 
 
 class Api:
@@ -48,12 +48,6 @@ class Api:
         return self._send("patch", path, body, key=key)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Users are made with a password; the real hasher's cost is not what these tests test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def token_for() -> Callable[..., str]:
     def make(user: User, programs: tuple[Program, ...] = ()) -> str:
@@ -81,12 +75,7 @@ def api(api_as: Callable[..., Api], marketer: User) -> Api:
     return api_as(marketer)
 
 
-HOT_ANSWERS = {
-    "budget": "approved",
-    "authority": "decision_maker",
-    "need": "established",
-    "timeframe_months": 2,
-}
+HOT_ANSWERS = dict(HOT)
 
 
 @pytest.fixture

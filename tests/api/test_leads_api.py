@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from leadflow.accounts.models import Role, User
-from leadflow.accounts.tokens import token_create, token_revoke
+from leadflow.api.tokens import token_create, token_revoke
 from leadflow.core.lifecycle import Action
 from leadflow.delivery.services import hot_leads_deliver
 from leadflow.leads.models import EventKind, Lead

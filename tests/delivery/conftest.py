@@ -3,33 +3,23 @@ lifecycle services, and the people who manage and receive deliveries."""
 
 from collections.abc import Callable
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 import pytest
-from pytest_django.fixtures import Settings
 
 from leadflow.accounts.models import Role, User
-from leadflow.core.lifecycle import Action
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LeadInput, lead_create, lead_transition
 from leadflow.programs.models import Program
-from tests.conftest import NOW
+from tests import factories
+from tests.factories import NOW
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-ANSWERS: dict[str, dict[str, object]] = {
-    "hot": {"budget": "approved", "authority": "decision_maker", "need": "established",
-            "timeframe_months": 2},
-    "a": {"budget": "approved", "authority": "none", "need": "none", "timeframe_months": 5},
-    "b": {"budget": "none", "authority": "none", "need": "none", "timeframe_months": 8},
-    "c": {"budget": "none", "authority": "none", "need": "identified"},
-    "fyi": {},
-}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SECURE_SSL_REDIRECT = False
+def _plain_http(plain_http: None) -> None:
+    """Delivery pages are fetched over the test client's plain HTTP."""
 
 
 LeadMaker = Callable[..., Lead]
@@ -37,9 +27,10 @@ LeadMaker = Callable[..., Lead]
 
 @pytest.fixture
 def approved_lead(db: None) -> LeadMaker:
-    """A lead of the given rating captured at ``captured`` and approved by QA at ``approved``
-    (both default to the suite's NOW), through the lifecycle services."""
-    counter = iter(range(1, 100_000))
+    """``approved_lead(program, rating, captured=NOW, approved=None, status="approved")``: a
+    lead of the given rating captured at ``captured`` and approved by QA at ``approved`` (both
+    default to the suite's NOW), through the lifecycle services; each one a different person."""
+    numbers = count(1)
 
     def make(
         program: Program,
@@ -50,42 +41,23 @@ def approved_lead(db: None) -> LeadMaker:
         status: str = "approved",
         **fields: Any,
     ) -> Lead:
-        n = next(counter)
-        data = LeadInput(
-            **{
-                "first_name": f"First{n}",
-                "last_name": f"Last{n}",
-                "email": f"lead{n}@example.com",
-                "company": f"Company {n}",
-                "answers": ANSWERS[rating],
-                **fields,
-            }
+        return factories.rated_lead(
+            program=program,
+            rating=rating,
+            status=status,
+            captured=captured,
+            approved=approved,
+            **{**factories.numbered_contact(next(numbers)), **fields},
         )
-        lead = lead_create(program=program, data=data, actor=None, now=captured)
-        assert lead.rating == rating, lead.explanation
-        steps = {
-            "new": [],
-            "in_review": [Action.SUBMIT_FOR_REVIEW],
-            "approved": [Action.SUBMIT_FOR_REVIEW, Action.APPROVE],
-        }[status]
-        for action in steps:
-            lead = lead_transition(lead=lead, action=action, actor=None, now=approved or captured)
-        return lead
 
     return make
 
 
 @pytest.fixture
 def manager(program: Program, make_user: Callable[..., User]) -> User:
-    user = make_user(Role.MANAGER, clients=(program.client,))
-    user.email = "manager@agency.example"
-    user.save(update_fields=["email"])
-    return user
+    return make_user(Role.MANAGER, clients=(program.client,), email="manager@agency.example")
 
 
 @pytest.fixture
 def client_contact(program: Program, make_user: Callable[..., User]) -> User:
-    user = make_user(Role.CLIENT, clients=(program.client,))
-    user.email = "buyer@acme.example"
-    user.save(update_fields=["email"])
-    return user
+    return make_user(Role.CLIENT, clients=(program.client,), email="buyer@acme.example")

@@ -22,9 +22,6 @@ PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("LEADFLOW_DELIVERY_SHOTS")
 
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
 def shot(page: Page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -40,7 +37,11 @@ def sign_in(page: Page, live_server: LiveServer, username: str, path: str) -> No
 
 
 def test_a_manager_schedules_and_delivers_and_the_client_downloads(
-    page: Page, live_server: LiveServer, program: Program, approved_lead: LeadMaker
+    page: Page,
+    screenshots: Path,
+    live_server: LiveServer,
+    program: Program,
+    approved_lead: LeadMaker,
 ) -> None:
     user_create(
         username="mona",
@@ -71,7 +72,7 @@ def test_a_manager_schedules_and_delivers_and_the_client_downloads(
     expect(page.get_by_text("Delivery settings saved.")).to_be_visible()
     expect(page.get_by_text("Every other Thursday at 10:30 (America/New_York)")).to_be_visible()
     shot(page, "delivery-program")
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "delivery-program.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "delivery-program.png"), full_page=True)
     schedule = DeliverySchedule.objects.get(program=program)
     assert (schedule.frequency, schedule.weekday) == ("biweekly", 3)
 

@@ -18,13 +18,13 @@ from leadflow.core.delivery_files import (
     column_map_to_json,
     column_map_to_text,
     csv_bytes,
-    csv_cell,
     description,
     employees,
     layout,
     table,
     xlsx_bytes,
 )
+from leadflow.core.spreadsheet import csv_cell
 
 RECORD = {
     "first_name": "Ada",

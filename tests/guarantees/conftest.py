@@ -1,8 +1,8 @@
 """Fixtures of the guarantee tests: delivered leads, and the people who dispute and decide.
 
-Deliveries are recorded directly (a ``Delivery`` with its ``DeliveryItem`` rows) after the leads
-went through review and the ``deliver`` step of the real lifecycle, so these tests do not depend
-on how the delivery app builds its batches.
+Deliveries are recorded by ``factories.delivery`` after the leads went through review and the
+``deliver`` step of the real lifecycle, so these tests do not depend on how the delivery app
+builds its batches.
 """
 
 from collections.abc import Callable, Sequence
@@ -10,15 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from django.db.models import Max
-from pytest_django.fixtures import Settings
 
 from leadflow.accounts.models import Role, User
-from leadflow.core.lifecycle import Action
-from leadflow.delivery.models import Delivery, DeliveryItem, DeliveryKind
+from leadflow.delivery.models import Delivery, DeliveryKind
 from leadflow.leads.models import Lead
-from leadflow.leads.services import lead_transition
 from leadflow.programs.models import Program
+from tests import factories
 
 
 def deliver(
@@ -29,25 +26,8 @@ def deliver(
     kind: DeliveryKind = DeliveryKind.BATCH,
     actor: User | None = None,
 ) -> Delivery:
-    """Record one delivery of ``leads`` (in order) at ``at``; each lead is reviewed, approved
-    and delivered through the lifecycle first."""
-    for lead in leads:
-        for action in (Action.SUBMIT_FOR_REVIEW, Action.APPROVE, Action.DELIVER):
-            lead_transition(lead=lead, action=action, actor=None, now=at)
-    last = Delivery.objects.filter(program=program).aggregate(last=Max("number"))["last"] or 0
-    delivery = Delivery.objects.create(
-        program=program, kind=kind, number=last + 1, created_at=at, created_by=actor
-    )
-    DeliveryItem.objects.bulk_create(
-        DeliveryItem(delivery=delivery, lead=lead, position=position)
-        for position, lead in enumerate(leads, start=1)
-    )
-    return delivery
-
-
-@pytest.fixture
-def fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Record one delivery of ``leads`` (in order) at ``at``."""
+    return factories.delivery(program=program, leads=leads, at=at, kind=kind, actor=actor)
 
 
 @dataclass
@@ -63,12 +43,7 @@ class People:
 
 
 @pytest.fixture
-def people(
-    fast_passwords: None,
-    program: Program,
-    other_program: Program,
-    make_user: Callable[..., User],
-) -> People:
+def people(program: Program, other_program: Program, make_user: Callable[..., User]) -> People:
     return People(
         contact=make_user(Role.CLIENT, clients=(program.client,)),
         other_contact=make_user(Role.CLIENT, clients=(other_program.client,)),
@@ -82,9 +57,7 @@ def people(
 
 
 @pytest.fixture
-def make_delivered(
-    make_lead: Callable[..., Lead],
-) -> Callable[..., list[Lead]]:
+def make_delivered(make_lead: Callable[..., Lead]) -> Callable[..., list[Lead]]:
     """``make_delivered(program, count, at=...)``: new leads, delivered in one delivery."""
 
     def make(

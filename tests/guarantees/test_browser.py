@@ -21,9 +21,6 @@ from leadflow.programs.models import Program
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
 def sign_in(page: Page, live_server: LiveServer, path: str, username: str) -> None:
     page.context.clear_cookies()
     page.goto(f"{live_server.url}{path}")
@@ -35,6 +32,7 @@ def sign_in(page: Page, live_server: LiveServer, path: str, username: str) -> No
 
 def test_a_client_disputes_qa_upholds_and_the_ledger_counts_it(
     page: Page,
+    screenshots: Path,
     live_server: LiveServer,
     program: Program,
     make_delivered: Callable[..., list[Lead]],
@@ -71,4 +69,4 @@ def test_a_client_disputes_qa_upholds_and_the_ledger_counts_it(
     cells = page.locator(f'tbody tr[data-period="{month.label}"] td')
     # Owed, delivered, valid, disputed, open, upheld, rejected, replaced, awaiting, still owed.
     expect(cells).to_have_text(["0", "1", "0", "1", "0", "1", "0", "0", "1", "0"])
-    page.screenshot(path=str(SCREENSHOTS / "guarantee-ledger.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "guarantee-ledger.png"), full_page=True)

@@ -12,8 +12,6 @@ from leadflow.programs.models import Program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "web-to-lead-form.png"
-
 
 def open_form(page: Page, live_server: LiveServer, program: Program) -> None:
     page.goto(f"{live_server.url}/forms/{program.slug}/")
@@ -21,7 +19,7 @@ def open_form(page: Page, live_server: LiveServer, program: Program) -> None:
 
 
 def test_a_person_fills_in_the_form_and_is_thanked(
-    page: Page, live_server: LiveServer, program: Program
+    page: Page, screenshots: Path, live_server: LiveServer, program: Program
 ) -> None:
     open_form(page, live_server, program)
     page.get_by_label("First name").fill("Ada")
@@ -34,8 +32,7 @@ def test_a_person_fills_in_the_form_and_is_thanked(
     page.get_by_label("Need").select_option("established")
     page.get_by_label("Decision time frame (months)").fill("2")
     page.get_by_label("How can we help?").fill("A demo, please.")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(screenshots / "web-to-lead-form.png"), full_page=True)
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     lead = Lead.objects.get()

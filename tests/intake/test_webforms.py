@@ -83,13 +83,6 @@ def test_without_a_lead_source_the_channel_is_web() -> None:
     assert webforms.submission_from({"email": "a@b.co"}, QUESTIONS).channel == Channel.WEB
 
 
-@pytest.mark.parametrize(
-    ("typed", "answer"), [("6", 6), (" 2.5 ", 2.5), ("", None), ("soon", "soon"), ("nan", "nan")]
-)
-def test_a_typed_number_becomes_a_number(typed: str, answer: object) -> None:
-    assert webforms.number_answer(typed) == answer
-
-
 def test_salesforce_names_map_to_the_lead_and_the_rest_to_the_profile() -> None:
     submission = webforms.submission_from(
         {

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import EventKind, Lead, LeadEvent
-from leadflow.leads.rows import rows_insert, rows_update
 from leadflow.leads.services import LeadInput, leads_create_bulk, leads_merge_bulk
+from leadflow.lib.rows import rows_insert, rows_update
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_published_criteria
 from tests.conftest import NOW

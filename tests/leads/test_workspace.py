@@ -1,4 +1,4 @@
-"""The workspace's view model: call script, answers, qualification panel, history summaries.
+"""The workspace's view model: call script, posted answers, qualification panel, history.
 
 Pure functions of criteria, answers and events: no database.
 """
@@ -11,19 +11,9 @@ from leadflow.core.criteria import Choice, QualifyingCriteria, Question, Questio
 from leadflow.core.criteria import default_criteria as default
 from leadflow.core.enums import Rating
 from leadflow.leads.models import Lead
-from leadflow.leads.workspace import (
-    Change,
-    answers_changed,
-    answers_check,
-    event_changes,
-    field_name,
-    history_row,
-    panel_from_lead,
-    posted_answers,
-    preview_panel,
-    push_back_reason,
-    script_questions,
-)
+from leadflow.leads.workspace.history import Change, event_changes, history_row, push_back_reason
+from leadflow.leads.workspace.panels import panel_from_lead, preview_panel
+from leadflow.leads.workspace.script import field_name, posted_answers, script_questions
 
 NOW = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
 HOT = {"budget": "approved", "need": "established", "timeframe_months": 2}
@@ -113,25 +103,6 @@ def test_posted_answers_read_numbers_and_treat_empty_fields_as_unanswered() -> N
     assert posted_answers(default(), {"answer_timeframe_months": "soon"})["timeframe_months"] == (
         "soon"
     )
-
-
-def test_answers_check_reports_each_problem_under_its_question() -> None:
-    parsed, errors = answers_check(
-        default(), {"budget": "lots", "timeframe_months": -1, "need": "established"}
-    )
-    assert parsed == {"need": "established"}
-    assert errors == {
-        "budget": "'lots' is not one of none, preliminary, approved",
-        "timeframe_months": "-1 is below the minimum 0",
-    }
-
-
-def test_answers_changed_only_when_saving_would_change_the_answers() -> None:
-    saved = {"budget": "approved", "timeframe_months": 2}
-    assert not answers_changed(default(), saved, {"budget": "approved", "timeframe_months": 2.0})
-    assert not answers_changed(default(), saved, {"need": None})
-    assert answers_changed(default(), saved, {"need": "identified"})
-    assert answers_changed(default(), saved, {"timeframe_months": None})
 
 
 def test_the_preview_qualifies_the_answers_on_screen_over_the_saved_ones() -> None:

@@ -11,7 +11,7 @@ import time_machine
 from django.test import Client
 
 from leadflow.accounts.models import Role, User
-from leadflow.accounts.tokens import token_create
+from leadflow.api.tokens import token_create
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Partner
 from leadflow.partners.services import lead_decline, leads_route, partner_capacity_set

@@ -11,9 +11,9 @@ from leadflow.core.lifecycle import LeadStatus
 from leadflow.delivery.models import DeliveryItem
 from leadflow.delivery.services import delivery_batch_run
 from leadflow.guarantees.services import dispute_raise
-from leadflow.leads.handoff import leads_approved
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_scope
+from leadflow.lib.events import announce
 from leadflow.partners.models import Assignment, Partner
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.services import program_create
@@ -43,7 +43,7 @@ def both_program(client_a: Client) -> Program:
 
 def _approve(lead: Lead) -> None:
     with transaction.atomic():
-        leads_approved(lead_ids=[lead.pk], now=NOW)
+        announce("leads.approved", lead_ids=[lead.pk], now=NOW)
 
 
 def test_a_hot_lead_is_delivered_at_once_then_routed_to_a_partner(

@@ -1,13 +1,17 @@
 """Drafts and publishing: a draft is work in progress, publishing makes the next version and
 never rewrites an earlier one (DESIGN.md: "Criteria are versioned")."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from django.test import override_settings
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from leadflow.accounts.models import Role
 from leadflow.accounts.services import user_create
 from leadflow.core.criteria import QualifyingCriteria, default_criteria
+from leadflow.leads.models import Lead
 from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
 from leadflow.programs.selectors import (
     criteria_draft,
@@ -21,6 +25,9 @@ from leadflow.programs.services import (
     criteria_draft_save,
     criteria_publish,
 )
+from tests.factories import HOT
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def tightened(months: float = 1) -> QualifyingCriteria:
@@ -103,3 +110,35 @@ def test_a_version_published_directly_while_a_draft_waits_is_not_overwritten(
     assert version.number == 3
     numbers = program.criteria_versions.order_by("number").values_list("number", "note")
     assert list(numbers) == [(1, "initial criteria"), (2, "cli"), (3, "")]
+
+
+def test_publishing_a_draft_requalifies_the_open_leads_once_it_has_committed(
+    program: Program,
+    make_lead: Callable[..., Lead],
+    now: datetime,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    lead = make_lead(program, answers={**HOT, "timeframe_months": 2})
+    first = program_published_criteria(program=program).version
+    draft = criteria_draft_save(program=program, criteria=tightened(1), actor=None, now=now)
+    with override_settings(TASKS=IMMEDIATE):
+        with django_capture_on_commit_callbacks() as after_commit:
+            version = criteria_draft_publish(draft=draft, actor=None, now=now)
+        lead.refresh_from_db()
+        assert (lead.rating, lead.criteria_version_id) == ("hot", first.pk)
+        for callback in after_commit:
+            callback()
+    lead.refresh_from_db()
+    assert (lead.rating, lead.criteria_version_id) == ("a", version.pk)
+
+
+def test_a_failed_publication_requalifies_nothing(
+    program: Program,
+    now: datetime,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    draft = criteria_draft_save(program=program, criteria=tightened(), actor=None, now=now)
+    criteria_draft_discard(program=program)
+    with django_capture_on_commit_callbacks() as after_commit, pytest.raises(DraftGone):
+        criteria_draft_publish(draft=draft, actor=None, now=now)
+    assert after_commit == []

@@ -7,41 +7,24 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from pytest_django.fixtures import Settings
 
 from leadflow.accounts.models import Role, User
-from leadflow.leads.calls import call_record
 from leadflow.leads.models import CallLog, CallOutcome, Lead
-from leadflow.leads.queue import lead_hold, lead_submit_for_review
-from leadflow.leads.services import LeadInput, lead_create
 from leadflow.programs.models import Program
-from tests.conftest import NOW
+from tests import factories
+from tests.factories import HOT, NOW
 
-HOT = {"budget": "approved", "authority": "decision_maker", "need": "established",
-       "timeframe_months": 2}  # fmt: skip
+__all__ = ["HOT"]
+
 A = {"budget": "approved", "timeframe_months": 5}
 FYI: dict[str, object] = {}
 
 
 @pytest.fixture(autouse=True)
-def plain_http(settings: Settings) -> None:
-    """The test client speaks plain HTTP; with DEBUG off the settings would redirect it."""
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Settings, tmp_path: Path) -> Path:
-    """Recordings go to a directory of the test's own."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _plain_http(plain_http: None) -> None:
+    """Review pages are fetched over the test client's plain HTTP."""
 
 
 @dataclass
@@ -59,12 +42,7 @@ class Team:
 
 
 @pytest.fixture
-def team(
-    fast_passwords: None,
-    program: Program,
-    other_program: Program,
-    make_user: Callable[..., User],
-) -> Team:
+def team(program: Program, other_program: Program, make_user: Callable[..., User]) -> Team:
     return Team(
         qualifier=make_user(Role.QUALIFIER, programs=(program,)),
         other_qualifier=make_user(Role.QUALIFIER, programs=(program,)),
@@ -104,18 +82,14 @@ def submit_lead(db: None) -> SubmitLead:
             "email": f"prospect{number}@example.com",
             "company": f"Company {number}",
         }
-        contact.update(fields)
-        lead = lead_create(
+        return factories.submitted_lead(
             program=program,
-            data=LeadInput(answers=HOT if answers is None else answers, **contact),  # type: ignore[arg-type]
-            actor=None,
-            now=NOW,
+            qualifier=qualifier,
+            answers=HOT if answers is None else answers,
+            outcome=outcome,
+            at=at(minutes),
+            **{**contact, **fields},
         )
-        at = NOW + timedelta(minutes=minutes)
-        lead_hold(lead=lead, user=qualifier, now=at)
-        if outcome is not None:
-            call_record(lead=lead, caller=qualifier, outcome=outcome, note="Spoke", now=at)
-        return lead_submit_for_review(lead=lead, user=qualifier, now=at)
 
     return submit
 

@@ -20,7 +20,6 @@ from tests.review.conftest import SubmitLead, first_call, wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -33,7 +32,11 @@ def _sign_in(page: Page, live_server: LiveServer, path: str, username: str) -> N
 
 
 def test_a_reviewer_approves_one_lead_and_pushes_one_back_to_the_qualifier(
-    page: Page, live_server: LiveServer, program: Program, submit_lead: SubmitLead
+    page: Page,
+    screenshots: Path,
+    live_server: LiveServer,
+    program: Program,
+    submit_lead: SubmitLead,
 ) -> None:
     quinn = user_create(
         username="quinn", password="quinn-password-1", roles=(Role.QUALIFIER,),
@@ -56,7 +59,6 @@ def test_a_reviewer_approves_one_lead_and_pushes_one_back_to_the_qualifier(
         uploader=quinn,
         now=NOW,
     )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(DESKTOP)
 
     _sign_in(page, live_server, "/review/", "rita")
@@ -70,7 +72,7 @@ def test_a_reviewer_approves_one_lead_and_pushes_one_back_to_the_qualifier(
     grace = page.locator(f"#review-lead-{doubtful.pk}")
     expect(ada).to_contain_text("Passes every check")
     expect(grace.get_by_role("button", name="Play recording")).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "review-batch.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "review-batch.png"), full_page=True)
 
     grace.get_by_role("button", name="Play recording").click()
     expect(grace.get_by_test_id("recording-player")).to_be_attached()

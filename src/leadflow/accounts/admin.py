@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from leadflow.accounts.models import ApiToken, Scope, User
+from leadflow.accounts.models import Scope, User
 
 
 class ScopeInline(admin.TabularInline[Scope, User]):
@@ -56,24 +56,3 @@ class RoleAdmin(BaseGroupAdmin):
     @admin.display(description="Members", ordering="members")
     def member_count(self, obj: Group) -> int:
         return int(getattr(obj, "members", 0))
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    """Read-only: tokens are created and revoked by their owners (page or CLI), and the
-    admin never sees more than the prefix."""
-
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
-    search_fields = ("name", "prefix", "user__username")
-    fields = ("user", "name", "prefix", "programs", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
-        return False

@@ -66,32 +66,3 @@ class Scope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.program or self.client}"
-
-
-class ApiToken(models.Model):
-    """A personal API token. Only the SHA-256 of the token is kept, so a leaked database does
-    not leak working tokens; the plaintext is shown once, when it is created.
-
-    ``prefix`` (the first 8 characters) lets the owner recognise a token in lists and lets
-    authentication find the candidate rows without comparing against every hash. A token may
-    be narrowed to some of the user's programs; with none it carries the user's whole scope.
-    """
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=8, db_index=True)
-    token_hash = models.CharField(max_length=64, unique=True)
-    programs = models.ManyToManyField("programs.Program", blank=True, related_name="+")
-    created_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

@@ -1,43 +1,37 @@
-"""What the navigation shows each role: only the places the role may use."""
+"""What the navigation shows each user: the entries of ``config/navigation.py`` whose capability
+they hold, so a role sees only the places it may use."""
 
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.config.navigation import NAVIGATION, NavEntry
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     path: str
-    roles: tuple[Role, ...]
+    capability: Capability
 
 
-NAV = (
-    NavItem("Home", "/", tuple(Role)),
-    NavItem(
-        "Leads", "/leads/", (Role.ADMIN, Role.MARKETER, Role.QUALIFIER, Role.REVIEWER, Role.MANAGER)
-    ),
-    NavItem("Queue", "/queue/", (Role.ADMIN, Role.QUALIFIER)),
-    NavItem("Review", "/review/", (Role.ADMIN, Role.REVIEWER)),
-    NavItem("Deliveries", "/deliveries/", (Role.ADMIN, Role.MANAGER, Role.CLIENT)),
-    NavItem("Disputes", "/disputes/", (Role.ADMIN, Role.REVIEWER, Role.MANAGER, Role.CLIENT)),
-    NavItem("Inbox", "/partners/", (Role.PARTNER,)),
-    NavItem("Partners", "/partners/manage/", (Role.ADMIN, Role.MANAGER)),
-    NavItem("Programs", "/programs/", (Role.ADMIN, Role.MANAGER, Role.MARKETER)),
-    NavItem("Imports", "/imports/", (Role.ADMIN, Role.MARKETER, Role.MANAGER)),
-    NavItem(
-        "API tokens",
-        "/accounts/tokens/",
-        (Role.ADMIN, Role.MARKETER, Role.QUALIFIER, Role.MANAGER),
-    ),
-    NavItem("Admin", "/admin/", (Role.ADMIN,)),
-)
-
-
-def nav_items(user: User) -> list[NavItem]:
-    return [item for item in NAV if user.has_role(*item.roles)]
+def nav_items(user: User, entries: tuple[NavEntry, ...] = NAVIGATION) -> list[NavItem]:
+    """The user's entries, in the bar's order; an entry whose page the URL configuration does
+    not route (an app left out of the site) is not shown."""
+    items = []
+    for entry in entries:
+        capability = Capability(entry.capability)
+        if not user_can(user, capability):
+            continue
+        try:
+            path = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        items.append(NavItem(entry.label, path, capability))
+    return items
 
 
 def current_item(items: list[NavItem], path: str) -> NavItem | None:

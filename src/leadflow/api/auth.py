@@ -11,11 +11,13 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
-from leadflow.accounts.models import ApiToken, Role, User
-from leadflow.accounts.tokens import token_authenticate
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.api.models import ApiToken
+from leadflow.api.tokens import token_authenticate
 
-#: Roles that may create and change leads through the API; the others only read.
-WRITER_ROLES = (Role.ADMIN, Role.MARKETER, Role.QUALIFIER, Role.MANAGER)
+#: The 403 a reader gets when it tries to write.
+READ_ONLY = "your role may read leads but not create or change them"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Caller:
 
     @property
     def may_write(self) -> bool:
-        return self.user.has_role(*WRITER_ROLES)
+        return user_can(self.user, Capability.API_WRITE)
 
 
 class TokenAuth(HttpBearer):

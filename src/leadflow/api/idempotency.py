@@ -19,11 +19,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from ninja.params import HeaderEx, P
 
 from leadflow.accounts.models import User
 from leadflow.api.models import IdempotencyRecord
 
 RETENTION = timedelta(hours=24)
+
+#: The ``Idempotency-Key`` header of a write, as the API documents it.
+IdempotencyKey = HeaderEx[
+    str | None,
+    P(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string (a UUID): a retry with the same key returns the first "
+        "response and changes nothing; reused with another request it is a 422",
+    ),
+]
 
 #: What a write returns: its HTTP status and its JSON body.
 Answer = tuple[int, dict[str, Any]]
@@ -99,6 +114,17 @@ def idempotent_write(
         record.response = body
         record.save(update_fields=["status_code", "response"])
     return Outcome(status, body, replayed=False)
+
+
+def outcome_response(outcome: Outcome) -> JsonResponse:
+    """The write's answer, with keys sorted so that a replay (read back from a JSON column,
+    which need not keep key order) is byte for byte the first answer."""
+    response = JsonResponse(
+        outcome.body, status=outcome.status, json_dumps_params={"sort_keys": True}
+    )
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Outcome:

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "leadflow.lib.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "leadflow.config.urls"

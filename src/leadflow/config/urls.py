@@ -1,22 +1,34 @@
+"""The URL configuration: where every app's pages and the API v1 are mounted.
+
+The API tokens pages belong to the ``api`` app but keep their addresses and names in the
+user's account (``/accounts/tokens/``, ``accounts:tokens``), so they join the ``accounts``
+namespace here, where both apps are known."""
+
 from django.contrib import admin
 from django.urls import include, path
 
+from leadflow.accounts import urls as accounts_urls
+from leadflow.api import urls as token_urls
 from leadflow.config import health
+from leadflow.config.api import api
+from leadflow.leads import urls as leads_urls
+
+account_pages = ([*accounts_urls.urlpatterns, *token_urls.urlpatterns], accounts_urls.app_name)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("leadflow.accounts.urls")),
-    path("api/v1/", include("leadflow.api.urls")),
+    path("accounts/", include(account_pages)),
+    path("api/v1/", api.urls),
     path("forms/", include("leadflow.intake.urls")),
     path("imports/", include("leadflow.imports.urls")),
     path("programs/", include("leadflow.programs.urls")),
-    path("queue/", include("leadflow.leads.urls_queue")),
+    path("queue/", include((leads_urls.queue_patterns, "queue"))),
     path("review/", include("leadflow.review.urls")),
     path("deliveries/", include("leadflow.delivery.urls")),
     path("disputes/", include("leadflow.guarantees.urls")),
     path("partners/", include("leadflow.partners.urls")),
-    path("leads/", include("leadflow.leads.urls_workspace")),
+    path("leads/", include((leads_urls.workspace_patterns, "workspace"))),
     path("", include("leadflow.leads.urls")),
 ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.core.errors import DomainError
+from leadflow.core.spreadsheet import csv_row, xlsx_text
 
 #: Source fields a column can take, with what each holds (shown beside the column map editor).
 SOURCE_FIELDS: dict[str, str] = {
@@ -216,22 +217,6 @@ def employees(company_size: str) -> int | None:
     return int(match.group(1).replace(",", "")) if match else None
 
 
-#: Values starting with these are formulas to a spreadsheet (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: A signed number or phone number: digits, spaces, dots, dashes and brackets after a sign.
-#: Spreadsheets may read it as arithmetic but it can call no function, and prefixing it would
-#: corrupt every E.164 phone number in the CRM import.
-_NUMERIC = re.compile(r"^[+-][\d .()-]*$")
-
-
-def csv_cell(value: Any) -> str:
-    """The value as CSV text no spreadsheet evaluates as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS) and not _NUMERIC.match(text):
-        return f"'{text}"
-    return text
-
-
 def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> bytes:
     """RFC 4180 CSV (comma, double quotes, CRLF) in UTF-8 without a byte-order mark, which
     Salesforce, HubSpot and Dynamics import as they are; the header row comes first."""
@@ -239,12 +224,8 @@ def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> bytes
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.header for column in columns])
     for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
+        writer.writerow(csv_row(row))
     return out.getvalue().encode("utf-8")
-
-
-#: Characters an XLSX file cannot hold (XML 1.0 control characters).
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def xlsx_bytes(
@@ -262,7 +243,7 @@ def xlsx_bytes(
         cells = []
         for value in row:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                cell = WriteOnlyCell(worksheet, value=_XML_ILLEGAL.sub("", str(value)))
+                cell = WriteOnlyCell(worksheet, value=xlsx_text(value))
                 cell.data_type = "s"
             else:
                 cell = WriteOnlyCell(worksheet, value=value)

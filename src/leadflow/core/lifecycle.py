@@ -128,3 +128,7 @@ def next_status(current: LeadStatus, action: Action, *, reason: str = "") -> Lea
 
 def allowed_actions(current: LeadStatus) -> frozenset[Action]:
     return frozenset(edge.action for edge in EDGES.values() if current in edge.sources)
+
+
+#: Statuses whose leads are still being worked, and so follow a newly published criteria version.
+OPEN_STATUSES = (S.NEW, S.QUALIFYING, S.IN_REVIEW, S.NURTURING)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from leadflow.core.enums import Rating
-from leadflow.core.errors import DomainError
+from leadflow.core.errors import DomainRefused
+from leadflow.core.handoff import ROUTABLE_RATINGS
 
 #: Ratings that are handed to partners; C leads are contacts, FYI information only.
-ROUTABLE_RATINGS = frozenset({Rating.HOT, Rating.A, Rating.B})
 #: "Fewest leads received recently": the window that counts, in days.
 FAIRNESS_WINDOW_DAYS = 30
 #: Default open-lead capacity of a partner (DESIGN.md: at most 10 open leads).
@@ -28,11 +28,11 @@ DEFAULT_CAPACITY = 10
 AGENCY = "agency"
 
 
-class CapacityReached(DomainError):
+class CapacityReached(DomainRefused):
     """The partner already holds as many open leads as its capacity allows."""
 
 
-class NotRoutable(DomainError):
+class NotRoutable(DomainRefused):
     """The lead cannot be handed to partners (its rating, or its program's hand-off mode)."""
 
 

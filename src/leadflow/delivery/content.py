@@ -11,8 +11,9 @@ from django.conf import settings
 from leadflow.core import delivery_files
 from leadflow.core.delivery_files import Column
 from leadflow.core.enums import Rating
+from leadflow.core.handoff import HOT_LIMIT, HOT_TARGET
 from leadflow.core.preview import RATING_ORDER
-from leadflow.delivery.models import HOT_LIMIT, HOT_TARGET, Delivery, DeliveryKind, FileFormat
+from leadflow.delivery.models import Delivery, DeliveryKind, FileFormat
 from leadflow.leads.models import Lead
 
 _RANK = {rating.value if rating else None: index for index, rating in enumerate(RATING_ORDER)}

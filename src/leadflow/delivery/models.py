@@ -11,11 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from leadflow.core.handoff import HOT_LIMIT, HOT_TARGET
 from leadflow.core.schedule import Frequency
 
 #: Hot leads: the target and the limit from capture to delivery (DESIGN.md, "Hand-off").
-HOT_TARGET = timedelta(hours=24)
-HOT_LIMIT = timedelta(hours=48)
 
 
 class DeliveryKind(models.TextChoices):

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from leadflow.accounts.models import Role, Scope, User
+from leadflow.accounts.models import Scope, User
+from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.enums import Rating
+from leadflow.core.handoff import DELIVERING_MODES, HOT_LIMIT, HOT_TARGET
 from leadflow.core.lifecycle import PRE_HAND_OFF, LeadStatus
 from leadflow.delivery.models import (
-    HOT_LIMIT,
-    HOT_TARGET,
     Delivery,
     DeliveryFile,
     DeliveryItem,
@@ -27,23 +27,17 @@ from leadflow.delivery.models import (
 )
 from leadflow.leads.models import Lead
 from leadflow.notifications.models import OutboxAttempt, OutboxMessage
-from leadflow.programs.models import HandOffMode, Program
+from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
-
-#: Roles that set up deliveries and follow their sending.
-MANAGE_ROLES = (Role.ADMIN, Role.MANAGER)
-#: Roles that see deliveries: the managers, and the client contacts who receive them.
-VIEW_ROLES = (Role.ADMIN, Role.MANAGER, Role.CLIENT)
-DELIVERY_MODES = (HandOffMode.DELIVERY, HandOffMode.BOTH)
 
 
 def delivery_programs(*, user: User) -> QuerySet[Program]:
     """The programs with client deliveries that the user may manage, with their schedules."""
-    if not user.has_role(*MANAGE_ROLES):
+    if not user_can(user, Capability.DELIVERIES_MANAGE):
         return Program.objects.none()
     return (
         program_list(user=user)
-        .filter(hand_off_mode__in=DELIVERY_MODES)
+        .filter(hand_off_mode__in=DELIVERING_MODES)
         .select_related("delivery_schedule")
         .order_by("client__name", "name")
     )
@@ -58,7 +52,7 @@ def delivery_scope(*, user: User) -> QuerySet[Delivery]:
     deliveries = Delivery.objects.select_related("program", "program__client", "created_by")
     if user.sees_everything:
         return deliveries
-    if user.has_role(Role.MANAGER, Role.CLIENT):
+    if user_can(user, Capability.DELIVERIES_VIEW):
         return deliveries.filter(program__in=program_list(user=user))
     return deliveries.none()
 
@@ -208,7 +202,7 @@ def hot_leads_undelivered(*, limit: int = 1000) -> list[int]:
         Lead.objects.filter(
             status=LeadStatus.APPROVED,
             rating=Rating.HOT,
-            program__hand_off_mode__in=DELIVERY_MODES,
+            program__hand_off_mode__in=DELIVERING_MODES,
             program__is_active=True,
             delivery_item__isnull=True,
         )

@@ -2,14 +2,14 @@
 e-mails and webhooks, watch Hot-lead timings and deliver now; client contacts list their
 deliveries and download the files.
 
-Managing needs the manager or admin role (403 otherwise, before any program is looked up).
-Deliveries come from the scoped selector, so another client's delivery, or any delivery for a
-partner or qualifier, is 404.
+Managing needs ``deliveries.manage`` (managers and admins; 403 otherwise, before any program
+is looked up), the list ``deliveries.view``. Deliveries come from the scoped selector, so another
+client's delivery, or any delivery for a partner or qualifier, is 404 (the selector's
+``DoesNotExist``, answered by the error middleware).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,13 +17,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import (
+    Capability,
+    capability_required,
+    request_user,
+    user_can,
+)
 from leadflow.core.errors import DomainError
 from leadflow.core.schedule import describe, upcoming_runs
 from leadflow.delivery import selectors
 from leadflow.delivery.content import rating_label
 from leadflow.delivery.forms import ScheduleForm
-from leadflow.delivery.models import Delivery, DeliveryFile, DeliveryKind, FileFormat
+from leadflow.delivery.models import Delivery, DeliveryKind, FileFormat
 from leadflow.delivery.services import (
     delivery_batch_run,
     delivery_resend,
@@ -31,51 +36,26 @@ from leadflow.delivery.services import (
     schedule_save,
     schedule_webhook_secret_rotate,
 )
-from leadflow.programs.models import Program
 
 PER_PAGE = 50
 #: Where a client contact disputes a delivered lead (the guarantees app).
 DISPUTE_URL_NAME = "guarantees:dispute_new"
 
 
-def _user(request: HttpRequest, roles: tuple[Role, ...], why: str) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.has_role(*roles):
-        raise PermissionDenied(why)
-    return user
-
-
-def _manager(request: HttpRequest) -> User:
-    return _user(
-        request, selectors.MANAGE_ROLES, "Only sales managers and admins manage deliveries."
-    )
-
-
-def _program(user: User, slug: str) -> Program:
-    try:
-        return selectors.delivery_program_get(user=user, slug=slug)
-    except Program.DoesNotExist:
-        raise Http404("No such delivery program.") from None
-
-
-def _delivery(request: HttpRequest, delivery_id: int) -> tuple[User, Delivery]:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("No such delivery.")
-    try:
-        return user, selectors.delivery_get(user=user, delivery_id=delivery_id)
-    except Delivery.DoesNotExist:
-        raise Http404("No such delivery.") from None
+manager_required = capability_required(
+    Capability.DELIVERIES_MANAGE, "Only sales managers and admins manage deliveries."
+)
 
 
 @login_required
 @require_GET
+@capability_required(Capability.DELIVERIES_VIEW, "Deliveries are for managers and client contacts.")
 def delivery_index(request: HttpRequest) -> HttpResponse:
     """Managers: their delivery programs and the latest deliveries. Client contacts: the
     deliveries made to their company, newest first."""
-    user = _user(request, selectors.VIEW_ROLES, "Deliveries are for managers and client contacts.")
+    user = request_user(request)
     page = Paginator(selectors.delivery_list(user=user), PER_PAGE).get_page(request.GET.get("page"))
-    manages = user.has_role(*selectors.MANAGE_ROLES)
+    manages = user_can(user, Capability.DELIVERIES_MANAGE)
     return render(
         request,
         "delivery/index.html",
@@ -95,11 +75,12 @@ def _rows(deliveries: list[Delivery], with_sending: bool) -> list[tuple[Delivery
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@manager_required
 def program_deliveries(request: HttpRequest, slug: str) -> HttpResponse:
     """A program's delivery settings (the form saves them), its deliveries with how their
     sending went, and its Hot-lead timings."""
-    user = _manager(request)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = selectors.delivery_program_get(user=user, slug=slug)
     now = timezone.now()
     schedule = selectors.delivery_schedule_get(program=program)
     form = ScheduleForm(
@@ -143,10 +124,11 @@ def program_deliveries(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@manager_required
 def delivery_run(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Deliver now": build the program's batch at once."""
-    user = _manager(request)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = selectors.delivery_program_get(user=user, slug=slug)
     try:
         result = delivery_batch_run(program=program, now=timezone.now(), actor=user)
     except DomainError as exc:
@@ -160,9 +142,10 @@ def delivery_run(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@manager_required
 def webhook_secret_rotate(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _manager(request)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = selectors.delivery_program_get(user=user, slug=slug)
     try:
         schedule_webhook_secret_rotate(program=program, actor=user, now=timezone.now())
     except DomainError as exc:
@@ -175,8 +158,9 @@ def webhook_secret_rotate(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    user, delivery = _delivery(request, delivery_id)
-    manages = user.has_role(*selectors.MANAGE_ROLES)
+    user = request_user(request)
+    delivery = selectors.delivery_get(user=user, delivery_id=delivery_id)
+    manages = user_can(user, Capability.DELIVERIES_MANAGE)
     items = [
         (item, _dispute_url(item.lead_id)) for item in selectors.delivery_items(delivery=delivery)
     ]
@@ -216,9 +200,9 @@ def _dispute_url(lead_id: int) -> str | None:
 
 @login_required
 @require_POST
+@manager_required
 def delivery_resend_view(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    _manager(request)
-    _, delivery = _delivery(request, delivery_id)
+    delivery = selectors.delivery_get(user=request_user(request), delivery_id=delivery_id)
     queued = delivery_resend(delivery=delivery, now=timezone.now())
     if queued:
         messages.success(request, f"Sending again ({queued}).")
@@ -231,15 +215,11 @@ def delivery_resend_view(request: HttpRequest, delivery_id: int) -> HttpResponse
 @require_GET
 def delivery_file(request: HttpRequest, delivery_id: int, file_format: str) -> HttpResponse:
     """A delivery's CSV or XLSX, as the client's users download it."""
-    user = request.user
-    if not isinstance(user, User) or file_format not in FileFormat.values:
+    if file_format not in FileFormat.values:
         raise Http404("No such file.")
-    try:
-        found = selectors.delivery_file_get(
-            user=user, delivery_id=delivery_id, file_format=FileFormat(file_format)
-        )
-    except DeliveryFile.DoesNotExist:
-        raise Http404("No such file.") from None
+    found = selectors.delivery_file_get(
+        user=request_user(request), delivery_id=delivery_id, file_format=FileFormat(file_format)
+    )
     response = HttpResponse(bytes(found.content), content_type=found.mimetype)
     response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     response["Content-Length"] = str(found.size)

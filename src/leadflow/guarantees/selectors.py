@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.guarantee import (
     Ledger,
     PeriodCounts,
@@ -30,12 +31,6 @@ from leadflow.leads.selectors import lead_scope
 from leadflow.programs.models import HandOffMode, Program
 from leadflow.programs.selectors import program_list
 
-#: Roles that see disputes and ledgers (of their own scope).
-VIEW_ROLES = (Role.ADMIN, Role.REVIEWER, Role.MANAGER, Role.CLIENT)
-#: Roles that decide disputes.
-DECIDE_ROLES = (Role.ADMIN, Role.REVIEWER)
-#: Roles that change a program's guarantee terms.
-TERMS_EDIT_ROLES = (Role.ADMIN, Role.MANAGER)
 #: How many disputable leads the client's page lists at most (newest deliveries first).
 DISPUTABLE_LIMIT = 200
 
@@ -53,7 +48,7 @@ def dispute_scope(*, user: User) -> QuerySet[Dispute]:
     )
     if user.sees_everything:
         return disputes
-    if not user.has_role(*VIEW_ROLES):
+    if not user_can(user, Capability.DISPUTES_VIEW):
         return disputes.none()
     return disputes.filter(program__in=program_list(user=user))
 
@@ -71,7 +66,7 @@ def dispute_get(*, user: User, dispute_id: int) -> Dispute:
 
 def dispute_review_queue(*, user: User) -> QuerySet[Dispute]:
     """Open disputes a QA reviewer (or admin) may decide, oldest first."""
-    if not user.has_role(*DECIDE_ROLES):
+    if not user_can(user, Capability.DISPUTES_DECIDE):
         return Dispute.objects.none()
     return dispute_scope(user=user).filter(status=DisputeStatus.OPEN).order_by("raised_at", "id")
 
@@ -84,7 +79,7 @@ def guarantee_terms_for(*, program: Program) -> GuaranteeTerms:
 def delivered_lead_get(*, user: User, lead_id: int) -> Lead:
     """A lead delivered to the client contact's client, with its delivery and any dispute (for
     the dispute form). Anything else, and every other role, is Lead.DoesNotExist (404)."""
-    if not user.has_role(Role.CLIENT):
+    if not user_can(user, Capability.DISPUTES_RAISE):
         raise Lead.DoesNotExist("only client contacts dispute leads")
     return (
         lead_scope(user=user)
@@ -107,7 +102,7 @@ def disputable_leads(
     """Leads delivered to the client contact that may still be disputed (inside their program's
     window, not yet disputed), newest delivery first. Two queries: the programs with their
     terms, then the leads, whatever the number of programs."""
-    if not user.has_role(Role.CLIENT):
+    if not user_can(user, Capability.DISPUTES_RAISE):
         return []
     programs = list(program_list(user=user).select_related("guarantee_terms").order_by("pk"))
     windows: dict[int, tuple[int, str]] = {}
@@ -139,7 +134,7 @@ def disputable_leads(
 
 def ledger_programs(*, user: User) -> QuerySet[Program]:
     """The programs whose guarantee ledger the user may read: those delivered to a client."""
-    if not user.has_role(*VIEW_ROLES):
+    if not user_can(user, Capability.DISPUTES_VIEW):
         return Program.objects.none()
     return program_list(user=user).filter(
         hand_off_mode__in=(HandOffMode.DELIVERY, HandOffMode.BOTH)

@@ -11,8 +11,9 @@ from datetime import date, datetime
 
 from django.db import transaction
 
-from leadflow.accounts.models import Role, User
-from leadflow.core.errors import DomainError
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.core.errors import DomainError, DomainRefused
 from leadflow.core.guarantee import PeriodKind, dispute_deadline
 from leadflow.delivery.models import Delivery, DeliveryItem
 from leadflow.guarantees.models import (
@@ -22,14 +23,12 @@ from leadflow.guarantees.models import (
     GuaranteeTerms,
 )
 from leadflow.guarantees.selectors import (
-    DECIDE_ROLES,
-    TERMS_EDIT_ROLES,
     dispute_scope,
     guarantee_terms_for,
 )
-from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.selectors import lead_scope
-from leadflow.leads.services import event_record
+from leadflow.leads.services import event_build, event_record, events_record
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 
@@ -37,12 +36,12 @@ REASON_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 2000
 
 
-class DisputeRefused(DomainError):
+class DisputeRefused(DomainRefused):
     """A dispute cannot be raised: not a client contact, lead not delivered, window closed,
     already disputed, an unknown reason, or the program's guarantee is off."""
 
 
-class DecisionRefused(DomainError):
+class DecisionRefused(DomainRefused):
     """A dispute cannot be decided: not QA, no note, or already decided."""
 
 
@@ -57,7 +56,7 @@ def dispute_raise(*, lead_id: int, user: User, reason: str, note: str, now: date
     Raises ``Lead.DoesNotExist`` for a lead the user does not see (another client's, or not
     delivered to them) and ``DisputeRefused`` for every rule that says no.
     """
-    if not user.has_role(Role.CLIENT):
+    if not user_can(user, Capability.DISPUTES_RAISE):
         raise DisputeRefused("Only client contacts dispute delivered leads.")
     lead = lead_scope(user=user).select_for_update(of=("self",)).get(pk=lead_id)
     # What a delivery gave the client, whatever happened next (a program with both hand-offs
@@ -122,7 +121,7 @@ def dispute_decide(
     counting it as valid, and the program owes a replacement that the next delivery fills.
     Raises ``Dispute.DoesNotExist`` out of the user's scope and ``DecisionRefused`` otherwise.
     """
-    if not user.has_role(*DECIDE_ROLES):
+    if not user_can(user, Capability.DISPUTES_DECIDE):
         raise DecisionRefused("Only QA reviewers and admins decide disputes.")
     dispute = (
         dispute_scope(user=user)
@@ -191,14 +190,14 @@ def delivery_replacements_fill(*, delivery: Delivery, now: datetime) -> int:
         dispute.replacement = item
         dispute.replaced_at = now
     Dispute.objects.bulk_update([dispute for dispute, _ in pairs], ["replacement", "replaced_at"])
-    LeadEvent.objects.bulk_create(
+    events_record(
         [
-            LeadEvent(
+            event_build(
                 lead_id=item.lead_id,
                 kind=EventKind.REPLACEMENT,
                 action="replace",
                 actor=delivery.created_by,
-                at=now,
+                now=now,
                 after={
                     "replaces_lead": dispute.delivery_item.lead_id,
                     "dispute": dispute.pk,
@@ -231,7 +230,7 @@ def guarantee_terms_save(
     The terms are not versioned: the ledger applies the saved number to every period from
     ``starts_on``. Disputes already raised keep the reason they were given.
     """
-    if not user.has_role(*TERMS_EDIT_ROLES):
+    if not user_can(user, Capability.GUARANTEES_EDIT_TERMS):
         raise TermsInvalid("Only sales managers and admins change guarantee terms.")
     program = program_list(user=user).select_for_update(of=("self",)).get(pk=program.pk)
     if leads_per_period < 0:

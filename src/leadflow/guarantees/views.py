@@ -1,34 +1,39 @@
 """The dispute pages: a client contact's disputes and the form to raise one, QA's queue of open
 disputes and the decision, and a program's guarantee ledger with its terms.
 
-Who may do what: client contacts raise disputes (the form is 404 for everyone else and for leads
-not delivered to their client); QA reviewers and admins decide (the queue and the decision are
-403 for other roles); sales managers and admins change the terms (403 for others). Disputes and
-ledgers are read by client contacts, reviewers, managers and admins of the program; another
-scope's dispute or program, and every page for the other roles, is 404. Every write is a
-service; a refused write is a message on the page, with nothing changed.
+Who may do what (``accounts.permissions``): client contacts raise disputes
+(``disputes.raise``; the form is 404 for everyone else and for leads not delivered to their
+client); QA reviewers and admins decide (``disputes.decide``; the queue and the decision are
+403 for other roles); sales managers and admins change the terms (``guarantees.edit_terms``;
+403 for others). Disputes and ledgers are read by client contacts, reviewers, managers and
+admins of the program (``disputes.view``); another scope's dispute or program, and every page
+for the other roles, is 404 (the selectors' ``DoesNotExist``, answered by the error
+middleware). Every write is a service; a refused write is a message on the page, with nothing
+changed.
 """
 
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import (
+    Capability,
+    capability_required,
+    request_user,
+    user_can,
+)
 from leadflow.core.guarantee import PeriodKind, dispute_deadline
 from leadflow.guarantees.forms import DecisionForm, DisputeForm, TermsForm
 from leadflow.guarantees.models import Dispute, DisputeStatus
 from leadflow.guarantees.selectors import (
-    DECIDE_ROLES,
-    TERMS_EDIT_ROLES,
-    VIEW_ROLES,
     delivered_lead_get,
     disputable_leads,
     dispute_get,
@@ -47,25 +52,17 @@ from leadflow.guarantees.services import (
     dispute_raise,
     guarantee_terms_save,
 )
-from leadflow.leads.models import Lead, LeadEvent
+from leadflow.leads.models import LeadEvent
 from leadflow.leads.selectors import lead_history
-from leadflow.leads.workspace import history_row
+from leadflow.leads.workspace.history import history_row
 from leadflow.programs.models import Program
 
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _roles(request: HttpRequest, roles: tuple[Role, ...], message: str) -> User:
-    user = _user(request)
-    if not user.has_role(*roles):
-        raise PermissionDenied(message)
-    return user
+decider_required = capability_required(
+    Capability.DISPUTES_DECIDE, "Only QA reviewers and admins decide disputes."
+)
 
 
 def _page(request: HttpRequest, disputes: QuerySet[Dispute]) -> Page[Dispute]:
@@ -74,10 +71,11 @@ def _page(request: HttpRequest, disputes: QuerySet[Dispute]) -> Page[Dispute]:
 
 @login_required
 @require_GET
+@capability_required(Capability.DISPUTES_VIEW, "Disputes are for client contacts, QA and managers.")
 def dispute_index(request: HttpRequest) -> HttpResponse:
     """The user's disputes (a client contact's: those of their client) with their status, the
     leads a client contact may still dispute, and the ledgers the user may read."""
-    user = _roles(request, VIEW_ROLES, "Disputes are for client contacts, QA and managers.")
+    user = request_user(request)
     status = request.GET.get("status", "")
     chosen = DisputeStatus(status) if status in DisputeStatus.values else None
     now = timezone.now()
@@ -89,8 +87,8 @@ def dispute_index(request: HttpRequest) -> HttpResponse:
             "status": chosen.value if chosen else "",
             "statuses": DisputeStatus.choices,
             "disputable": disputable_leads(user=user, now=now),
-            "is_client": user.has_role(Role.CLIENT),
-            "can_decide": user.has_role(*DECIDE_ROLES),
+            "is_client": user_can(user, Capability.DISPUTES_RAISE),
+            "can_decide": user_can(user, Capability.DISPUTES_DECIDE),
             "programs": ledger_programs(user=user).order_by("client__name", "name"),
         },
     )
@@ -100,11 +98,8 @@ def dispute_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dispute_new(request: HttpRequest, lead_id: int) -> HttpResponse:
     """The client contact's dispute form for one delivered lead."""
-    user = _user(request)
-    try:
-        lead = delivered_lead_get(user=user, lead_id=lead_id)
-    except Lead.DoesNotExist:
-        raise Http404("No such delivered lead.") from None
+    user = request_user(request)
+    lead = delivered_lead_get(user=user, lead_id=lead_id)
     existing: Dispute | None = getattr(lead.delivery_item, "dispute", None)
     if existing is not None:
         messages.info(
@@ -166,21 +161,15 @@ def _zone(program: Program) -> ZoneInfo:
 
 @login_required
 @require_GET
+@decider_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """QA's open disputes, oldest first."""
-    user = _roles(request, DECIDE_ROLES, "Only QA reviewers and admins decide disputes.")
+    user = request_user(request)
     return render(
         request,
         "guarantees/review.html",
         {"disputes": _page(request, dispute_review_queue(user=user))},
     )
-
-
-def _dispute(user: User, dispute_id: int) -> Dispute:
-    try:
-        return dispute_get(user=user, dispute_id=dispute_id)
-    except Dispute.DoesNotExist:
-        raise Http404("No such dispute.") from None
 
 
 def _render_dispute(
@@ -190,8 +179,8 @@ def _render_dispute(
     form: DecisionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    can_decide = user.has_role(*DECIDE_ROLES) and dispute.status == DisputeStatus.OPEN
-    staff = not user.has_role(Role.CLIENT) or user.sees_everything
+    can_decide = user_can(user, Capability.DISPUTES_DECIDE) and dispute.status == DisputeStatus.OPEN
+    staff = not user_can(user, Capability.DISPUTES_RAISE) or user.sees_everything
     history = []
     if staff:
         history = [
@@ -226,15 +215,16 @@ def _actor(event: LeadEvent) -> str:
 def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
     """One dispute: the lead, its delivery, the reason and note, the decision or (for QA) the
     form to decide, and (for staff) the lead's history."""
-    user = _user(request)
-    return _render_dispute(request, user, _dispute(user, dispute_id))
+    user = request_user(request)
+    return _render_dispute(request, user, dispute_get(user=user, dispute_id=dispute_id))
 
 
 @login_required
 @require_POST
+@decider_required
 def dispute_decide_view(request: HttpRequest, dispute_id: int) -> HttpResponse:
-    user = _roles(request, DECIDE_ROLES, "Only QA reviewers and admins decide disputes.")
-    dispute = _dispute(user, dispute_id)
+    user = request_user(request)
+    dispute = dispute_get(user=user, dispute_id=dispute_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -261,19 +251,12 @@ def dispute_decide_view(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _render_dispute(request, user, dispute, form=form, status=400)
 
 
-def _ledger_program(user: User, slug: str) -> Program:
-    try:
-        return ledger_program_get(user=user, slug=slug)
-    except Program.DoesNotExist:
-        raise Http404("No such program.") from None
-
-
 @login_required
 @require_GET
 def ledger(request: HttpRequest, program_slug: str) -> HttpResponse:
     """The program's guarantee ledger, newest period first, with its terms."""
-    user = _user(request)
-    program = _ledger_program(user, program_slug)
+    user = request_user(request)
+    program = ledger_program_get(user=user, slug=program_slug)
     result = program_ledger(program=program, now=timezone.now())
     return render(
         request,
@@ -284,17 +267,20 @@ def ledger(request: HttpRequest, program_slug: str) -> HttpResponse:
             "terms": result.terms,
             "rows": list(reversed(result.ledger.rows)),
             "period_label": PeriodKind(result.terms.period).label,
-            "can_edit": user.has_role(*TERMS_EDIT_ROLES),
+            "can_edit": user_can(user, Capability.GUARANTEES_EDIT_TERMS),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@capability_required(
+    Capability.GUARANTEES_EDIT_TERMS, "Only sales managers and admins change the terms."
+)
 def terms_edit(request: HttpRequest, program_slug: str) -> HttpResponse:
     """A sales manager's form for the program's guarantee terms."""
-    user = _roles(request, TERMS_EDIT_ROLES, "Only sales managers and admins change the terms.")
-    program = _ledger_program(user, program_slug)
+    user = request_user(request)
+    program = ledger_program_get(user=user, slug=program_slug)
     terms = guarantee_terms_for(program=program)
     now = timezone.now()
     today = timezone.localtime(now, _zone(program)).date()

@@ -30,7 +30,7 @@ from django.utils import timezone
 from leadflow.accounts.models import User
 from leadflow.core.dedupe import Candidate, DedupeIndex, MatchKeys
 from leadflow.core.enums import Channel
-from leadflow.imports.csvsafe import safe_row
+from leadflow.core.spreadsheet import csv_row
 from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
@@ -345,9 +345,9 @@ def import_rejected_rows_write(*, job: ImportJob, out: IO[str]) -> int:
     every cell neutralised against formula injection. Returns the number of rows written."""
     writer = csv.writer(out)
     columns = [column["column"] for column in job.mapping]
-    writer.writerow(safe_row(["row", "reason", *columns]))
+    writer.writerow(csv_row(["row", "reason", *columns]))
     count = 0
     for rejected in job.rejected_rows.order_by("row_number").iterator(chunk_size=2000):
-        writer.writerow(safe_row([rejected.row_number, rejected.reason, *rejected.data]))
+        writer.writerow(csv_row([rejected.row_number, rejected.reason, *rejected.data]))
         count += 1
     return count

@@ -1,47 +1,35 @@
 """The web side of imports: upload a file, follow its job, download its rejected rows.
 
-Imports are for marketing, sales managers and admins (DESIGN.md, "Who uses it"); everyone else
-is refused (403). Jobs are found through the scoped selector, so another scope's job is 404.
+Imports are for marketing, sales managers and admins (``imports.run``; DESIGN.md, "Who uses
+it"); everyone else is refused (403). Jobs are found through the scoped selector, so another
+scope's job is 404 (its ``DoesNotExist``, answered by the error middleware).
 """
 
 import re
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.enums import Channel
 from leadflow.imports.forms import ImportUploadForm
-from leadflow.imports.models import ImportJob
 from leadflow.imports.selectors import import_job_get, import_job_list
 from leadflow.imports.services import import_job_create, import_rejected_rows_write
 from leadflow.imports.tasks import import_job_run
 
-IMPORT_ROLES = (Role.ADMIN, Role.MARKETER, Role.MANAGER)
-
-
-def _importer(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.has_role(*IMPORT_ROLES):
-        raise PermissionDenied("Only marketing, sales managers and admins import leads.")
-    return user
-
-
-def _job(user: User, job_id: int) -> ImportJob:
-    try:
-        return import_job_get(user=user, job_id=job_id)
-    except ImportJob.DoesNotExist:
-        raise Http404("No such import.") from None
+importer_required = capability_required(
+    Capability.IMPORTS_RUN, "Only marketing, sales managers and admins import leads."
+)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@importer_required
 def import_index(request: HttpRequest) -> HttpResponse:
-    user = _importer(request)
+    user = request_user(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -63,8 +51,9 @@ def import_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@importer_required
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job(_importer(request), job_id)
+    job = import_job_get(user=request_user(request), job_id=job_id)
     template = (
         "imports/_progress.html" if request.headers.get("HX-Request") else "imports/detail.html"
     )
@@ -73,8 +62,9 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@importer_required
 def import_rejected_csv(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job(_importer(request), job_id)
+    job = import_job_get(user=request_user(request), job_id=job_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stem = re.sub(r"[^\w.-]+", "_", job.original_name.rsplit(".", 1)[0]) or "import"
     response["Content-Disposition"] = f'attachment; filename="{stem}-rejected.csv"'

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from leadflow.accounts.models import User
+from leadflow.accounts.permissions import request_user
 from leadflow.core.criteria import Question
 from leadflow.intake import webforms
 from leadflow.intake.selectors import web_form_program
@@ -34,13 +34,6 @@ logger = logging.getLogger(__name__)
 PASSED_ON = ("campaign", "lead_source", webforms.RETURN_URL)
 """Query parameters of the form page that its hidden inputs carry on to the submission, so an
 embedding page can tag its leads (``/forms/<slug>/?campaign=SPRING``)."""
-
-
-def _public_program(slug: str) -> Program:
-    try:
-        return web_form_program(slug=slug)
-    except Program.DoesNotExist:
-        raise Http404("No such form") from None
 
 
 def _render_form(
@@ -68,7 +61,7 @@ def _render_form(
 @require_GET
 def form(request: HttpRequest, slug: str) -> HttpResponse:
     """The program's public form, to be shown in an iframe on the client's site."""
-    program = _public_program(slug)
+    program = web_form_program(slug=slug)
     questions = program_published_criteria(program=program).criteria.questions
     values = {name: request.GET.get(name, "") for name in PASSED_ON}
     return _render_form(request, program, questions, values, {})
@@ -116,7 +109,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
             status=413,
             content_type="text/plain; charset=utf-8",
         )
-    program = _public_program(slug)
+    program = web_form_program(slug=slug)
     limit, window = getattr(settings, "WEB_FORM_RATE_LIMIT", (10, 600))
     now = timezone.now()
     hit = throttle_hit(
@@ -159,10 +152,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
     """For the program's staff: the snippets that put the form on the client's site."""
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("No such program")
-    program = get_object_or_404(program_list(user=user), slug=slug)
+    program = program_list(user=request_user(request)).get(slug=slug)
     questions = program_published_criteria(program=program).criteria.questions
     form_url = request.build_absolute_uri(reverse("intake:form", kwargs={"slug": slug}))
     submit_url = request.build_absolute_uri(reverse("intake:submit", kwargs={"slug": slug}))

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from leadflow.core.answers import number_answer
 from leadflow.core.criteria import Question, QuestionType
 from leadflow.core.enums import Channel, InquiryType
 from leadflow.core.normalise import RawLead
@@ -109,23 +110,6 @@ def channel_for(lead_source: str) -> tuple[Channel, str]:
     if channel is None:
         return Channel.OTHER, text
     return channel, ""
-
-
-def number_answer(value: str) -> int | float | str | None:
-    """A number typed into a form: "6" is 6, "2.5" is 2.5, "" unanswered. Anything else stays
-    text, so that the criteria reject it with their own message."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return number if number == number and abs(number) != float("inf") else text
 
 
 def posted_values(lists: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:

@@ -1,103 +1,23 @@
-"""REST API v1 for leads: capture, read, search and update answers. Handlers parse, call one
-service or selector, and answer; domain errors become HTTP in ``leadflow.api.api``."""
-
-from typing import Any
+"""REST API v1 for leads: read, search and update answers (capturing a lead, on the same path,
+is the intake app's router). Handlers parse, call one service or selector, and answer; domain
+errors become HTTP in the API's assembly (``config/api.py``)."""
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Query, Router
 from ninja.errors import HttpError
-from ninja.params import HeaderEx, P, PathEx
+from ninja.params import P, PathEx
 
-from leadflow.api.auth import caller
-from leadflow.api.idempotency import Answer, Outcome, idempotent_write
-from leadflow.intake.services import lead_capture
-from leadflow.leads.api_selectors import (
-    MAX_ID,
-    api_lead_get,
-    api_program_get,
-    lead_search,
-)
-from leadflow.leads.schemas import (
-    ErrorOut,
-    LeadIn,
-    LeadListQuery,
-    LeadOut,
-    LeadPageOut,
-    LeadPatchIn,
-    ValidationErrorOut,
-    lead_json,
-)
+from leadflow.api.auth import READ_ONLY, caller
+from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
+from leadflow.api.schemas import ERRORS, WRITE_ERRORS
+from leadflow.leads.api_selectors import MAX_ID, api_lead_get, lead_search
+from leadflow.leads.schemas import LeadListQuery, LeadOut, LeadPageOut, LeadPatchIn, lead_json
 from leadflow.leads.services import lead_update_answers
 
 router = Router(tags=["leads"])
 
 LeadId = PathEx[int, P(ge=1, le=MAX_ID, description="The lead's id")]
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Any unique string (a UUID): a retry with the same key returns the first "
-        "response and changes nothing; reused with another request it is a 422",
-    ),
-]
-
-ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-}
-WRITE_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut}
-READ_ONLY = "your role may read leads but not create or change them"
-
-
-def _answer(outcome: Outcome) -> JsonResponse:
-    """The write's answer, with keys sorted so that a replay (read back from a JSON column,
-    which need not keep key order) is byte for byte the first answer."""
-    response = JsonResponse(
-        outcome.body, status=outcome.status, json_dumps_params={"sort_keys": True}
-    )
-    if outcome.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
-
-
-@router.post(
-    "/leads",
-    response={201: LeadOut, 200: LeadOut, **WRITE_ERRORS},
-    summary="Capture a lead",
-    description="Creates the lead (201), or merges it into the program's lead with the same "
-    "external_id or the same person (200, the merged lead).",
-)
-def lead_create(
-    request: HttpRequest, payload: LeadIn, idempotency_key: IdempotencyKey = None
-) -> JsonResponse:
-    who = caller(request)
-    if not who.may_write:
-        raise HttpError(403, READ_ONLY)
-    program = api_program_get(user=who.user, slug=payload.program, program_ids=who.program_ids)
-    now = timezone.now()
-
-    def write() -> Answer:
-        capture = lead_capture(
-            program=program, submission=payload.to_submission(), actor=who.user, now=now
-        )
-        return (201 if capture.created else 200), lead_json(capture.lead)
-
-    return _answer(
-        idempotent_write(
-            user=who.user,
-            key=idempotency_key,
-            method="POST",
-            path=request.path,
-            payload=payload.model_dump(mode="json"),
-            now=now,
-            write=write,
-        )
-    )
 
 
 @router.get("/leads", response={200: LeadPageOut, **ERRORS}, summary="Search leads")
@@ -149,7 +69,7 @@ def lead_update(
         )
         return 200, lead_json(updated)
 
-    return _answer(
+    return outcome_response(
         idempotent_write(
             user=who.user,
             key=idempotency_key,

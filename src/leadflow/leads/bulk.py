@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.errors import DomainError, InvalidTransition
 from leadflow.core.lifecycle import CLOSED, Action, LeadStatus, next_status
 from leadflow.leads.models import EventKind, Lead, SavedFilter
@@ -31,7 +32,7 @@ class BulkAction:
     name: str
     label: str
     done_label: str
-    roles: tuple[Role, ...]
+    capability: Capability
     action: Action | None = None
 
 
@@ -40,19 +41,19 @@ class BulkAction:
 BULK_ACTIONS = {
     action.name: action
     for action in (
-        BulkAction("assign", "Assign to a qualifier", "assigned", (Role.ADMIN, Role.MANAGER)),
+        BulkAction("assign", "Assign to a qualifier", "assigned", Capability.LEADS_ASSIGN),
         BulkAction(
             "nurture",
             "Move to nurture",
             "moved to nurture",
-            (Role.ADMIN, Role.MANAGER, Role.MARKETER),
+            Capability.LEADS_SET_ASIDE,
             Action.NURTURE,
         ),
         BulkAction(
             "dead_file",
             "Dead file",
             "moved to the dead file",
-            (Role.ADMIN, Role.MANAGER, Role.MARKETER),
+            Capability.LEADS_SET_ASIDE,
             Action.DEAD_FILE,
         ),
     )
@@ -60,11 +61,11 @@ BULK_ACTIONS = {
 
 
 def bulk_actions_for(user: User) -> list[BulkAction]:
-    return [action for action in BULK_ACTIONS.values() if user.has_role(*action.roles)]
+    return [action for action in BULK_ACTIONS.values() if user_can(user, action.capability)]
 
 
 def _check_allowed(user: User, name: str) -> None:
-    if not user.has_role(*BULK_ACTIONS[name].roles):
+    if not user_can(user, BULK_ACTIONS[name].capability):
         raise BulkNotAllowed(f"your role may not run “{BULK_ACTIONS[name].label}”")
 
 

@@ -1,5 +1,7 @@
-"""Forms of the lead list: the filter (a GET form), saved filters and the bulk actions."""
+"""Forms of the lead pages: the list's filter (a GET form), saved filters and bulk actions, and
+the workspace's call log, disqualification and dead file."""
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -7,6 +9,7 @@ from django import forms
 from django.http import QueryDict
 
 from leadflow.accounts.models import User
+from leadflow.core.enums import DisqualificationReason
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.bulk import BULK_ACTIONS, SAVED_KEYS, BulkAction, bulk_actions_for
 from leadflow.leads.list_selectors import (
@@ -17,10 +20,15 @@ from leadflow.leads.list_selectors import (
     LeadFilters,
     qualifier_list,
 )
-from leadflow.leads.models import CHANNEL_CHOICES, RATING_CHOICES, STAGE_CHOICES
+from leadflow.leads.models import CHANNEL_CHOICES, RATING_CHOICES, STAGE_CHOICES, CallOutcome
+from leadflow.leads.workspace.text import label
 from leadflow.programs.selectors import program_list
 
 ANY = [("", "Any")]
+#: Reasons a qualifier may give; "unspecified" exists for the CLI only.
+DISQUALIFICATION_REASONS = tuple(
+    reason for reason in DisqualificationReason if reason is not DisqualificationReason.UNSPECIFIED
+)
 SORT_CHOICES = [
     (f"{prefix}{key}", f"{key.capitalize()} {'descending' if prefix else 'ascending'}")
     for key in SORTS
@@ -136,3 +144,43 @@ class BulkForm(forms.Form):
     def owner_user(self) -> User | None:
         owner = self.cleaned_data.get("owner")
         return self.owners.get(owner) if owner else None
+
+
+class CallForm(forms.Form):
+    outcome = forms.ChoiceField(choices=CallOutcome.choices)
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_call_at = forms.DateTimeField(
+        required=False,
+        label="Next call",
+        help_text="Leave empty unless the prospect asked to be called back; until then the "
+        "lead stays out of the queue.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    prefix = "call"
+
+    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def clean_next_call_at(self) -> datetime | None:
+        value: datetime | None = self.cleaned_data["next_call_at"]
+        if value is not None and value <= self.now:
+            raise forms.ValidationError("The next call must be in the future.")
+        return value
+
+
+class DisqualifyForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[(reason.value, label(reason.value)) for reason in DISQUALIFICATION_REASONS]
+    )
+    note = forms.CharField(required=False, max_length=500)
+    confirm = forms.BooleanField(label="Yes, disqualify this lead")
+    prefix = "disqualify"
+
+
+class DeadFileForm(forms.Form):
+    confirm = forms.BooleanField(label="Yes, move this lead to the dead file")
+    prefix = "dead_file"

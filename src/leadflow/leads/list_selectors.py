@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead, SavedFilter
@@ -21,11 +22,6 @@ from leadflow.leads.selectors import lead_scope
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 
-#: Roles that work with the lead list (DESIGN.md "Who uses it"); partners and client contacts
-#: get their own portals.
-LIST_ROLES = (Role.ADMIN, Role.MARKETER, Role.QUALIFIER, Role.REVIEWER, Role.MANAGER)
-#: Roles that may take the list away as a CSV file (reports and nurture lists are theirs).
-EXPORT_ROLES = (Role.ADMIN, Role.MARKETER, Role.MANAGER)
 PER_PAGE = 50
 COUNT_CAP = 1_000
 #: ``rating`` value that selects leads without a rating (disqualified).
@@ -222,7 +218,7 @@ def home_summary(*, user: User, now: datetime) -> HomeSummary:
         summary.queue_count = queue_leads(user=user, now=now).count()
     if user.has_role(Role.REVIEWER):
         summary.in_review_count = lead_scope(user=user).filter(status=LeadStatus.IN_REVIEW).count()
-    if user.has_role(Role.ADMIN, Role.MANAGER, Role.MARKETER):
+    if user_can(user, Capability.LEADS_OVERVIEW):
         scope = lead_scope(user=user).order_by()
         ratings = dict(
             scope.values_list("rating").annotate(n=Count("id")).values_list("rating", "n")

@@ -1,43 +1,47 @@
 """Reads of leads, always starting from what the caller may see."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+import operator
+from collections.abc import Callable
+from functools import cache, reduce
 
-from leadflow.accounts.models import Role, User
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
+
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.config.scopes import LEAD_SCOPE_PROVIDERS
 from leadflow.leads.models import Lead, LeadEvent
-from leadflow.partners.models import Assignment
 from leadflow.programs.selectors import program_list
+
+ScopeProvider = Callable[..., Q]
 
 
 def lead_scope(*, user: User) -> QuerySet[Lead]:
     """Every lead the user may see, before any filter.
 
-    Admins see all; staff roles see the leads of the programs in their scope; a client contact
-    sees only what was delivered to them; a partner's user sees exactly the leads with an
-    active assignment to its partner (a lead taken away is gone for it).
+    Admins see all; staff roles see the leads of the programs in their scope. For the other
+    roles the app that owns the relation says what they see (``config/scopes.py``): a client
+    contact what was delivered to them, a partner's user exactly the leads actively assigned to
+    its partner (a lead taken away is gone for it).
     """
     leads = Lead.objects.select_related("program", "program__client")
     if user.sees_everything:
         return leads
-    staff_roles = (Role.MARKETER, Role.QUALIFIER, Role.REVIEWER, Role.MANAGER)
-    programs = program_list(user=user)
-    if user.has_role(*staff_roles):
-        return leads.filter(program__in=programs)
-    if user.has_role(Role.CLIENT):
-        # What was delivered to them, whatever happened next (programs with both hand-offs
-        # route delivered leads on to partners).
-        return leads.filter(program__in=programs, delivery_item__isnull=False)
-    if user.has_role(Role.PARTNER):
-        return leads.filter(
-            Exists(
-                Assignment.objects.filter(
-                    lead=OuterRef("pk"),
-                    ended_at__isnull=True,
-                    partner__is_active=True,
-                    partner__members__user=user,
-                )
-            )
-        )
-    return leads.none()
+    if user_can(user, Capability.LEADS_VIEW):
+        return leads.filter(program__in=program_list(user=user))
+    seen = [
+        _provider(path)(user=user)
+        for role, paths in LEAD_SCOPE_PROVIDERS.items()
+        if user.has_role(role)
+        for path in paths
+    ]
+    return leads.filter(reduce(operator.or_, seen)) if seen else leads.none()
+
+
+@cache
+def _provider(path: str) -> ScopeProvider:
+    provider: ScopeProvider = import_string(path)
+    return provider
 
 
 def lead_get(*, user: User, lead_id: int) -> Lead:

@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
 from leadflow.core.enums import Rating
+from leadflow.core.spreadsheet import csv_cell
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Assignment
 
@@ -78,18 +77,17 @@ def lead_csv(lead: Lead, assignment: Assignment, timezone: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in LEAD_FIELDS] + [label for label, _ in extra])
-    writer.writerow([_safe(values[name]) for name, _ in LEAD_FIELDS] + [_safe(v) for _, v in extra])
+    writer.writerow(
+        [csv_cell(values[name]) for name, _ in LEAD_FIELDS] + [csv_cell(v) for _, v in extra]
+    )
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def _safe(value: str) -> str:
-    """Cells a spreadsheet would run as a formula are quoted (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def lead_pdf(lead: Lead, assignment: Assignment, timezone: str) -> bytes:
     """One page: the lead's contact, company, source, qualification and deadlines."""
     values = lead_values(lead, assignment, timezone)
+    from fpdf import FPDF  # a third of a fresh process's first request when imported at load
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

@@ -21,7 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Least
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.sla import (
     DEFAULT_TERMS,
     AssignmentTimes,
@@ -106,7 +107,7 @@ def partner_list(*, user: User) -> QuerySet[Partner]:
     if user.sees_everything:
         return partners
     visible = Q(pk__in=[])
-    if user.has_role(Role.MANAGER):
+    if user_can(user, Capability.PARTNERS_MANAGE):
         clients = program_list(user=user).values("client_id")
         visible |= Q(client_id__in=clients) | Q(manager=user)
     own = partner_for_user(user=user)
@@ -123,7 +124,8 @@ def may_manage(*, user: User, partner: Partner) -> bool:
     """Admins, the client's sales managers and the partner's own manager may re-enable it."""
     if user.sees_everything or partner.manager_id == user.pk:
         return True
-    return user.has_role(Role.MANAGER) and partner_list(user=user).filter(pk=partner.pk).exists()
+    manages = user_can(user, Capability.PARTNERS_MANAGE)
+    return manages and partner_list(user=user).filter(pk=partner.pk).exists()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from leadflow.accounts.models import User
 from leadflow.core.criteria import QualifyingCriteria, months, ordered
 from leadflow.core.enums import DisqualificationReason
+from leadflow.core.lifecycle import OPEN_STATUSES
 from leadflow.core.preview import Preview, PreviewLead, criteria_preview
 from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
 
@@ -63,8 +64,6 @@ def program_overview(*, user: User) -> QuerySet[Program]:
     """The user's programs with their current version number (``current_version``), lead
     counts (``lead_count``, ``open_lead_count``) and whether a draft waits (``draft_count``),
     in one query."""
-    from leadflow.leads.services import OPEN_STATUSES
-
     current = (
         CriteriaVersion.objects.filter(program=OuterRef("pk"), status=CriteriaStatus.PUBLISHED)
         .order_by("-number")
@@ -124,15 +123,12 @@ def criteria_preview_for_program(
 ) -> ProgramPreview:
     """How ``draft`` would move the program's ``limit`` most recent leads between ratings
     (DESIGN.md: a change can be previewed on past leads before it is published). The leads
-    are read in one query of plain values; no model instance is built."""
-    from leadflow.leads.models import Lead
-
+    are read in one query of plain values, through the program's reverse relation (programs
+    sits below leads and does not import it); no model instance is built."""
     published = program_published_criteria(program=program)
-    rows = (
-        Lead.objects.filter(program=program)
-        .order_by("-created_at", "-id")
-        .values_list("id", "answers", "profile", "disqualification")[:limit]
-    )
+    rows = program.leads.order_by("-created_at", "-id").values_list(
+        "id", "answers", "profile", "disqualification"
+    )[:limit]
     leads = (
         PreviewLead(
             id=lead_id,

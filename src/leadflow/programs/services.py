@@ -7,6 +7,7 @@ from django.db.models import Max
 
 from leadflow.accounts.models import User
 from leadflow.core.criteria import QualifyingCriteria, default_criteria
+from leadflow.lib.events import announce
 from leadflow.programs.models import Client, CriteriaStatus, CriteriaVersion, HandOffMode, Program
 
 #: A draft has no version number until it is published; it is stored as 0, so the
@@ -113,7 +114,11 @@ def criteria_draft_publish(
     """Turn the program's draft into its next published version (DESIGN.md: "Criteria are
     versioned"). Earlier versions stay untouched, so leads keep naming the version that
     qualified them until they are re-qualified. Raises ``DraftGone`` when the draft was
-    published or discarded meanwhile (two managers, two tabs)."""
+    published or discarded meanwhile (two managers, two tabs).
+
+    Announces ``criteria.published``: once this commits, the leads app re-qualifies the
+    program's open leads in the background (DESIGN.md: re-qualifying records the version
+    used); programs names no app built on it."""
     Program.objects.select_for_update().filter(pk=draft.program_id).get()
     locked = CriteriaVersion.objects.filter(
         pk=draft.pk, number=DRAFT_NUMBER, status=CriteriaStatus.DRAFT
@@ -131,6 +136,13 @@ def criteria_draft_publish(
     locked.published_at = now
     locked.published_by = actor
     locked.save(update_fields=["number", "status", "published_at", "published_by"])
+    announce(
+        "criteria.published",
+        program_id=locked.program_id,
+        version_id=locked.pk,
+        actor_id=actor.pk if actor is not None else None,
+        now=now,
+    )
     return locked
 
 

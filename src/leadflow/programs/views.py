@@ -2,25 +2,25 @@
 its preview on past leads, publishing, and the differences between versions (DESIGN.md,
 "Qualification": criteria are versioned and a change can be previewed before it is published).
 
-Sales managers and admins edit; marketing may look (it reads conversion by criteria); everyone
-else is refused (403) before any program is looked up. Programs come from the scoped selector,
-so another scope's program is 404.
+Sales managers and admins edit (``Capability.PROGRAMS_EDIT_CRITERIA``); marketing may look
+(``Capability.PROGRAMS_VIEW``: it reads conversion by criteria); everyone else is refused (403)
+before any program is looked up. Programs and versions come from the scoped selectors, so
+another scope's program is not found (404, by the error middleware).
 """
 
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.core.preview import RATING_ORDER
-from leadflow.programs.forms import CriteriaEditor, CriteriaYamlForm, PublishForm
+from leadflow.programs.forms.editor import CriteriaEditor, CriteriaYamlForm
+from leadflow.programs.forms.publish import PublishForm
 from leadflow.programs.models import CriteriaVersion, Program
 from leadflow.programs.selectors import (
     criteria_diff,
@@ -39,24 +39,18 @@ from leadflow.programs.services import (
     criteria_draft_publish,
     criteria_draft_save,
 )
-from leadflow.programs.tasks import criteria_requalify
 
-VIEW_ROLES = (Role.ADMIN, Role.MANAGER, Role.MARKETER)
-EDIT_ROLES = (Role.ADMIN, Role.MANAGER)
-
-
-def _user(request: HttpRequest, roles: tuple[Role, ...]) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.has_role(*roles):
-        raise PermissionDenied("Only sales managers and admins manage qualifying criteria.")
-    return user
+REFUSED = "Only sales managers and admins manage qualifying criteria."
+viewer_required = capability_required(Capability.PROGRAMS_VIEW, REFUSED)
+editor_required = capability_required(Capability.PROGRAMS_EDIT_CRITERIA, REFUSED)
 
 
-def _program(user: User, slug: str) -> Program:
-    try:
-        return program_get(user=user, slug=slug)
-    except Program.DoesNotExist:
-        raise Http404("No such program.") from None
+def _program(request: HttpRequest, slug: str) -> Program:
+    return program_get(user=request_user(request), slug=slug)
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    return user_can(request_user(request), Capability.PROGRAMS_EDIT_CRITERIA)
 
 
 def _draft(program: Program) -> CriteriaVersion:
@@ -66,22 +60,21 @@ def _draft(program: Program) -> CriteriaVersion:
     return draft
 
 
-@login_required
+@viewer_required
 @require_GET
 def program_index(request: HttpRequest) -> HttpResponse:
-    user = _user(request, VIEW_ROLES)
+    user = request_user(request)
     return render(
         request,
         "programs/index.html",
-        {"programs": program_overview(user=user), "can_edit": user.has_role(*EDIT_ROLES)},
+        {"programs": program_overview(user=user), "can_edit": _can_edit(request)},
     )
 
 
-@login_required
+@viewer_required
 @require_GET
 def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request, VIEW_ROLES)
-    program = _program(user, slug)
+    program = _program(request, slug)
     published = program_published_criteria(program=program)
     return render(
         request,
@@ -93,18 +86,18 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "spec": published.criteria.model_dump(mode="json"),
             "versions": criteria_versions(program=program),
             "draft": criteria_draft(program=program),
-            "can_edit": user.has_role(*EDIT_ROLES),
+            "can_edit": _can_edit(request),
         },
     )
 
 
-@login_required
+@editor_required
 @require_http_methods(["GET", "POST"])
 def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """The draft editor: it starts from the draft, or from the current version when there is
     none; saving validates with the core and stores the draft, nothing else."""
-    user = _user(request, EDIT_ROLES)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = _program(request, slug)
     draft = criteria_draft(program=program)
     start = (
         criteria_from_version(draft)
@@ -146,11 +139,10 @@ def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@editor_required
 @require_GET
 def criteria_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request, EDIT_ROLES)
-    program = _program(user, slug)
+    program = _program(request, slug)
     draft = _draft(program)
     result = criteria_preview_for_program(program=program, draft=criteria_from_version(draft))
     preview = result.preview
@@ -180,13 +172,13 @@ def criteria_preview(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@editor_required
 @require_POST
 def criteria_publish_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Publishes the draft as the next version, then queues the re-qualification of the
     program's open leads (DESIGN.md: re-qualifying records the version used)."""
-    user = _user(request, EDIT_ROLES)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = _program(request, slug)
     draft = _draft(program)
     form = PublishForm(request.POST)
     if not form.is_valid():
@@ -196,34 +188,27 @@ def criteria_publish_view(request: HttpRequest, slug: str) -> HttpResponse:
         version = criteria_draft_publish(draft=draft, actor=user, now=timezone.now())
     except DraftGone:
         raise Http404("This draft was published or discarded meanwhile.") from None
-    result = criteria_requalify.enqueue(program.pk, user.pk)
     messages.success(
         request,
-        f"Version {version.number} published. Re-qualification of the open leads was queued "
-        f"(task {result.id}, {str(result.status).lower()}).",
+        f"Version {version.number} published. Re-qualification of the open leads was queued.",
     )
     return redirect("programs:detail", slug=program.slug)
 
 
-@login_required
+@editor_required
 @require_POST
 def criteria_discard(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request, EDIT_ROLES)
-    program = _program(user, slug)
+    program = _program(request, slug)
     if criteria_draft_discard(program=program):
         messages.success(request, "Draft discarded; the published criteria are unchanged.")
     return redirect("programs:detail", slug=program.slug)
 
 
-@login_required
+@viewer_required
 @require_GET
 def criteria_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    user = _user(request, VIEW_ROLES)
-    program = _program(user, slug)
-    try:
-        version = criteria_version_get(program=program, number=number)
-    except CriteriaVersion.DoesNotExist:
-        raise Http404("No such version.") from None
+    program = _program(request, slug)
+    version = criteria_version_get(program=program, number=number)
     criteria = criteria_from_version(version)
     return render(
         request,
@@ -242,27 +227,23 @@ def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@login_required
+@viewer_required
 @require_GET
 def criteria_diff_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Two versions side by side as a unified diff of their YAML; ``to=draft`` compares the
     draft. Without parameters it compares the current version with its predecessor."""
-    user = _user(request, VIEW_ROLES)
-    program = _program(user, slug)
+    program = _program(request, slug)
     versions = list(criteria_versions(program=program).values_list("number", flat=True))
     newer_number = _number(request.GET.get("to")) or versions[0]
     older_number = _number(request.GET.get("from")) or max(newer_number - 1, 1)
     context: dict[str, Any] = {"program": program, "versions": versions}
-    try:
-        older = criteria_version_get(program=program, number=older_number)
-        if request.GET.get("to") == "draft" and user.has_role(*EDIT_ROLES):
-            newer = _draft(program)
-            newer_label = "draft"
-        else:
-            newer = criteria_version_get(program=program, number=newer_number)
-            newer_label = f"version {newer.number}"
-    except CriteriaVersion.DoesNotExist:
-        raise Http404("No such version.") from None
+    older = criteria_version_get(program=program, number=older_number)
+    if request.GET.get("to") == "draft" and _can_edit(request):
+        newer = _draft(program)
+        newer_label = "draft"
+    else:
+        newer = criteria_version_get(program=program, number=newer_number)
+        newer_label = f"version {newer.number}"
     context.update(
         older=older,
         newer=newer,

@@ -21,14 +21,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.criteria import QualifyingCriteria, QuestionType
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.review import ReviewCheck, ReviewFacts, review_check, review_conflict
 from leadflow.leads.models import CallLog, CallOutcome, Lead
 from leadflow.leads.selectors import lead_scope
-from leadflow.leads.workspace import Panel, panel_from_lead, shown
+from leadflow.leads.workspace.panels import Panel, panel_from_lead
+from leadflow.leads.workspace.text import shown
 from leadflow.programs.models import Program, default_push_back_reasons
 from leadflow.programs.selectors import (
     PublishedCriteria,
@@ -37,10 +39,6 @@ from leadflow.programs.selectors import (
 )
 from leadflow.review.models import CallRecording
 
-#: Roles that review leads and hear call recordings (DESIGN.md: the QA reviewer; admins).
-REVIEW_ROLES = (Role.ADMIN, Role.REVIEWER)
-#: Roles that upload recordings: the qualifier of the call, and admins.
-UPLOAD_ROLES = (Role.ADMIN, Role.QUALIFIER)
 #: How many leads of a batch one page shows, oldest first; the checks cover the whole batch.
 BATCH_SHOWN = 50
 #: How many leads the "approve all that pass" confirmation names (it always gives the count).
@@ -48,14 +46,14 @@ CONFIRM_SHOWN = 20
 
 
 def may_review(user: User) -> bool:
-    return user.has_role(*REVIEW_ROLES)
+    return user_can(user, Capability.REVIEW_DECIDE)
 
 
 def may_upload_recording(user: User, call: CallLog) -> bool:
     """Admins upload for any call they see; a qualifier for the calls they made."""
-    if user.has_role(Role.ADMIN):
+    if user_can(user, Capability.ADMIN):
         return True
-    return user.has_role(Role.QUALIFIER) and call.caller_id == user.pk
+    return user_can(user, Capability.RECORDINGS_UPLOAD) and call.caller_id == user.pk
 
 
 def push_back_reasons(program: Program) -> list[str]:
@@ -348,7 +346,7 @@ def recording_for_listening(*, user: User, recording_id: int) -> CallRecording:
     """A recording the user may hear: QA reviewers and admins, of a lead in their scope.
     For everyone else it does not exist (CallRecording.DoesNotExist), clients and partners
     included."""
-    if not may_review(user):
+    if not user_can(user, Capability.RECORDINGS_LISTEN):
         raise CallRecording.DoesNotExist("no such recording")
     return (
         CallRecording.objects.select_related("call", "call__lead")
@@ -360,7 +358,9 @@ def recording_for_listening(*, user: User, recording_id: int) -> CallRecording:
 def call_for_recording(*, user: User, call_id: int) -> CallLog:
     """A call whose recording page the user may open: uploaders (qualifiers, admins) and
     reviewers, on a lead in their scope; CallLog.DoesNotExist for everyone else."""
-    if not user.has_role(*UPLOAD_ROLES, *REVIEW_ROLES):
+    if not user_can(user, Capability.RECORDINGS_UPLOAD) and not user_can(
+        user, Capability.RECORDINGS_LISTEN
+    ):
         raise CallLog.DoesNotExist("no such call")
     return (
         CallLog.objects.select_related("lead", "lead__program", "caller")

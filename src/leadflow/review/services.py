@@ -16,13 +16,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from leadflow.accounts.models import User
-from leadflow.core.errors import DomainError
-from leadflow.core.lifecycle import Action, LeadStatus, next_status
+from leadflow.core.errors import DomainError, DomainRefused
+from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.core.review import review_conflict
-from leadflow.leads.handoff import leads_approved
 from leadflow.leads.models import CallLog, EventKind, Lead
 from leadflow.leads.selectors import lead_scope
-from leadflow.leads.services import event_record, lead_transition, leads_move, status_changed_event
+from leadflow.leads.services import event_record, lead_transition, leads_move
 from leadflow.programs.models import Program
 from leadflow.review.audio import HEAD_BYTES, audio_format
 from leadflow.review.links import recording_token
@@ -44,7 +43,7 @@ RECORDING_MAX_BYTES = 50 * 1024 * 1024
 BATCH_REASON = "approved with the batch: passed every check"
 
 
-class ReviewRefused(DomainError):
+class ReviewRefused(DomainRefused):
     """A review decision this user may not make, or one missing what it needs."""
 
 
@@ -71,13 +70,12 @@ def _check_conflict(reviewer: User, lead: Lead) -> None:
 
 @transaction.atomic
 def lead_approve(*, lead: Lead, reviewer: User, now: datetime) -> Lead:
-    """Approve one lead in review; the hand-off starts once the approval commits."""
+    """Approve one lead in review; the hand-off starts once the approval commits (the leads
+    services announce ``leads.approved``)."""
     _check_reviewer(reviewer)
     lead = _locked(lead)
     _check_conflict(reviewer, lead)
-    lead = lead_transition(lead=lead, action=Action.APPROVE, actor=reviewer, now=now)
-    leads_approved(lead_ids=[lead.pk], now=now)
-    return lead
+    return lead_transition(lead=lead, action=Action.APPROVE, actor=reviewer, now=now)
 
 
 @transaction.atomic
@@ -99,25 +97,15 @@ def lead_push_back(*, lead: Lead, reviewer: User, reason: str, note: str, now: d
         raise ReviewRefused("a push-back needs a note saying what the qualifier should fix")
     if len(note) > NOTE_MAX_LENGTH:
         raise ReviewRefused(f"the note is {len(note)} characters; at most {NOTE_MAX_LENGTH}")
-    before = LeadStatus(lead.status)
-    after = next_status(before, Action.PUSH_BACK, reason=reason)
-    lead.status = after
-    lead.pushed_back_at = now
-    lead.push_back_reason = reason
-    lead.updated_at = now
-    lead.save(update_fields=["status", "pushed_back_at", "push_back_reason", "updated_at"])
-    event = status_changed_event(
+    return lead_transition(
         lead=lead,
         action=Action.PUSH_BACK,
-        before=before,
-        after=after,
         actor=reviewer,
         now=now,
         reason=f"{reason} — {note}",
+        details={"push_back_reason": reason},
+        fields={"pushed_back_at": now, "push_back_reason": reason},
     )
-    event.after = {**event.after, "push_back_reason": reason}
-    event.save()
-    return lead
 
 
 @dataclass(frozen=True)
@@ -181,7 +169,6 @@ def leads_approve_passing(
             leads=approved, action=Action.APPROVE, actor=reviewer, now=now, reason=BATCH_REASON
         )
         result.approved.extend(ids)
-        leads_approved(lead_ids=ids, now=now)
     return result
 
 

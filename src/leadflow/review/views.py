@@ -2,11 +2,13 @@
 back one by one, or approve all that pass after a confirmation), and call recordings (upload,
 and listening through a short-lived link, each listen recorded).
 
-Who: QA reviewers and admins review, in their program scope; every other role is refused
-(403) before any program is looked up, as the queue does. Recordings are heard only by
-reviewers and admins: for everyone else, clients and partners included, they do not exist
-(404). Decisions made with HTMX replace the lead's card; without JavaScript the same forms post
-and come back to the batch with a message. Domain errors are messages, never a 500.
+Who: QA reviewers and admins review (``review.decide``), in their program scope; every other
+role is refused (403) before any program is looked up, as the queue does. Recordings are heard
+only by reviewers and admins: for everyone else, clients and partners included, they do not
+exist (404). A program, lead, call or recording outside the user's scope is not found: the
+selectors raise ``DoesNotExist`` and the error middleware answers 404. Decisions made with HTMX
+replace the lead's card; without JavaScript the same forms post and come back to the batch
+with a message: a refused decision is that message (the card shown again), never a 500.
 """
 
 from django.contrib import messages
@@ -20,6 +22,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadflow.accounts.models import User
+from leadflow.accounts.permissions import (
+    Capability,
+    capability_required,
+    request_user,
+    user_can,
+)
 from leadflow.core.errors import DomainError
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import CallLog, Lead
@@ -29,7 +37,6 @@ from leadflow.review.links import LINK_SECONDS, recording_token_valid
 from leadflow.review.models import CallRecording
 from leadflow.review.selectors import (
     call_for_recording,
-    may_review,
     may_upload_recording,
     push_back_reasons,
     recording_for_listening,
@@ -50,33 +57,9 @@ from leadflow.review.services import (
     recording_upload,
 )
 
-
-def _reviewer(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not may_review(user):
-        raise PermissionDenied("Only QA reviewers and admins review leads.")
-    return user
-
-
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Not found.")
-    return user
-
-
-def _program(user: User, slug: str) -> Program:
-    try:
-        return review_program_get(user=user, slug=slug)
-    except Program.DoesNotExist:
-        raise Http404("No such program.") from None
-
-
-def _lead(user: User, program: Program, lead_id: int) -> Lead:
-    try:
-        return review_lead_get(user=user, program=program, lead_id=lead_id)
-    except Lead.DoesNotExist:
-        raise Http404("No such lead.") from None
+reviewer_required = capability_required(
+    Capability.REVIEW_DECIDE, "Only QA reviewers and admins review leads."
+)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -85,8 +68,9 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 @login_required
 @require_GET
+@reviewer_required
 def review_index(request: HttpRequest) -> HttpResponse:
-    user = _reviewer(request)
+    user = request_user(request)
     return render(
         request,
         "review/index.html",
@@ -96,9 +80,10 @@ def review_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reviewer_required
 def review_batch_page(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _reviewer(request)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = review_program_get(user=user, slug=slug)
     return render(
         request,
         "review/batch.html",
@@ -122,7 +107,7 @@ def _refused(
     if not _is_htmx(request):
         messages.error(request, text)
         return redirect("review:batch", slug=program.slug)
-    lead = _lead(user, program, lead.pk)
+    lead = review_lead_get(user=user, program=program, lead_id=lead.pk)
     if lead.status != LeadStatus.IN_REVIEW:
         return render(request, "review/_decided.html", {"lead": lead, "text": text, "error": True})
     context = {
@@ -136,10 +121,11 @@ def _refused(
 
 @login_required
 @require_POST
+@reviewer_required
 def review_approve(request: HttpRequest, slug: str, lead_id: int) -> HttpResponse:
-    user = _reviewer(request)
-    program = _program(user, slug)
-    lead = _lead(user, program, lead_id)
+    user = request_user(request)
+    program = review_program_get(user=user, slug=slug)
+    lead = review_lead_get(user=user, program=program, lead_id=lead_id)
     try:
         lead = lead_approve(lead=lead, reviewer=user, now=timezone.now())
     except DomainError as exc:
@@ -149,10 +135,11 @@ def review_approve(request: HttpRequest, slug: str, lead_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+@reviewer_required
 def review_push_back(request: HttpRequest, slug: str, lead_id: int) -> HttpResponse:
-    user = _reviewer(request)
-    program = _program(user, slug)
-    lead = _lead(user, program, lead_id)
+    user = request_user(request)
+    program = review_program_get(user=user, slug=slug)
+    lead = review_lead_get(user=user, program=program, lead_id=lead_id)
     form = PushBackForm(request.POST, reasons=push_back_reasons(program), lead_id=lead.pk)
     if not form.is_valid():
         return _refused(
@@ -182,11 +169,12 @@ def review_push_back(request: HttpRequest, slug: str, lead_id: int) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reviewer_required
 def review_approve_passing(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Approve all that pass": a confirmation with the count and the leads, then the approval
     of exactly those (each checked again); the rest stay for one-by-one review."""
-    user = _reviewer(request)
-    program = _program(user, slug)
+    user = request_user(request)
+    program = review_program_get(user=user, slug=slug)
     if request.method == "POST":
         form = ApprovePassingForm(request.POST)
         if not form.is_valid():
@@ -225,20 +213,13 @@ def review_approve_passing(request: HttpRequest, slug: str) -> HttpResponse:
 # --- recordings --------------------------------------------------------------------------------
 
 
-def _recording(user: User, recording_id: int) -> CallRecording:
-    try:
-        return recording_for_listening(user=user, recording_id=recording_id)
-    except CallRecording.DoesNotExist:
-        raise Http404("No such recording.") from None
-
-
 @login_required
 @require_POST
 def recording_listen(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Play: record the listen and answer the audio player, whose source is a link valid for
     ``LINK_SECONDS`` to this user only."""
-    user = _signed_in(request)
-    recording = _recording(user, recording_id)
+    user = request_user(request)
+    recording = recording_for_listening(user=user, recording_id=recording_id)
     token = recording_play(recording=recording, listener=user, now=timezone.now())
     source = reverse("review:recording_audio", args=[recording.pk])
     context = {
@@ -254,8 +235,8 @@ def recording_listen(request: HttpRequest, recording_id: int) -> HttpResponse:
 @require_GET
 def recording_audio(request: HttpRequest, recording_id: int) -> FileResponse:
     """The audio itself, for a valid link of the signed-in reviewer; 404 otherwise."""
-    user = _signed_in(request)
-    recording = _recording(user, recording_id)
+    user = request_user(request)
+    recording = recording_for_listening(user=user, recording_id=recording_id)
     token = request.GET.get("token", "")
     if not recording_token_valid(token, recording_id=recording.pk, user_id=user.pk):
         raise Http404("This link has expired or is not yours: press Play again.")
@@ -269,13 +250,6 @@ def recording_audio(request: HttpRequest, recording_id: int) -> FileResponse:
     return response
 
 
-def _call(user: User, call_id: int) -> CallLog:
-    try:
-        return call_for_recording(user=user, call_id=call_id)
-    except CallLog.DoesNotExist:
-        raise Http404("No such call.") from None
-
-
 @csrf_exempt  # checked by ``_recording_upload`` once the size is known to be acceptable
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -287,8 +261,8 @@ def recording_upload_page(request: HttpRequest, call_id: int) -> HttpResponse:
     huge file never reaches the disk; CSRF is checked after that, as Django's docs do for
     upload handlers.
     """
-    user = _signed_in(request)
-    call = _call(user, call_id)
+    user = request_user(request)
+    call = call_for_recording(user=user, call_id=call_id)
     if request.method == "POST":
         if not may_upload_recording(user, call):
             raise PermissionDenied("Only the qualifier who made the call, or an admin, uploads.")
@@ -331,7 +305,7 @@ def _upload_page(
         "recording": recording,
         "form": form,
         "may_upload": may_upload_recording(user, call) and recording is None,
-        "may_listen": may_review(user),
+        "may_listen": user_can(user, Capability.RECORDINGS_LISTEN),
         "too_large": too_large,
         "max_mb": RECORDING_MAX_BYTES // 1024 // 1024,
     }

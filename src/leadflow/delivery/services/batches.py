@@ -22,27 +22,24 @@ from django.db.models import Max
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.delivery_files import column_map_from_json
-from leadflow.core.enums import Rating
+from leadflow.core.handoff import BatchPlace, batch_place
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.core.schedule import next_run
 from leadflow.delivery import content as texts
 from leadflow.delivery.models import (
-    CHandling,
     Delivery,
     DeliveryFile,
     DeliveryItem,
     DeliveryKind,
     DeliverySchedule,
     FileFormat,
-    FyiHandling,
     SummaryEntry,
 )
 from leadflow.delivery.selectors import program_people
 from leadflow.delivery.services.schedules import check_delivery_mode, schedule_of
-from leadflow.guarantees.services import delivery_replacements_fill
-from leadflow.leads.handoff import leads_delivered
 from leadflow.leads.models import Lead
 from leadflow.leads.services import leads_move
+from leadflow.lib.events import announce
 from leadflow.notifications.models import MessageStatus, OutboxMessage
 from leadflow.notifications.services import (
     Attachment,
@@ -100,17 +97,18 @@ def _plan(settings: DeliverySchedule, leads: Sequence[Lead], listed_before: set[
     """Sort the approved leads out by rating. Hot leads go in any batch (they are normally
     delivered at once; one still approved at batch time is not held back)."""
     plan = _Plan()
-    in_file = {Rating.HOT.value, *settings.batch_ratings}
-    if settings.c_handling == CHandling.INCLUDE:
-        in_file.add(Rating.C.value)
-    if settings.fyi_handling == FyiHandling.INCLUDE:
-        in_file.add(Rating.FYI.value)
     for lead in sorted(leads, key=texts.priority):
-        if lead.rating in in_file:
+        place = batch_place(
+            lead.rating,
+            batch_ratings=settings.batch_ratings,
+            c_handling=settings.c_handling,
+            fyi_handling=settings.fyi_handling,
+        )
+        if place is BatchPlace.FILE:
             plan.deliver.append(lead)
-        elif lead.rating == Rating.C and settings.c_handling == CHandling.NURTURE:
+        elif place is BatchPlace.NURTURE:
             plan.nurture.append(lead)
-        elif lead.rating == Rating.FYI and settings.fyi_handling == FyiHandling.SUMMARY:
+        elif place is BatchPlace.SUMMARY:
             if lead.pk not in listed_before:
                 plan.listed.append(lead)
         else:
@@ -258,8 +256,8 @@ def delivery_create(
         DeliveryItem(delivery=delivery, lead=lead, position=position)
         for position, lead in enumerate(leads, start=1)
     )
-    # Upheld disputes waiting for a replacement take this delivery's first leads.
-    delivery_replacements_fill(delivery=delivery, now=now)
+    # Upheld disputes waiting for a replacement take this delivery's first leads (guarantees).
+    announce("delivery.created", delivery_id=delivery.pk, now=now)
     SummaryEntry.objects.bulk_create(
         SummaryEntry(delivery=delivery, lead=lead, position=position)
         for position, lead in enumerate(listed, start=1)
@@ -267,8 +265,8 @@ def delivery_create(
     leads_move(
         leads=leads, action=Action.DELIVER, actor=actor, now=now, reason=f"delivery {number}"
     )
-    # Programs with both hand-offs route what the client received, once this commits.
-    leads_delivered(lead_ids=[lead.pk for lead in leads], now=now)
+    # Announces ``leads.delivered``: programs with both hand-offs route what the client
+    # received, once this commits.
     files = [
         _file(delivery, file_format, built.file_bytes(file_format)) for file_format in FileFormat
     ]

@@ -18,11 +18,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from leadflow.accounts.models import Role
 from leadflow.core.enums import Rating
+from leadflow.core.handoff import DELIVERING_MODES, HOT_LIMIT, HOT_TARGET
 from leadflow.core.lifecycle import PRE_HAND_OFF, LeadStatus
 from leadflow.delivery import content as texts
 from leadflow.delivery.models import (
-    HOT_LIMIT,
-    HOT_TARGET,
     Delivery,
     DeliveryItem,
     DeliveryKind,
@@ -30,9 +29,8 @@ from leadflow.delivery.models import (
 )
 from leadflow.delivery.selectors import program_people
 from leadflow.delivery.services.batches import delivery_create
-from leadflow.delivery.services.schedules import DELIVERY_MODES
 from leadflow.leads.models import EventKind, Lead, LeadEvent
-from leadflow.leads.rows import rows_insert
+from leadflow.leads.services import event_build, events_record
 from leadflow.notifications.services import email_enqueue
 from leadflow.programs.models import Program
 
@@ -73,7 +71,7 @@ def _hot_lead_deliver(lead_id: int, now: datetime) -> Delivery | None:
         return None
     settings = DeliverySchedule.objects.filter(program_id=program_id).first()
     program = Program.objects.select_for_update().select_related("client").get(pk=program_id)
-    if program.hand_off_mode not in DELIVERY_MODES:
+    if program.hand_off_mode not in DELIVERING_MODES:
         return None
     lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead_id)
     if lead.status != LeadStatus.APPROVED or lead.rating != Rating.HOT:
@@ -114,7 +112,7 @@ def hot_leads_alert(*, now: datetime) -> AlertResult:
             rating=Rating.HOT,
             status__in=[status.value for status in PRE_HAND_OFF],
             created_at__lte=now - HOT_TARGET,
-            program__hand_off_mode__in=DELIVERY_MODES,
+            program__hand_off_mode__in=DELIVERING_MODES,
             program__is_active=True,
         )
         .exclude(Exists(_alerts().filter(lead=OuterRef("pk"))))
@@ -156,7 +154,7 @@ def hot_leads_alert(*, now: datetime) -> AlertResult:
                     emails += 1
                 alerted += 1
                 past_limit += over
-            rows_insert(events)
+            events_record(events)
         if len(leads) < ALERT_BATCH:
             return AlertResult(alerted=alerted, past_limit=past_limit, emails=emails)
 
@@ -173,12 +171,12 @@ def _alert_event(
     reason = f"Hot lead not delivered {target} hours after capture"
     if over:
         reason += f"; past the {limit}-hour limit"
-    return LeadEvent(
+    return event_build(
         lead=lead,
         kind=EventKind.ALERT,
         action=HOT_ALERT_ACTION,
         actor=None,
-        at=now,
+        now=now,
         after={
             "waited_hours": round(hours, 1),
             "target_hours": target,

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from django.db import transaction
 
+from leadflow.core.handoff import DELIVERING_MODES
 from leadflow.delivery.models import Delivery, DeliverySchedule
 from leadflow.delivery.selectors import hot_leads_undelivered
 from leadflow.delivery.services.batches import BatchResult, batch_run
 from leadflow.delivery.services.hot import hot_leads_deliver
-from leadflow.delivery.services.schedules import DELIVERY_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def deliveries_run_due(*, now: datetime) -> DueRun:
                     is_active=True,
                     next_run_at__lte=now,
                     program__is_active=True,
-                    program__hand_off_mode__in=DELIVERY_MODES,
+                    program__hand_off_mode__in=DELIVERING_MODES,
                 )
                 .exclude(pk__in=failed)
                 .order_by("next_run_at", "pk")

@@ -15,12 +15,13 @@ from leadflow.core.delivery_files import Column, ColumnMapError, column_map_chec
 from leadflow.core.delivery_files import column_map_to_json as columns_to_json
 from leadflow.core.enums import Rating
 from leadflow.core.errors import DomainError
+from leadflow.core.handoff import DELIVERING_MODES
 from leadflow.core.schedule import Frequency, Schedule, ScheduleError, next_run
 from leadflow.delivery.models import CHandling, DeliverySchedule, FyiHandling
-from leadflow.programs.models import HandOffMode, Program
+from leadflow.programs.models import Program
 
 #: Hand-off modes whose programs deliver to the client (the others route to partners only).
-DELIVERY_MODES = (HandOffMode.DELIVERY, HandOffMode.BOTH)
+DELIVERY_MODES = DELIVERING_MODES
 #: Ratings a batch may be set to carry; C and FYI have their own settings, Hot goes at once.
 BATCH_RATINGS = (Rating.A.value, Rating.B.value)
 MAX_RECIPIENTS = 50

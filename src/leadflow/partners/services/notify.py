@@ -16,7 +16,7 @@ from django.db import transaction
 from leadflow.core.enums import Rating
 from leadflow.core.sla import Consequence
 from leadflow.leads.models import EventKind, Lead, LeadEvent
-from leadflow.leads.rows import rows_insert
+from leadflow.leads.services import event_build, events_record
 from leadflow.notifications.selectors import outbox_messages
 from leadflow.notifications.services import Attachment, email_enqueue
 from leadflow.partners.exports import lead_csv, lead_pdf, local_time
@@ -90,10 +90,11 @@ def assignment_notify(
         attachments=attachments,
         now=now,
     )
-    return LeadEvent(
+    return event_build(
         lead=lead,
         kind=EventKind.NOTIFIED,
-        at=now,
+        actor=None,
+        now=now,
         after={
             "partner": partner.pk,
             "to": list(recipients.partner),
@@ -210,7 +211,7 @@ def notifications_send(
         )
         if event is not None:
             events.append(event)
-    rows_insert(events)
+    events_record(events)
     by_partner: dict[int, list[Violation]] = defaultdict(list)
     for violation in violations:
         by_partner[violation.partner_id].append(violation)

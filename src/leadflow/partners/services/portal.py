@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from leadflow.accounts.models import User
-from leadflow.core.errors import InvalidTransition
+from leadflow.core.errors import InputError, InvalidTransition
 from leadflow.core.lifecycle import Action, LeadStatus, next_status
 from leadflow.core.routing import CapacityReached
 from leadflow.core.sla import ClockMissed, followup_deadline, missed_clock, pending_due
-from leadflow.leads.models import EventKind, Lead, LeadEvent
-from leadflow.leads.services import status_changed_event
+from leadflow.leads.models import EventKind, Lead
+from leadflow.leads.services import LeadStep, leads_transition
 from leadflow.partners.models import (
     CONTACT_CHANNELS,
     DECLINE_REASONS,
@@ -29,8 +29,9 @@ from leadflow.partners.models import (
 )
 from leadflow.partners.policies import partner_calendar, program_terms
 from leadflow.partners.selectors import assignment_times, partner_assignment_get
+from leadflow.partners.services.pool import PartnerPool
 from leadflow.partners.services.queue import client_queue_drain
-from leadflow.partners.services.routing import PartnerPool, assign_leads
+from leadflow.partners.services.routing import assign_leads
 
 DECLINE_LABELS = dict(DECLINE_REASONS)
 CHANNEL_LABELS = dict(CONTACT_CHANNELS)
@@ -46,12 +47,8 @@ OUTCOME_STEPS: dict[str, tuple[frozenset[LeadStatus], Action]] = {
 LEAVING = frozenset({Outcome.NOT_REACHED, Outcome.NURTURE})
 
 
-class PartnerInputError(ValueError):
+class PartnerInputError(InputError, ValueError):
     """A field of a partner's step is missing or not one of its choices (``field`` names it)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _held(user: User, lead_id: int) -> tuple[Assignment, Lead]:
@@ -84,19 +81,13 @@ def _step(
     *,
     reason: str = "",
     details: dict[str, object] | None = None,
-) -> LeadEvent:
+) -> None:
     """Move the locked lead along one lifecycle edge; the history entry carries ``details``."""
-    before = LeadStatus(lead.status)
-    after = next_status(before, action, reason=reason)
-    lead.status = after
-    lead.updated_at = now
-    lead.save(update_fields=["status", "updated_at"])
-    event = status_changed_event(
-        lead=lead, action=action, before=before, after=after, actor=actor, now=now, reason=reason
+    leads_transition(
+        steps=[LeadStep(lead=lead, action=action, reason=reason, details=details or {})],
+        actor=actor,
+        now=now,
     )
-    event.after = {**event.after, **(details or {})}
-    event.save()
-    return event
 
 
 def lead_claim(*, lead_id: int, user: User, now: datetime) -> Lead:
@@ -143,12 +134,10 @@ def lead_decline(*, lead_id: int, user: User, reason: str, note: str, now: datet
         Decline.objects.create(
             partner=partner, assignment=assignment, reason=reason, note=note, by=user, at=now
         )
-        declined = LeadEvent(
+        declined = LeadStep(
             lead=lead,
             kind=EventKind.DECLINED,
-            actor=user,
-            at=now,
-            after={"partner": partner.pk, "reason": reason, "note": note},
+            details={"partner": partner.pk, "reason": reason, "note": note},
             reason=DECLINE_LABELS[reason] + (f": {note}" if note else ""),
         )
         pool = PartnerPool([lead.program.client_id], now)
@@ -158,7 +147,7 @@ def lead_decline(*, lead_id: int, user: User, reason: str, note: str, now: datet
             now=now,
             actor=user,
             reason=f"declined by {partner.name}",
-            events_before=[declined],
+            steps_before=[declined],
         )
         client_queue_drain(lead.program.client_id, pool, now, batch=100)
         return lead
@@ -261,20 +250,24 @@ def lead_outcome_record(
             fields += ["ended_at", "end_reason"]
         assignment.save(update_fields=fields)
         label = LOST_LABELS.get(reason) or Outcome(outcome).label
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=EventKind.FOLLOW_UP,
+        leads_transition(
+            steps=[
+                LeadStep(
+                    lead=lead,
+                    kind=EventKind.FOLLOW_UP,
+                    details={
+                        "partner": assignment.partner_id,
+                        "outcome": outcome,
+                        "reason": reason,
+                        "note": note,
+                    },
+                    reason=label,
+                ),
+                LeadStep(lead=lead, action=action, reason=label),
+            ],
             actor=user,
-            at=now,
-            after={
-                "partner": assignment.partner_id,
-                "outcome": outcome,
-                "reason": reason,
-                "note": note,
-            },
-            reason=label,
+            now=now,
         )
-        _step(lead, action, user, now, reason=label)
         pool = PartnerPool([lead.program.client_id], now)
         client_queue_drain(lead.program.client_id, pool, now, batch=100)
         return lead

@@ -8,13 +8,8 @@ from django.db.models import Q
 
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Assignment, RoutingQueueEntry
-from leadflow.partners.services.routing import (
-    PartnerPool,
-    assign_leads,
-    routable,
-    routing_ready,
-    skip_locked,
-)
+from leadflow.partners.services.pool import PartnerPool, skip_locked
+from leadflow.partners.services.routing import assign_leads, routable, routing_ready
 
 
 def routing_queue_drain(*, now: datetime, client_id: int | None = None, batch: int = 500) -> int:

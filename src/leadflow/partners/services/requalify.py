@@ -6,8 +6,9 @@ from datetime import datetime
 from django.db import transaction
 
 from leadflow.accounts.models import User
+from leadflow.core.handoff import ROUTABLE_RATINGS
 from leadflow.core.lifecycle import Action, LeadStatus
-from leadflow.core.routing import ROUTABLE_RATINGS, NotRoutable
+from leadflow.core.routing import NotRoutable
 from leadflow.leads.models import Lead
 from leadflow.leads.services import lead_transition
 from leadflow.partners.services.routing import ROUTED_MODES, RouteResult, leads_route

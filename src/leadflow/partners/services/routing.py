@@ -8,48 +8,37 @@ so no partner is ever given more open leads than its capacity, whatever runs at 
 the partial unique index on active assignments makes a second owner of a lead impossible.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count
+from django.db import transaction
 
 from leadflow.accounts.models import User
 from leadflow.core.enums import Rating
-from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus, next_status
+from leadflow.core.handoff import ROUTABLE_RATINGS, ROUTING_MODES, HandOffMode
+from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
 from leadflow.core.routing import (
-    FAIRNESS_WINDOW_DAYS,
-    ROUTABLE_RATINGS,
-    PartnerState,
     RoutingDecision,
-    RoutingLead,
-    TerritoryRule,
-    level_rank,
     route,
 )
 from leadflow.core.sla import AssignmentTimes, SlaTerms, assignment_deadlines, pending_due
 from leadflow.delivery.models import DeliveryItem
-from leadflow.leads.models import EventKind, Lead, LeadEvent
-from leadflow.leads.rows import rows_insert
-from leadflow.leads.services import status_changed_event
+from leadflow.leads.models import EventKind, Lead
+from leadflow.leads.services import LeadStep, leads_transition
+from leadflow.lib.rows import rows_insert
 from leadflow.partners.models import (
     Assignment,
     Partner,
-    PartnerLevels,
     RoutingQueueEntry,
-    Territory,
-    default_certification_levels,
-    default_program_levels,
 )
 from leadflow.partners.policies import partner_calendar, program_terms
 from leadflow.partners.services.notify import notifications_send
-from leadflow.programs.models import HandOffMode
+from leadflow.partners.services.pool import PartnerPool, previous_partners, routing_lead
 
 #: Hand-off modes whose approved leads are routed to partners.
-ROUTED_MODES = (HandOffMode.PARTNERS, HandOffMode.BOTH)
+ROUTED_MODES = ROUTING_MODES
 RATING_RANK = {Rating.HOT: 0, Rating.A: 1, Rating.B: 2}
 NO_PARTNER = "no eligible partner: the lead waits in the routing queue"
 #: How many of the ranked and refused partners an assignment keeps in its explanation.
@@ -66,122 +55,6 @@ class RouteResult:
     partner_id: int | None = None
     assignment_id: int | None = None
     explanation: tuple[str, ...] = ()
-
-
-def skip_locked() -> dict[str, Any]:
-    """``select_for_update`` options that skip rows another transaction holds (PostgreSQL);
-    SQLite has no row locks and admits one writer at a time."""
-    if connection.features.has_select_for_update_skip_locked:
-        return {"skip_locked": True}
-    return {}
-
-
-class PartnerPool:
-    """The active partners of some clients, locked for this transaction, and their routing
-    state (open leads, leads received in the fairness window, territories, levels), read in a
-    fixed number of queries whatever the number of partners."""
-
-    def __init__(self, client_ids: Iterable[int], now: datetime) -> None:
-        clients = sorted(set(client_ids))
-        partners = list(
-            Partner.objects.filter(client_id__in=clients, is_active=True)
-            .order_by("id")
-            .select_for_update(of=("self",))
-        )
-        self.partners = {partner.pk: partner for partner in partners}
-        ids = list(self.partners)
-        open_counts = dict(
-            Assignment.objects.open()
-            .filter(partner_id__in=ids)
-            .values_list("partner_id")
-            .annotate(n=Count("id"))
-            .values_list("partner_id", "n")
-        )
-        since = now - timedelta(days=FAIRNESS_WINDOW_DAYS)
-        received = dict(
-            Assignment.objects.filter(partner_id__in=ids, assigned_at__gte=since)
-            .values_list("partner_id")
-            .annotate(n=Count("id"))
-            .values_list("partner_id", "n")
-        )
-        territories: dict[int, list[TerritoryRule]] = defaultdict(list)
-        self._by_country: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for partner_id, country, subdivision, prefix in Territory.objects.filter(
-            partner_id__in=ids
-        ).values_list("partner_id", "country", "subdivision", "postal_prefix"):
-            territories[partner_id].append(TerritoryRule(country, subdivision, prefix))
-            key = (self.partners[partner_id].client_id, country.upper())
-            if partner_id not in self._by_country[key]:
-                self._by_country[key].append(partner_id)
-        levels = {
-            row.client_id: (row.program_levels, row.certification_levels)
-            for row in PartnerLevels.objects.filter(client_id__in=clients)
-        }
-        defaults = (default_program_levels(), default_certification_levels())
-        self.states: dict[int, PartnerState] = {}
-        self._by_client: dict[int, list[int]] = defaultdict(list)
-        for partner in partners:
-            program_levels, certification_levels = levels.get(partner.client_id, defaults)
-            self.states[partner.pk] = PartnerState(
-                partner_id=partner.pk,
-                name=partner.name,
-                partner_type=partner.type,
-                is_active=partner.is_active,
-                flow_enabled=partner.flow_enabled,
-                territories=tuple(territories[partner.pk]),
-                open_leads=open_counts.get(partner.pk, 0),
-                capacity=partner.capacity,
-                received_recently=received.get(partner.pk, 0),
-                program_level=partner.program_level,
-                program_rank=level_rank(partner.program_level, program_levels),
-                certification_level=partner.certification_level,
-                certification_rank=level_rank(partner.certification_level, certification_levels),
-            )
-            self._by_client[partner.client_id].append(partner.pk)
-
-    def candidates(self, client_id: int, country: str) -> tuple[list[PartnerState], int]:
-        """The client's partners with a territory in ``country``, and how many others the
-        client has (none of which covers the lead)."""
-        ids = self._by_country.get((client_id, country.upper()), [])
-        return [self.states[pid] for pid in ids], len(self._by_client[client_id]) - len(ids)
-
-    def has_room(self, client_id: int) -> bool:
-        """Whether any partner of the client may take a lead at all (enabled, under capacity)."""
-        return any(
-            state.flow_enabled
-            and state.partner_type != "agency"
-            and state.open_leads < state.capacity
-            for state in (self.states[pid] for pid in self._by_client[client_id])
-        )
-
-    def take(self, partner_id: int) -> None:
-        self.states[partner_id] = self.states[partner_id].with_one_more()
-
-    def disable(self, partner_id: int) -> None:
-        state = self.states.get(partner_id)
-        if state is not None:
-            self.states[partner_id] = replace(state, flow_enabled=False)
-
-
-def previous_partners(lead_ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """Every partner that ever held each lead (they are never offered it again)."""
-    held: dict[int, set[int]] = defaultdict(set)
-    for lead_id, partner_id in Assignment.objects.filter(lead_id__in=list(lead_ids)).values_list(
-        "lead_id", "partner_id"
-    ):
-        held[lead_id].add(partner_id)
-    return {lead_id: frozenset(ids) for lead_id, ids in held.items()}
-
-
-def routing_lead(lead: Lead, previous: frozenset[int]) -> RoutingLead:
-    return RoutingLead(
-        lead_id=lead.pk,
-        rating=Rating(lead.rating) if lead.rating else None,
-        country=lead.country,
-        subdivision=lead.subdivision,
-        postal_code=lead.postal_code,
-        previous_partner_ids=previous,
-    )
 
 
 def decision_summary(decision: RoutingDecision, others: int) -> dict[str, Any]:
@@ -206,14 +79,13 @@ class _Writes:
     """Rows one routing pass writes, flushed with a handful of statements."""
 
     assignments: list[tuple[Assignment, Lead]]
-    events: list[LeadEvent]
-    status: dict[LeadStatus, list[int]]
+    steps: list[LeadStep]
     queued: list[RoutingQueueEntry]
     dequeued: list[int]
 
     @classmethod
     def empty(cls) -> "_Writes":
-        return cls([], [], defaultdict(list), [], [])
+        return cls([], [], [], [])
 
 
 def assign_leads(
@@ -223,20 +95,20 @@ def assign_leads(
     now: datetime,
     actor: User | None,
     reason: str = "",
-    events_before: Sequence[LeadEvent] = (),
+    steps_before: Sequence[LeadStep] = (),
     notify: bool = True,
 ) -> list[RouteResult]:
     """Route locked, routable leads one after the other against the pool: each goes to the
     best eligible partner (ASSIGN, fresh clocks, notification), or, with none eligible, waits
     in the routing queue (a partner-held lead is first UNASSIGNed back to approved).
 
-    ``events_before`` are history entries (declines, violations) to write ahead of the
-    routing's own, in the same INSERT. With ``notify`` the new partners' e-mails are queued
+    ``steps_before`` are history entries (declines, violations) to write ahead of the
+    routing's own, through the same transition. With ``notify`` the new partners' e-mails are queued
     in this transaction; without, the caller queues them (the sweep, in a task). Returns one
     result per lead, in order.
     """
     writes = _Writes.empty()
-    writes.events.extend(events_before)
+    writes.steps.extend(steps_before)
     terms = program_terms(program_ids={lead.program_id for lead in leads})
     previous = previous_partners(lead.pk for lead in leads)
     results = []
@@ -250,29 +122,21 @@ def assign_leads(
         assignment = _assignment(
             lead, partner, terms[lead.program_id], decision_summary(decision, others), now, actor
         )
-        before = LeadStatus(lead.status)
-        after = next_status(before, Action.ASSIGN)
-        lead.status = after
-        writes.status[after].append(lead.pk)
         writes.assignments.append((assignment, lead))
         writes.dequeued.append(lead.pk)
-        writes.events.append(
-            status_changed_event(
+        writes.steps.append(
+            LeadStep(
                 lead=lead,
                 action=Action.ASSIGN,
-                before=before,
-                after=after,
-                actor=actor,
-                now=now,
                 reason=f"{reason}; routed to {partner.name}"
                 if reason
                 else f"routed to {partner.name}",
+                details={"partner": partner.pk},
             )
         )
-        writes.events[-1].after = {"status": after.value, "partner": partner.pk}
         pool.take(partner.pk)
         results.append(RouteResult(lead.pk, "assigned", partner.pk, None, decision.explanation))
-    return _flush(writes, results, now, notify)
+    return _flush(writes, results, now, actor, notify)
 
 
 def _assignment(
@@ -303,22 +167,8 @@ def _assignment(
 def _queue(
     lead: Lead, decision: RoutingDecision, writes: _Writes, now: datetime, actor: User | None
 ) -> RouteResult:
-    before = LeadStatus(lead.status)
-    if before in PARTNER_HELD:
-        after = next_status(before, Action.UNASSIGN, reason=NO_PARTNER)
-        lead.status = after
-        writes.status[after].append(lead.pk)
-        writes.events.append(
-            status_changed_event(
-                lead=lead,
-                action=Action.UNASSIGN,
-                before=before,
-                after=after,
-                actor=actor,
-                now=now,
-                reason=NO_PARTNER,
-            )
-        )
+    if LeadStatus(lead.status) in PARTNER_HELD:
+        writes.steps.append(LeadStep(lead=lead, action=Action.UNASSIGN, reason=NO_PARTNER))
     rank = RATING_RANK.get(Rating(lead.rating), len(RATING_RANK)) if lead.rating else 9
     writes.queued.append(
         RoutingQueueEntry(
@@ -333,16 +183,14 @@ def _queue(
 
 
 def _flush(
-    writes: _Writes, results: list[RouteResult], now: datetime, notify: bool
+    writes: _Writes, results: list[RouteResult], now: datetime, actor: User | None, notify: bool
 ) -> list[RouteResult]:
-    for status, lead_ids in writes.status.items():
-        Lead.objects.filter(pk__in=lead_ids).update(status=status, updated_at=now)
+    leads_transition(steps=writes.steps, actor=actor, now=now)
     if writes.dequeued:
         RoutingQueueEntry.objects.filter(lead_id__in=writes.dequeued).delete()
     if writes.queued:
         RoutingQueueEntry.objects.bulk_create(writes.queued, ignore_conflicts=True)
     rows_insert([assignment for assignment, _ in writes.assignments])
-    rows_insert(writes.events)
     ids = {lead.pk: assignment.pk for assignment, lead in writes.assignments}
     if notify and ids:
         notifications_send(assignment_ids=list(ids.values()), violation_ids=(), now=now)
@@ -432,15 +280,13 @@ def _note_queued(
 ) -> None:
     """An approved lead that found no partner says so in its history (its status is unchanged)."""
     notes = [
-        LeadEvent(
+        LeadStep(
             lead=lead,
             kind=EventKind.NOTE,
-            actor=actor,
-            at=now,
             reason=NO_PARTNER,
-            after={"routing": list(routed[lead.pk].explanation)},
+            details={"routing": list(routed[lead.pk].explanation)},
         )
         for lead in leads
         if routed[lead.pk].status == "queued"
     ]
-    rows_insert(notes)
+    leads_transition(steps=notes, actor=actor, now=now)

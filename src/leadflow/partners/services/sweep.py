@@ -22,11 +22,13 @@ from leadflow.core.sla import (
     violation_consequence,
     violation_window_start,
 )
-from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.leads.models import EventKind, Lead
+from leadflow.leads.services import LeadStep
 from leadflow.partners.models import Assignment, EndReason, FlowChange, Partner, Violation
 from leadflow.partners.policies import program_terms
 from leadflow.partners.selectors import assignment_times
-from leadflow.partners.services.routing import PartnerPool, assign_leads, skip_locked
+from leadflow.partners.services.pool import PartnerPool, skip_locked
+from leadflow.partners.services.routing import assign_leads
 
 
 @dataclass
@@ -101,7 +103,7 @@ def _handle(missed: list[tuple[Assignment, str, datetime]], now: datetime) -> Sw
     )
     counts = _recent_violations(partners, max(t.violation_window_days for t in terms.values()), now)
     violations: list[Violation] = []
-    events: list[LeadEvent] = []
+    events: list[LeadStep] = []
     disabled: list[Partner] = []
     for assignment, clock, due in missed:
         partner = partners[assignment.partner_id]
@@ -128,11 +130,10 @@ def _handle(missed: list[tuple[Assignment, str, datetime]], now: datetime) -> Sw
             )
         )
         events.append(
-            LeadEvent(
+            LeadStep(
                 lead=assignment.lead,
                 kind=EventKind.VIOLATION,
-                at=now,
-                after={
+                details={
                     "partner": partner.pk,
                     "clock": clock,
                     "due": due.isoformat(),
@@ -161,7 +162,7 @@ def _handle(missed: list[tuple[Assignment, str, datetime]], now: datetime) -> Sw
         now=now,
         actor=None,
         reason="a clock was missed",
-        events_before=events,
+        steps_before=events,
         notify=False,
     )
     _notify_later(

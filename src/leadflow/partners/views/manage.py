@@ -2,25 +2,24 @@
 violations in the window and the state of their lead flow; one partner's SLA record with the
 form to re-enable its flow; the routing queue of leads waiting for a partner.
 
-Who sees what: admins and sales managers (403 for other roles, partners' users included); a
-partner outside the user's scope is 404. Re-enabling needs a note and a user who may manage
+Who sees what: admins and sales managers (``partners.manage``; 403 for other roles, partners'
+users included); a partner outside the user's scope is 404 (the selector's ``DoesNotExist``,
+answered by the error middleware). Re-enabling needs a note and a user who may manage
 the partner (``partner_flow_enable``: 403 otherwise). Times of a partner are shown in its
 timezone.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.sla import DEFAULT_TERMS
 from leadflow.partners.forms import FlowEnableForm
-from leadflow.partners.models import Partner
 from leadflow.partners.selectors import (
     lead_clocks,
     may_manage,
@@ -33,22 +32,18 @@ from leadflow.partners.selectors import (
 from leadflow.partners.services import PartnerInputError, partner_flow_enable
 from leadflow.partners.views.display import next_clock
 
-MANAGE_ROLES = (Role.ADMIN, Role.MANAGER)
 PAGE_SIZE = 50
 
-
-def _manager(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    if not user.has_role(*MANAGE_ROLES):
-        raise PermissionDenied("The partners' pages are for admins and sales managers.")
-    return user
+manager_required = capability_required(
+    Capability.PARTNERS_MANAGE, "The partners' pages are for admins and sales managers."
+)
 
 
 @login_required
 @require_GET
+@manager_required
 def partner_index(request: HttpRequest) -> HttpResponse:
-    user = _manager(request)
+    user = request_user(request)
     now = timezone.now()
     page = Paginator(partner_rows(user=user, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -62,20 +57,14 @@ def partner_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _partner(user: User, partner_id: int) -> Partner:
-    try:
-        return partner_get(user=user, partner_id=partner_id)
-    except Partner.DoesNotExist:
-        raise Http404("No such partner.") from None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
+@manager_required
 def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     """One partner's record, the leads it holds now (those the user may see), and for a user
     who may manage it, the form to re-enable a disabled lead flow (POST)."""
-    user = _manager(request)
-    partner = _partner(user, partner_id)
+    user = request_user(request)
+    partner = partner_get(user=user, partner_id=partner_id)
     now = timezone.now()
     form = FlowEnableForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -85,8 +74,6 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
                 partner = partner_flow_enable(
                     partner_id=partner.pk, user=user, note=form.cleaned_data["note"], now=now
                 )
-            except Partner.DoesNotExist:
-                raise Http404("No such partner.") from None
             except PartnerInputError as exc:
                 form.add_service_error(exc.field, str(exc))
             else:
@@ -113,9 +100,10 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@manager_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Approved leads that no partner could take, in the order they will be routed."""
-    user = _manager(request)
+    user = request_user(request)
     entries = routing_queue(user=user)
     return render(
         request,

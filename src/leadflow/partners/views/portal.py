@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, request_user, user_can
 from leadflow.core.errors import DomainError
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.partners.forms import ContactForm, DeclineForm, OutcomeForm
@@ -62,12 +63,6 @@ DECLINE_LABELS = dict(DECLINE_REASONS)
 NOT_A_PARTNER = "The partner portal is for the users of a partner."
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _partner(user: User) -> Partner:
     partner = partner_for_user(user=user)
     if partner is None:
@@ -100,9 +95,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """The leads the partner holds now: open ones by nearest deadline with a countdown, then
     the closed (won or lost) ones. With HTMX (the page polls every minute) only the open
     leads are rendered again."""
-    user = _user(request)
+    user = request_user(request)
     partner = partner_for_user(user=user)
-    if partner is None and user.has_role(Role.ADMIN, Role.MANAGER):
+    if partner is None and user_can(user, Capability.PARTNERS_MANAGE):
         return redirect("partners:manage")
     if partner is None:
         raise PermissionDenied(NOT_A_PARTNER)
@@ -134,7 +129,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def record(request: HttpRequest) -> HttpResponse:
     """The partner's SLA record: open leads against capacity, what it received, claimed and
     declined, its violations, and whether its lead flow is enabled."""
-    partner = _partner(_user(request))
+    partner = _partner(request_user(request))
     return render(
         request,
         "partners/record.html",
@@ -208,7 +203,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     """The lead as its partner works it: contact, company, qualification, the clocks, the
     steps so far and the next ones. With HTMX only the clocks (polled every minute)."""
     try:
-        assignment = partner_assignment_get(user=_user(request), lead_id=lead_id)
+        assignment = partner_assignment_get(user=request_user(request), lead_id=lead_id)
     except Assignment.DoesNotExist:
         return _polled(_gone(request, lead_id))
     return _polled(_render_lead(request, assignment))
@@ -226,7 +221,7 @@ def _step(view: StepView) -> Callable[[HttpRequest, int], HttpResponse]:
     @require_POST
     @wraps(view)
     def wrapper(request: HttpRequest, lead_id: int) -> HttpResponse:
-        user = _user(request)
+        user = request_user(request)
         try:
             assignment = partner_assignment_get(user=user, lead_id=lead_id)
             try:

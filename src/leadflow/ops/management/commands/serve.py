@@ -1,6 +1,7 @@
 """``leadflow serve``: the web app, its background task worker and the periodic-job scheduler,
 stopped together by Ctrl-C."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -19,10 +20,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         base = [sys.executable, "-m", "leadflow.cli"]
+        # The children may cache their compiled modules: with PYTHONDONTWRITEBYTECODE each of
+        # them would compile Django and every dependency again at every start.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         processes = {
-            "web": subprocess.Popen([*base, "runserver", options["addr"], "--noreload"]),
-            "worker": subprocess.Popen([*base, "db_worker", "--interval", "1", "--no-reload"]),
-            "scheduler": subprocess.Popen([*base, "scheduler"]),
+            "web": subprocess.Popen([*base, "runserver", options["addr"], "--noreload"], env=env),
+            "worker": subprocess.Popen(
+                [*base, "db_worker", "--interval", "1", "--no-reload"], env=env
+            ),
+            "scheduler": subprocess.Popen([*base, "scheduler"], env=env),
         }
         self.stdout.write(f"LeadFlow is running at http://{options['addr']}/ (Ctrl-C stops it)")
         stopping = False

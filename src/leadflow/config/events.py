@@ -1,0 +1,43 @@
+"""Who acts on what: the subscriptions of the event bus (``leadflow.lib.events``).
+
+A base app announces an event and names no app built on it; the apps above subscribe here,
+by dotted path, so every reaction to an event can be found in this one file (the same way
+``config/schedule.py`` lists the periodic jobs). A handler takes the event's payload as
+keyword arguments.
+
+Events (payload):
+- ``criteria.published`` (``program_id``, ``version_id``, ``actor_id``, ``now``): a program
+  published a new criteria version.
+- ``leads.approved`` (``lead_ids``, ``now``): leads passed QA review, or re-qualified out of
+  nurture as Hot, A or B; they are ready for hand-off.
+- ``leads.delivered`` (``lead_ids``, ``now``): leads were delivered to the client.
+- ``leads.nurtured`` (``lead_ids``, ``now``): leads entered nurture.
+- ``leads.reassigned`` (``lead_ids``, ``now``): leads were taken from one partner and given to
+  another, or put back in the routing queue.
+- ``leads.status_changed`` (``lead_ids``, ``action``, ``now``): any lifecycle step, once per
+  step and action.
+- ``delivery.created`` (``delivery_id``, ``now``): a delivery (batch or Hot) was built; its
+  subscriptions run inside the delivery's transaction.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    event: str
+    handler: str
+    #: Run as a task once the announcing change has committed (the default), or inside its
+    #: transaction, as part of the change.
+    after_commit: bool = True
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("criteria.published", "leadflow.leads.handlers.criteria_published"),
+    Subscription("leads.approved", "leadflow.delivery.handlers.leads_approved"),
+    Subscription("leads.approved", "leadflow.partners.handlers.leads_approved"),
+    Subscription("leads.delivered", "leadflow.partners.handlers.leads_delivered"),
+    Subscription(
+        "delivery.created", "leadflow.guarantees.handlers.delivery_created", after_commit=False
+    ),
+)

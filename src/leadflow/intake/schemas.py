@@ -1,0 +1,110 @@
+"""The REST API's view of a new inquiry (API v1, ``POST /api/v1/leads``): what a sender
+captures, checked as strictly as the rest of the API (``leadflow.leads.schemas``) before it
+becomes a ``Submission`` for ``lead_capture``.
+
+Field names follow Salesforce's lead fields, as the lead the API answers with does; they are a
+contract, keep them.
+"""
+
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from leadflow.core.enums import Channel, InquiryType
+from leadflow.core.normalise import RawLead
+from leadflow.intake.services import Submission
+from leadflow.leads.schemas import JsonObject, Text
+
+
+def _text(max_length: int, description: str = "") -> Any:
+    return Field("", max_length=max_length, description=description)
+
+
+class LeadIn(Schema):
+    """A new inquiry. Contact and company fields use Salesforce's names; null means empty."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program": "acme-demand",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "email": "ada@example.com",
+                    "company": "Analytical Engines Ltd",
+                    "country": "United Kingdom",
+                    "channel": "web",
+                    "campaign": "SPRING-26",
+                    "answers": {
+                        "budget": "approved",
+                        "authority": "decision_maker",
+                        "need": "established",
+                        "timeframe_months": 2,
+                    },
+                }
+            ]
+        }
+    )
+
+    program: Text = Field(min_length=1, max_length=80, description="The program's slug")
+    first_name: Text | None = _text(40)
+    last_name: Text | None = _text(80)
+    email: Text | None = _text(254)
+    phone: Text | None = _text(40, "Read in the lead's country, else the program's region")
+    title: Text | None = _text(128)
+    company: Text | None = _text(200)
+    website: Text | None = _text(200)
+    country: Text | None = _text(80, "A name, ISO code or everyday alias (USA, UK)")
+    state: Text | None = _text(80, "The subdivision (state, province, region)")
+    postal_code: Text | None = _text(16)
+    channel: Channel | None = Channel.WEB
+    campaign: Text | None = _text(100, "The campaign code")
+    inquiry_type: InquiryType | None = InquiryType.INFORMATION_REQUEST
+    external_id: Text | None = Field(
+        None,
+        max_length=100,
+        description="The sender's id for this lead; a second lead with the same id in the "
+        "program is merged into the first",
+    )
+    profile: JsonObject | None = Field(
+        default_factory=dict, description="Prospect profile attributes (environment, needs …)"
+    )
+    answers: JsonObject | None = Field(
+        default_factory=dict,
+        description="Questionnaire answers by question key. The default criteria ask "
+        "budget (none|preliminary|approved), authority (none|influencer|specifier|"
+        "decision_maker), need (none|identified|established) and timeframe_months "
+        "(a number ≥ 0, or null for unknown)",
+        examples=[
+            {
+                "budget": "approved",
+                "authority": "decision_maker",
+                "need": "established",
+                "timeframe_months": 2,
+            }
+        ],
+    )
+
+    def to_submission(self) -> Submission:
+        raw = RawLead(
+            first_name=self.first_name or "",
+            last_name=self.last_name or "",
+            email=self.email or "",
+            phone=self.phone or "",
+            title=self.title or "",
+            company=self.company or "",
+            website=self.website or "",
+            country=self.country or "",
+            state=self.state or "",
+            postal_code=self.postal_code or "",
+        )
+        return Submission(
+            raw=raw,
+            channel=self.channel or Channel.WEB,
+            campaign=self.campaign or "",
+            inquiry_type=self.inquiry_type or InquiryType.INFORMATION_REQUEST,
+            external_id=self.external_id,
+            profile=dict(self.profile or {}),
+            answers=dict(self.answers or {}),
+        )

@@ -1,0 +1,252 @@
+"""The lead list (issue 5): filters, search, sort, saved filters, bulk actions and the CSV
+export.
+
+The list is for the staff roles (``Capability.LEADS_VIEW``); client contacts and partners get
+403 (they have their portals). Every read goes through ``list_selectors`` and so starts from
+the user's scope: a lead outside it never shows, and cannot be picked for a bulk action or
+exported. With HTMX a filter change or a page link swaps only the table (``_table.html``) and
+pushes the URL; without JavaScript the same URLs render the whole page.
+"""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
+from leadflow.core.spreadsheet import csv_row
+from leadflow.leads.bulk import (
+    BulkNotAllowed,
+    bulk_actions_for,
+    leads_bulk_assign_owner,
+    leads_bulk_transition,
+    saved_filter_delete,
+    saved_filter_save,
+)
+from leadflow.leads.forms import BulkForm, LeadFilterForm, SavedFilterForm
+from leadflow.leads.list_selectors import (
+    DEFAULT_SORT,
+    SORTS,
+    lead_list,
+    lead_page,
+    leads_selected,
+    saved_filter_get,
+    saved_filter_list,
+)
+
+#: How many of the picked leads the confirmation page names (it always gives the count).
+CONFIRM_SHOWN = 20
+EXPORT_HEADER = [
+    "id", "created_at", "client", "program", "status", "stage", "rating", "score", "first_name",
+    "last_name", "title", "email", "phone", "company", "country", "subdivision", "channel",
+    "campaign", "owner",
+]  # fmt: skip
+COLUMNS = [
+    ("Lead", ""),
+    ("Company", "company"),
+    ("Program", ""),
+    ("Status", "status"),
+    ("Stage", ""),
+    ("Rating", "rating"),
+    ("Score", "score"),
+    ("Source", ""),
+    ("Owner", ""),
+    ("Created", "created"),
+]
+NO_ACCESS = "Your role has no access to the lead list."
+
+
+def _list_url(query: str) -> str:
+    url = reverse("leads:list")
+    return f"{url}?{query}" if query else url
+
+
+def _columns(base_query: str, sort: str) -> list[dict[str, Any]]:
+    """Table headers: a sortable column links to its ascending sort, or descending when it is
+    already ascending, and says its state to screen readers (``aria-sort``)."""
+    columns = []
+    for label, key in COLUMNS:
+        column: dict[str, Any] = {"label": label, "key": key}
+        if key:
+            current = sort.removeprefix("-") == key
+            descending = sort.startswith("-")
+            next_sort = f"-{key}" if current and not descending else key
+            separator = "&" if base_query else ""
+            column["href"] = f"?{base_query}{separator}sort={next_sort}"
+            if current:
+                column["aria_sort"] = "descending" if descending else "ascending"
+        columns.append(column)
+    return columns
+
+
+@capability_required(Capability.LEADS_VIEW, NO_ACCESS)
+@require_GET
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    form = LeadFilterForm(request.GET, user=user)
+    form.is_valid()
+    filters = form.filters()
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = lead_page(leads=lead_list(user=user, filters=filters), number=number)
+    query = form.query()
+    base_query = "&".join(
+        part for part in query.split("&") if part and not part.startswith("sort=")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "sort": filters.sort,
+        "default_sort": DEFAULT_SORT,
+        "columns": _columns(base_query, filters.sort),
+        "bulk_actions": bulk_actions_for(user),
+        "qualifiers": form.qualifiers,
+        "can_export": user_can(user, Capability.LEADS_EXPORT),
+        "saved_filters": saved_filter_list(user=user),
+        "sort_keys": list(SORTS),
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return render(request, "leads/_table.html", context)
+    return render(request, "leads/list.html", context)
+
+
+class _Echo:
+    """A file-like sink for csv.writer: each row is handed straight to the response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@capability_required(Capability.LEADS_EXPORT, NO_ACCESS)
+@require_GET
+def lead_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, streamed (no size limit in memory), every cell formula-safe
+    by the core's one rule (``core.spreadsheet``: phone numbers stay as they are)."""
+    user = request_user(request)
+    form = LeadFilterForm(request.GET, user=user)
+    form.is_valid()
+    leads = lead_list(user=user, filters=form.filters())
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(EXPORT_HEADER)
+        for lead in leads.iterator(chunk_size=2000):
+            yield writer.writerow(
+                csv_row(
+                    [
+                        lead.pk,
+                        lead.created_at.isoformat(),
+                        lead.program.client.name,
+                        lead.program.name,
+                        lead.status,
+                        lead.stage,
+                        lead.rating or "",
+                        f"{lead.score:g}",
+                        lead.first_name,
+                        lead.last_name,
+                        lead.title,
+                        lead.email,
+                        lead.phone,
+                        lead.company,
+                        lead.country,
+                        lead.subdivision,
+                        lead.channel,
+                        lead.campaign,
+                        lead.owner.get_username() if lead.owner else "",
+                    ]
+                )
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="leads-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@capability_required(Capability.LEADS_VIEW, NO_ACCESS)
+@require_POST
+def saved_filter_create(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    form = SavedFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the filter a name (at most 80 characters).")
+        return HttpResponseRedirect(_list_url(request.POST.get("query", "")[:1000]))
+    # The query is stored as the filter form understands it: unknown keys and the page drop out.
+    query = LeadFilterForm(QueryDict(form.cleaned_data["query"]), user=user)
+    query.is_valid()
+    saved = saved_filter_save(user=user, name=form.cleaned_data["name"], query=query.query())
+    messages.success(request, f"Filter “{saved.name}” saved.")
+    return HttpResponseRedirect(_list_url(saved.query))
+
+
+@capability_required(Capability.LEADS_VIEW, NO_ACCESS)
+@require_POST
+def saved_filter_remove(request: HttpRequest, filter_id: int) -> HttpResponse:
+    """Another user's filter is not found (404, by the error middleware)."""
+    saved = saved_filter_get(user=request_user(request), filter_id=filter_id)
+    saved_filter_delete(saved=saved)
+    messages.success(request, f"Filter “{saved.name}” deleted.")
+    return HttpResponseRedirect(reverse("leads:list"))
+
+
+@capability_required(Capability.LEADS_VIEW, NO_ACCESS)
+@require_POST
+def lead_bulk(request: HttpRequest) -> HttpResponse:
+    """Two steps: the first POST shows what will happen (confirmation page), the second, with
+    ``confirm``, runs the service and reports changed and skipped leads on the list."""
+    user = request_user(request)
+    if not bulk_actions_for(user):
+        raise PermissionDenied("Your role runs no bulk actions.")
+    form = BulkForm(request.POST, user=user)
+    query = request.POST.get("query", "")[:1000]
+    if not form.is_valid():
+        problems = "; ".join(str(message) for errors in form.errors.values() for message in errors)
+        messages.error(request, f"Nothing changed: {problems}")
+        return HttpResponseRedirect(_list_url(query))
+    leads = leads_selected(user=user, lead_ids=form.cleaned_data["lead"])
+    bulk = form.bulk_action
+    if not form.cleaned_data["confirm"]:
+        return render(
+            request,
+            "leads/bulk_confirm.html",
+            {
+                "form": form,
+                "bulk": bulk,
+                "count": leads.count(),
+                "shown": leads.select_related("owner")[:CONFIRM_SHOWN],
+                "lead_ids": form.cleaned_data["lead"],
+                "owner": form.owner_user,
+                "query": query,
+            },
+        )
+    now = timezone.now()
+    try:
+        if bulk.action is None:
+            owner = form.owner_user
+            assert owner is not None
+            result = leads_bulk_assign_owner(leads=leads, owner=owner, actor=user, now=now)
+        else:
+            result = leads_bulk_transition(leads=leads, action=bulk.action, actor=user, now=now)
+    except BulkNotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, result.message[0].upper() + result.message[1:] + ".")
+    return HttpResponseRedirect(_list_url(query))

@@ -1,0 +1,90 @@
+"""The reads of the workspace and the queue page: ``lead_workspace`` gathers what the page
+shows of one lead, ``queue_overview`` what waits for a qualifier and what they hold."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from leadflow.accounts.models import User
+from leadflow.core.criteria import QualifyingCriteria
+from leadflow.leads.models import CallLog, Lead, LeadEvent
+from leadflow.leads.queue import WORKABLE, queue_leads
+from leadflow.leads.selectors import lead_history, lead_scope
+from leadflow.leads.workspace.history import HistoryRow, history_row, push_back_reason
+from leadflow.leads.workspace.panels import Panel, panel_from_lead
+from leadflow.leads.workspace.script import ScriptQuestion, script_questions
+from leadflow.programs.selectors import program_published_criteria
+
+
+@dataclass
+class Workspace:
+    """Everything the workspace page shows of one lead."""
+
+    lead: Lead
+    criteria: QualifyingCriteria
+    questions: list[ScriptQuestion]
+    panel: Panel
+    calls: list[CallLog]
+    history: list[HistoryRow]
+    push_back: str | None
+    answer_errors: dict[str, str] = field(default_factory=dict)
+
+
+def lead_workspace(
+    *,
+    lead: Lead,
+    answers: Mapping[str, object] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> Workspace:
+    """The workspace of a lead the caller already found through ``lead_get`` (so in scope).
+
+    Three reads: the program's published criteria (the script follows the current version),
+    the calls, and the history. ``answers`` and ``errors`` show a rejected script back as typed.
+    """
+    criteria = program_published_criteria(program=lead.program).criteria
+    events = list(lead_history(lead=lead))
+    calls = list(lead.calls.select_related("caller"))
+    return Workspace(
+        lead=lead,
+        criteria=criteria,
+        questions=script_questions(criteria, lead.answers if answers is None else answers, errors),
+        panel=panel_from_lead(lead),
+        calls=calls,
+        history=[history_row(event, _actor(event)) for event in events],
+        push_back=push_back_reason(events),
+        answer_errors={
+            key: message
+            for key, message in (errors or {}).items()
+            if criteria.question(key) is None
+        },
+    )
+
+
+def _actor(event: LeadEvent) -> str:
+    actor = event.actor
+    if actor is None:
+        return ""
+    return actor.get_full_name() or actor.get_username()
+
+
+def is_workable(lead: Lead) -> bool:
+    """Only leads still in qualification are worked in the workspace; later ones are read-only."""
+    return lead.status in WORKABLE
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    waiting: int
+    held: list[Lead]
+
+
+def queue_overview(*, user: User, now: datetime) -> QueueOverview:
+    """How many leads wait for the user (free and due now, in the user's programs) and the
+    leads the user holds."""
+    held = list(
+        lead_scope(user=user)
+        .filter(status__in=WORKABLE, held_by=user, held_until__gt=now)
+        .order_by("held_until")[:20]
+    )
+    waiting = queue_leads(user=user, now=now).exclude(pk__in=[lead.pk for lead in held]).count()
+    return QueueOverview(waiting=waiting, held=held)

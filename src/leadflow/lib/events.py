@@ -1,0 +1,83 @@
+"""The event bus between the apps: a base app announces what happened, the apps built on it
+act on it (STYLE.md 11: apps plug in; they are not plugged).
+
+``announce("leads.approved", lead_ids=[...], now=now)`` runs every subscription of
+``config/events.py`` for that event. A subscription runs either inside the announcing
+transaction (part of the change: it commits or rolls back with it) or, by default, as a task
+once the change has committed, one task per handler: a failing handler never undoes the
+change that announced it, and never keeps another handler from running. The periodic jobs
+catch up on anything a failed handler left undone.
+
+Payloads are keyword arguments of plain values (ids, strings, numbers, lists of them) and
+datetimes. An after-commit handler acts when its task runs, as every task does: its ``now`` is
+the time it runs (a partner's clocks start when the lead is actually assigned), the other
+values are as announced.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from leadflow.config.events import SUBSCRIPTIONS, Subscription
+
+_DATETIME = "__datetime__"
+
+
+def subscriptions(event: str, table: Iterable[Subscription] = SUBSCRIPTIONS) -> list[Subscription]:
+    """The subscriptions to ``event``, in the order the registry lists them."""
+    return [subscription for subscription in table if subscription.event == event]
+
+
+def announce(event: str, /, **payload: Any) -> None:
+    """Tell the subscribers of ``event`` what happened (see the module's docstring)."""
+    later = []
+    for subscription in subscriptions(event):
+        if subscription.after_commit:
+            later.append(subscription.handler)
+        else:
+            _handler(subscription.handler)(**payload)
+    if later:
+        encoded = encode(payload)
+        transaction.on_commit(lambda: _enqueue(later, encoded))
+
+
+def _enqueue(handlers: list[str], payload: dict[str, Any]) -> None:
+    from leadflow.lib.tasks import event_handle_task
+
+    for handler in handlers:
+        event_handle_task.enqueue(handler, payload)
+
+
+def handle(handler: str, payload: Mapping[str, Any]) -> Any:
+    """Run one after-commit subscription (the task's body) at the time it runs."""
+    arguments = decode(payload)
+    if "now" in arguments:
+        arguments["now"] = timezone.now()
+    return _handler(handler)(**arguments)
+
+
+@cache
+def _handler(path: str) -> Any:
+    return import_string(path)
+
+
+def encode(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload as JSON values (a task's arguments): datetimes become tagged ISO strings."""
+    return {
+        key: {_DATETIME: value.isoformat()} if isinstance(value, datetime) else value
+        for key, value in payload.items()
+    }
+
+
+def decode(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: datetime.fromisoformat(value[_DATETIME])
+        if isinstance(value, dict) and set(value) == {_DATETIME}
+        else value
+        for key, value in payload.items()
+    }
