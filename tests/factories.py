@@ -20,10 +20,10 @@ from leadflow.core.routing import TerritoryRule
 from leadflow.core.schedule import Frequency
 from leadflow.delivery.models import Delivery, DeliveryItem, DeliveryKind, DeliverySchedule
 from leadflow.delivery.services import ScheduleSettings, schedule_save
-from leadflow.leads.calls import call_record
 from leadflow.leads.models import CallOutcome, Lead
-from leadflow.leads.queue import lead_hold, lead_submit_for_review
 from leadflow.leads.services import LeadInput, lead_create, lead_transition
+from leadflow.leads.services.calls import call_record
+from leadflow.leads.services.queue import lead_hold, lead_submit_for_review
 from leadflow.partners.models import Partner
 from leadflow.partners.services import partner_create
 from leadflow.programs.models import Client, HandOffMode, Program

@@ -18,8 +18,8 @@ from leadflow.delivery.services import delivery_batch_run
 from leadflow.guarantees.selectors import program_ledger
 from leadflow.guarantees.services import dispute_decide, dispute_raise, guarantee_terms_save
 from leadflow.leads.models import EventKind, Lead
-from leadflow.leads.queue import lead_hold, lead_submit_for_review
 from leadflow.leads.services import LeadInput, lead_create
+from leadflow.leads.services.queue import lead_hold, lead_submit_for_review
 from leadflow.programs.models import Program
 from leadflow.review.services import lead_approve
 from tests.receivers import SmtpServer

@@ -6,9 +6,13 @@ import pytest
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.lifecycle import Action, LeadStatus
-from leadflow.leads.bulk import BulkNotAllowed, leads_bulk_assign_owner, leads_bulk_transition
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import lead_transition
+from leadflow.leads.services.bulk import (
+    BulkNotAllowed,
+    leads_bulk_assign_owner,
+    leads_bulk_transition,
+)
 from leadflow.programs.models import Program
 from tests.conftest import NOW
 

@@ -11,9 +11,10 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.criteria import QualifyingCriteria, default_criteria
 from leadflow.core.errors import CriteriaError
 from leadflow.core.lifecycle import Action, LeadStatus
-from leadflow.leads.calls import call_record
 from leadflow.leads.models import CallOutcome, EventKind, Lead
-from leadflow.leads.queue import (
+from leadflow.leads.services import lead_transition
+from leadflow.leads.services.calls import call_record
+from leadflow.leads.services.queue import (
     HOLD_MINUTES,
     LeadHeld,
     lead_hold,
@@ -21,7 +22,6 @@ from leadflow.leads.queue import (
     lead_release,
     lead_submit_for_review,
 )
-from leadflow.leads.services import lead_transition
 from leadflow.programs.models import Program
 from leadflow.programs.services import criteria_publish
 from tests.conftest import NOW

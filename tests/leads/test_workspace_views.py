@@ -12,8 +12,8 @@ from pytest_django import DjangoAssertNumQueries, Settings
 from leadflow.accounts.models import Role, User
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.leads.models import CallLog, EventKind, Lead
-from leadflow.leads.queue import lead_hold
 from leadflow.leads.services import LeadInput, lead_create, lead_transition
+from leadflow.leads.services.queue import lead_hold
 from leadflow.programs.models import Program
 from tests.conftest import NOW
 

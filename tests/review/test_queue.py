@@ -7,14 +7,9 @@ from django.test import Client
 
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.leads.models import Lead
-from leadflow.leads.queue import (
-    lead_finish,
-    lead_queue_next,
-    lead_release,
-    queue_leads,
-    queue_pushed_back,
-)
+from leadflow.leads.selectors.queue import queue_leads, queue_pushed_back
 from leadflow.leads.services import LeadInput, lead_create
+from leadflow.leads.services.queue import lead_finish, lead_queue_next, lead_release
 from leadflow.programs.models import Program
 from leadflow.review.services import lead_push_back
 from tests.conftest import NOW

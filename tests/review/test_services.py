@@ -13,8 +13,8 @@ from leadflow.accounts.services import user_set_roles
 from leadflow.core.errors import InvalidTransition
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.leads.models import CallOutcome, EventKind, Lead, LeadEvent
-from leadflow.leads.queue import lead_hold, lead_submit_for_review
 from leadflow.leads.services import lead_update_answers
+from leadflow.leads.services.queue import lead_hold, lead_submit_for_review
 from leadflow.programs.models import Program
 from leadflow.review.services import (
     BATCH_REASON,

@@ -31,7 +31,7 @@ from leadflow.core.errors import CriteriaError, InvalidTransition
 from leadflow.intake.api import router as intake_router
 from leadflow.intake.services import IntakeRejected
 from leadflow.leads.api import router as leads_router
-from leadflow.leads.api_selectors import InvalidCursor
+from leadflow.leads.selectors.search import InvalidCursor
 from leadflow.partners.api import router as partners_router
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, o
 from leadflow.api.schemas import WRITE_ERRORS
 from leadflow.intake.schemas import LeadIn
 from leadflow.intake.services import lead_capture
-from leadflow.leads.api_selectors import api_program_get
 from leadflow.leads.schemas import LeadOut, lead_json
+from leadflow.leads.selectors.search import api_program_get
 
 router = Router(tags=["leads"])
 

@@ -11,8 +11,8 @@ from ninja.params import P, PathEx
 from leadflow.api.auth import READ_ONLY, caller
 from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
 from leadflow.api.schemas import ERRORS, WRITE_ERRORS
-from leadflow.leads.api_selectors import MAX_ID, api_lead_get, lead_search
 from leadflow.leads.schemas import LeadListQuery, LeadOut, LeadPageOut, LeadPatchIn, lead_json
+from leadflow.leads.selectors.search import MAX_ID, api_lead_get, lead_search
 from leadflow.leads.services import lead_update_answers
 
 router = Router(tags=["leads"])

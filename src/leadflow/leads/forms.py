@@ -11,8 +11,8 @@ from django.http import QueryDict
 from leadflow.accounts.models import User
 from leadflow.core.enums import DisqualificationReason
 from leadflow.core.lifecycle import LeadStatus
-from leadflow.leads.bulk import BULK_ACTIONS, SAVED_KEYS, BulkAction, bulk_actions_for
-from leadflow.leads.list_selectors import (
+from leadflow.leads.models import CHANNEL_CHOICES, RATING_CHOICES, STAGE_CHOICES, CallOutcome
+from leadflow.leads.selectors.lists import (
     DEFAULT_SORT,
     NO_OWNER,
     NO_RATING,
@@ -20,7 +20,7 @@ from leadflow.leads.list_selectors import (
     LeadFilters,
     qualifier_list,
 )
-from leadflow.leads.models import CHANNEL_CHOICES, RATING_CHOICES, STAGE_CHOICES, CallOutcome
+from leadflow.leads.services.bulk import BULK_ACTIONS, SAVED_KEYS, BulkAction, bulk_actions_for
 from leadflow.leads.workspace.text import label
 from leadflow.programs.selectors import program_list
 

@@ -17,8 +17,8 @@ from pydantic import AfterValidator, Field, model_validator
 
 from leadflow.core.enums import Channel, InquiryType, Rating, Stage
 from leadflow.core.lifecycle import LeadStatus
-from leadflow.leads.api_selectors import LeadFilters
 from leadflow.leads.models import Lead
+from leadflow.leads.selectors.search import LeadFilters
 
 #: Largest integer accepted inside answers and profiles (a signed 64-bit integer): larger ones
 #: cannot be compared as numbers by the qualification rules.

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from leadflow.accounts.models import Role
 from leadflow.accounts.permissions import Capability, request_user, user_can
-from leadflow.leads.list_selectors import home_summary
+from leadflow.leads.selectors.lists import home_summary
 
 
 @login_required

@@ -28,16 +28,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
 from leadflow.core.spreadsheet import csv_row
-from leadflow.leads.bulk import (
-    BulkNotAllowed,
-    bulk_actions_for,
-    leads_bulk_assign_owner,
-    leads_bulk_transition,
-    saved_filter_delete,
-    saved_filter_save,
-)
 from leadflow.leads.forms import BulkForm, LeadFilterForm, SavedFilterForm
-from leadflow.leads.list_selectors import (
+from leadflow.leads.selectors.lists import (
     DEFAULT_SORT,
     SORTS,
     lead_list,
@@ -45,6 +37,14 @@ from leadflow.leads.list_selectors import (
     leads_selected,
     saved_filter_get,
     saved_filter_list,
+)
+from leadflow.leads.services.bulk import (
+    BulkNotAllowed,
+    bulk_actions_for,
+    leads_bulk_assign_owner,
+    leads_bulk_transition,
+    saved_filter_delete,
+    saved_filter_save,
 )
 
 #: How many of the picked leads the confirmation page names (it always gives the count).

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.permissions import Capability, capability_required, request_user
-from leadflow.leads.queue import lead_queue_next, queue_pushed_back
+from leadflow.leads.selectors.queue import queue_pushed_back
+from leadflow.leads.services.queue import lead_queue_next
 from leadflow.leads.workspace.selectors import queue_overview
 
 QUEUE_ONLY = "Only qualifiers and admins work the qualification queue."

@@ -28,18 +28,18 @@ from leadflow.core.answers import answers_changed, answers_check
 from leadflow.core.enums import DisqualificationReason, Rating
 from leadflow.core.errors import CriteriaError, DomainError, InvalidTransition
 from leadflow.core.lifecycle import Action, LeadStatus
-from leadflow.leads.calls import call_record
 from leadflow.leads.forms import CallForm, DeadFileForm, DisqualifyForm
 from leadflow.leads.models import CallOutcome, Lead
-from leadflow.leads.queue import (
+from leadflow.leads.selectors import lead_get
+from leadflow.leads.services import lead_disqualify, lead_update_answers
+from leadflow.leads.services.calls import call_record
+from leadflow.leads.services.queue import (
     LeadHeld,
     lead_finish,
     lead_hold,
     lead_release,
     lead_submit_for_review,
 )
-from leadflow.leads.selectors import lead_get
-from leadflow.leads.services import lead_disqualify, lead_update_answers
 from leadflow.leads.workspace.panels import preview_panel
 from leadflow.leads.workspace.script import field_name, posted_answers
 from leadflow.leads.workspace.selectors import is_workable, lead_workspace

@@ -8,8 +8,8 @@ from datetime import datetime
 from leadflow.accounts.models import User
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.leads.models import CallLog, Lead, LeadEvent
-from leadflow.leads.queue import WORKABLE, queue_leads
 from leadflow.leads.selectors import lead_history, lead_scope
+from leadflow.leads.selectors.queue import WORKABLE, queue_leads
 from leadflow.leads.workspace.history import HistoryRow, history_row, push_back_reason
 from leadflow.leads.workspace.panels import Panel, panel_from_lead
 from leadflow.leads.workspace.script import ScriptQuestion, script_questions

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from leadflow.accounts.models import User
 from leadflow.leads.models import CallLog, CallOutcome, EventKind, Lead
-from leadflow.leads.services import event_record
+from leadflow.leads.services.history import event_record
 
 
 @transaction.atomic

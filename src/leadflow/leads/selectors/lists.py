@@ -17,8 +17,8 @@ from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead, SavedFilter
-from leadflow.leads.queue import RATING_RANK, queue_leads
 from leadflow.leads.selectors import lead_scope
+from leadflow.leads.selectors.queue import RATING_RANK, queue_leads
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 

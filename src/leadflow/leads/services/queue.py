@@ -1,5 +1,5 @@
-"""The qualification queue (issue: web app): each qualifier gets the next lead to work, and a
-lead is held by one qualifier at a time so that no two people call the same prospect.
+"""Writes of the qualification queue: each qualifier gets the next lead to work, and a lead is
+held by one qualifier at a time so that no two people call the same prospect.
 
 A hold lasts ``HOLD_MINUTES`` and is renewed while the qualifier works the lead; an expired hold
 frees the lead for the next person. Taking a lead is one transaction that skips leads another
@@ -11,81 +11,24 @@ and no other qualifier is given it by "take next" (a manager hands it to someone
 them its owner). Submitting it again clears the flag.
 """
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q
 
 from leadflow.accounts.models import User
-from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.core.qualification import parse_answers
 from leadflow.leads.models import EventKind, Lead
-from leadflow.leads.selectors import lead_scope
-from leadflow.leads.services import event_record, lead_transition
+from leadflow.leads.selectors.queue import WORKABLE, queue_leads
+from leadflow.leads.selectors.scope import lead_scope
+from leadflow.leads.services.history import event_record
+from leadflow.leads.services.transitions import lead_transition
 from leadflow.programs.selectors import program_published_criteria
 
 HOLD_MINUTES = 30
-WORKABLE = (LeadStatus.NEW, LeadStatus.QUALIFYING)
-RATING_RANK = Case(
-    *(When(rating=rating.value, then=Value(rank)) for rank, rating in enumerate(Rating)),
-    default=Value(len(Rating)),
-    output_field=IntegerField(),
-)
-
-
-def _qualifier_is(user: User) -> Q:
-    """The lead's qualifier is ``user``: its owner, or its submitter when it has no owner."""
-    return Q(owner=user) | Q(owner__isnull=True, submitted_by=user)
-
-
-def _not_reserved_for_another(user: User) -> Q:
-    """A pushed-back lead waits for its own qualifier; one with no qualifier is anyone's."""
-    return (
-        Q(pushed_back_at__isnull=True)
-        | _qualifier_is(user)
-        | Q(owner__isnull=True, submitted_by__isnull=True)
-    )
-
-
-def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
-    """The leads the user may work now, in queue order: the leads QA pushed back to the user
-    first (oldest push-back first), then rating, then score, then age."""
-    pushed_back_to_user = Q(pushed_back_at__isnull=False) & _qualifier_is(user)
-    return (
-        lead_scope(user=user)
-        .filter(status__in=WORKABLE)
-        .filter(Q(held_by__isnull=True) | Q(held_until__lte=now) | Q(held_by=user))
-        .filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
-        .filter(_not_reserved_for_another(user))
-        .annotate(
-            rating_rank=RATING_RANK,
-            pushed_back_rank=Case(
-                When(pushed_back_to_user, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by(
-            "pushed_back_rank",
-            F("pushed_back_at").asc(nulls_last=True),
-            "rating_rank",
-            "-score",
-            "created_at",
-            "id",
-        )
-    )
-
-
-def queue_pushed_back(*, user: User, limit: int = 20) -> QuerySet[Lead]:
-    """The leads QA review pushed back to the user and not yet submitted again, oldest
-    push-back first: the queue page shows them flagged, with the reason."""
-    return (
-        lead_scope(user=user)
-        .filter(status__in=WORKABLE, pushed_back_at__isnull=False)
-        .filter(_qualifier_is(user))
-        .order_by("pushed_back_at", "id")[:limit]
-    )
 
 
 def lead_queue_next(*, user: User, now: datetime) -> Lead | None:
@@ -157,18 +100,29 @@ def lead_release(*, lead: Lead, user: User, now: datetime) -> Lead:
         return lead
 
 
-def lead_finish(*, lead: Lead, user: User, action: Action, now: datetime, reason: str = "") -> Lead:
+def lead_finish(
+    *,
+    lead: Lead,
+    user: User,
+    action: Action,
+    now: datetime,
+    reason: str = "",
+    fields: Mapping[str, Any] | None = None,
+) -> Lead:
     """Leave the workspace with a decision (QA review, nurture, dead file): the lifecycle step
     and the end of the hold in one transaction, so the lead is never decided yet still held.
-    A push-back flag is settled by the decision, whichever it is."""
+    A push-back flag is settled by the decision, whichever it is; ``fields`` are other columns
+    the decision sets."""
     with transaction.atomic():
-        lead = lead_transition(lead=lead, action=action, actor=user, now=now, reason=reason)
-        lead = lead_release(lead=lead, user=user, now=now)
-        if lead.pushed_back_at is not None:
-            lead.pushed_back_at = None
-            lead.push_back_reason = ""
-            lead.save(update_fields=["pushed_back_at", "push_back_reason"])
-        return lead
+        lead = lead_transition(
+            lead=lead,
+            action=action,
+            actor=user,
+            now=now,
+            reason=reason,
+            fields={"pushed_back_at": None, "push_back_reason": "", **(fields or {})},
+        )
+        return lead_release(lead=lead, user=user, now=now)
 
 
 def lead_submit_for_review(*, lead: Lead, user: User, now: datetime) -> Lead:
@@ -179,9 +133,10 @@ def lead_submit_for_review(*, lead: Lead, user: User, now: datetime) -> Lead:
     """
     criteria = program_published_criteria(program=lead.program).criteria
     parse_answers(criteria, lead.answers, require=True)
-    with transaction.atomic():
-        lead = lead_finish(lead=lead, user=user, action=Action.SUBMIT_FOR_REVIEW, now=now)
-        lead.submitted_by = user
-        lead.submitted_at = now
-        lead.save(update_fields=["submitted_by", "submitted_at"])
-        return lead
+    return lead_finish(
+        lead=lead,
+        user=user,
+        action=Action.SUBMIT_FOR_REVIEW,
+        now=now,
+        fields={"submitted_by": user, "submitted_at": now},
+    )

@@ -19,7 +19,8 @@ from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.errors import DomainError, InvalidTransition
 from leadflow.core.lifecycle import CLOSED, Action, LeadStatus, next_status
 from leadflow.leads.models import EventKind, Lead, SavedFilter
-from leadflow.leads.services import event_record, leads_move
+from leadflow.leads.services.history import event_record
+from leadflow.leads.services.transitions import leads_move
 from leadflow.programs.selectors import program_list
 
 

@@ -1,0 +1,77 @@
+"""Reads of the qualification queue: the leads a qualifier may work now, in queue order, and
+those QA pushed back to them (the writes — holds, finishing — are in ``leads.services.queue``).
+
+A lead QA review pushed back returns to its qualifier: the lead's owner, else the qualifier who
+submitted it. It comes first in that qualifier's queue, flagged with the reason, and no other
+qualifier is given it by "take next"."""
+
+from datetime import datetime
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+
+from leadflow.accounts.models import User
+from leadflow.core.enums import Rating
+from leadflow.core.lifecycle import LeadStatus
+from leadflow.leads.models import Lead
+from leadflow.leads.selectors.scope import lead_scope
+
+WORKABLE = (LeadStatus.NEW, LeadStatus.QUALIFYING)
+RATING_RANK = Case(
+    *(When(rating=rating.value, then=Value(rank)) for rank, rating in enumerate(Rating)),
+    default=Value(len(Rating)),
+    output_field=IntegerField(),
+)
+
+
+def _qualifier_is(user: User) -> Q:
+    """The lead's qualifier is ``user``: its owner, or its submitter when it has no owner."""
+    return Q(owner=user) | Q(owner__isnull=True, submitted_by=user)
+
+
+def _not_reserved_for_another(user: User) -> Q:
+    """A pushed-back lead waits for its own qualifier; one with no qualifier is anyone's."""
+    return (
+        Q(pushed_back_at__isnull=True)
+        | _qualifier_is(user)
+        | Q(owner__isnull=True, submitted_by__isnull=True)
+    )
+
+
+def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
+    """The leads the user may work now, in queue order: the leads QA pushed back to the user
+    first (oldest push-back first), then rating, then score, then age."""
+    pushed_back_to_user = Q(pushed_back_at__isnull=False) & _qualifier_is(user)
+    return (
+        lead_scope(user=user)
+        .filter(status__in=WORKABLE)
+        .filter(Q(held_by__isnull=True) | Q(held_until__lte=now) | Q(held_by=user))
+        .filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
+        .filter(_not_reserved_for_another(user))
+        .annotate(
+            rating_rank=RATING_RANK,
+            pushed_back_rank=Case(
+                When(pushed_back_to_user, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by(
+            "pushed_back_rank",
+            F("pushed_back_at").asc(nulls_last=True),
+            "rating_rank",
+            "-score",
+            "created_at",
+            "id",
+        )
+    )
+
+
+def queue_pushed_back(*, user: User, limit: int = 20) -> QuerySet[Lead]:
+    """The leads QA review pushed back to the user and not yet submitted again, oldest
+    push-back first: the queue page shows them flagged, with the reason."""
+    return (
+        lead_scope(user=user)
+        .filter(status__in=WORKABLE, pushed_back_at__isnull=False)
+        .filter(_qualifier_is(user))
+        .order_by("pushed_back_at", "id")[:limit]
+    )
