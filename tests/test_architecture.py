@@ -11,6 +11,7 @@ import grimp
 import pytest
 
 import leadflow.core
+from leadflow.leads.services import REQUALIFIED_FIELDS
 
 CORE = Path(leadflow.core.__file__).parent
 
@@ -89,21 +90,7 @@ def test_the_import_graph_counts_imports_made_inside_functions() -> None:
 # --- one write path: only the leads services change a lead's status or write its history ------
 
 #: The lead's lifecycle and qualification columns: written by the leads services alone.
-LEAD_OWNED_FIELDS = frozenset(
-    {
-        "status",
-        "bant_budget",
-        "bant_authority",
-        "bant_need",
-        "bant_timeframe",
-        "stage",
-        "rating",
-        "score",
-        "explanation",
-        "criteria_version",
-        "qualified_at",
-    }
-)
+LEAD_OWNED_FIELDS = frozenset({"status", *REQUALIFIED_FIELDS})
 EVENT_WRITES = frozenset({"create", "bulk_create", "get_or_create", "update_or_create"})
 
 

@@ -1,10 +1,13 @@
 """The demo data set that `make run` and `leadflow demo` load."""
 
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
+from django_tasks_db.models import DBTaskResult
 
 from leadflow.accounts.models import User
 from leadflow.demo.seed import DELIVERY_SLUG, PARTNERS_SLUG, USERNAMES, demo_load, demo_password
@@ -58,3 +61,15 @@ def test_loading_the_demo_again_changes_nothing() -> None:
     again = demo_load(now=NOW + timedelta(days=1))
     assert not again.created
     assert (Lead.objects.count(), LeadEvent.objects.count(), User.objects.count()) == counts
+
+
+def test_the_demo_leaves_no_hand_off_for_a_starting_worker_to_replay(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[list[object]]],
+) -> None:
+    """The demo replays six months of history with the apps' own services; the hand-offs its
+    approvals announce are replayed by the delivery and partner demos, not queued for later."""
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_load(now=NOW)
+    assert not DBTaskResult.objects.filter(
+        task_path="leadflow.lib.tasks.event_handle_task"
+    ).exists()

@@ -20,6 +20,7 @@ from leadflow.core.lifecycle import Action
 from leadflow.delivery.demo import demo_deliveries
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lead_transition
+from leadflow.lib.events import replaying_history
 from leadflow.partners.demo import demo_partners
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_published_criteria
@@ -233,7 +234,7 @@ def demo_load(*, now: datetime) -> DemoResult:
     if Program.objects.filter(slug__in=[PARTNERS_SLUG, DELIVERY_SLUG]).exists():
         leads = Lead.objects.filter(program__slug__in=[PARTNERS_SLUG, DELIVERY_SLUG]).count()
         return DemoResult(created=False, leads=leads, logins=_logins())
-    with transaction.atomic():
+    with transaction.atomic(), replaying_history():
         return _create(now=now)
 
 

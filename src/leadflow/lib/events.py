@@ -14,7 +14,9 @@ the time it runs (a partner's clocks start when the lead is actually assigned), 
 values are as announced.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -26,11 +28,13 @@ from django.utils.module_loading import import_string
 from leadflow.config.events import SUBSCRIPTIONS, Subscription
 
 _DATETIME = "__datetime__"
+_replaying: ContextVar[bool] = ContextVar("replaying", default=False)
 
 
-def subscriptions(event: str, table: Iterable[Subscription] = SUBSCRIPTIONS) -> list[Subscription]:
+def subscriptions(event: str, table: Iterable[Subscription] | None = None) -> list[Subscription]:
     """The subscriptions to ``event``, in the order the registry lists them."""
-    return [subscription for subscription in table if subscription.event == event]
+    listed = SUBSCRIPTIONS if table is None else table
+    return [subscription for subscription in listed if subscription.event == event]
 
 
 def announce(event: str, /, **payload: Any) -> None:
@@ -41,9 +45,22 @@ def announce(event: str, /, **payload: Any) -> None:
             later.append(subscription.handler)
         else:
             _handler(subscription.handler)(**payload)
-    if later:
+    if later and not _replaying.get():
         encoded = encode(payload)
         transaction.on_commit(lambda: _enqueue(later, encoded))
+
+
+@contextmanager
+def replaying_history() -> Iterator[None]:
+    """While a history is replayed (the demo builds six months of it), nothing is queued for
+    later: each app replays its own part of what followed, at the time it happened, and a
+    worker starting afterwards finds no stale hand-off to run. Subscriptions inside the
+    transaction, being part of each change, still run."""
+    token = _replaying.set(True)
+    try:
+        yield
+    finally:
+        _replaying.reset(token)
 
 
 def _enqueue(handlers: list[str], payload: dict[str, Any]) -> None:
