@@ -1,296 +1,34 @@
-"""Qualification of one lead against its program's criteria (DESIGN.md, "Qualification").
-
-Answers give the four BANT facts; the facts give the criteria met (BANT flags) and so the stage;
-the first rating-ladder rule whose conditions hold gives the rating (FYI when none does, no
-rating when the lead is disqualified); answer, profile and engagement point rules add up to the
-score. Every result carries its explanation, in the words a sales manager reads in the lead's
-history. Everything is a value and ``now`` is a parameter, so the same engine serves the API, the
-CLI, the preview of a draft criteria and a re-qualification of a million leads.
+"""A criteria compiled for evaluation (DESIGN.md, "Qualification"): the plan behind ``qualify``.
 
 A criteria object is compiled once into a plan (cached per object) holding the lookups and the
-sentences that do not depend on the lead, which keeps one qualification in the microseconds.
+sentences that do not depend on the lead, which keeps one qualification in the microseconds:
+the question of each BANT fact and what its choices mean, the explanation of every fact value,
+the rating ladder's lines, and the point rules ready to test a value. Verdicts — everything
+that follows from the BANT facts alone — are memoised per plan.
 """
 
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import TypeVar
 
 from leadflow.core.criteria import (
     PointRule,
     QualifyingCriteria,
     Question,
-    QuestionType,
     format_number,
     join_or,
     months,
     ordered,
 )
-from leadflow.core.enums import (
-    Authority,
-    BantFact,
-    Budget,
-    DisqualificationReason,
-    Need,
-    Rating,
-    Stage,
-)
+from leadflow.core.enums import Authority, BantFact, Budget, Need, Rating, Stage
 from leadflow.core.errors import CriteriaError
+from leadflow.core.qualification.results import BantFacts, BantFlags, EngagementEvent, PointAward
 
-_NOTHING: Mapping[str, object] = MappingProxyType({})
 _E = TypeVar("_E", bound=StrEnum)
 _SECONDS_PER_DAY = 86_400.0
-_REASONS = tuple(reason.value for reason in DisqualificationReason)
-
-
-@dataclass(frozen=True, slots=True)
-class BantFacts:
-    """What the answers say about budget, authority, need and time frame.
-
-    An unanswered question is the fact's "none"; an unanswered time frame is unknown (None).
-    """
-
-    budget: Budget
-    authority: Authority
-    need: Need
-    timeframe_months: float | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "budget": self.budget.value,
-            "authority": self.authority.value,
-            "need": self.need.value,
-            "timeframe_months": self.timeframe_months,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BantFlags:
-    """Which of the four criteria the facts meet; their count is the stage."""
-
-    budget: bool
-    authority: bool
-    need: bool
-    timeframe: bool
-
-    @property
-    def met_count(self) -> int:
-        return self.budget + self.authority + self.need + self.timeframe
-
-    def as_dict(self) -> dict[str, bool]:
-        return {
-            "budget": self.budget,
-            "authority": self.authority,
-            "need": self.need,
-            "timeframe": self.timeframe,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class EngagementEvent:
-    """One response to nurture or marketing (a tracked click, a reply, a form fill) at a moment.
-
-    The moment must be timezone-aware: engagement points decay with the event's age.
-    """
-
-    kind: str
-    at: datetime
-
-    def __post_init__(self) -> None:
-        if self.at.utcoffset() is None:
-            raise ValueError(f"engagement event {self.kind!r}: time must be timezone-aware")
-
-
-@dataclass(frozen=True, slots=True)
-class PointAward:
-    """Points one rule added to the score, and why."""
-
-    label: str
-    points: float
-    reason: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {"label": self.label, "points": self.points, "reason": self.reason}
-
-
-@dataclass(frozen=True, slots=True)
-class Qualification:
-    """The derived qualification of a lead, with the explanation of every part of it.
-
-    ``fired_rule`` is the 1-based position of the rating rule that fired; it is None when the
-    rating is the FYI fallback or the lead is disqualified (no rating).
-    """
-
-    facts: BantFacts
-    bant: BantFlags
-    stage: Stage
-    rating: Rating | None
-    fired_rule: int | None
-    score: float
-    points: tuple[PointAward, ...]
-    explanation: tuple[str, ...]
-    disqualified: DisqualificationReason | None
-    criteria_version: int | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "facts": self.facts.as_dict(),
-            "bant": self.bant.as_dict(),
-            "stage": self.stage.value,
-            "rating": None if self.rating is None else self.rating.value,
-            "fired_rule": self.fired_rule,
-            "score": self.score,
-            "points": [award.as_dict() for award in self.points],
-            "explanation": list(self.explanation),
-            "disqualified": None if self.disqualified is None else self.disqualified.value,
-            "criteria_version": self.criteria_version,
-        }
-
-
-def parse_answers(
-    criteria: QualifyingCriteria, raw: Mapping[str, object], *, require: bool = False
-) -> dict[str, object]:
-    """Checks raw answers (a form, an import row, an API body) against the questions.
-
-    Choice answers must be one of the choices, numbers real numbers within the question's
-    bounds, dates ISO dates (returned as ``datetime.date``), text strings. None or "" means
-    unanswered and is dropped. With ``require``, unanswered required questions are problems
-    too. All problems are reported at once in one ``CriteriaError``, separated by "; ".
-    """
-    questions = _plan(criteria).questions
-    answers: dict[str, object] = {}
-    problems: list[str] = []
-    for key, value in raw.items():
-        question = questions.get(key)
-        if question is None:
-            problems.append(f"unknown question {key!r}")
-        elif value is not None and value != "":
-            try:
-                answers[key] = _parse_value(question, value)
-            except ValueError as exc:
-                problems.append(f"{key}: {exc}")
-    if require:
-        problems.extend(
-            f"{question.key}: an answer is required"
-            for question in criteria.questions
-            if question.required and question.key not in answers
-        )
-    if problems:
-        raise CriteriaError("; ".join(problems))
-    return answers
-
-
-def _parse_value(question: Question, value: object) -> object:
-    if question.type is QuestionType.CHOICE:
-        if isinstance(value, str) and value in question.choice_values:
-            return value
-        raise ValueError(f"{value!r} is not one of {', '.join(question.choice_values)}")
-    if question.type is QuestionType.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
-            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:37]}..."
-            raise ValueError(f"{shown} is not a number")
-        if question.min_value is not None and value < question.min_value:
-            raise ValueError(
-                f"{format_number(value)} is below the minimum {format_number(question.min_value)}"
-            )
-        if question.max_value is not None and value > question.max_value:
-            raise ValueError(
-                f"{format_number(value)} is above the maximum {format_number(question.max_value)}"
-            )
-        return value
-    if question.type is QuestionType.DATE:
-        return _parse_date(value)
-    if isinstance(value, str):
-        return value
-    raise ValueError(f"{value!r} is not text")
-
-
-def _finite(value: float) -> bool:
-    """A number a lead can carry: finite, and within a float's range (10**400 is not)."""
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def _parse_date(value: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)")
-
-
-def bant_facts(criteria: QualifyingCriteria, answers: Mapping[str, object]) -> BantFacts:
-    """The BANT facts of parsed answers (unanswered: none, or an unknown time frame)."""
-    return _plan(criteria).verdict(answers).facts
-
-
-def qualify(
-    criteria: QualifyingCriteria,
-    answers: Mapping[str, object],
-    *,
-    profile: Mapping[str, object] = _NOTHING,
-    engagement: Sequence[EngagementEvent] = (),
-    disqualified: DisqualificationReason | None = None,
-    now: datetime | None = None,
-    criteria_version: int | None = None,
-) -> Qualification:
-    """Qualifies one lead: BANT flags, stage, rating, score and the explanation of each.
-
-    ``answers`` is the output of ``parse_answers``. A disqualified lead keeps its facts, stage
-    and score but gets no rating. Engagement points decay with age, so ``now`` (timezone-aware)
-    is required whenever engagement is given; a ``ValueError`` says so.
-    """
-    plan = _plan(criteria)
-    verdict = plan.verdict(answers)
-    rating: Rating | None = verdict.rating
-    fired_rule = verdict.fired_rule
-    rating_line = verdict.rating_line
-    reason = None
-    if disqualified is not None:
-        reason = _disqualification(disqualified)
-        rating = fired_rule = None
-        rating_line = (
-            "no rating: disqualified"
-            if reason is DisqualificationReason.UNSPECIFIED
-            else f"no rating: disqualified ({reason.value.replace('_', ' ')})"
-        )
-    scored = plan.value_awards(answers, profile)
-    if engagement:
-        scored.extend(plan.engagement_awards(engagement, now))
-    score = round(sum(award.points for award, _ in scored), 2)
-    return Qualification(
-        facts=verdict.facts,
-        bant=verdict.bant,
-        stage=verdict.stage,
-        rating=rating,
-        fired_rule=fired_rule,
-        score=score,
-        points=tuple(award for award, _ in scored),
-        explanation=(
-            *verdict.lines,
-            rating_line,
-            *(line for _, line in scored),
-            f"score: {format_number(score)}",
-        ),
-        disqualified=reason,
-        criteria_version=criteria_version,
-    )
-
-
-def _disqualification(reason: object) -> DisqualificationReason:
-    if isinstance(reason, str) and reason in _REASONS:
-        return DisqualificationReason(reason)
-    known = ", ".join(_REASONS)
-    raise ValueError(f"disqualified: {reason!r} is not a reason ({known})")
 
 
 def _points(points: float) -> str:
@@ -315,7 +53,7 @@ def _number(value: object) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Verdict:
+class Verdict:
     """Everything that follows from the BANT facts alone, shared by every lead with those facts."""
 
     facts: BantFacts
@@ -373,7 +111,7 @@ class _ValueRule:
         return PointAward(rule.label, rule.points, f"{where}{rule.key} = {_shown(value)}")
 
 
-class _Plan:
+class Plan:
     """A criteria compiled for evaluation: lookups, and every sentence that does not depend on
     the lead, built once per criteria object. Verdicts are memoised per distinct BANT facts
     (a handful of combinations in practice), bounded so that odd inputs cannot grow it."""
@@ -407,9 +145,9 @@ class _Plan:
         )
         self.engagement_rules = tuple(r for r in criteria.point_rules if r.source == "engagement")
         self.engagement_kinds = frozenset(rule.key for rule in self.engagement_rules)
-        self.verdicts: dict[tuple[Budget, Authority, Need, float | None], _Verdict] = {}
+        self.verdicts: dict[tuple[Budget, Authority, Need, float | None], Verdict] = {}
 
-    def verdict(self, answers: Mapping[str, object]) -> _Verdict:
+    def verdict(self, answers: Mapping[str, object]) -> Verdict:
         key = (
             _fact(answers, *self.budget, Budget.NONE),
             _fact(answers, *self.authority, Authority.NONE),
@@ -433,7 +171,7 @@ class _Plan:
             raise CriteriaError(f"{self.timeframe_key}: {answer!r} is not a number")
         return float(number)
 
-    def _judge(self, facts: BantFacts) -> _Verdict:
+    def _judge(self, facts: BantFacts) -> Verdict:
         """BANT flags, stage and rating of one combination of facts (DESIGN.md: "Stage is the
         number of criteria met"; "Rating, first rule that matches wins")."""
         criteria = self.criteria
@@ -462,9 +200,9 @@ class _Plan:
                 need=facts.need,
                 timeframe_months=timeframe,
             ):
-                return _Verdict(facts, bant, stage, rule.rating, number, lines, line)
+                return Verdict(facts, bant, stage, rule.rating, number, lines, line)
         fallback = f"rating: {Rating.FYI.label} — no rule matched"
-        return _Verdict(facts, bant, stage, Rating.FYI, None, lines, fallback)
+        return Verdict(facts, bant, stage, Rating.FYI, None, lines, fallback)
 
     def value_awards(
         self, answers: Mapping[str, object], profile: Mapping[str, object]
@@ -547,12 +285,12 @@ def _fact_lines(fact: str, kind: type[_E], met: frozenset[_E]) -> Mapping[_E, st
     }
 
 
-_PLANS: dict[int, tuple[QualifyingCriteria, _Plan]] = {}
+_PLANS: dict[int, tuple[QualifyingCriteria, Plan]] = {}
 _PLANS_LOCK = threading.Lock()
 _PLANS_KEPT = 64
 
 
-def _plan(criteria: QualifyingCriteria) -> _Plan:
+def plan_for(criteria: QualifyingCriteria) -> Plan:
     """The compiled plan of a criteria object, kept while the object is among the recent ones.
 
     Keyed by identity (and holding the object, so that its id cannot be reused): criteria are
@@ -561,7 +299,7 @@ def _plan(criteria: QualifyingCriteria) -> _Plan:
     entry = _PLANS.get(id(criteria))
     if entry is not None and entry[0] is criteria:
         return entry[1]
-    plan = _Plan(criteria)
+    plan = Plan(criteria)
     with _PLANS_LOCK:
         while len(_PLANS) >= _PLANS_KEPT:
             del _PLANS[next(iter(_PLANS))]

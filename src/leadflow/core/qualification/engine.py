@@ -1,0 +1,84 @@
+"""The qualification engine (DESIGN.md, "Qualification"): ``qualify`` one lead, or read only
+its ``bant_facts``, from parsed answers, profile, engagement and a disqualification.
+
+The engine asks the criteria's compiled plan for the verdict of the lead's BANT facts and for
+its point awards, and puts them together with the disqualification into one explained
+``Qualification``; everything that does not depend on the lead was settled in the plan.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
+
+from leadflow.core.criteria import QualifyingCriteria, format_number
+from leadflow.core.enums import DisqualificationReason, Rating
+from leadflow.core.qualification.plan import plan_for
+from leadflow.core.qualification.results import BantFacts, EngagementEvent, Qualification
+
+_NOTHING: Mapping[str, object] = MappingProxyType({})
+_REASONS = tuple(reason.value for reason in DisqualificationReason)
+
+
+def bant_facts(criteria: QualifyingCriteria, answers: Mapping[str, object]) -> BantFacts:
+    """The BANT facts of parsed answers (unanswered: none, or an unknown time frame)."""
+    return plan_for(criteria).verdict(answers).facts
+
+
+def qualify(
+    criteria: QualifyingCriteria,
+    answers: Mapping[str, object],
+    *,
+    profile: Mapping[str, object] = _NOTHING,
+    engagement: Sequence[EngagementEvent] = (),
+    disqualified: DisqualificationReason | None = None,
+    now: datetime | None = None,
+    criteria_version: int | None = None,
+) -> Qualification:
+    """Qualifies one lead: BANT flags, stage, rating, score and the explanation of each.
+
+    ``answers`` is the output of ``parse_answers``. A disqualified lead keeps its facts, stage
+    and score but gets no rating. Engagement points decay with age, so ``now`` (timezone-aware)
+    is required whenever engagement is given; a ``ValueError`` says so.
+    """
+    plan = plan_for(criteria)
+    verdict = plan.verdict(answers)
+    rating: Rating | None = verdict.rating
+    fired_rule = verdict.fired_rule
+    rating_line = verdict.rating_line
+    reason = None
+    if disqualified is not None:
+        reason = _disqualification(disqualified)
+        rating = fired_rule = None
+        rating_line = (
+            "no rating: disqualified"
+            if reason is DisqualificationReason.UNSPECIFIED
+            else f"no rating: disqualified ({reason.value.replace('_', ' ')})"
+        )
+    scored = plan.value_awards(answers, profile)
+    if engagement:
+        scored.extend(plan.engagement_awards(engagement, now))
+    score = round(sum(award.points for award, _ in scored), 2)
+    return Qualification(
+        facts=verdict.facts,
+        bant=verdict.bant,
+        stage=verdict.stage,
+        rating=rating,
+        fired_rule=fired_rule,
+        score=score,
+        points=tuple(award for award, _ in scored),
+        explanation=(
+            *verdict.lines,
+            rating_line,
+            *(line for _, line in scored),
+            f"score: {format_number(score)}",
+        ),
+        disqualified=reason,
+        criteria_version=criteria_version,
+    )
+
+
+def _disqualification(reason: object) -> DisqualificationReason:
+    if isinstance(reason, str) and reason in _REASONS:
+        return DisqualificationReason(reason)
+    known = ", ".join(_REASONS)
+    raise ValueError(f"disqualified: {reason!r} is not a reason ({known})")

@@ -1,0 +1,115 @@
+"""What a qualification produces (DESIGN.md, "Qualification"): the BANT facts and flags, the
+point awards and the ``Qualification`` itself, with the engagement event the score reads.
+
+These frozen values are what the engine returns and the rest of LeadFlow stores, shows and
+compares; they are kept apart from the engine so that reading a result never needs the plan.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadflow.core.enums import Authority, Budget, DisqualificationReason, Need, Rating, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class BantFacts:
+    """What the answers say about budget, authority, need and time frame.
+
+    An unanswered question is the fact's "none"; an unanswered time frame is unknown (None).
+    """
+
+    budget: Budget
+    authority: Authority
+    need: Need
+    timeframe_months: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "budget": self.budget.value,
+            "authority": self.authority.value,
+            "need": self.need.value,
+            "timeframe_months": self.timeframe_months,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BantFlags:
+    """Which of the four criteria the facts meet; their count is the stage."""
+
+    budget: bool
+    authority: bool
+    need: bool
+    timeframe: bool
+
+    @property
+    def met_count(self) -> int:
+        return self.budget + self.authority + self.need + self.timeframe
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "budget": self.budget,
+            "authority": self.authority,
+            "need": self.need,
+            "timeframe": self.timeframe,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementEvent:
+    """One response to nurture or marketing (a tracked click, a reply, a form fill) at a moment.
+
+    The moment must be timezone-aware: engagement points decay with the event's age.
+    """
+
+    kind: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if self.at.utcoffset() is None:
+            raise ValueError(f"engagement event {self.kind!r}: time must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class PointAward:
+    """Points one rule added to the score, and why."""
+
+    label: str
+    points: float
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"label": self.label, "points": self.points, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Qualification:
+    """The derived qualification of a lead, with the explanation of every part of it.
+
+    ``fired_rule`` is the 1-based position of the rating rule that fired; it is None when the
+    rating is the FYI fallback or the lead is disqualified (no rating).
+    """
+
+    facts: BantFacts
+    bant: BantFlags
+    stage: Stage
+    rating: Rating | None
+    fired_rule: int | None
+    score: float
+    points: tuple[PointAward, ...]
+    explanation: tuple[str, ...]
+    disqualified: DisqualificationReason | None
+    criteria_version: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "facts": self.facts.as_dict(),
+            "bant": self.bant.as_dict(),
+            "stage": self.stage.value,
+            "rating": None if self.rating is None else self.rating.value,
+            "fired_rule": self.fired_rule,
+            "score": self.score,
+            "points": [award.as_dict() for award in self.points],
+            "explanation": list(self.explanation),
+            "disqualified": None if self.disqualified is None else self.disqualified.value,
+            "criteria_version": self.criteria_version,
+        }
