@@ -12,7 +12,6 @@ from leadflow.delivery.services.hot import AlertResult, hot_leads_alert, hot_lea
 from leadflow.delivery.services.periodic import DueRun, deliveries_run_due
 from leadflow.delivery.services.schedules import (
     BATCH_RATINGS,
-    DELIVERY_MODES,
     DeliveryError,
     ScheduleSettings,
     schedule_of,
@@ -22,7 +21,6 @@ from leadflow.delivery.services.schedules import (
 
 __all__ = [
     "BATCH_RATINGS",
-    "DELIVERY_MODES",
     "AlertResult",
     "BatchResult",
     "DeliveryError",

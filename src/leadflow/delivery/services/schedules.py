@@ -15,13 +15,12 @@ from leadflow.core.delivery_files import Column, ColumnMapError, column_map_chec
 from leadflow.core.delivery_files import column_map_to_json as columns_to_json
 from leadflow.core.enums import Rating
 from leadflow.core.errors import DomainError
-from leadflow.core.handoff import DELIVERING_MODES
+from leadflow.core.handoff import delivers
 from leadflow.core.schedule import Frequency, Schedule, ScheduleError, next_run
 from leadflow.delivery.models import CHandling, DeliverySchedule, FyiHandling
 from leadflow.programs.models import Program
 
 #: Hand-off modes whose programs deliver to the client (the others route to partners only).
-DELIVERY_MODES = DELIVERING_MODES
 #: Ratings a batch may be set to carry; C and FYI have their own settings, Hot goes at once.
 BATCH_RATINGS = (Rating.A.value, Rating.B.value)
 MAX_RECIPIENTS = 50
@@ -64,7 +63,7 @@ def schedule_of(schedule: DeliverySchedule, *, timezone: str) -> Schedule:
 
 
 def check_delivery_mode(program: Program) -> None:
-    if program.hand_off_mode not in DELIVERY_MODES:
+    if not delivers(program.hand_off_mode):
         raise DeliveryError(
             f"{program.name} hands its leads to partners only; it has no client deliveries"
         )

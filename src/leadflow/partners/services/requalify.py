@@ -6,12 +6,12 @@ from datetime import datetime
 from django.db import transaction
 
 from leadflow.accounts.models import User
-from leadflow.core.handoff import ROUTABLE_RATINGS
+from leadflow.core.handoff import routable, routes
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.core.routing import NotRoutable
 from leadflow.leads.models import Lead
 from leadflow.leads.services import lead_transition
-from leadflow.partners.services.routing import ROUTED_MODES, RouteResult, leads_route
+from leadflow.partners.services.routing import RouteResult, leads_route
 
 
 def lead_requalified_from_nurture(
@@ -24,9 +24,9 @@ def lead_requalified_from_nurture(
         lead = (
             Lead.objects.select_related("program").select_for_update(of=("self",)).get(pk=lead_id)
         )
-        if lead.program.hand_off_mode not in ROUTED_MODES:
+        if not routes(lead.program.hand_off_mode):
             raise NotRoutable(f"program {lead.program.slug!r} does not route leads to partners")
-        if lead.rating not in ROUTABLE_RATINGS:
+        if not routable(lead.rating):
             raise NotRoutable(f"lead #{lead.pk} does not rate Hot, A or B")
         if lead.status != LeadStatus.NURTURING:
             raise NotRoutable(f"lead #{lead.pk} is not nurturing")
@@ -35,7 +35,7 @@ def lead_requalified_from_nurture(
             action=Action.REQUALIFY_FROM_NURTURE,
             actor=actor,
             now=now,
-            reason=f"re-qualified as {lead.rating.upper()}",
+            reason=f"re-qualified as {str(lead.rating).upper()}",
         )
         (result,) = leads_route(lead_ids=[lead.pk], now=now, actor=actor)
         return result

@@ -16,8 +16,9 @@ from typing import Any
 from django.db import transaction
 
 from leadflow.accounts.models import User
+from leadflow.core import handoff
 from leadflow.core.enums import Rating
-from leadflow.core.handoff import ROUTABLE_RATINGS, ROUTING_MODES, HandOffMode
+from leadflow.core.handoff import HandOffMode
 from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
 from leadflow.core.routing import (
     RoutingDecision,
@@ -38,7 +39,6 @@ from leadflow.partners.services.notify import notifications_send
 from leadflow.partners.services.pool import PartnerPool, previous_partners, routing_lead
 
 #: Hand-off modes whose approved leads are routed to partners.
-ROUTED_MODES = ROUTING_MODES
 RATING_RANK = {Rating.HOT: 0, Rating.A: 1, Rating.B: 2}
 NO_PARTNER = "no eligible partner: the lead waits in the routing queue"
 #: How many of the ranked and refused partners an assignment keeps in its explanation.
@@ -221,9 +221,9 @@ def routing_ready(leads: Sequence[Lead]) -> set[int]:
 
 def routable(lead: Lead) -> str:
     """Why an approved-for-hand-off lead cannot be routed, or "" when it can."""
-    if lead.program.hand_off_mode not in ROUTED_MODES:
+    if not handoff.routes(lead.program.hand_off_mode):
         return f"program {lead.program.slug!r} hands off by client delivery, not to partners"
-    if lead.rating not in ROUTABLE_RATINGS:
+    if not handoff.routable(lead.rating):
         rating = Rating(lead.rating).label if lead.rating else "no rating"
         return f"a lead rated {rating} is never routed (only Hot, A and B)"
     return ""
