@@ -153,3 +153,92 @@ def test_rows_resume_after_skip(write_csv: WriteCsv) -> None:
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="no such file"):
         open_table(tmp_path / "missing.csv", max_bytes=LIMIT)
+
+
+# --- encodings and odd bytes (issue 12, item 9) -------------------------------------------------
+
+UTF8_PEOPLE = "First Name,Last Name,Email\n" + "".join(
+    f"Jürgen,Müller,jm{i}@example.com\n" for i in range(5)
+)
+
+
+def test_utf8_file_with_one_latin1_row_rejects_that_row_and_keeps_the_others_intact(
+    write_csv: WriteCsv,
+) -> None:
+    path = write_csv(UTF8_PEOPLE)
+    path.write_bytes(path.read_bytes() + "Renée,Weiß,rw@example.com\n".encode("latin-1"))
+    table, rows = read(path)
+    assert table.encoding == "utf-8-sig"
+    assert table.total_rows == 6
+    assert [values for _, values, problem in rows if not problem] == [
+        ["Jürgen", "Müller", f"jm{i}@example.com"] for i in range(5)
+    ]
+    number, values, problem = rows[5]
+    assert number == 7
+    assert problem == (
+        "bytes that are not valid UTF-8 (0xE9 in column 1, First Name; 0xDF in column 2, "
+        "Last Name): this row is in another encoding than the rest of the file"
+    )
+    assert values == ["Ren\ufffde", "Wei\ufffd", "rw@example.com"]  # storable, for the errors CSV
+
+
+def test_utf8_with_bom_and_a_bad_row_is_still_utf8(write_csv: WriteCsv) -> None:
+    path = write_csv(UTF8_PEOPLE, bom=True)
+    path.write_bytes(path.read_bytes() + b"Bad,M\xfcller,bad@example.com\n")
+    table, rows = read(path)
+    assert table.encoding == "utf-8-sig"
+    assert table.header == ["First Name", "Last Name", "Email"]
+    assert rows[0][1] == ["Jürgen", "Müller", "jm0@example.com"]
+    assert "0xFC in column 2, Last Name" in rows[5][2]
+
+
+def test_one_valid_and_one_invalid_character_is_utf8_a_rejection_beats_silent_mojibake(
+    write_csv: WriteCsv,
+) -> None:
+    path = write_csv("Name\nJürgen\n")
+    path.write_bytes(path.read_bytes() + b"M\xfcller\n")
+    table, rows = read(path)
+    assert table.encoding == "utf-8-sig"
+    assert rows[0] == (2, ["Jürgen"], "")
+    assert rows[1][2].startswith("bytes that are not valid UTF-8 (0xFC in column 1, Name)")
+
+
+def test_windows_1252_file_with_an_accidental_utf8_pair_is_windows_1252(
+    write_csv: WriteCsv,
+) -> None:
+    # "É®" is C9 AE, a valid UTF-8 sequence by accident; the other accented letters are not.
+    text = "Name,Company\nRenée Müller,CAFÉ® Zürich\nJosé Peña,Crème brûlée SA\n"
+    table, rows = read(write_csv(text, encoding="cp1252"))
+    assert table.encoding == "cp1252"
+    assert [values for _, values, _ in rows] == [
+        ["Renée Müller", "CAFÉ® Zürich"],
+        ["José Peña", "Crème brûlée SA"],
+    ]
+    assert all(problem == "" for _, _, problem in rows)
+
+
+def test_encoding_is_found_across_chunk_boundaries(
+    write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("leadflow.imports.reading._CHUNK_BYTES", 7)  # splits many "ü"s
+    table, rows = read(write_csv(UTF8_PEOPLE))
+    assert table.encoding == "utf-8-sig"
+    assert all(problem == "" for _, _, problem in rows)
+
+
+def test_nul_in_a_field_rejects_the_row_naming_the_column(write_csv: WriteCsv) -> None:
+    table, rows = read(write_csv("Email,Company\na@example.com,Ac\x00me\nb@example.com,Fine\n"))
+    assert table.total_rows == 2
+    assert rows[0] == (
+        2,
+        ["a@example.com", "Ac\ufffdme"],
+        "a NUL character (byte 0x00) in column 2, Company: it cannot be stored",
+    )
+    assert rows[1] == (3, ["b@example.com", "Fine"], "")
+
+
+def test_utf16_text_is_still_refused_as_binary(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes("Email,Company\na@example.com,Acme\n".encode("utf-16"))
+    with pytest.raises(ImportFileError, match=f"{NOT_CSV_OR_XLSX}: it is binary data"):
+        open_table(path, max_bytes=LIMIT)

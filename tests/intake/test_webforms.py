@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -18,6 +20,7 @@ from leadflow.leads.models import Lead, LeadEvent
 from leadflow.programs.models import Program
 from leadflow.programs.services import criteria_publish
 from tests.conftest import NOW
+from tests.vocabularies import PERSON, SAMPLES, contact_of
 
 QUESTIONS = default_criteria().questions
 
@@ -52,6 +55,7 @@ def submit_url(program: Program) -> str:
     [
         ("Web", Channel.WEB),
         ("website", Channel.WEB),
+        ("Online Form", Channel.WEB),
         ("Trade Show", Channel.EVENT),
         ("Seminar", Channel.EVENT),
         ("Webinar", Channel.EVENT),
@@ -66,17 +70,24 @@ def submit_url(program: Program) -> str:
         ("Public Relations", Channel.PUBLIC_RELATIONS),
         ("Cold Call", Channel.SALES_PROSPECTING),
         ("Sales", Channel.SALES_PROSPECTING),
+        ("Phone Inquiry", Channel.OTHER),
         ("", Channel.WEB),
     ],
 )
 def test_lead_source_names_a_channel(source: str, channel: Channel) -> None:
-    assert webforms.channel_for(source) == (channel, "")
+    submission = webforms.submission_from({"email": "a@b.co", "lead_source": source}, QUESTIONS)
+    assert submission.channel is channel
 
 
-def test_an_unknown_lead_source_is_other_and_kept_in_the_profile() -> None:
+def test_an_unknown_lead_source_is_other_and_kept_as_source_detail() -> None:
     submission = webforms.submission_from({"email": "a@b.co", "lead_source": "Podcast"}, QUESTIONS)
     assert submission.channel == Channel.OTHER
-    assert submission.profile == {"lead_source": "Podcast"}
+    assert submission.profile == {"source_detail": "Podcast"}
+
+
+def test_the_channels_own_name_is_not_repeated_as_source_detail() -> None:
+    submission = webforms.submission_from({"email": "a@b.co", "lead_source": "Web"}, QUESTIONS)
+    assert (submission.channel, submission.profile) == (Channel.WEB, {})
 
 
 def test_without_a_lead_source_the_channel_is_web() -> None:
@@ -89,7 +100,7 @@ def test_salesforce_names_map_to_the_lead_and_the_rest_to_the_profile() -> None:
             **FORM,
             "zip": "94105",
             "URL": "https://analytical.example",
-            "Campaign_ID": "ignored-when-campaign-given",
+            "Campaign_ID": "C-2",
             "employees": "51-200",
             "industry": "Software",
             "external_id": " crm-9 ",
@@ -117,7 +128,12 @@ def test_salesforce_names_map_to_the_lead_and_the_rest_to_the_profile() -> None:
         "authority": "decision_maker",
         "timeframe_months": 2,
     }
-    assert submission.profile == {"description": "We need a demo.", "city": "San Francisco"}
+    assert submission.profile == {
+        "description": "We need a demo.",
+        "source_detail": "Webinar",
+        "city": "San Francisco",
+        "Campaign_ID": "C-2",
+    }
 
 
 def test_campaign_id_and_website_are_accepted_as_alternatives() -> None:
@@ -131,6 +147,29 @@ def test_a_question_named_like_a_contact_field_is_posted_with_a_prefix() -> None
     question = Question(key="title", label="Title of the project", type=QuestionType.TEXT)
     submission = webforms.submission_from({"title": "CTO", "answer_title": "Data lake"}, [question])
     assert (submission.raw.title, submission.answers) == ("CTO", {"title": "Data lake"})
+
+
+def test_a_question_named_like_a_header_alias_is_an_answer() -> None:
+    question = Question(key="source", label="Where did you hear of us?", type=QuestionType.TEXT)
+    submission = webforms.submission_from({"email": "a@b.co", "source": "A podcast"}, [question])
+    assert (submission.channel, submission.answers) == (Channel.WEB, {"source": "A podcast"})
+
+
+def test_aliases_of_one_field_take_the_first_non_empty_and_keep_the_rest() -> None:
+    submission = webforms.submission_from(
+        {"email_work": "", "email_home": "ada@home.example", "Email": "ada@other.example"},
+        QUESTIONS,
+    )
+    assert submission.raw.email == "ada@home.example"
+    assert submission.profile == {"Email": "ada@other.example"}
+
+
+def test_only_external_id_names_the_external_id_on_a_form() -> None:
+    submission = webforms.submission_from(
+        {"email": "a@b.co", "Id": "form-7", "hs_object_id": "1"}, QUESTIONS
+    )
+    assert submission.external_id is None
+    assert submission.profile == {"Id": "form-7", "hs_object_id": "1"}
 
 
 @pytest.mark.parametrize(
@@ -210,7 +249,7 @@ def test_a_submission_creates_a_qualified_lead(client: Client, program: Program)
     assert (lead.email, lead.phone, lead.subdivision) == ("ada@example.com", "+14155550100", "CA")
     assert lead.answers["timeframe_months"] == 2
     assert (lead.stage, lead.rating) == ("qualified_opportunity", "hot")
-    assert lead.profile == {"description": "We need a demo."}
+    assert lead.profile == {"description": "We need a demo.", "source_detail": "Webinar"}
 
 
 def test_a_second_submission_of_the_same_person_merges(client: Client, program: Program) -> None:
@@ -429,3 +468,57 @@ def test_another_clients_program_is_not_found_on_the_embed_page(
 ) -> None:
     client.force_login(make_user(Role.MARKETER, programs=(program,)))
     assert client.get(f"/forms/{other_program.slug}/embed/").status_code == 404
+
+
+# --- the vocabularies of the core's alias table, posted as a browser posts a form ------------
+
+
+def post_as_browser(client: Client, program: Program, data: dict[str, str]) -> Any:
+    return client.post(
+        submit_url(program), urlencode(data), content_type="application/x-www-form-urlencoded"
+    )
+
+
+@pytest.mark.parametrize("vocabulary", sorted(SAMPLES))
+def test_a_form_in_each_vocabulary_creates_the_same_lead(
+    client: Client, program: Program, vocabulary: str
+) -> None:
+    fields, channel = SAMPLES[vocabulary]
+    response = post_as_browser(client, program, fields)
+    assert response.status_code == 200
+    lead = Lead.objects.get()
+    assert contact_of(lead) == PERSON
+    assert lead.channel == channel
+
+
+def test_a_form_keeps_an_unknown_source_as_other_with_its_detail(
+    client: Client, program: Program
+) -> None:
+    post_as_browser(client, program, {"Email": "a@example.com", "LeadSource": "Podcast Ep. 12"})
+    lead = Lead.objects.get()
+    assert (lead.channel, lead.profile) == ("other", {"source_detail": "Podcast Ep. 12"})
+
+
+def test_a_form_takes_the_first_non_empty_of_email_work_and_email_home(
+    client: Client, program: Program
+) -> None:
+    post_as_browser(
+        client,
+        program,
+        {"last_name": "Lovelace", "email_work": "", "email_home": "ada@home.example"},
+    )
+    assert Lead.objects.get().email == "ada@home.example"
+
+
+def test_a_refused_form_in_another_vocabulary_shows_what_was_posted_at_its_fields(
+    client: Client, program: Program
+) -> None:
+    response = post_as_browser(
+        client, program, {"FirstName": "Ada", "Email": "ada@", "Company": "Engines"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'name="first_name" type="text" value="Ada"' in html
+    assert 'value="ada@"' in html
+    assert 'id="id_email_error"' in html
+    assert Lead.objects.count() == 0

@@ -1,100 +1,33 @@
 """Which column of an import file becomes which field of a lead, decided by the header alone.
 
-Lists come from Salesforce and HubSpot exports, trade-show scanners and spreadsheets people
-typed, so headers are compared without case, spaces or punctuation ("E-mail Address",
-"email_address" and "EmailAddress" are one header) and each field has the aliases those exports
-use. A column named after a question of the program's published criteria is an answer. Nothing is
-dropped: a column LeadFlow does not know is kept in the lead's profile under its own header, as
-are a lead source that names no channel and a file's source values that an option overrode.
+Lists come from CRM exports (Salesforce, HubSpot, Marketo, Pardot, Zoho, SuiteCRM, Dynamics
+365, Odoo), trade-show scanners and spreadsheets people typed; the headers and lead-source values
+they use are the core's one alias table (``leadflow.core.aliases``), which the web form reads
+too. A column named after a question of the program's published criteria is an answer. Nothing
+is dropped: a column LeadFlow does not know is kept in the lead's profile under its own header,
+as is a second column for a field a first one already filled in that row, and the lead source as
+sent is kept as ``source_detail``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.core.aliases import (
+    SOURCE_DETAIL,
+    alias_key,
+    header_field,
+    inquiry_type_of,
+    source_channel,
+)
 from leadflow.core.criteria import QualifyingCriteria, QuestionType
 from leadflow.core.enums import Channel, InquiryType
 from leadflow.core.normalise import RawLead
 from leadflow.intake.services import IntakeRejected, Submission
 
-_PUNCTUATION = re.compile(r"[\W_]+")
-
-
-def header_key(text: str) -> str:
-    """A header or value compared without case, spaces or punctuation."""
-    return _PUNCTUATION.sub("", text.casefold())
-
-
-def _aliases(**fields: str) -> dict[str, str]:
-    return {
-        header_key(alias): name
-        for name, listing in fields.items()
-        for alias in listing.split(",")
-        if alias.strip()
-    }
-
-
-#: Header aliases of Salesforce and HubSpot lead exports, by the field they fill.
-FIELD_ALIASES = _aliases(
-    first_name="FirstName, First Name, Given Name",
-    last_name="LastName, Last Name, Surname, Family Name",
-    full_name="Name, Full Name, Contact Name",
-    company="Company, Company Name, Account Name, Organization, Organisation",
-    email="Email, Email Address, E-mail, E-mail Address",
-    phone="Phone, Phone Number, Mobile, MobilePhone, Mobile Phone, Mobile Phone Number",
-    title="Title, Job Title",
-    website="Website, Company Domain Name, Domain, Web Site, URL",
-    country="Country, Country/Region",
-    state="State, State/Province, Region, Province, State/Region",
-    postal_code="PostalCode, Postal Code, Zip, Zip Code, ZipCode, Postcode",
-    lead_source="LeadSource, Lead Source, Original Source, Source",
-    campaign="Campaign, Campaign Code",
-    industry="Industry",
-    company_size="NumberOfEmployees, Number of Employees, Company Size, Employees",
-    description="Description",
-    external_id="External Id, ExternalId, Lead ID, Record ID, Id",
-    inquiry_type="Inquiry Type, InquiryType",
-)
-
 RAW_FIELDS = frozenset(RawLead.__dataclass_fields__)
-SUBMISSION_TEXT_FIELDS = ("campaign", "industry", "company_size", "external_id")
-
-#: Lead source values (any case and punctuation) that name a channel of DESIGN.md.
-CHANNEL_ALIASES = {
-    **{header_key(channel.value): channel for channel in Channel},
-    **{
-        header_key(alias): channel
-        for channel, listing in {
-            Channel.PRINT_ADVERTISEMENT: "Print, Print Ad, Advertisement, Advertising",
-            Channel.DIRECT_MAIL: "Mail, Mailing",
-            Channel.EVENT: "Trade Show, Tradeshow, Conference, Seminar, Webinar, Event Scan",
-            Channel.REFERRAL: "Partner Referral, Customer Referral, Word of Mouth",
-            Channel.WEB: "Website, Web Form, Web-to-Lead, Organic Search, Online",
-            Channel.PURCHASED_LIST: "List, List Purchase, Purchased, Bought List",
-            Channel.PUBLIC_RELATIONS: "PR, Press",
-            Channel.SALES_PROSPECTING: "Prospecting, Cold Call, Outbound, Sales",
-            Channel.OTHER: "Other",
-        }.items()
-        for alias in listing.split(",")
-    },
-}
-
-INQUIRY_TYPE_ALIASES = {
-    **{header_key(kind.value): kind for kind in InquiryType},
-    **{
-        header_key(alias): kind
-        for kind, listing in {
-            InquiryType.INFORMATION_REQUEST: "Information, Info, General Information Request",
-            InquiryType.NEEDS_ASSESSMENT_REQUEST: "Needs Assessment, Business Needs Assessment",
-            InquiryType.DEMO_REQUEST: "Demo",
-            InquiryType.DEMO_AND_PROPOSAL_REQUEST: "Demo and Proposal, RFP, Proposal",
-        }.items()
-        for alias in listing.split(",")
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -113,7 +46,7 @@ class ColumnMapping:
         if self.kind == "profile":
             return f"profile {self.name!r}"
         if self.name == "lead_source":
-            return "channel (or profile when it names no channel)"
+            return "channel (other when it names none), the value as source_detail"
         return self.name
 
 
@@ -123,7 +56,7 @@ class HeaderMap:
     def __init__(self, header: Sequence[str], criteria: QualifyingCriteria) -> None:
         self.width = len(header)
         self.columns: list[ColumnMapping] = []
-        questions = {header_key(question.key): question for question in criteria.questions}
+        questions = {alias_key(question.key): question for question in criteria.questions}
         self._numbers: set[str] = set()
         self._choices: dict[str, dict[str, str]] = {}
         for question in criteria.questions:
@@ -131,17 +64,18 @@ class HeaderMap:
                 self._numbers.add(question.key)
             elif question.type is QuestionType.CHOICE:
                 self._choices[question.key] = {
-                    header_key(text): choice.value
+                    alias_key(text): choice.value
                     for choice in question.choices
                     for text in (choice.label, choice.value)
                 }
         for index, raw_header in enumerate(header):
             text = raw_header.strip() or f"Column {index + 1}"
-            key = header_key(text)
+            key = alias_key(text)
+            field = header_field(text)
             if key in questions:
                 mapping = ColumnMapping(index, text, "answer", questions[key].key)
-            elif key in FIELD_ALIASES:
-                mapping = ColumnMapping(index, text, "field", FIELD_ALIASES[key])
+            elif field is not None:
+                mapping = ColumnMapping(index, text, "field", field)
             else:
                 mapping = ColumnMapping(index, text, "profile", text)
             self.columns.append(mapping)
@@ -158,9 +92,12 @@ class HeaderMap:
         campaign: str | None = None,
         default_channel: Channel = Channel.PURCHASED_LIST,
     ) -> Submission:
-        """The row as a Submission; ``channel`` and ``campaign`` (the import's options) win over
-        the file's, whose values are then kept in the profile. Raises IntakeRejected for a row
-        with more values than the header has columns (a delimiter inside an unquoted value
+        """The row as a Submission. Where several columns name one field, the first non-empty
+        one wins and the others are kept in the profile under their header. ``channel`` and
+        ``campaign`` (the import's options) win over the file's: the file's lead source is then
+        the ``source_detail``, its campaign kept under its header. A lead source that names no
+        channel is ``other``; an empty one is ``default_channel``. Raises IntakeRejected for a
+        row with more values than the header has columns (a delimiter inside an unquoted value
         shifts every value after it, so the row cannot be trusted)."""
         if len(values) > self.width and any(value.strip() for value in values[self.width :]):
             raise IntakeRejected(
@@ -168,36 +105,38 @@ class HeaderMap:
             )
         raw: dict[str, str] = {}
         extra: dict[str, str] = {}
+        headers: dict[str, str] = {}
         answers: dict[str, Any] = {}
         profile: dict[str, Any] = {}
         for column, value in zip(self.columns, values, strict=False):
             if not value or value.isspace():
                 continue
             if column.kind == "field":
-                name = column.name
-                if name in RAW_FIELDS:
-                    raw.setdefault(name, value)
-                elif name in extra:
+                found = raw if column.name in RAW_FIELDS else extra
+                if column.name in found:
                     profile.setdefault(column.header, value)
-                else:
-                    extra[name] = value
-                    if (name == "lead_source" and channel) or (name == "campaign" and campaign):
-                        profile.setdefault(column.header, value)
+                    continue
+                found[column.name] = value
+                headers[column.name] = column.header
+                if column.name == "campaign" and campaign:
+                    profile.setdefault(column.header, value)
             elif column.kind == "answer":
                 answers[column.name] = self._answer(column.name, value.strip())
             else:
                 profile[column.header] = value
-        file_channel = CHANNEL_ALIASES.get(header_key(extra.get("lead_source", "")))
-        if "lead_source" in extra and file_channel is None and channel is None:
-            profile.setdefault(self._header_of("lead_source"), extra["lead_source"])
-        inquiry_type = INQUIRY_TYPE_ALIASES.get(header_key(extra.get("inquiry_type", "")))
+        source = source_channel(
+            extra.get("lead_source", ""), default=default_channel, chosen=channel
+        )
+        if source.detail:
+            profile[SOURCE_DETAIL] = source.detail
+        inquiry_type = inquiry_type_of(extra.get("inquiry_type", ""))
         if "inquiry_type" in extra and inquiry_type is None:
-            profile.setdefault(self._header_of("inquiry_type"), extra["inquiry_type"])
+            profile.setdefault(headers["inquiry_type"], extra["inquiry_type"])
         if "description" in extra:
             profile["description"] = extra["description"]
         return Submission(
             raw=RawLead(**raw),
-            channel=channel or file_channel or default_channel,
+            channel=source.channel,
             campaign=campaign if campaign is not None else extra.get("campaign", ""),
             inquiry_type=inquiry_type or InquiryType.INFORMATION_REQUEST,
             external_id=extra.get("external_id"),
@@ -206,9 +145,6 @@ class HeaderMap:
             profile=profile,
             answers=answers,
         )
-
-    def _header_of(self, name: str) -> str:
-        return next(c.header for c in self.columns if c.kind == "field" and c.name == name)
 
     def _answer(self, key: str, value: str) -> object:
         """Spreadsheet text as the question expects it: "6" is 6 for a number question,
@@ -222,5 +158,5 @@ class HeaderMap:
             return int(number) if number.is_integer() else number
         choices = self._choices.get(key)
         if choices is not None:
-            return choices.get(header_key(value), value)
+            return choices.get(alias_key(value), value)
         return value

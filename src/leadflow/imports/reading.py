@@ -3,9 +3,25 @@ and event scanners (issue 4, "Lead intake", bulk import).
 
 The kind is told by the content, never by the name alone, because files get renamed: an XLSX
 workbook is a ZIP with an ``xl/`` folder; anything else binary (PDF, images, old XLS, programs) is
-refused; text is CSV. CSV text is decoded as UTF-8 (with or without BOM) when it is valid UTF-8,
-else as Windows-1252 (what Excel writes on Windows), else as Latin-1, which decodes any byte. The
-delimiter is sniffed among comma, semicolon, tab and bar.
+refused; text is CSV (a stray NUL byte does not make a file binary; NULs in at least 1 of 100
+bytes of its first 8 KB do, as in UTF-16 text). The delimiter is sniffed among comma, semicolon,
+tab and bar.
+
+The encoding rule (issue 12, item 9), decided over the whole file in one streamed pass:
+
+- a BOM, or a file that is valid UTF-8 throughout, is UTF-8;
+- otherwise the file has bytes that are not valid UTF-8. It is still UTF-8, with the rows that
+  hold those bytes rejected, when it has at least as many valid multi-byte UTF-8 characters as
+  invalid bytes: it was written as UTF-8 and some rows were pasted from elsewhere. A tie goes to
+  UTF-8 because a rejected row is seen and fixed, a wrongly decoded file is garbled silently;
+- else it is a legacy file: Windows-1252 (what Excel writes on Windows) when every byte is
+  defined there, else Latin-1, which decodes any byte. The few sequences that looked like UTF-8
+  were legacy characters by accident ("É®"), and are read as such.
+
+A row that holds bytes not valid in the chosen encoding, or a NUL character (no database stores
+one; DECISIONS.md, "Intake"), gets a ``problem`` naming the columns and the bytes, so the import
+rejects that row with its reason and imports the others; its values keep U+FFFD in place of the
+bad bytes so they can be stored and shown in the errors file. Nothing is stripped silently.
 
 CSV rows are streamed (a file of hundreds of thousands of rows is never held in memory); a first
 pass counts them so progress can be shown against a total. A malformed record (a stray quote, the
@@ -21,6 +37,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +49,10 @@ NOT_CSV_OR_XLSX = "not a CSV or XLSX file"
 DELIMITERS = ",;\t|"
 _SAMPLE_BYTES = 64 * 1024
 _CHUNK_BYTES = 1024 * 1024
+#: Undecodable bytes as Python's "surrogateescape" error handler keeps them: byte b is U+DC00 + b.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_UNDEFINED_IN_CP1252 = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 _BINARY_MAGIC = {
     b"%PDF": "a PDF document",
     b"\x89PNG": "a PNG image",
@@ -105,7 +126,7 @@ def open_table(path: Path, *, max_bytes: int, name: str = "") -> Table:
     for magic, what in _BINARY_MAGIC.items():
         if head.startswith(magic):
             raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is {what}")
-    if b"\x00" in head:
+    if _looks_binary(head):
         raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is binary data")
     if (name or path.name).lower().endswith((".xlsx", ".xlsm")):
         raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is named .xlsx but is not a workbook")
@@ -136,6 +157,13 @@ def _finish(table: Table) -> Table:
     return table
 
 
+def _looks_binary(head: bytes) -> bool:
+    """Binary data and UTF-16 text are full of NULs; a text file may hold a stray one, which
+    rejects its row rather than the file."""
+    nuls = head.count(0)
+    return nuls > 1 and nuls * 100 >= len(head)
+
+
 def _megabytes(size: int) -> str:
     """A size as people read it: "100 MB", "2.5 MB", "1.6 KB", "900 bytes"."""
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
@@ -148,19 +176,31 @@ def _megabytes(size: int) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (a BOM is dropped) when the whole file is valid UTF-8, else Windows-1252 when it
-    decodes, else Latin-1. Checked in streamed chunks: a 100 MB file is not held in memory."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(_CHUNK_BYTES):
-                    decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"
+    """The file's encoding by the rule in this module's docstring: "utf-8-sig" (a BOM is
+    dropped), "cp1252" or "latin-1". One pass in streamed chunks: a 100 MB file is not held in
+    memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    valid = invalid = 0
+    undefined_in_cp1252 = False
+    with path.open("rb") as handle:
+        if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        while chunk := handle.read(_CHUNK_BYTES):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue
+            text = decoder.decode(chunk)
+            bad = len(_ESCAPED_BYTE.findall(text))
+            valid += len(text) - len(text.encode("ascii", "ignore")) - bad
+            invalid += bad
+            undefined_in_cp1252 = undefined_in_cp1252 or any(
+                byte in chunk for byte in _UNDEFINED_IN_CP1252
+            )
+        tail = decoder.decode(b"", final=True)
+        invalid += len(_ESCAPED_BYTE.findall(tail))
+    if valid >= invalid:
+        return "utf-8-sig"
+    return "latin-1" if undefined_in_cp1252 else "cp1252"
 
 
 def _sample(path: Path, encoding: str) -> str:
@@ -190,10 +230,12 @@ def detect_delimiter(sample: str) -> str:
 
 def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
     """Every non-blank record, the header included, numbered as a spreadsheet numbers them.
-    Strict parsing, so a damaged record is reported instead of silently merged with the next."""
-    with path.open(encoding=encoding, newline="") as handle:
-        lines = (line.replace("\x00", "") if "\x00" in line else line for line in handle)
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    Strict parsing, so a damaged record is reported instead of silently merged with the next.
+    Bytes the encoding cannot decode are kept as escapes (surrogates) while parsing, so that the
+    record's shape and the row numbers stay right, and are turned into the record's problem."""
+    with path.open(encoding=encoding, newline="", errors="surrogateescape") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        header: list[str] | None = None
         number = 0
         while True:
             number += 1
@@ -202,10 +244,55 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                header = [] if header is None else header
                 yield Row(number, [], problem=_csv_problem(str(exc)))
                 continue
-            if any(value.strip() for value in values):
-                yield Row(number, values)
+            if not any(value.strip() for value in values):
+                continue
+            problem = _value_problem(values, header or [], encoding)
+            if problem:
+                values = [_storable(value) for value in values]
+            if header is None:
+                header = values
+                problem = ""  # a garbled header cell is shown as such; the rows still import
+            yield Row(number, values, problem=problem)
+
+
+def _value_problem(values: list[str], header: list[str], encoding: str) -> str:
+    """Which columns hold bytes the encoding does not define, or NUL characters, in words;
+    "" for the usual row (checked first on the whole row at once: imports are large)."""
+    joined = "".join(values)
+    if "\x00" not in joined and (joined.isascii() or not _ESCAPED_BYTE.search(joined)):
+        return ""
+    undecodable: list[str] = []
+    nul: list[str] = []
+    for index, value in enumerate(values):
+        if "\x00" in value:
+            nul.append(_column(index, header))
+        escaped = _ESCAPED_BYTE.findall(value)
+        if escaped:
+            shown = " ".join(f"0x{ord(char) - 0xDC00:02X}" for char in escaped[:4])
+            more = " …" if len(escaped) > 4 else ""
+            undecodable.append(f"{shown}{more} in {_column(index, header)}")
+    problems = []
+    if undecodable:
+        problems.append(
+            f"bytes that are not valid {_ENCODING_NAMES.get(encoding, encoding)} "
+            f"({'; '.join(undecodable)}): this row is in another encoding than the rest of the file"
+        )
+    if nul:
+        problems.append(f"a NUL character (byte 0x00) in {', '.join(nul)}: it cannot be stored")
+    return "; ".join(problems)
+
+
+def _column(index: int, header: list[str]) -> str:
+    name = header[index].strip() if index < len(header) else ""
+    return f"column {index + 1}, {name}" if name else f"column {index + 1}"
+
+
+def _storable(value: str) -> str:
+    """The value with U+FFFD for each undecodable byte and each NUL."""
+    return _ESCAPED_BYTE.sub("\ufffd", value).replace("\x00", "\ufffd")
 
 
 def _csv_problem(message: str) -> str:

@@ -1,18 +1,23 @@
 """Web-to-lead: the mapping from a posted form to a ``Submission``, and the form's fields.
 
 The endpoint accepts the field names of Salesforce's web-to-lead (``first_name``, ``zip``,
-``lead_source``, ``retURL``…) so that a client can point an existing form at LeadFlow by
-changing only its ``action``. Everything here is a pure function of the posted values and the
-program's questions, so the mapping is tested without a request or a database.
+``lead_source``, ``retURL``…) and every other name of the core's alias table, the one the
+import reads (Marketo's ``FirstName``, HubSpot's ``firstname`` and ``jobtitle``, Pardot's
+``job_title``…), so that a client can point an existing form at LeadFlow by changing only its
+``action``. A posted name is first the program's question of that name, then a control field,
+then an alias; the first non-empty of several names for one field wins and the others are kept
+in the profile. Everything here is a pure function of the posted values and the program's
+questions, so the mapping is tested without a request or a database.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from leadflow.core.aliases import SOURCE_DETAIL, header_field, inquiry_type_of, source_channel
 from leadflow.core.answers import number_answer
 from leadflow.core.criteria import Question, QuestionType
 from leadflow.core.enums import Channel, InquiryType
@@ -24,39 +29,15 @@ HONEYPOT = "leadflow_hp"
 
 RETURN_URL = "retURL"
 
-#: Salesforce's ``lead_source`` picklist values (and common variants), case-insensitively.
-LEAD_SOURCES: Mapping[str, Channel] = {
-    "web": Channel.WEB,
-    "website": Channel.WEB,
-    "trade show": Channel.EVENT,
-    "tradeshow": Channel.EVENT,
-    "event": Channel.EVENT,
-    "seminar": Channel.EVENT,
-    "webinar": Channel.EVENT,
-    "purchased list": Channel.PURCHASED_LIST,
-    "partner": Channel.REFERRAL,
-    "partner referral": Channel.REFERRAL,
-    "employee referral": Channel.REFERRAL,
-    "customer referral": Channel.REFERRAL,
-    "referral": Channel.REFERRAL,
-    "advertisement": Channel.PRINT_ADVERTISEMENT,
-    "print": Channel.PRINT_ADVERTISEMENT,
-    "print advertisement": Channel.PRINT_ADVERTISEMENT,
-    "direct mail": Channel.DIRECT_MAIL,
-    "public relations": Channel.PUBLIC_RELATIONS,
-    "pr": Channel.PUBLIC_RELATIONS,
-    "sales": Channel.SALES_PROSPECTING,
-    "cold call": Channel.SALES_PROSPECTING,
-    "prospecting": Channel.SALES_PROSPECTING,
-    "sales prospecting": Channel.SALES_PROSPECTING,
-}
-
-#: Posted names that map to a lead field, with the most characters each may have. The limits
-#: are the lead's column sizes (the phone before normalisation may carry spaces and an
-#: extension); checking them here turns an over-long value into a message next to its field.
+#: The form's names of lead fields, with the most characters each may have (other aliases are
+#: read under these names, see ``FORM_NAMES``; ``URL`` and ``Campaign_ID`` stay reserved names
+#: of questions' inputs). The limits are the lead's column sizes (the phone before normalisation
+#: may carry spaces and an extension); checking them here turns an over-long value into a
+#: message next to its field.
 CONTACT_FIELDS: Mapping[str, int] = {
     "first_name": 100,
     "last_name": 100,
+    "full_name": 200,
     "email": 254,
     "phone": 40,
     "company": 200,
@@ -87,29 +68,38 @@ MAX_PROFILE_FIELDS = 30
 
 MAX_PROFILE_VALUE = 1000
 
-INQUIRY_TYPES: Mapping[str, InquiryType] = {kind.value: kind for kind in InquiryType}
-
 ANSWER_PREFIX = "answer_"
 """Posted name of an answer whose question key is also a contact field's name."""
 
 RESERVED = frozenset(CONTACT_FIELDS) | CONTROL_FIELDS
 
+FORM_NAMES: Mapping[str, str] = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "full_name": "full_name",
+    "email": "email",
+    "phone": "phone",
+    "title": "title",
+    "company": "company",
+    "website": "website",
+    "country": "country",
+    "state": "state",
+    "postal_code": "zip",
+    "lead_source": "lead_source",
+    "campaign": "campaign",
+    "industry": "industry",
+    "company_size": "employees",
+    "description": "description",
+    "external_id": "external_id",
+    "inquiry_type": "inquiry_type",
+}
+"""The form's own name for each field of the alias table (Salesforce's web-to-lead names):
+whatever alias was posted, the value is read, checked and shown again under this name."""
+
 
 def question_field_name(key: str) -> str:
     """The posted name of a question's answer: its key, unless that is a contact field's name."""
     return f"{ANSWER_PREFIX}{key}" if key in RESERVED else key
-
-
-def channel_for(lead_source: str) -> tuple[Channel, str]:
-    """The channel a ``lead_source`` names, and the original when it names none (kept in the
-    profile so that marketing can still read it); no source at all is the web."""
-    text = " ".join(lead_source.split())
-    if not text:
-        return Channel.WEB, ""
-    channel = LEAD_SOURCES.get(text.lower())
-    if channel is None:
-        return Channel.OTHER, text
-    return channel, ""
 
 
 def posted_values(lists: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
@@ -118,12 +108,47 @@ def posted_values(lists: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
     return {name: ", ".join(v for v in values if v.strip()) for name, values in lists}
 
 
-def _first(data: Mapping[str, str], *names: str) -> str:
-    for name in names:
-        value = data.get(name, "").strip()
-        if value:
-            return value
-    return ""
+@dataclass(frozen=True)
+class _Read:
+    values: dict[str, str]
+    """The posted values under the form's own names (``FORM_NAMES``) where an alias was posted,
+    every other name as posted."""
+    others: dict[str, str]
+    """Aliases of a field another posted name had already filled, by their posted name."""
+
+
+def _field(name: str, answer_names: Collection[str]) -> str | None:
+    """The field a posted name fills: none for an answer or a control field; the external id
+    only by its own name, since a form's hidden ``id`` is usually the form's, the same on every
+    submission, and would merge everyone who sends it into one lead."""
+    if name in answer_names or name in CONTROL_FIELDS:
+        return None
+    field = header_field(name)
+    if field == "external_id" and name != "external_id":
+        return None
+    return field
+
+
+def _read(data: Mapping[str, str], questions: Sequence[Question]) -> _Read:
+    answer_names = {question_field_name(q.key) for q in questions}
+    values: dict[str, str] = {}
+    others: dict[str, str] = {}
+    for name, value in data.items():
+        field = _field(name, answer_names)
+        if field is None:
+            values.setdefault(name, value)
+            continue
+        target = FORM_NAMES[field]
+        if not values.get(target, "").strip():
+            values[target] = value
+        elif value.strip():
+            others[name] = value
+    return _Read(values, others)
+
+
+def form_values(data: Mapping[str, str], questions: Sequence[Question]) -> dict[str, str]:
+    """The posted values under the form's own names, whichever alias was posted."""
+    return _read(data, questions).values
 
 
 def answers_from(data: Mapping[str, str], questions: Sequence[Question]) -> dict[str, Any]:
@@ -144,47 +169,58 @@ def answers_from(data: Mapping[str, str], questions: Sequence[Question]) -> dict
 def submission_from(data: Mapping[str, str], questions: Sequence[Question]) -> Submission:
     """The ``Submission`` a posted web-to-lead form stands for.
 
-    Salesforce names map to the lead (``zip`` is the postal code, ``URL`` or ``website`` the
-    website, ``employees`` the company size); ``description``, an unknown ``lead_source`` and any
-    field the lead has no place for are kept in the profile, so nothing the person wrote is lost.
+    Names of the core's alias table map to the lead (``zip`` is the postal code, ``URL`` or
+    ``website`` the website, ``employees`` the company size, ``FirstName`` and ``firstname`` the
+    first name…); the lead source names the channel (none is the web, an unknown one ``other``)
+    and is kept as sent in the profile's ``source_detail``. ``description``, a second value for
+    a field and any field the lead has no place for are kept in the profile, so nothing the
+    person wrote is lost.
     """
-    channel, unknown_source = channel_for(data.get("lead_source", ""))
-    inquiry = data.get("inquiry_type", "").strip()
+    read = _read(data, questions)
+    values = read.values
+    source = source_channel(values.get("lead_source", ""), default=Channel.WEB)
+    inquiry = values.get("inquiry_type", "").strip()
+    inquiry_type = inquiry_type_of(inquiry)
     profile: dict[str, Any] = {}
-    if description := data.get("description", "").strip():
+    if description := values.get("description", "").strip():
         profile["description"] = description
-    if unknown_source:
-        profile["lead_source"] = unknown_source
-    if inquiry and inquiry not in INQUIRY_TYPES:
+    if source.detail:
+        profile[SOURCE_DETAIL] = source.detail[:MAX_PROFILE_VALUE]
+    if inquiry and inquiry_type is None:
         profile["inquiry_type"] = inquiry
     answer_names = {question_field_name(q.key) for q in questions}
-    for name, value in data.items():
+    kept = [
+        (name, value)
+        for name, value in values.items()
+        if name not in RESERVED and name not in answer_names
+    ]
+    for name, value in [*kept, *read.others.items()]:
         if len(profile) >= MAX_PROFILE_FIELDS:
             break
-        if name in RESERVED or name in answer_names or not value.strip():
-            continue
-        profile[name[:100]] = value.strip()[:MAX_PROFILE_VALUE]
+        if value.strip():
+            profile.setdefault(name[:100], value.strip()[:MAX_PROFILE_VALUE])
     return Submission(
         raw=RawLead(
-            first_name=data.get("first_name", ""),
-            last_name=data.get("last_name", ""),
-            email=data.get("email", ""),
-            phone=data.get("phone", ""),
-            title=data.get("title", ""),
-            company=data.get("company", ""),
-            website=_first(data, "URL", "website"),
-            country=data.get("country", ""),
-            state=data.get("state", ""),
-            postal_code=data.get("zip", ""),
+            first_name=values.get("first_name", ""),
+            last_name=values.get("last_name", ""),
+            full_name=values.get("full_name", ""),
+            email=values.get("email", ""),
+            phone=values.get("phone", ""),
+            title=values.get("title", ""),
+            company=values.get("company", ""),
+            website=values.get("website", ""),
+            country=values.get("country", ""),
+            state=values.get("state", ""),
+            postal_code=values.get("zip", ""),
         ),
-        channel=channel,
-        campaign=_first(data, "campaign", "Campaign_ID"),
-        inquiry_type=INQUIRY_TYPES.get(inquiry, InquiryType.INFORMATION_REQUEST),
-        external_id=data.get("external_id", "").strip() or None,
-        company_size=data.get("employees", ""),
-        industry=data.get("industry", ""),
+        channel=source.channel,
+        campaign=values.get("campaign", "").strip(),
+        inquiry_type=inquiry_type or InquiryType.INFORMATION_REQUEST,
+        external_id=values.get("external_id", "").strip() or None,
+        company_size=values.get("employees", ""),
+        industry=values.get("industry", ""),
         profile=profile,
-        answers=answers_from(data, questions),
+        answers=answers_from(values, questions),
     )
 
 
@@ -193,10 +229,11 @@ def form_errors(data: Mapping[str, str], questions: Sequence[Question]) -> dict[
     questions (capture accepts those, as imports and the API may fill them in later, but a
     person filling in the form is asked for them). Keys are those of ``IntakeRejected``."""
     errors: dict[str, str] = {}
+    values = form_values(data, questions)
     for name, limit in CONTACT_FIELDS.items():
-        if len(data.get(name, "").strip()) > limit:
+        if len(values.get(name, "").strip()) > limit:
             errors[name] = f"at most {limit} characters"
-    answers = answers_from(data, questions)
+    answers = answers_from(values, questions)
     for question in questions:
         if question.required and question.key not in answers:
             errors[f"answers.{question.key}"] = "an answer is required"
@@ -298,7 +335,7 @@ def form_fields(
     the value it was posted with and its error. The ``contact`` error (no way to reach the
     person) is shown at the e-mail field, where the person can fix it, unless the e-mail has an
     error of its own, whose fix resolves both."""
-    values = values or {}
+    values = form_values(values or {}, questions)
     errors = errors or {}
     fields: list[FormField] = []
     for name, label, kind, autocomplete in CONTACT_LAYOUT:
