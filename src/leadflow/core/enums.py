@@ -94,5 +94,9 @@ class DisqualificationReason(StrEnum):
     STUDENT = "student"
     BAD_DATA = "bad_data"
     NO_INTEREST = "no_interest"
+    #: Merged into another lead of the same person (possible duplicates decided by a person).
+    DUPLICATE = "duplicate"
+    #: Created by an import that was undone.
+    IMPORT_UNDONE = "import_undone"
     #: Disqualified without a reason given (``"disqualified": true`` in ``leadflow qualify``).
     UNSPECIFIED = "unspecified"

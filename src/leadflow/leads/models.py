@@ -76,6 +76,8 @@ class Lead(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     subdivision = models.CharField(max_length=8, blank=True, help_text="ISO 3166-2 code part")
     postal_code = models.CharField(max_length=16, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
 
     # Matching keys for de-duplication (core.normalise), kept beside the values they come from
     domain = models.CharField(max_length=200, blank=True)
@@ -92,10 +94,16 @@ class Lead(models.Model):
     )
     # NULL, not "", so that the per-program uniqueness ignores leads without one.
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    #: The system the external id belongs to (a CRM, a list vendor, the web form): the same id
+    #: from two systems names two records.
+    external_source = models.CharField(max_length=40, blank=True)
 
     # Prospect profile and questionnaire
     profile: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
     answers: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    #: What intake could not use ({"field", "value", "reason"} each): a bad optional value is
+    #: dropped from its field, kept verbatim in the profile and listed here.
+    warnings: models.JSONField[list[dict[str, str]]] = models.JSONField(default=list, blank=True)
     disqualification = models.CharField(max_length=16, choices=DISQUALIFICATION_CHOICES, blank=True)
 
     # Derived qualification
@@ -126,7 +134,8 @@ class Lead(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "external_id"], name="lead_external_id_unique_per_program"
+                fields=["program", "external_source", "external_id"],
+                name="lead_external_id_unique_per_source",
             ),
         ]
         indexes = [
@@ -286,3 +295,40 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+
+
+class ConsentStatus(models.TextChoices):
+    SUBSCRIBED = "subscribed", "Subscribed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Bounced"
+
+
+class ContactConsent(models.Model):
+    """Consent kept per contact address per client (DESIGN.md, Intake rules): an e-mail address
+    subscribed, unsubscribed or bounced; a phone number callable (subscribed) or not to be
+    called (unsubscribed). Every marketing touch of the client honours it; operational
+    messages (partner notifications, deliveries) are not marketing."""
+
+    client = models.ForeignKey("programs.Client", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=ConsentChannel.choices)
+    #: The normalised e-mail address, or the phone number in E.164.
+    address = models.CharField(max_length=254)
+    status = models.CharField(max_length=16, choices=ConsentStatus.choices)
+    changed_at = models.DateTimeField()
+    #: Where the current status came from ("import 12: Do Not Email", "unsubscribe link").
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "channel", "address"], name="consent_unique_per_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.get_status_display()}"
