@@ -42,6 +42,8 @@ class LeadInput:
     country: str = ""
     subdivision: str = ""
     postal_code: str = ""
+    street: str = ""
+    city: str = ""
     domain: str = ""
     company_key: str = ""
     person_key: str = ""
@@ -49,8 +51,11 @@ class LeadInput:
     campaign: str = ""
     inquiry_type: InquiryType = InquiryType.INFORMATION_REQUEST
     external_id: str | None = None
+    external_source: str = ""
     profile: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
+    #: What intake could not use: {"field", "value", "reason"} each.
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -86,6 +91,8 @@ def _build(program: Program, data: LeadInput, answers: dict[str, Any], now: date
         country=data.country,
         subdivision=data.subdivision,
         postal_code=data.postal_code,
+        street=data.street,
+        city=data.city,
         domain=data.domain,
         company_key=data.company_key,
         person_key=data.person_key,
@@ -93,6 +100,8 @@ def _build(program: Program, data: LeadInput, answers: dict[str, Any], now: date
         campaign=data.campaign,
         inquiry_type=data.inquiry_type,
         external_id=data.external_id,
+        external_source=data.external_source,
+        warnings=list(data.warnings),
         profile=dict(data.profile),
         answers=answers,
         created_at=now,

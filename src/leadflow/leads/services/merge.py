@@ -36,11 +36,14 @@ MERGE_FILLABLE = (
     "country",
     "subdivision",
     "postal_code",
+    "street",
+    "city",
     "domain",
     "company_key",
     "person_key",
     "campaign",
     "external_id",
+    "external_source",
 )
 
 
