@@ -20,6 +20,7 @@ INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
 PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
+DUPLICATES = ("Duplicates", "/duplicates/")
 TOKENS = ("API tokens", "/accounts/tokens/")
 ADMIN = ("Admin", "/admin/")
 
@@ -33,15 +34,26 @@ ADMINS_BAR = [
     PARTNERS,
     PROGRAMS,
     IMPORTS,
+    DUPLICATES,
     TOKENS,
     ADMIN,
 ]
 BARS = {
     Role.ADMIN: ADMINS_BAR,
-    Role.MARKETER: [HOME, LEADS, PROGRAMS, IMPORTS, TOKENS],
+    Role.MARKETER: [HOME, LEADS, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
     Role.QUALIFIER: [HOME, LEADS, QUEUE, TOKENS],
     Role.REVIEWER: [HOME, LEADS, REVIEW, DISPUTES],
-    Role.MANAGER: [HOME, LEADS, DELIVERIES, DISPUTES, PARTNERS, PROGRAMS, IMPORTS, TOKENS],
+    Role.MANAGER: [
+        HOME,
+        LEADS,
+        DELIVERIES,
+        DISPUTES,
+        PARTNERS,
+        PROGRAMS,
+        IMPORTS,
+        DUPLICATES,
+        TOKENS,
+    ],
     Role.PARTNER: [HOME, INBOX],
     Role.CLIENT: [HOME, DELIVERIES, DISPUTES],
 }

@@ -45,6 +45,7 @@ EXPECTED: dict[str, set[str]] = {
     "programs.view": {"admin", "marketer", "manager"},
     "programs.edit_criteria": {"admin", "manager"},
     "imports.run": {"admin", "marketer", "manager"},
+    "duplicates.decide": {"admin", "marketer", "manager"},
     "api.tokens": {"admin", "marketer", "qualifier", "manager"},
     "api.write": {"admin", "marketer", "qualifier", "manager"},
     "admin": {"admin"},

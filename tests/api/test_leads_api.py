@@ -112,14 +112,34 @@ def test_nulls_are_empty_values(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    ("change", "field", "value"),
+    [
+        ({"email": "not-an-email"}, "email", "not-an-email"),
+        ({"phone": "12"}, "phone", "12"),
+        ({"country": "Atlantis", "state": ""}, "country", "Atlantis"),
+        ({"answers": {"budget": "lots"}}, "answers.budget", "lots"),
+        ({"answers": {"timeframe_months": -1}}, "answers.timeframe_months", "-1"),
+        ({"answers": {"colour": "blue"}}, "answers.colour", "blue"),
+    ],
+)
+def test_a_bad_optional_field_of_a_reachable_lead_is_a_warning_not_a_422(
+    api: Api, lead_body: dict[str, Any], change: dict[str, Any], field: str, value: str
+) -> None:
+    """DESIGN.md, "Intake rules": the lead can be reached (company and name, and the other
+    contact fields), so the bad value is left out, kept in the profile and listed."""
+    response = api.post("/leads", {**lead_body, **change})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [(w["field"], w["value"]) for w in body["warnings"]] == [(field, value)]
+    assert all(w["reason"] for w in body["warnings"])
+    lead = Lead.objects.get()
+    assert lead.warnings == body["warnings"]
+    assert str(lead.profile[field]) == value
+
+
+@pytest.mark.parametrize(
     ("change", "loc"),
     [
-        ({"email": "not-an-email"}, ["body", "email"]),
-        ({"phone": "12"}, ["body", "phone"]),
-        ({"country": "Atlantis", "state": ""}, ["body", "country"]),
-        ({"answers": {"budget": "lots"}}, ["body", "answers", "budget"]),
-        ({"answers": {"timeframe_months": -1}}, ["body", "answers", "timeframe_months"]),
-        ({"answers": {"colour": "blue"}}, ["body", "answers", "colour"]),
         ({"channel": "carrier_pigeon"}, ["body", "channel"]),
         ({"first_name": "x" * 41}, ["body", "first_name"]),
         ({"first_name": 12}, ["body", "first_name"]),

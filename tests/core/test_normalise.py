@@ -459,7 +459,6 @@ def test_lead_collects_every_failing_field_at_once() -> None:
         first_name="Ada",
         email="ada(at)example.com",
         phone="12",
-        company="Acme",
         country="Atlantis",
         state="Bavaria",
     )
@@ -469,20 +468,51 @@ def test_lead_collects_every_failing_field_at_once() -> None:
         "phone": "not a phone number: too short",
         "country": "unknown country 'Atlantis'",
         "state": "subdivision 'Bavaria' needs a known country",
+        "contact": "needs an e-mail, a phone, or a company and a name",
     }
+    assert lead.warnings == {}
     assert (lead.email, lead.phone, lead.country, lead.subdivision) == ("", "", "", "")
     assert not lead.is_valid
 
 
-def test_subdivision_without_a_country_is_an_error() -> None:
-    lead = normalise_lead(RawLead(email="ada@example.com", state="CA"), default_region="US")
-    assert lead.errors == {"state": "subdivision 'CA' needs a known country"}
-
-
-def test_subdivision_outside_the_country_is_an_error() -> None:
-    raw = RawLead(email="ada@example.com", country="DE", state="California")
+def test_a_reachable_lead_has_its_failing_fields_as_warnings_not_errors() -> None:
+    raw = RawLead(
+        first_name="Ada",
+        email="ada(at)example.com",
+        phone="12",
+        company="Acme",
+        country="Atlantis",
+        state="Bavaria",
+    )
     lead = normalise_lead(raw, default_region="US")
-    assert lead.errors == {"state": "unknown subdivision 'California' of DE"}
+    assert lead.errors == {}
+    assert lead.warnings == {
+        "email": "not an e-mail address: an email address must have an @-sign",
+        "phone": "not a phone number: too short",
+        "country": "unknown country 'Atlantis'",
+        "state": "subdivision 'Bavaria' needs a known country",
+    }
+    assert (lead.email, lead.phone, lead.country, lead.subdivision) == ("", "", "", "")
+    assert lead.is_valid
+
+
+def test_subdivision_without_a_country_is_a_warning() -> None:
+    lead = normalise_lead(RawLead(email="ada@example.com", state="CA"), default_region="US")
+    assert lead.errors == {}
+    assert lead.warnings == {"state": "subdivision 'CA' needs a known country"}
+
+
+def test_subdivision_without_a_country_is_read_in_the_default_country() -> None:
+    raw = RawLead(email="ada@example.com", state="California")
+    lead = normalise_lead(raw, default_region="US", default_country="US")
+    assert (lead.country, lead.subdivision, lead.warnings) == ("US", "CA", {})
+
+
+def test_subdivision_outside_the_country_is_a_warning() -> None:
+    raw = RawLead(email="ada@example.com", country="DE", state="California")
+    lead = normalise_lead(raw, default_region="US", default_country="US")
+    assert lead.warnings == {"state": "unknown subdivision 'California' of DE"}
+    assert (lead.country, lead.subdivision) == ("DE", "")
 
 
 def test_empty_optional_fields_are_not_errors() -> None:

@@ -49,6 +49,8 @@ def test_no_column_map_means_salesforce_s_standard_lead_fields() -> None:
         "Website",
         "Industry",
         "NumberOfEmployees",
+        "Street",
+        "City",
         "Country",
         "State",
         "PostalCode",

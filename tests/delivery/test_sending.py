@@ -43,6 +43,8 @@ SALESFORCE = [
     "Website",
     "Industry",
     "NumberOfEmployees",
+    "Street",
+    "City",
     "Country",
     "State",
     "PostalCode",

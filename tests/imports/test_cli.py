@@ -53,7 +53,7 @@ def test_last_line_counts_and_errors_csv_neutralises_formulas(
         var_dir, "import", str(source), "--program", "acme-lists", "--errors", str(errors)
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "created 1, merged 1, rejected 1"
+    assert result.stdout.splitlines()[-1] == "created 1, merged 1, rejected 1, warnings 0"
     assert "100%" in result.stderr
     rows = list(csv.reader(errors.open(encoding="utf-8")))
     assert rows[0] == ["row", "reason", "First Name", "Last Name", "Email", "Company"]
@@ -66,10 +66,10 @@ def test_dry_run_reports_the_same_counts_and_writes_nothing(var_dir: Path, tmp_p
     source = write(tmp_path / "dry.csv", "Email\nnew1@dry.example\nnew2@dry.example\nnope\n")
     dry = leadflow(var_dir, "import", str(source), "--program", "acme-lists", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.splitlines()[-1] == "created 2, merged 0, rejected 1"
+    assert dry.stdout.splitlines()[-1] == "created 2, merged 0, rejected 1, warnings 0"
     assert "Email -> email" in dry.stdout
     real = leadflow(var_dir, "import", str(source), "--program", "acme-lists")
-    assert real.stdout.splitlines()[-1] == "created 2, merged 0, rejected 1"
+    assert real.stdout.splitlines()[-1] == "created 2, merged 0, rejected 1, warnings 0"
 
 
 @pytest.mark.parametrize(

@@ -204,10 +204,8 @@ def test_suitecrm_primary_address_and_phone_columns() -> None:
     assert (raw.phone, raw.email, raw.state, raw.postal_code, raw.country) == (
         "+1 415 555 0101", "ada@x.io", "IL", "62701", "USA"
     )  # fmt: skip
-    assert submission.profile == {
-        "Primary Address Street": "1 Main St",
-        "Primary Address City": "Springfield",
-    }
+    assert (raw.street, raw.city) == ("1 Main St", "Springfield")
+    assert submission.profile == {}
 
 
 def test_the_first_non_empty_of_several_columns_for_one_field_wins_per_row() -> None:
@@ -232,12 +230,23 @@ def test_a_second_lead_source_column_is_kept_under_its_header() -> None:
 
 
 def test_headers_of_fields_the_lead_lacks_stay_in_the_profile() -> None:
+    header = HeaderMap(["Email", "Lead Status", "hs_lead_status"], default_criteria())
+    submission = header.submission(["a@x.io", "Open", "NEW"])
+    assert submission.profile == {"Lead Status": "Open", "hs_lead_status": "NEW"}
+
+
+def test_address_and_consent_headers_fill_the_lead_and_its_consent() -> None:
     header = HeaderMap(
         ["Email", "City", "Street", "HasOptedOutOfEmail", "DoNotCall"], default_criteria()
     )
     submission = header.submission(["a@x.io", "Paris", "1 rue X", "true", "1"])
-    assert submission.profile == {
-        "City": "Paris", "Street": "1 rue X", "HasOptedOutOfEmail": "true", "DoNotCall": "1"
+    raw = submission.raw
+    assert (raw.city, raw.street, raw.email_opt_out, raw.do_not_call) == (
+        "Paris", "1 rue X", "true", "1"
+    )  # fmt: skip
+    assert submission.profile == {}
+    assert submission.consent_sources == {
+        "email_opt_out": "column HasOptedOutOfEmail", "do_not_call": "column DoNotCall"
     }  # fmt: skip
 
 

@@ -44,16 +44,25 @@ def test_counts_and_rejected_rows_with_number_and_reason(
         + "Dee,Dee,dee@example.com,,,,,,\n"
     )
     job = run(program, path)
-    assert (job.status, job.created, job.merged, job.rejected) == ("done", 2, 0, 2)
+    assert (job.status, job.created, job.merged, job.rejected) == ("done", 3, 0, 1)
+    assert job.warnings == 1
     assert job.processed_rows == job.total_rows == 4
     rejected = {row.row_number: row.reason for row in job.rejected_rows.all()}
-    assert set(rejected) == {3, 4}
+    assert set(rejected) == {3}
     assert "email: not an e-mail address" in rejected[3]
     assert "contact: needs an e-mail, a phone, or a company and a name" in rejected[3]
-    assert rejected[4] == "answers.budget: 'lots' is not one of none, preliminary, approved"
-    assert job.rejected_rows.get(row_number=4).data == [
-        "Cy", "Young", "cy@example.com", "", "", "US", "lots", "", "",
+    assert job.rejected_rows.get(row_number=3).data == [
+        "Bob", "", "not-an-email", "", "", "", "", "", "",
     ]  # fmt: skip
+    cy = Lead.objects.get(email="cy@example.com")
+    assert cy.warnings == [
+        {
+            "field": "answers.budget",
+            "value": "lots",
+            "reason": "'lots' is not one of none, preliminary, approved",
+        }
+    ]
+    assert cy.profile["answers.budget"] == "lots"
 
 
 def test_every_created_lead_has_its_created_event_and_qualification(

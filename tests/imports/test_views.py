@@ -25,13 +25,20 @@ def web(settings: Settings, tmp_path: Path) -> None:
 
 
 def upload(client: Client, program: Program, **extra: object) -> ImportJob:
+    """Upload, then confirm the mapping step as it stands ("Import"): the job runs."""
     with override_settings(TASKS=IMMEDIATE):
         response = client.post(
             "/imports/",
             {"file": SimpleUploadedFile("list.csv", CSV), "program": program.pk, **extra},
         )
+        assert response.status_code == 302, response.content
+        job = ImportJob.objects.get()
+        assert response["Location"] == f"/imports/{job.pk}/mapping/"
+        response = client.post(
+            f"/imports/{job.pk}/mapping/",
+            {"action": "import", "column_0": "email", "column_1": "company"},
+        )
     assert response.status_code == 302, response.content
-    job = ImportJob.objects.get()
     assert response["Location"] == f"/imports/{job.pk}/"
     return job
 

@@ -164,13 +164,18 @@ def test_a_bad_email_and_a_bad_answer_are_rejected_together_and_nothing_is_writt
         capture(
             program,
             first_name="Ada",
-            company="Acme",
             email="not-an-email",
             phone="12",
             answers={"budget": "lots", "timeframe_months": -1},
         )
     errors = rejected.value.errors
-    assert set(errors) == {"email", "phone", "answers.budget", "answers.timeframe_months"}
+    assert set(errors) == {
+        "email",
+        "phone",
+        "answers.budget",
+        "answers.timeframe_months",
+        "contact",
+    }
     assert errors["email"].startswith("not an e-mail address")
     assert "is not one of" in errors["answers.budget"]
     assert "below the minimum" in errors["answers.timeframe_months"]
@@ -184,21 +189,34 @@ def test_an_inquiry_with_no_way_to_reach_the_person_is_rejected(program: Program
     assert Lead.objects.count() == 0
 
 
-def test_a_state_without_a_known_country_is_rejected(program: Program) -> None:
-    with pytest.raises(IntakeRejected) as rejected:
-        capture(program, email="ada@example.com", state="California")
-    assert set(rejected.value.errors) == {"state"}
+def test_a_state_without_a_country_is_read_in_the_programs_country(program: Program) -> None:
+    lead = capture(program, email="ada@example.com", state="California").lead
+    assert (lead.country, lead.subdivision, lead.warnings) == ("US", "CA", [])
 
 
-def test_an_invalid_answer_on_a_duplicate_does_not_touch_the_existing_lead(
+def test_a_state_unknown_in_the_programs_country_is_a_warning(program: Program) -> None:
+    lead = capture(program, email="ada@example.com", state="Bavaria").lead
+    assert (lead.country, lead.subdivision) == ("", "")
+    assert lead.warnings == [
+        {
+            "field": "state",
+            "value": "Bavaria",
+            "reason": "subdivision 'Bavaria' needs a known country",
+        }
+    ]
+
+
+def test_an_invalid_answer_on_a_duplicate_does_not_touch_the_existing_answer(
     program: Program,
 ) -> None:
     first = capture(program, **ADA, answers={"need": "identified"}).lead
-    with pytest.raises(IntakeRejected):
-        capture(program, email=ADA["email"], answers={"need": "desperate"}, now=LATER)
+    again = capture(program, email=ADA["email"], answers={"need": "desperate"}, now=LATER)
+    assert (again.created, again.lead.pk) == (False, first.pk)
     lead = Lead.objects.get(pk=first.pk)
     assert lead.answers == {"need": "identified"}
-    assert list(lead.events.values_list("kind", flat=True)) == [EventKind.CREATED]
+    assert [w["field"] for w in lead.warnings] == ["answers.need"]
+    assert lead.profile["answers.need"] == "desperate"
+    assert EventKind.MERGED in set(lead.events.values_list("kind", flat=True))
 
 
 def test_the_channel_and_campaign_are_kept(program: Program) -> None:
@@ -233,10 +251,12 @@ def test_characters_no_database_can_store_are_refused_per_field(program: Program
     assert Lead.objects.count() == 0
 
 
-def test_a_number_too_large_for_any_column_is_a_clear_answer_error(program: Program) -> None:
-    with pytest.raises(IntakeRejected) as rejected:
-        capture(program, email="ada@example.com", answers={"timeframe_months": 10**400})
-    assert rejected.value.errors["answers.timeframe_months"].endswith("is not a number")
+def test_a_number_too_large_for_any_column_is_a_clear_answer_warning(program: Program) -> None:
+    lead = capture(program, email="ada@example.com", answers={"timeframe_months": 10**400}).lead
+    (warning,) = lead.warnings
+    assert warning["field"] == "answers.timeframe_months"
+    assert warning["reason"].endswith("is not a number")
+    assert "timeframe_months" not in lead.answers
 
 
 def test_an_inactive_program_accepts_no_leads(program: Program) -> None:

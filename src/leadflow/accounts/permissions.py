@@ -84,6 +84,8 @@ class Capability(StrEnum):
     """Edit, preview and publish a program's criteria."""
     IMPORTS_RUN = "imports.run"
     """Upload lead files and follow their import jobs."""
+    DUPLICATES_DECIDE = "duplicates.decide"
+    """See the possible duplicates intake found, merge them or mark them different people."""
     API_TOKENS = "api.tokens"
     """The API tokens page in the navigation."""
     API_WRITE = "api.write"
@@ -123,6 +125,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.PROGRAMS_VIEW: _MARKETING,
     Capability.PROGRAMS_EDIT_CRITERIA: _MANAGERS,
     Capability.IMPORTS_RUN: _MARKETING,
+    Capability.DUPLICATES_DECIDE: _MARKETING,
     Capability.API_TOKENS: _WRITERS,
     Capability.API_WRITE: _WRITERS,
     Capability.ADMIN: frozenset({Role.ADMIN}),

@@ -27,8 +27,9 @@ from ninja.utils import normalize_path, replace_path_param_notation
 
 from leadflow.api.auth import SessionAuth, TokenAuth
 from leadflow.api.idempotency import IdempotencyConflict
-from leadflow.core.errors import CriteriaError, InvalidTransition
+from leadflow.core.errors import CriteriaError, DomainRefused, InputError, InvalidTransition
 from leadflow.intake.api import router as intake_router
+from leadflow.intake.duplicate_api import router as duplicates_router
 from leadflow.intake.services import IntakeRejected
 from leadflow.leads.api import router as leads_router
 from leadflow.leads.selectors.search import InvalidCursor
@@ -126,6 +127,7 @@ api = LeadFlowAPI(
 # Intake first, so the document lists POST /leads before GET /leads, as it always has.
 api.add_router("", intake_router)
 api.add_router("", leads_router)
+api.add_router("", duplicates_router)
 api.add_router("/partner", partners_router)
 
 
@@ -195,6 +197,17 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(InvalidTransition)
 def invalid_transition(request: HttpRequest, exc: InvalidTransition) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(DomainRefused)
+def domain_refused(request: HttpRequest, exc: DomainRefused) -> HttpResponse:
+    """Any other step the rules refuse as things stand (a possible duplicate already decided)."""
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(InputError)
+def input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
+    return _invalid(request, [_field_error(["body", *exc.field.split(".")], str(exc))])
 
 
 @api.exception_handler(IntegrityError)

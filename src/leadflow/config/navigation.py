@@ -33,6 +33,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Partners", "partners:manage", "partners.manage"),
     NavEntry("Programs", "programs:index", "programs.view"),
     NavEntry("Imports", "imports:index", "imports.run"),
+    NavEntry("Duplicates", "duplicates:index", "duplicates.decide"),
     NavEntry("API tokens", "accounts:tokens", "api.tokens"),
     NavEntry("Admin", "admin:index", "admin"),
 )

@@ -11,6 +11,7 @@ from leadflow.accounts import urls as accounts_urls
 from leadflow.api import urls as token_urls
 from leadflow.config import health
 from leadflow.config.api import api
+from leadflow.intake import urls as intake_urls
 from leadflow.leads import urls as leads_urls
 
 account_pages = ([*accounts_urls.urlpatterns, *token_urls.urlpatterns], accounts_urls.app_name)
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("forms/", include("leadflow.intake.urls")),
     path("imports/", include("leadflow.imports.urls")),
+    path("duplicates/", include((intake_urls.duplicate_patterns, "duplicates"))),
     path("programs/", include("leadflow.programs.urls")),
     path("queue/", include((leads_urls.queue_patterns, "queue"))),
     path("review/", include("leadflow.review.urls")),

@@ -12,9 +12,12 @@ and takes the channel by its value: it needs no aliases.)
   ``first_name``, ``firstname`` and ``First Name`` are one header. When several columns of one
   row name the same field (``email_work`` and ``email_home``), the first non-empty one wins; the
   callers keep the others in the profile.
-- **Headers of fields the lead does not have yet** (street, city, the consent flags, the source
-  system's status) are listed apart in ``UNMAPPED_HEADERS``, for the change that adds those
-  fields; until then they map to nothing and the callers keep them in the profile.
+- **Addresses and consent**: street and city fill the lead's own fields; the opt-out flags
+  (``Do Not Email``, ``HasOptedOutOfEmail``, ``Do Not Call``, ``donotphone``…) fill
+  ``email_opt_out`` and ``do_not_call``, which set the contact's consent
+  (``leadflow.core.consent``), not a column of the lead.
+- **Headers of fields the lead does not have** (the source system's status) are listed apart in
+  ``UNMAPPED_HEADERS``: they map to nothing and the callers keep them in the profile.
 - **Lead sources**: the values each system puts in its lead source, by the channel of DESIGN.md
   they name. A value that names no channel is ``other`` (never a purchased list), and the value
   as sent is kept as the lead's source detail (``SOURCE_DETAIL`` in the profile) whenever it says
@@ -56,6 +59,10 @@ FIELDS = (
     "country",
     "state",
     "postal_code",
+    "street",
+    "city",
+    "email_opt_out",
+    "do_not_call",
     "lead_source",
     "campaign",
     "industry",
@@ -90,6 +97,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="Country, CountryCode",
         state="State, StateCode",
         postal_code="PostalCode",
+        street="Street, MailingStreet",
+        city="City, MailingCity",
+        email_opt_out="HasOptedOutOfEmail",
+        do_not_call="DoNotCall",
         lead_source="LeadSource",
         industry="Industry",
         company_size="NumberOfEmployees",
@@ -105,6 +116,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         state="State/Province",
         country="Country Code",
         postal_code="Zip/Postal Code",
+        street="Street, Mailing Street, Address",
+        city="City, Mailing City",
+        email_opt_out="Email Opt Out",
+        do_not_call="Do Not Call",
         lead_source="Lead Source",
         company_size="No. of Employees",
         campaign="Campaign Name",
@@ -120,6 +135,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="country, country_code",
         state="state, state_code",
         postal_code="zip",
+        street="street",
+        city="city",
+        email_opt_out="emailOptOut",
+        do_not_call="doNotCall",
         lead_source="lead_source",
         industry="industry",
         company_size="employees",
@@ -138,6 +157,9 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="country, Country/Region",
         state="state, State/Region",
         postal_code="zip, Postal Code",
+        street="address, Street Address",
+        city="city, City",
+        email_opt_out="hs_email_optout, Unsubscribed from all email",
         lead_source="hs_analytics_source, Original Source, Original Traffic Source",
         industry="industry",
         company_size="numemployees, Number of Employees",
@@ -155,6 +177,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="Country",
         state="State",
         postal_code="PostalCode, Postal Code",
+        street="Address, Street",
+        city="City",
+        email_opt_out="Unsubscribed",
+        do_not_call="DoNotCall, Do Not Call",
         lead_source="LeadSource, Lead Source",
         industry="Industry",
         company_size="NumberOfEmployees, Num Employees",
@@ -171,6 +197,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="country",
         state="state",
         postal_code="zip",
+        street="address_one, Address One",
+        city="city",
+        email_opt_out="opted_out, Opted Out, do_not_email, Do Not Email",
+        do_not_call="do_not_call, Do Not Call",
         lead_source="source",
         campaign="campaign",
         industry="industry",
@@ -189,6 +219,9 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="Country",
         state="State",
         postal_code="Zip Code, Zip_Code",
+        street="Street",
+        city="City",
+        email_opt_out="Email Opt Out, Email_Opt_Out",
         lead_source="Lead Source, Lead_Source",
         industry="Industry",
         company_size="No. of Employees, No_of_Employees",
@@ -209,6 +242,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="Primary Address Country, primary_address_country",
         state="Primary Address State, primary_address_state",
         postal_code="Primary Address Postalcode, primary_address_postalcode",
+        street="Primary Address Street, primary_address_street",
+        city="Primary Address City, primary_address_city",
+        email_opt_out="Email Opt Out, email_opt_out, Opted Out",
+        do_not_call="Do Not Call, do_not_call",
         lead_source="Lead Source, lead_source",
         campaign="Campaign Name, campaign_name, Campaign ID",
         description="Description",
@@ -226,6 +263,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="address1_country, Country/Region",
         state="address1_stateorprovince, State/Province",
         postal_code="address1_postalcode, ZIP/Postal Code",
+        street="address1_line1, Street 1",
+        city="address1_city, City",
+        email_opt_out="donotemail, Do not allow Emails",
+        do_not_call="donotphone, Do not allow Phone Calls",
         lead_source="leadsourcecode, Lead Source",
         industry="Industry",
         company_size="numberofemployees, No. of Employees",
@@ -242,6 +283,8 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="country_id, Country",
         state="state_id, State",
         postal_code="zip",
+        street="street, Street",
+        city="city, City",
         lead_source="source_id, Source",
         campaign="campaign_id, Campaign",
         description="Notes",
@@ -265,6 +308,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         country="country, country_code",
         state="state, state_code, region, province",
         postal_code="postal_code, zip_code, postcode",
+        street="street, street_address, address, address_1, address_line_1",
+        city="city, town",
+        email_opt_out="email_opt_out, do_not_email, unsubscribed, opted_out",
+        do_not_call="do_not_call, do_not_phone",
         lead_source="lead_source, source",
         campaign="campaign, campaign_code",
         industry="industry",
@@ -281,6 +328,10 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         website="Domain, Web Site",
         state="Region, Province",
         postal_code="Postcode, Zip Code, ZIP",
+        street="Street Address, Address, Address 1, Address Line 1",
+        city="Town, Town/City",
+        email_opt_out="Do Not Email, DoNotEmail, No Email, Email Opt-Out",
+        do_not_call="Do Not Call, No Calls, Do Not Phone",
         campaign="Campaign Code",
         company_size="Company Size, Employees",
         external_id="External Id",
@@ -288,24 +339,11 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     ),
 }
 
-#: Headers of fields the lead does not have yet, by the field another change will add. They map
-#: to nothing today, so the callers keep their columns in the lead's profile under their own
-#: header; they are listed here so that the change adding street, city, consent (issue 12, item
-#: 4) finds its vocabulary ready. ``source_status`` is the source system's own lead status:
-#: LeadFlow's lifecycle is its own and will not be set from it.
+#: Headers of fields the lead does not have, by what they hold. They map to nothing, so the
+#: callers keep their columns in the lead's profile under their own header. ``source_status`` is
+#: the source system's own lead status: LeadFlow's lifecycle is its own and will not be set from
+#: it.
 UNMAPPED_HEADERS: Mapping[str, tuple[str, ...]] = _table(
-    street=(
-        "Street, Street Address, Address, Address 1, Address One, address_one, Street 1, "
-        "Primary Address Street, primary_address_street, address1_line1, street"
-    ),
-    city="City, Primary Address City, primary_address_city, address1_city, city",
-    email_opt_out=(
-        "HasOptedOutOfEmail, Email Opt Out, emailOptOut, Email_Opt_Out, Do Not Email, "
-        "donotemail, do_not_email, Do not allow Emails, Opted Out, opted_out, Unsubscribed, "
-        "hs_email_optout"
-    ),
-    do_not_call="DoNotCall, Do Not Call, doNotCall, do_not_call, donotphone, "
-    "Do not allow Phone Calls",
     source_status="Status, Lead Status, hs_lead_status, statuscode",
 )
 
@@ -409,15 +447,38 @@ class SourceChannel:
     detail: str = ""
 
 
-def source_channel(value: str, *, default: Channel, chosen: Channel | None = None) -> SourceChannel:
+def source_channel(
+    value: str,
+    *,
+    default: Channel,
+    chosen: Channel | None = None,
+    rules: Mapping[str, str] | None = None,
+) -> SourceChannel:
     """The channel a lead-source value names: ``chosen`` when the sender chose it (an import's
-    option), else the table's channel for the value, ``other`` for a value it does not know,
-    and ``default`` (the channel's usual source) when there is no value. The detail is the value
-    as sent, spaces collapsed, unless it is just the channel's own name."""
+    option), else the program's own ``rules`` (value → channel, compared like the table), else
+    the table's channel for the value, ``other`` for a value it does not know, and ``default``
+    (the channel's usual source) when there is no value. The detail is the value as sent,
+    spaces collapsed, unless it is just the channel's own name."""
     text = " ".join(value.split())
-    channel = chosen or (SOURCE_CHANNELS.get(alias_key(text), Channel.OTHER) if text else default)
+    channel = chosen or (
+        (_rule_channel(text, rules) or SOURCE_CHANNELS.get(alias_key(text), Channel.OTHER))
+        if text
+        else default
+    )
     detail = "" if alias_key(text) == alias_key(channel.value) else text
     return SourceChannel(channel, detail)
+
+
+_CHANNEL_VALUES = frozenset(channel.value for channel in Channel)
+
+
+def _rule_channel(text: str, rules: Mapping[str, str] | None) -> Channel | None:
+    """The channel a program's rule gives the value; rules naming no channel are ignored."""
+    key = alias_key(text)
+    for value, channel in (rules or {}).items():
+        if alias_key(value) == key and channel in _CHANNEL_VALUES:
+            return Channel(channel)
+    return None
 
 
 #: inquiry type → the values that name it (each type's own value is added).

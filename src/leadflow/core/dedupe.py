@@ -1,16 +1,25 @@
-"""De-duplication of incoming leads within a program.
+"""De-duplication of incoming leads within a program (DESIGN.md, Intake rules).
 
-The rule, from the issue: an incoming lead that matches an existing lead of the same program
-(same normalised e-mail; or same phone; or same company key and same person's name) is merged
-into it, and which of these count is a setting of the program (`DedupeRule`).
+Two records are merged only on a *strong key*, in this order:
+
+1. the same external id from the same source system (always, whatever the program's setting);
+2. the same normalised e-mail;
+3. the same phone and *compatible* names (`names_compatible`: one side has no name, or the
+   names are equal, one abbreviates the other word by word ("A. Lovelace", "Ada"), or they are
+   similar with the given and family names in the same order);
+4. the same company key and a similar person's name (rapidfuzz's token sort ratio), only when
+   neither side has a conflicting e-mail or external id (both present and different).
+
+Which of 2-4 count is a setting of the program (`DedupeRule`). Anything weaker that still looks
+like the same person (the same phone with other names; a similar name at the same company with
+other e-mails or external ids, swapped first and last names included) is a `Possible`
+duplicate: intake creates the new lead and records the pair for a person to decide.
 
 Keys come from `leadflow.core.normalise`, so "Ada@Example.com" and "ada@example.com", or "ACME,
-Inc." and "Acme", are already equal here. Person names within one company match when they are
-similar enough (rapidfuzz's token sort ratio), so a typo or swapped names still find the lead.
-
-`find_match` scans a list of candidates and is the plain statement of the rule, for a single lead
-checked against the few leads a query found. `DedupeIndex` gives the same answers in constant
-time per e-mail and phone for an import that checks every row against everything before it.
+Inc." and "Acme", are already equal here. `assess` (and `find_match`, its match alone) is the
+plain statement of the rule over a list of candidates; `DedupeIndex` gives the same answers for
+an import that checks every row against everything before it, looking up only the candidates
+that share a key.
 """
 
 from __future__ import annotations
@@ -19,14 +28,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from leadflow.core.normalise import NormalisedLead
 
+#: `Match.on` for the same external id from the same source system.
+EXTERNAL_ID = "external_id"
+#: How many possible duplicates one incoming lead proposes at most (the oldest first).
+POSSIBLE_LIMIT = 5
+
 
 class MatchOn(StrEnum):
-    """A way two leads are recognised as one, in priority order."""
+    """A way two leads are recognised as one, in priority order (a program's setting)."""
 
     EMAIL = "email"
     PHONE = "phone"
@@ -38,8 +53,8 @@ class DedupeRule:
     """A program's de-duplication setting.
 
     `match_on` names the keys that count (values may be given as strings); `name_similarity`
-    is the least token sort ratio (0-100) at which two person names within the same company key
-    are the same person, 100 meaning identical person keys.
+    is the least similarity (0-100) at which two person names are the same person, 100 meaning
+    identical person keys.
     """
 
     match_on: frozenset[MatchOn] = frozenset(MatchOn)
@@ -57,12 +72,15 @@ class DedupeRule:
 
 @dataclass(frozen=True)
 class MatchKeys:
-    """The normalised values a lead is matched on; "" when the lead has none."""
+    """The normalised values a lead is matched on; "" when the lead has none. An external id
+    counts only with its source system (`external_source`, "" for an unstated one)."""
 
     email: str = ""
     phone: str = ""
     company_key: str = ""
     person_key: str = ""
+    external_id: str = ""
+    external_source: str = ""
 
 
 def match_keys(lead: NormalisedLead) -> MatchKeys:
@@ -84,11 +102,51 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Match:
-    """The existing lead an incoming lead is merged into, and why."""
+    """The existing lead an incoming lead is merged into, and why (`on` is a `MatchOn` or
+    `EXTERNAL_ID`)."""
 
     id: int
-    on: MatchOn
+    on: str
     explanation: str
+
+
+@dataclass(frozen=True)
+class Possible:
+    """An existing lead the incoming one resembles without a strong key: a person decides."""
+
+    id: int
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The match, or when there is none the possible duplicates (oldest first)."""
+
+    match: Match | None = None
+    possible: tuple[Possible, ...] = ()
+
+
+def names_compatible(person_key: str, other: str, rule: DedupeRule) -> bool:
+    """Whether two person keys can be one person for a phone match: one is empty, they are
+    equal, one abbreviates the other word by word, or (below similarity 100) they are similar
+    in the same order. Swapped given and family names are not compatible."""
+    if not person_key or not other or person_key == other:
+        return True
+    short, long = sorted((person_key.split(), other.split()), key=len)
+    if all(word.startswith(part) for part, word in zip(short, long, strict=False)):
+        return True
+    return rule.name_similarity < 100 and fuzz.ratio(person_key, other) >= rule.name_similarity
+
+
+def _conflict(mine: str, theirs: str) -> bool:
+    return bool(mine and theirs and mine != theirs)
+
+
+def _external_conflict(keys: MatchKeys, other: MatchKeys) -> bool:
+    return keys.external_source == other.external_source and _conflict(
+        keys.external_id, other.external_id
+    )
 
 
 def _name_explanation(keys: MatchKeys, other_person_key: str, score: float) -> str:
@@ -106,27 +164,33 @@ def _name_score(person_key: str, other: str, rule: DedupeRule) -> float | None:
     return score if score >= rule.name_similarity else None
 
 
-def find_match(keys: MatchKeys, candidates: Iterable[Candidate], rule: DedupeRule) -> Match | None:
-    """The existing lead that `keys` duplicates under `rule`, or None.
-
-    E-mail beats phone beats company and name; among candidates matching on the same key the
-    lowest id, the oldest lead, wins. Empty keys never match.
-    """
-    best: dict[MatchOn, Match] = {}
-    for candidate in candidates:
-        for match in _matches(keys, candidate, rule):
-            current = best.get(match.on)
-            if current is None or match.id < current.id:
-                best[match.on] = match
-    return next((best[on] for on in MatchOn if on in best), None)
-
-
-def _matches(keys: MatchKeys, candidate: Candidate, rule: DedupeRule) -> Iterable[Match]:
+def _judge(keys: MatchKeys, candidate: Candidate, rule: DedupeRule) -> Match | Possible | None:
+    """The strongest relation of `keys` to one candidate."""
     other = candidate.keys
+    if (
+        keys.external_id
+        and keys.external_id == other.external_id
+        and keys.external_source == other.external_source
+    ):
+        return Match(candidate.id, EXTERNAL_ID, "same external id")
+    if not rule.enabled:
+        return None
     if MatchOn.EMAIL in rule.match_on and keys.email and keys.email == other.email:
-        yield Match(candidate.id, MatchOn.EMAIL, f"same e-mail {keys.email}")
+        return Match(candidate.id, MatchOn.EMAIL, f"same e-mail {keys.email}")
+    found: Possible | None = None
     if MatchOn.PHONE in rule.match_on and keys.phone and keys.phone == other.phone:
-        yield Match(candidate.id, MatchOn.PHONE, f"same phone {keys.phone}")
+        if _external_conflict(keys, other):
+            found = Possible(candidate.id, f"same phone {keys.phone}, other external id", 100.0)
+        elif names_compatible(keys.person_key, other.person_key, rule):
+            return Match(candidate.id, MatchOn.PHONE, f"same phone {keys.phone}")
+        else:
+            score = fuzz.ratio(keys.person_key, other.person_key)
+            found = Possible(
+                candidate.id,
+                f"same phone {keys.phone}, names {keys.person_key!r} and "
+                f"{other.person_key!r} differ",
+                score,
+            )
     if (
         MatchOn.COMPANY_AND_NAME in rule.match_on
         and keys.company_key
@@ -134,74 +198,114 @@ def _matches(keys: MatchKeys, candidate: Candidate, rule: DedupeRule) -> Iterabl
         and other.person_key
         and keys.company_key == other.company_key
     ):
-        score = _name_score(keys.person_key, other.person_key, rule)
-        if score is not None:
-            explanation = _name_explanation(keys, other.person_key, score)
-            yield Match(candidate.id, MatchOn.COMPANY_AND_NAME, explanation)
+        similarity = _name_score(keys.person_key, other.person_key, rule)
+        if similarity is not None:
+            explanation = _name_explanation(keys, other.person_key, similarity)
+            if _conflict(keys.email, other.email):
+                return found or Possible(candidate.id, f"{explanation}, other e-mail", similarity)
+            if _external_conflict(keys, other):
+                return found or Possible(
+                    candidate.id, f"{explanation}, other external id", similarity
+                )
+            return Match(candidate.id, MatchOn.COMPANY_AND_NAME, explanation)
+    return found
+
+
+_PRIORITY = {EXTERNAL_ID: 0, MatchOn.EMAIL: 1, MatchOn.PHONE: 2, MatchOn.COMPANY_AND_NAME: 3}
+
+
+def assess(keys: MatchKeys, candidates: Iterable[Candidate], rule: DedupeRule) -> Verdict:
+    """What `keys` is to the program's leads under `rule`.
+
+    External id beats e-mail beats phone beats company and name; among candidates matching on
+    the same key the lowest id, the oldest lead, wins. Empty keys never match. Without a match,
+    the candidates it only resembles are its possible duplicates, oldest first.
+    """
+    best: Match | None = None
+    possible: dict[int, Possible] = {}
+    for candidate in candidates:
+        judged = _judge(keys, candidate, rule)
+        if isinstance(judged, Match):
+            if best is None or (_PRIORITY[judged.on], judged.id) < (_PRIORITY[best.on], best.id):
+                best = judged
+        elif judged is not None:
+            possible.setdefault(judged.id, judged)
+    if best is not None:
+        return Verdict(match=best)
+    return Verdict(possible=tuple(possible[i] for i in sorted(possible)[:POSSIBLE_LIMIT]))
+
+
+def find_match(keys: MatchKeys, candidates: Iterable[Candidate], rule: DedupeRule) -> Match | None:
+    """The existing lead that `keys` duplicates under `rule`, or None (see `assess`)."""
+    return assess(keys, candidates, rule).match
 
 
 class DedupeIndex:
-    """The leads of a program indexed for an import: e-mail and phone look-ups are dictionary
-    look-ups, and the name match compares only the distinct person keys of the same company.
-
-    It answers exactly as `find_match` over the same candidates would.
+    """The leads of a program indexed for an import: external id and e-mail look-ups are
+    dictionary look-ups, the same phone's leads a set, and the name match compares only the
+    distinct person keys of the same company. Only the leads sharing a key are then judged by
+    `assess`, so it answers exactly as `assess` over all candidates would.
     """
 
     def __init__(self, rule: DedupeRule) -> None:
         self.rule = rule
+        self._keys: dict[int, MatchKeys] = {}
+        self._by_external: dict[tuple[str, str], int] = {}
         self._by_email: dict[str, int] = {}
-        self._by_phone: dict[str, int] = {}
-        self._by_company: defaultdict[str, dict[str, int]] = defaultdict(dict)
-        self._count = 0
+        self._by_phone: defaultdict[str, set[int]] = defaultdict(set)
+        self._by_company: defaultdict[str, defaultdict[str, set[int]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._keys)
 
     def add(self, candidate: Candidate) -> None:
+        """Index a lead, or its keys again after a merge filled some (they only grow)."""
         keys = candidate.keys
-        self._count += 1
+        self._keys[candidate.id] = keys
+        if keys.external_id:
+            _keep_oldest(self._by_external, (keys.external_source, keys.external_id), candidate.id)
         if keys.email:
             _keep_oldest(self._by_email, keys.email, candidate.id)
         if keys.phone:
-            _keep_oldest(self._by_phone, keys.phone, candidate.id)
+            self._by_phone[keys.phone].add(candidate.id)
         if keys.company_key and keys.person_key:
-            _keep_oldest(self._by_company[keys.company_key], keys.person_key, candidate.id)
+            self._by_company[keys.company_key][keys.person_key].add(candidate.id)
+
+    def assess(self, keys: MatchKeys) -> Verdict:
+        ids: set[int] = set()
+        if keys.external_id:
+            found = self._by_external.get((keys.external_source, keys.external_id))
+            ids.update([found] if found is not None else [])
+        if keys.email and keys.email in self._by_email:
+            ids.add(self._by_email[keys.email])
+        if keys.phone:
+            ids.update(self._by_phone.get(keys.phone, ()))
+        if keys.company_key and keys.person_key:
+            ids.update(self._similar(keys))
+        return assess(keys, (Candidate(i, self._keys[i]) for i in sorted(ids)), self.rule)
 
     def find(self, keys: MatchKeys) -> Match | None:
-        match_on = self.rule.match_on
-        if MatchOn.EMAIL in match_on and keys.email in self._by_email:
-            return Match(self._by_email[keys.email], MatchOn.EMAIL, f"same e-mail {keys.email}")
-        if MatchOn.PHONE in match_on and keys.phone in self._by_phone:
-            return Match(self._by_phone[keys.phone], MatchOn.PHONE, f"same phone {keys.phone}")
-        if MatchOn.COMPANY_AND_NAME in match_on and keys.person_key:
-            return self._find_by_name(keys)
-        return None
+        return self.assess(keys).match
 
-    def _find_by_name(self, keys: MatchKeys) -> Match | None:
+    def _similar(self, keys: MatchKeys) -> Iterable[int]:
         people = self._by_company.get(keys.company_key)
         if not people:
-            return None
+            return ()
         if self.rule.name_similarity >= 100:
-            found = [(keys.person_key, 100.0)] if keys.person_key in people else []
-        else:
-            found = [
-                (person, score)
-                for person, score, _ in process.extract(
-                    keys.person_key,
-                    list(people),
-                    scorer=fuzz.token_sort_ratio,
-                    score_cutoff=self.rule.name_similarity,
-                    limit=None,
-                )
-            ]
-        if not found:
-            return None
-        person, score = min(found, key=lambda hit: people[hit[0]])
-        explanation = _name_explanation(keys, person, score)
-        return Match(people[person], MatchOn.COMPANY_AND_NAME, explanation)
+            return people.get(keys.person_key, ())
+        hits = process.extract(
+            keys.person_key,
+            list(people),
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=self.rule.name_similarity,
+            limit=None,
+        )
+        return [lead_id for person, _, _ in hits for lead_id in people[person]]
 
 
-def _keep_oldest(index: dict[str, int], key: str, lead_id: int) -> None:
+def _keep_oldest(index: dict[Any, int], key: Any, lead_id: int) -> None:
     current = index.get(key)
     if current is None or lead_id < current:
         index[key] = lead_id

@@ -1,4 +1,5 @@
-"""Bulk imports: one ImportJob per file imported into a program, and its rejected rows."""
+"""Bulk imports: one ImportJob per file imported into a program, its rejected rows, the leads
+it created or merged (what an undo reverts), and the column mappings saved per program."""
 
 from typing import Any
 
@@ -9,10 +10,12 @@ from leadflow.leads.models import CHANNEL_CHOICES
 
 
 class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Awaiting the column mapping"
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    UNDONE = "undone", "Undone"
 
 
 class ImportJob(models.Model):
@@ -52,8 +55,25 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(default=0)
     merged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(
+        default=0, help_text="Values dropped from the imported rows' fields, each a warning"
+    )
     message = models.TextField(blank=True)
     mapping: models.JSONField[list[dict[str, Any]]] = models.JSONField(default=list, blank=True)
+    overrides: models.JSONField[dict[str, str]] = models.JSONField(
+        default=dict, blank=True, help_text="Column header → target chosen in the mapping step"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    undo_counts: models.JSONField[dict[str, int]] = models.JSONField(
+        default=dict, blank=True, help_text="Leads disqualified, merges reverted, leads kept"
+    )
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -70,7 +90,12 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.UNDONE)
+
+    @property
+    def is_awaiting_mapping(self) -> bool:
+        """Uploaded on the web, its columns not yet confirmed: nothing has run."""
+        return self.status == ImportStatus.MAPPING
 
     @property
     def percent(self) -> int:
@@ -94,3 +119,50 @@ class ImportRejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class ImportedLead(models.Model):
+    """A lead an import created or merged a row into, with the ids of the events the import
+    wrote for it: an undo reverts only leads with no other event since (untouched)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="leads")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="+")
+    created = models.BooleanField(default=False, help_text="The import created the lead")
+    event_ids: models.JSONField[list[int]] = models.JSONField(default=list)
+    merge_event_ids: models.JSONField[list[int]] = models.JSONField(default=list)
+    undone = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["job", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "lead"], name="imported_lead_once"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"import #{self.job_id} {'created' if self.created else 'merged into'} #{self.lead_id}"
+        )
+
+
+class SavedMapping(models.Model):
+    """A column mapping chosen in the mapping step, saved under a name for the program's next
+    files of the same shape: ``columns`` maps a header to its target."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    name = models.CharField(max_length=100)
+    columns: models.JSONField[dict[str, str]] = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["program", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="saved_mapping_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

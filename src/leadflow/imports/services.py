@@ -9,15 +9,17 @@ Rows are processed in chunks; each chunk is one transaction that also records th
 and rejected rows, so a row is written whole or not at all, and the job's counts always describe
 what the database holds. Importing the same file into the same program again resumes the
 unfinished job after its last committed chunk; and whatever happens, the de-duplication index
-(preloaded with one query) and the external ids keep a second run from creating duplicates.
+(preloaded with one query, refreshed for each chunk's keys under the captures' locks:
+``imports.dedupe``) and the external ids keep a second run, or a capture during the run, from
+creating duplicates.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -28,23 +30,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadflow.accounts.models import User
-from leadflow.core.dedupe import Candidate, DedupeIndex, MatchKeys
+from leadflow.core.dedupe import Possible
 from leadflow.core.enums import Channel
 from leadflow.core.spreadsheet import csv_row
+from leadflow.imports.dedupe import FileIndex, external_id_conflicts, repeated_external_ids
 from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
-from leadflow.intake.services import IntakeRejected, Prepared, dedupe_rule, submission_prepare
-from leadflow.leads.models import Lead
+from leadflow.imports.undo import imported_leads_record
+from leadflow.intake.duplicates import possible_duplicate_record
+from leadflow.intake.services import (
+    IntakeRejected,
+    Prepared,
+    Submission,
+    submission_prepare,
+)
 from leadflow.leads.services import LeadInput, leads_create_bulk, leads_merge_bulk
+from leadflow.leads.services.consent import consents_record
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
 CHUNK_ROWS = 1000
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
-#: Ids given to leads of the running import before they are inserted: above every real id, so
-#: the index still prefers the older, existing lead, and in file order among themselves.
-_PENDING_ID_BASE = 1 << 62
 
 ProgressCallback = Callable[[ImportJob], None]
 
@@ -79,10 +86,14 @@ def import_job_create(
     channel: Channel | None = None,
     campaign: str | None = None,
     dry_run: bool = False,
+    overrides: Mapping[str, str] | None = None,
+    awaiting_mapping: bool = False,
 ) -> tuple[ImportJob, bool]:
     """The job for a file given by ``path`` (CLI) or ``upload`` (web), and whether it resumes an
     unfinished job: the same file (SHA-256) into the same program with the same options, not a
-    dry run, that failed or never finished (a killed process leaves it "running")."""
+    dry run, that failed or never finished (a killed process leaves it "running"), and the
+    same column ``overrides`` (the mapping step's, header → target). A web upload is
+    ``awaiting_mapping``: it runs once a person has confirmed its columns."""
     if (path is None) == (upload is None):
         raise ValueError("give exactly one of path and upload")
     if path is not None:
@@ -95,17 +106,20 @@ def import_job_create(
         assert upload is not None
         sha256, size = file_sha256(upload)
     if not dry_run:
-        unfinished = (
-            ImportJob.objects.filter(
-                program=program,
-                sha256=sha256,
-                dry_run=False,
-                channel=channel or "",
-                campaign=campaign or "",
-                status__in=[ImportStatus.FAILED, ImportStatus.RUNNING],
-            )
-            .order_by("-created_at", "-id")
-            .first()
+        unfinished = next(
+            (
+                job
+                for job in ImportJob.objects.filter(
+                    program=program,
+                    sha256=sha256,
+                    dry_run=False,
+                    channel=channel or "",
+                    campaign=campaign or "",
+                    status__in=[ImportStatus.FAILED, ImportStatus.RUNNING],
+                ).order_by("-created_at", "-id")
+                if job.overrides == dict(overrides or {})
+            ),
+            None,
         )
         if unfinished is not None:
             return unfinished, True
@@ -119,6 +133,8 @@ def import_job_create(
         channel=channel or "",
         campaign=campaign or "",
         dry_run=dry_run,
+        overrides=dict(overrides or {}),
+        status=ImportStatus.MAPPING if awaiting_mapping else ImportStatus.PENDING,
         created_at=now,
     )
     if upload is not None:
@@ -150,18 +166,19 @@ def import_run(
     except (ImportFileError, Program.DoesNotExist) as exc:
         _job_fail(job, str(exc), clock())
         raise ImportFileError(str(exc)) from exc
-    header = HeaderMap(table.header, published.criteria)
+    header = HeaderMap(table.header, published.criteria, overrides=job.overrides)
     job.status = ImportStatus.RUNNING
     job.total_rows = table.total_rows
-    job.mapping = header.report()
+    job.mapping = header.summary()
     job.started_at = job.started_at or clock()
     job.message = ""
     job.save(update_fields=["status", "total_rows", "mapping", "started_at", "message"])
     run = _Run(job=job, header=header, published=published, actor=actor)
     run.preload()
+    run.check_external_ids(table)
     try:
         for chunk in _chunks(table, skip=job.processed_rows, size=chunk_rows):
-            run.write(run.classify(chunk), now=clock())
+            run.write(run.classify(chunk, place=False), now=clock())
             if on_progress is not None:
                 on_progress(job)
     except ImportConflict:
@@ -200,6 +217,19 @@ class _Chunk:
     new: list[tuple[int, LeadInput]] = field(default_factory=list)
     merges: list[tuple[int, LeadInput, str]] = field(default_factory=list)
     rejected: list[ImportRejectedRow] = field(default_factory=list)
+    #: The rows that state consent (``Do Not Email`` …), recorded with the chunk's leads.
+    consenting: list[Prepared] = field(default_factory=list)
+    #: Rows prepared but not yet placed: placed inside the chunk's transaction.
+    placing: list[Prepared] = field(default_factory=list)
+    #: (pending id of a new lead, an existing or pending lead it resembles).
+    possible: list[tuple[int, Possible]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> int:
+        """The values dropped from the chunk's imported rows (each a warning on its lead)."""
+        return sum(len(data.warnings) for _, data in self.new) + sum(
+            len(data.warnings) for _, data, _ in self.merges
+        )
 
 
 @dataclass
@@ -212,44 +242,77 @@ class _Run:
     published: PublishedCriteria
     actor: User | None
     program: Program = field(init=False)
-    index: DedupeIndex = field(init=False)
-    keys: dict[int, MatchKeys] = field(default_factory=dict)
-    external: dict[str, int] = field(default_factory=dict)
+    dedupe: FileIndex = field(init=False)
     inserted: dict[int, int] = field(default_factory=dict)
-    next_pending: int = _PENDING_ID_BASE
+    #: Rows rejected before any is placed: their external id names several people.
+    conflicts: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.program = self.job.program
-        self.index = DedupeIndex(dedupe_rule(self.program))
+        self.dedupe = FileIndex(self.program)
         self.channel = Channel(self.job.channel) if self.job.channel else None
         self.campaign = self.job.campaign or None
 
     def preload(self) -> None:
         """The program's existing leads' keys, in one query, oldest first."""
-        rows = (
-            Lead.objects.filter(program=self.program)
-            .order_by("id")
-            .values_list("id", "email", "phone", "company_key", "person_key", "external_id")
-        )
-        for lead_id, email, phone, company_key, person_key, external_id in rows.iterator(
-            chunk_size=5000
-        ):
-            keys = MatchKeys(email, phone, company_key, person_key)
-            self.keys[lead_id] = keys
-            self.index.add(Candidate(lead_id, keys))
-            if external_id:
-                self.external.setdefault(external_id, lead_id)
+        self.dedupe.preload()
 
-    def classify(self, rows: Iterable[Row]) -> _Chunk:
-        """Prepare every row and decide: rejected, new, or merged into which lead."""
+    def check_external_ids(self, table: Table) -> None:
+        """Before any row is placed: the rows whose external id repeats in the file with
+        another person's e-mail or name (``imports.dedupe``). Only those rows are prepared
+        twice; the rest of the file is read for its ids alone."""
+        sent: list[tuple[int, str]] = []
+        for row in table.rows():
+            if row.problem:
+                continue
+            try:
+                submission = self._submission(row)
+            except IntakeRejected:
+                continue
+            sent.append((row.number, submission.external_id or ""))
+        repeated = repeated_external_ids(sent)
+        if not repeated:
+            return
+        numbers = {number for number, external_id in sent if external_id.strip() in repeated}
+        keyed = []
+        for row in table.rows():
+            if row.number not in numbers:
+                continue
+            try:
+                prepared = submission_prepare(
+                    program=self.program,
+                    submission=self._submission(row),
+                    published=self.published,
+                )
+            except IntakeRejected:
+                continue
+            keyed.append((row.number, prepared.keys))
+        self.conflicts = external_id_conflicts(keyed, self.dedupe.rule)
+
+    def _submission(self, row: Row) -> Submission:
+        return self.header.submission(
+            row.values,
+            channel=self.channel,
+            campaign=self.campaign,
+            source_rules=self.program.source_channel_rules,
+        )
+
+    def classify(self, rows: Iterable[Row], *, place: bool = True) -> _Chunk:
+        """Prepare every row and decide: rejected, new, or merged into which lead (with
+        ``place=False`` the rows are placed by ``write``, inside the chunk's transaction)."""
         chunk = _Chunk()
         for row in rows:
             chunk.rows += 1
             try:
                 if row.problem:
                     raise IntakeRejected({"row": row.problem})
+                if row.number in self.conflicts:
+                    raise IntakeRejected({"external_id": self.conflicts[row.number]})
                 submission = self.header.submission(
-                    row.values, channel=self.channel, campaign=self.campaign
+                    row.values,
+                    channel=self.channel,
+                    campaign=self.campaign,
+                    source_rules=self.program.source_channel_rules,
                 )
                 prepared = submission_prepare(
                     program=self.program, submission=submission, published=self.published
@@ -261,39 +324,33 @@ class _Run:
                     )
                 )
                 continue
-            self._place(prepared, chunk)
+            if place:
+                self._place(prepared, chunk)
+            else:
+                chunk.placing.append(prepared)
+            if prepared.consents:
+                chunk.consenting.append(prepared)
         return chunk
 
     def _place(self, prepared: Prepared, chunk: _Chunk) -> None:
-        data, keys = prepared.data, prepared.keys
-        target: int | None = None
-        reason = ""
-        if data.external_id and data.external_id in self.external:
-            target, reason = self.external[data.external_id], "same external id"
+        placement = self.dedupe.place(prepared.keys)
+        if placement.new:
+            chunk.new.append((placement.target, prepared.data))
+            chunk.possible.extend((placement.target, p) for p in placement.possible)
         else:
-            match = self.index.find(keys)
-            if match is not None:
-                target, reason = match.id, match.explanation
-        if target is None:
-            target = self.next_pending
-            self.next_pending += 1
-            chunk.new.append((target, data))
-            self.keys[target] = keys
-            self.index.add(Candidate(target, keys))
-            if data.external_id:
-                self.external[data.external_id] = target
+            chunk.merges.append((placement.target, prepared.data, placement.reason))
+
+    def _place_in_transaction(self, chunk: _Chunk) -> None:
+        """Lock the chunk's keys as captures do, see the leads created since the run started
+        (one query for the whole chunk), then place its rows."""
+        if not chunk.placing:
             return
-        chunk.merges.append((target, data, reason))
-        current = self.keys[target]
-        filled = MatchKeys(
-            email=current.email or keys.email,
-            phone=current.phone or keys.phone,
-            company_key=current.company_key or keys.company_key,
-            person_key=current.person_key or keys.person_key,
+        self.dedupe.lock_and_refresh(
+            [prepared.keys for prepared in chunk.placing], lock=not self.job.dry_run
         )
-        if filled != current:
-            self.keys[target] = filled
-            self.index.add(Candidate(target, filled))
+        for prepared in chunk.placing:
+            self._place(prepared, chunk)
+        chunk.placing = []
 
     def write(self, chunk: _Chunk, *, now: datetime) -> None:
         """One transaction: the chunk's new leads, merges, rejected rows and the job's progress."""
@@ -307,14 +364,17 @@ class _Run:
             )
             if committed != job.processed_rows:
                 raise ImportConflict("another run of this import job is writing to it")
+            self._place_in_transaction(chunk)
             if not job.dry_run:
                 self._write_leads(chunk, now)
+                _consents_write_for(self, chunk, now)
             ImportRejectedRow.objects.bulk_create(chunk.rejected)
             job.processed_rows += chunk.rows
             job.created += len(chunk.new)
             job.merged += len(chunk.merges)
             job.rejected += len(chunk.rejected)
-            job.save(update_fields=["processed_rows", "created", "merged", "rejected"])
+            job.warnings += chunk.warnings
+            job.save(update_fields=["processed_rows", "created", "merged", "rejected", "warnings"])
 
     def _write_leads(self, chunk: _Chunk, now: datetime) -> None:
         if chunk.new:
@@ -327,8 +387,25 @@ class _Run:
             )
             for (pending, _), lead in zip(chunk.new, leads, strict=True):
                 self.inserted[pending] = lead.pk
-        if not chunk.merges:
-            return
+            possible_duplicate_record(
+                program=self.program,
+                pairs=[
+                    (self.inserted[pending], replace(p, id=self.inserted.get(p.id, p.id)))
+                    for pending, p in chunk.possible
+                ],
+                now=now,
+            )
+        merged_ids = [self.inserted.get(target, target) for target, _, _ in chunk.merges]
+        if chunk.merges:
+            self._merge(chunk, now)
+        imported_leads_record(
+            job=self.job,
+            created_ids=[self.inserted[pending] for pending, _ in chunk.new],
+            merged_ids=merged_ids,
+            now=now,
+        )
+
+    def _merge(self, chunk: _Chunk, now: datetime) -> None:
         leads_merge_bulk(
             items=[
                 (self.inserted.get(target, target), data, reason)
@@ -338,6 +415,41 @@ class _Run:
             now=now,
             published=self.published,
         )
+
+
+def _consents_write_for(run: _Run, chunk: _Chunk, now: datetime) -> None:
+    """The consent the chunk's rows state, set-based, each noted on the lead its row became
+    ("import 12: column Do Not Email"); a row placed nowhere still records its address's
+    opt-out (the person's wish does not depend on the lead)."""
+    lead_of = {id(data): run.inserted[pending] for pending, data in chunk.new}
+    lead_of.update({id(data): run.inserted.get(target, target) for target, data, _ in chunk.merges})
+    consents_record(
+        client=run.program.client,
+        changes=[
+            replace(
+                change,
+                lead_id=lead_of.get(id(prepared.data)),
+                source=f"import {run.job.pk}: {change.source}",
+            )
+            for prepared in chunk.consenting
+            for change in prepared.consents
+        ],
+        actor=run.actor,
+        now=now,
+    )
+
+
+def import_rows_classify(
+    *, job: ImportJob, table: Table, header: HeaderMap, published: PublishedCriteria
+) -> Iterator[_Chunk]:
+    """The file's rows, a chunk at a time, classified exactly as ``import_run`` would place
+    them (rejected, new, merged into which lead), writing nothing: the mapping step's dry run
+    (``imports.preview``)."""
+    run = _Run(job=job, header=header, published=published, actor=None)
+    run.preload()
+    run.check_external_ids(table)
+    for chunk in _chunks(table, skip=0, size=CHUNK_ROWS):
+        yield run.classify(chunk)
 
 
 def import_rejected_rows_write(*, job: ImportJob, out: IO[str]) -> int:

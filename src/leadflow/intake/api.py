@@ -24,7 +24,11 @@ router = Router(tags=["leads"])
     response={201: LeadOut, 200: LeadOut, **WRITE_ERRORS},
     summary="Capture a lead",
     description="Creates the lead (201), or merges it into the program's lead with the same "
-    "external_id or the same person (200, the merged lead).",
+    "external_id or the same person (200, the merged lead). A bad optional value (a phone, "
+    "country, state or website that cannot be read, an answer out of range) does not refuse "
+    "the lead: it is left out of its field, kept as sent in the profile, and listed in the "
+    "answer's `warnings`. 422 when nobody can be reached (no valid e-mail, no valid phone, no "
+    "company and name) or a value cannot be stored.",
     # The id the operation had before it moved here from the leads app: clients generated
     # from the OpenAPI document call it by this name.
     operation_id="leadflow_leads_api_lead_create",

@@ -56,8 +56,25 @@ class LeadIn(Schema):
     company: Text | None = _text(200)
     website: Text | None = _text(200)
     country: Text | None = _text(80, "A name, ISO code or everyday alias (USA, UK)")
-    state: Text | None = _text(80, "The subdivision (state, province, region)")
+    state: Text | None = _text(
+        80,
+        "The subdivision (state, province, region); without a country it is looked up in the "
+        "program's country",
+    )
     postal_code: Text | None = _text(16)
+    street: Text | None = _text(200, "The street address (one line)")
+    city: Text | None = _text(100)
+    email_opt_out: bool | None = Field(
+        None,
+        description="True: the person opted out of e-mail, so the client's marketing never "
+        "e-mails the address. False or null changes nothing an opt-out recorded before: only "
+        "the person may subscribe again",
+    )
+    do_not_call: bool | None = Field(
+        None,
+        description="True: the person is not to be called by the client's marketing. False or "
+        "null never lifts a do-not-call recorded before",
+    )
     channel: Channel | None = Channel.WEB
     campaign: Text | None = _text(100, "The campaign code")
     inquiry_type: InquiryType | None = InquiryType.INFORMATION_REQUEST
@@ -98,6 +115,10 @@ class LeadIn(Schema):
             country=self.country or "",
             state=self.state or "",
             postal_code=self.postal_code or "",
+            street=self.street or "",
+            city=self.city or "",
+            email_opt_out=_flag(self.email_opt_out),
+            do_not_call=_flag(self.do_not_call),
         )
         return Submission(
             raw=raw,
@@ -107,4 +128,13 @@ class LeadIn(Schema):
             external_id=self.external_id,
             profile=dict(self.profile or {}),
             answers=dict(self.answers or {}),
+            consent_sources={
+                name: f"API: {name}"
+                for name in ("email_opt_out", "do_not_call")
+                if getattr(self, name) is not None
+            },
         )
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else str(value).lower()

@@ -3,7 +3,9 @@ lead or merge it into the one it matches. The API, the web-to-lead forms and the
 through ``lead_capture``; bulk imports use ``submission_prepare`` and the bulk lead services."""
 
 import hashlib
-from dataclasses import dataclass, field
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,14 +13,26 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from leadflow.accounts.models import User
-from leadflow.core.dedupe import Candidate, DedupeRule, Match, MatchKeys, MatchOn, find_match
+from leadflow.core.consent import ConsentChannel, flag_status
+from leadflow.core.dedupe import (
+    Candidate,
+    DedupeRule,
+    Match,
+    MatchKeys,
+    MatchOn,
+    Possible,
+    Verdict,
+    assess,
+)
 from leadflow.core.enums import Channel, InquiryType
 from leadflow.core.errors import CriteriaError, DomainError
-from leadflow.core.normalise import RawLead, normalise_lead
+from leadflow.core.normalise import NormalisedLead, RawLead, normalise_lead
 from leadflow.core.qualification import parse_answers
+from leadflow.intake.duplicates import possible_duplicate_record
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_merge
-from leadflow.programs.models import Program
+from leadflow.leads.services.consent import ConsentChange, consents_record
+from leadflow.programs.models import Client, Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
 
@@ -40,16 +54,25 @@ class Submission:
     campaign: str = ""
     inquiry_type: InquiryType = InquiryType.INFORMATION_REQUEST
     external_id: str | None = None
+    #: The system the external id belongs to, as the caller states it ("" when unstated):
+    #: an id matches only an id of the same source (docs/DECISIONS.md, Intake).
+    external_source: str = ""
     company_size: str = ""
     industry: str = ""
     profile: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
+    #: Where each opt-out flag of ``raw`` came from ("column Do Not Email", "API:
+    #: email_opt_out"), for the consent's source; a flag without one says "intake".
+    consent_sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Prepared:
     data: LeadInput
     keys: MatchKeys
+    #: The consent the submission states for its e-mail and phone (``Do Not Email`` …),
+    #: recorded by the caller once the lead is written (``leads.services.consent``).
+    consents: tuple[ConsentChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,8 @@ class Capture:
     lead: Lead
     created: bool
     match: Match | None = None
+    #: The existing leads a new lead resembles without a strong key, recorded for a person.
+    possible: tuple[Possible, ...] = ()
 
 
 def dedupe_rule(program: Program) -> DedupeRule:
@@ -69,14 +94,35 @@ def dedupe_rule(program: Program) -> DedupeRule:
 def submission_prepare(
     *, program: Program, submission: Submission, published: PublishedCriteria
 ) -> Prepared:
-    """Normalise and validate a submission; every problem is reported at once."""
-    lead = normalise_lead(submission.raw, default_region=program.default_region)
+    """Normalise and validate a submission; every problem is reported at once.
+
+    DESIGN.md, "Intake rules": the submission is rejected (``IntakeRejected``, with every
+    problem) only when nobody can be reached or a value cannot be stored at all. A bad optional
+    value (a phone, country, state, website, an answer, an over-long optional text) is dropped
+    from its field, kept as sent in the profile under the field's name, and listed in the lead's
+    ``warnings`` ({"field", "value", "reason"} each). A state without a country is read in the
+    program's country (its region)."""
+    lead = normalise_lead(
+        submission.raw,
+        default_region=program.default_region,
+        default_country=program.default_region,
+    )
     errors = dict(lead.errors)
+    problems = dict(lead.warnings)
+    sent: dict[str, Any] = {name: getattr(submission.raw, name) for name in lead.warnings}
     answers = dict(submission.answers)
     try:
         parse_answers(published.criteria, answers)
     except CriteriaError as exc:
-        errors.update(_answer_errors(published, answers, exc))
+        answer_problems = _answer_errors(published, answers, exc)
+        for key in answer_problems:
+            answer = key.removeprefix("answers.")
+            if answer in answers:
+                sent[key] = answers.pop(answer)
+        if errors:
+            errors.update(answer_problems)
+        else:
+            problems.update(answer_problems)
     data = LeadInput(
         first_name=lead.first_name,
         last_name=lead.last_name,
@@ -90,6 +136,8 @@ def submission_prepare(
         country=lead.country,
         subdivision=lead.subdivision,
         postal_code=lead.postal_code,
+        street=lead.street,
+        city=lead.city,
         domain=_key(lead.domain, "domain"),
         company_key=_key(lead.company_key, "company_key"),
         person_key=_key(lead.person_key, "person_key"),
@@ -97,16 +145,90 @@ def submission_prepare(
         campaign=submission.campaign.strip(),
         inquiry_type=submission.inquiry_type,
         external_id=(submission.external_id or "").strip() or None,
+        external_source=submission.external_source.strip()[:40],
         profile=dict(submission.profile),
         answers=answers,
     )
-    errors.update(_text_errors(data))
+    for name, reason in _text_errors(data).items():
+        if name in _DROPPABLE and _storable(getattr(data, name)):
+            sent[name] = getattr(data, name)
+            problems[name] = reason
+            setattr(data, name, "")
+        else:
+            errors[name] = reason
     if errors:
-        raise IntakeRejected(errors)
-    keys = MatchKeys(
-        email=data.email, phone=data.phone, company_key=data.company_key, person_key=data.person_key
+        raise IntakeRejected({**errors, **problems})
+    for name, reason in problems.items():
+        value = sent.get(name, "")
+        data.warnings.append({"field": name, "value": _shown(value), "reason": reason})
+        if value not in ("", None):
+            data.profile.setdefault(name, _kept(value))
+    return Prepared(data=data, keys=input_keys(data), consents=_consents(lead, data, submission))
+
+
+def _consents(
+    lead: NormalisedLead, data: LeadInput, submission: Submission
+) -> tuple[ConsentChange, ...]:
+    """The opt-out flags sent with the inquiry, as consent of its e-mail and phone (a flag for
+    an address that is missing or was dropped records nothing)."""
+    flags = (
+        (ConsentChannel.EMAIL, data.email, lead.email_opt_out, "email_opt_out"),
+        (ConsentChannel.PHONE, data.phone, lead.do_not_call, "do_not_call"),
     )
-    return Prepared(data=data, keys=keys)
+    return tuple(
+        ConsentChange(
+            channel=channel,
+            address=address,
+            status=flag_status(opted_out),
+            source=submission.consent_sources.get(name, "intake"),
+        )
+        for channel, address, opted_out, name in flags
+        if address and opted_out is not None
+    )
+
+
+def prepared_consents_record(
+    *, client: Client, prepared: Prepared, lead_id: int, actor: User | None, now: datetime
+) -> None:
+    """Record the consent a prepared inquiry states, noted in the history of its lead."""
+    consents_record(
+        client=client,
+        changes=[replace(change, lead_id=lead_id) for change in prepared.consents],
+        actor=actor,
+        now=now,
+    )
+
+
+def input_keys(data: LeadInput) -> MatchKeys:
+    """The keys an inquiry is de-duplicated on (its external id with the id's source)."""
+    return MatchKeys(
+        email=data.email,
+        phone=data.phone,
+        company_key=data.company_key,
+        person_key=data.person_key,
+        external_id=data.external_id or "",
+        external_source=data.external_source,
+    )
+
+
+#: Optional text fields an over-long value is dropped from with a warning (the others name or
+#: reach the person, and an over-long one rejects the submission).
+_DROPPABLE = frozenset(
+    {"title", "website", "company_size", "industry", "postal_code", "street", "city"}
+)
+
+
+def _kept(value: object) -> object:
+    """The value as sent, for the profile: a number no JSON reader keeps exactly as text."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return str(value)
+    return value
+
+
+def _shown(value: object) -> str:
+    """A warning's value: the value as sent, as text, cut for the lead page and the report."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text[:200]
 
 
 #: Lead columns a submission fills, by the name the submitter used for them.
@@ -121,6 +243,8 @@ _SIZED_FIELDS = {
     "company_size": "company_size",
     "industry": "industry",
     "postal_code": "postal_code",
+    "street": "street",
+    "city": "city",
     "campaign": "campaign",
     "external_id": "external_id",
 }
@@ -182,8 +306,10 @@ def _answer_errors(
 def lead_capture(
     *, program: Program, submission: Submission, actor: User | None, now: datetime
 ) -> Capture:
-    """Create the lead, or merge it into the existing lead of the program that it matches
-    (by external id first, then the program's de-duplication rule)."""
+    """Create the lead, or merge it into the existing lead of the program that it matches on a
+    strong key (the core's ``assess``: the same external id from the same source, e-mail, phone
+    with compatible names, company and name without a conflicting e-mail). A new lead that only
+    resembles existing ones is created and each pair recorded as a possible duplicate."""
     if not program.is_active:
         raise IntakeRejected({"program": f"{program.slug} is not accepting leads (inactive)"})
     published = program_published_criteria(program=program)
@@ -191,84 +317,135 @@ def lead_capture(
     rule = dedupe_rule(program)
     with transaction.atomic():
         _lock_keys(program, prepared, rule)
-        existing, match = _existing(program, prepared, rule)
+        existing, verdict = _existing(program, prepared, rule)
         if existing is None:
             lead = lead_create(
                 program=program, data=prepared.data, actor=actor, now=now, published=published
             )
-            return Capture(lead=lead, created=True)
+            possible_duplicate_record(
+                program=program, pairs=[(lead.pk, p) for p in verdict.possible], now=now
+            )
+            prepared_consents_record(
+                client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
+            )
+            return Capture(lead=lead, created=True, possible=verdict.possible)
+        match = verdict.match
+        assert match is not None
         lead = lead_merge(
             lead=existing,
             data=prepared.data,
-            match=match.explanation if match else "same external id",
+            match=match.explanation,
             actor=actor,
             now=now,
             published=published,
+        )
+        prepared_consents_record(
+            client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
         )
         return Capture(lead=lead, created=False, match=match)
 
 
 def _existing(
     program: Program, prepared: Prepared, rule: DedupeRule
-) -> tuple[Lead | None, Match | None]:
-    if prepared.data.external_id:
-        lead = Lead.objects.filter(program=program, external_id=prepared.data.external_id).first()
-        if lead is not None:
-            return lead, None
-    if not rule.enabled:
-        return None, None
-    keys = prepared.keys
+) -> tuple[Lead | None, Verdict]:
+    candidates = dedupe_candidates(program=program, keys=[prepared.keys], rule=rule)
+    verdict = assess(prepared.keys, candidates, rule)
+    if verdict.match is None:
+        return None, verdict
+    return Lead.objects.get(pk=verdict.match.id), verdict
+
+
+def dedupe_candidates(
+    *, program: Program, keys: Sequence[MatchKeys], rule: DedupeRule
+) -> list[Candidate]:
+    """The program's leads sharing a key with any of ``keys`` (external id, and the keys the
+    rule names), in one query whatever their number: a capture asks for one inquiry's, an
+    import chunk for all its rows' inside its transaction."""
     query = Q()
-    if keys.email and MatchOn.EMAIL in rule.match_on:
-        query |= Q(email=keys.email)
-    if keys.phone and MatchOn.PHONE in rule.match_on:
-        query |= Q(phone=keys.phone)
-    if keys.company_key and keys.person_key and MatchOn.COMPANY_AND_NAME in rule.match_on:
-        query |= Q(company_key=keys.company_key)
+    external = {k.external_id for k in keys if k.external_id}
+    if external:
+        query |= Q(external_id__in=external)
+    if rule.enabled:
+        emails = {k.email for k in keys if k.email} if MatchOn.EMAIL in rule.match_on else set()
+        phones = {k.phone for k in keys if k.phone} if MatchOn.PHONE in rule.match_on else set()
+        companies = (
+            {k.company_key for k in keys if k.company_key and k.person_key}
+            if MatchOn.COMPANY_AND_NAME in rule.match_on
+            else set()
+        )
+        if emails:
+            query |= Q(email__in=emails)
+        if phones:
+            query |= Q(phone__in=phones)
+        if companies:
+            query |= Q(company_key__in=companies)
     if not query:
-        return None, None
+        return []
     rows = (
         Lead.objects.filter(program=program)
         .filter(query)
-        .values_list("id", "email", "phone", "company_key", "person_key")
+        .order_by("id")
+        .values_list(
+            "id", "email", "phone", "company_key", "person_key", "external_id", "external_source"
+        )
     )
-    candidates = [
+    return [
         Candidate(
             id=row[0],
-            keys=MatchKeys(email=row[1], phone=row[2], company_key=row[3], person_key=row[4]),
+            keys=MatchKeys(
+                email=row[1],
+                phone=row[2],
+                company_key=row[3],
+                person_key=row[4],
+                external_id=row[5] or "",
+                external_source=row[6],
+            ),
         )
         for row in rows
     ]
-    match = find_match(keys, candidates, rule)
-    if match is None:
-        return None, None
-    return Lead.objects.get(pk=match.id), match
 
 
-def _lock_keys(program: Program, prepared: Prepared, rule: DedupeRule) -> None:
-    """Serialise captures that could match each other, so two concurrent submissions of the
-    same person make one lead. PostgreSQL: transaction-scoped advisory locks on the keys;
-    SQLite: its IMMEDIATE transactions already admit one writer at a time."""
+#: Advisory lock slots per program: a key's lock is one of them (a hash), so an import chunk
+#: takes at most this many locks however many keys its rows have (PostgreSQL's lock table is
+#: shared and small); two unrelated keys in one slot only wait for each other.
+LOCK_SLOTS = 1024
+
+
+def dedupe_lock(*, program: Program, keys: Iterable[MatchKeys], rule: DedupeRule) -> None:
+    """Serialise the captures and import chunks that could match each other, so two concurrent
+    inquiries of the same person make one lead. PostgreSQL: transaction-scoped advisory locks on
+    the keys, taken in one statement in ascending order (no deadlock between a capture and a
+    chunk); SQLite: its IMMEDIATE transactions already admit one writer at a time."""
     if connection.vendor != "postgresql":
         return
-    keys = prepared.keys
-    names = [f"external:{prepared.data.external_id}"] if prepared.data.external_id else []
+    ids = sorted({_lock_id(program, name) for k in keys for name in lock_names(k, rule)})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(id)) FROM "
+            "(SELECT id FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
+            [ids],
+        )
+
+
+def lock_names(keys: MatchKeys, rule: DedupeRule) -> list[str]:
+    """The names of the locks an inquiry takes: one per key it could be matched on."""
+    names = [f"external:{keys.external_source}:{keys.external_id}"] if keys.external_id else []
     if keys.email and MatchOn.EMAIL in rule.match_on:
         names.append(f"email:{keys.email}")
     if keys.phone and MatchOn.PHONE in rule.match_on:
         names.append(f"phone:{keys.phone}")
     if keys.company_key and MatchOn.COMPANY_AND_NAME in rule.match_on:
         names.append(f"company:{keys.company_key}")
-    ids = sorted(
-        {
-            int.from_bytes(
-                hashlib.blake2b(f"{program.pk}:{n}".encode(), digest_size=8).digest(),
-                "big",
-                signed=True,
-            )
-            for n in names
-        }
-    )
-    with connection.cursor() as cursor:
-        for lock_id in ids:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+    return names
+
+
+def _lock_id(program: Program, name: str) -> int:
+    digest = hashlib.blake2b(f"{program.pk}:{name}".encode(), digest_size=8).digest()
+    return program.pk * LOCK_SLOTS + int.from_bytes(digest, "big") % LOCK_SLOTS
+
+
+def _lock_keys(program: Program, prepared: Prepared, rule: DedupeRule) -> None:
+    """A capture's locks (``dedupe_lock`` for its one inquiry)."""
+    dedupe_lock(program=program, keys=[prepared.keys], rule=rule)

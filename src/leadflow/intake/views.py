@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from leadflow.accounts.permissions import request_user
+from leadflow.accounts.permissions import Capability, request_user, user_can
 from leadflow.core.criteria import Question
 from leadflow.intake import webforms
 from leadflow.intake.selectors import web_form_program
@@ -101,7 +101,12 @@ def _succeeded(request: HttpRequest, program: Program, values: dict[str, str]) -
 @xframe_options_exempt
 @require_POST
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
-    """Capture one web-to-lead submission (Salesforce field names) for the program."""
+    """Capture one web-to-lead submission (Salesforce field names) for the program.
+
+    Only a submission nobody can be reached by (or with an over-long name or e-mail, or a
+    required question unanswered) shows the form again with its errors (400). A bad optional
+    field (phone, country, state, website, an answer) is captured with a warning on the lead,
+    and the visitor goes on to the ``retURL`` or the thank-you page like any other."""
     max_bytes: int = getattr(settings, "WEB_FORM_MAX_BYTES", 65536)
     if _content_length(request) > max_bytes:
         return HttpResponse(
@@ -134,15 +139,20 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         return _succeeded(request, program, values)
     published = program_published_criteria(program=program)
     questions = published.criteria.questions
-    submission = webforms.submission_from(values, questions)
+    submission = webforms.submission_from(values, questions, program.source_channel_rules)
     errors = webforms.form_errors(values, questions)
     try:
         if errors:
-            submission_prepare(program=program, submission=submission, published=published)
+            # The form is shown again anyway: the visitor may fix the optional fields too.
+            prepared = submission_prepare(
+                program=program, submission=submission, published=published
+            )
+            warned = {w["field"]: w["reason"] for w in prepared.data.warnings}
+            errors = {**webforms.shown_errors(warned), **errors}
         else:
             lead_capture(program=program, submission=submission, actor=None, now=now)
     except IntakeRejected as exc:
-        errors = {**exc.errors, **errors}
+        errors = {**webforms.shown_errors(exc.errors), **errors}
     if errors:
         return _render_form(request, program, questions, values, errors, status=400)
     return _succeeded(request, program, values)
@@ -171,5 +181,6 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
         "iframe_snippet": render_to_string("intake/_snippet_iframe.html", snippet_context).strip(),
         "form_snippet": render_to_string("intake/_snippet_form.html", snippet_context).strip(),
         "fields": fields,
+        "can_edit_settings": user_can(request_user(request), Capability.PROGRAMS_EDIT_CRITERIA),
     }
     return render(request, "intake/embed.html", context)

@@ -6,7 +6,10 @@ import reads (Marketo's ``FirstName``, HubSpot's ``firstname`` and ``jobtitle``,
 ``job_title``…), so that a client can point an existing form at LeadFlow by changing only its
 ``action``. A posted name is first the program's question of that name, then a control field,
 then an alias; the first non-empty of several names for one field wins and the others are kept
-in the profile. Everything here is a pure function of the posted values and the program's
+in the profile. The program's own lead-source rules come before the table. Only what the
+visitor must fix (nobody to reach, an over-long name or e-mail, a required question) shows the
+form again; an optional field's problem is captured as a warning (``form_errors``,
+``shown_errors``). Everything here is a pure function of the posted values and the program's
 questions, so the mapping is tested without a request or a database.
 """
 
@@ -45,6 +48,10 @@ CONTACT_FIELDS: Mapping[str, int] = {
     "country": 100,
     "state": 100,
     "zip": 16,
+    "street": 200,
+    "city": 100,
+    "email_opt_out": 40,
+    "do_not_call": 40,
     "URL": 200,
     "website": 200,
     "industry": 100,
@@ -85,6 +92,10 @@ FORM_NAMES: Mapping[str, str] = {
     "country": "country",
     "state": "state",
     "postal_code": "zip",
+    "street": "street",
+    "city": "city",
+    "email_opt_out": "email_opt_out",
+    "do_not_call": "do_not_call",
     "lead_source": "lead_source",
     "campaign": "campaign",
     "industry": "industry",
@@ -166,19 +177,24 @@ def answers_from(data: Mapping[str, str], questions: Sequence[Question]) -> dict
     return answers
 
 
-def submission_from(data: Mapping[str, str], questions: Sequence[Question]) -> Submission:
+def submission_from(
+    data: Mapping[str, str],
+    questions: Sequence[Question],
+    source_rules: Mapping[str, str] | None = None,
+) -> Submission:
     """The ``Submission`` a posted web-to-lead form stands for.
 
     Names of the core's alias table map to the lead (``zip`` is the postal code, ``URL`` or
     ``website`` the website, ``employees`` the company size, ``FirstName`` and ``firstname`` the
-    first name…); the lead source names the channel (none is the web, an unknown one ``other``)
-    and is kept as sent in the profile's ``source_detail``. ``description``, a second value for
+    first name…); the lead source names the channel (the program's own ``source_rules`` first,
+    then the alias table; none is the web, an unknown one ``other``) and is kept as sent in the
+    profile's ``source_detail``. ``description``, a second value for
     a field and any field the lead has no place for are kept in the profile, so nothing the
     person wrote is lost.
     """
     read = _read(data, questions)
     values = read.values
-    source = source_channel(values.get("lead_source", ""), default=Channel.WEB)
+    source = source_channel(values.get("lead_source", ""), default=Channel.WEB, rules=source_rules)
     inquiry = values.get("inquiry_type", "").strip()
     inquiry_type = inquiry_type_of(inquiry)
     profile: dict[str, Any] = {}
@@ -212,6 +228,10 @@ def submission_from(data: Mapping[str, str], questions: Sequence[Question]) -> S
             country=values.get("country", ""),
             state=values.get("state", ""),
             postal_code=values.get("zip", ""),
+            street=values.get("street", ""),
+            city=values.get("city", ""),
+            email_opt_out=values.get("email_opt_out", ""),
+            do_not_call=values.get("do_not_call", ""),
         ),
         channel=source.channel,
         campaign=values.get("campaign", "").strip(),
@@ -221,16 +241,29 @@ def submission_from(data: Mapping[str, str], questions: Sequence[Question]) -> S
         industry=values.get("industry", ""),
         profile=profile,
         answers=answers_from(values, questions),
+        consent_sources={
+            name: f"web form: {name}"
+            for name in ("email_opt_out", "do_not_call")
+            if values.get(name, "").strip()
+        },
     )
 
 
+#: The fields whose over-long value the form refuses: they name or reach the person. Any other
+#: field's problem is an optional field's: the submission is captured with a warning, and the
+#: visitor of the client's site never sees LeadFlow's form for it (issue 12).
+REFUSED_WHEN_TOO_LONG = ("first_name", "last_name", "full_name", "email", "company", "external_id")
+
+
 def form_errors(data: Mapping[str, str], questions: Sequence[Question]) -> dict[str, str]:
-    """What the form itself rejects before capture: over-long values, and unanswered required
-    questions (capture accepts those, as imports and the API may fill them in later, but a
-    person filling in the form is asked for them). Keys are those of ``IntakeRejected``."""
+    """What the form itself rejects before capture: over-long names and e-mail addresses, and
+    unanswered required questions (capture accepts those, as imports and the API may fill them
+    in later, but a person filling in the form is asked for them). Keys are those of
+    ``IntakeRejected``."""
     errors: dict[str, str] = {}
     values = form_values(data, questions)
-    for name, limit in CONTACT_FIELDS.items():
+    for name in REFUSED_WHEN_TOO_LONG:
+        limit = CONTACT_FIELDS[name]
         if len(values.get(name, "").strip()) > limit:
             errors[name] = f"at most {limit} characters"
     answers = answers_from(values, questions)
@@ -238,6 +271,16 @@ def form_errors(data: Mapping[str, str], questions: Sequence[Question]) -> dict[
         if question.required and question.key not in answers:
             errors[f"answers.{question.key}"] = "an answer is required"
     return errors
+
+
+#: Field names of ``IntakeRejected`` and of the lead's warnings that the form shows its input
+#: for under another name.
+_FORM_ERROR_KEYS = {"postal_code": "zip"}
+
+
+def shown_errors(problems: Mapping[str, str]) -> dict[str, str]:
+    """Capture's problems (errors or warnings, by field) under the keys of the form's inputs."""
+    return {_FORM_ERROR_KEYS.get(name, name): reason for name, reason in problems.items()}
 
 
 def return_url(raw: str, allowed_hosts: Sequence[str]) -> str | None:

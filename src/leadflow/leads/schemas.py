@@ -121,12 +121,19 @@ class LeadOut(Schema):
     country: str
     state: str = Field(description="ISO 3166-2 subdivision code, without the country")
     postal_code: str
+    street: str = ""
+    city: str = ""
     channel: Channel
     campaign: str
     inquiry_type: InquiryType
     external_id: str | None
     profile: dict[str, Any]
     answers: dict[str, Any]
+    warnings: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="What intake could not use: a bad optional value dropped from its field "
+        "(kept as sent in the profile), as {field, value, reason}",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -151,12 +158,15 @@ class LeadOut(Schema):
             country=lead.country,
             state=lead.subdivision,
             postal_code=lead.postal_code,
+            street=lead.street,
+            city=lead.city,
             channel=Channel(lead.channel),
             campaign=lead.campaign,
             inquiry_type=InquiryType(lead.inquiry_type),
             external_id=lead.external_id,
             profile=dict(lead.profile),
             answers=dict(lead.answers),
+            warnings=list(lead.warnings),
             created_at=lead.created_at,
             updated_at=lead.updated_at,
         )

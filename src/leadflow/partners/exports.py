@@ -28,6 +28,8 @@ LEAD_FIELDS: tuple[tuple[str, str], ...] = (
     ("website", "Website"),
     ("company_size", "Company size"),
     ("industry", "Industry"),
+    ("street", "Street"),
+    ("city", "City"),
     ("country", "Country"),
     ("subdivision", "Subdivision"),
     ("postal_code", "Postal code"),

@@ -53,7 +53,10 @@ class Program(models.Model):
         max_length=16, choices=HandOffMode.choices, default=HandOffMode.DELIVERY
     )
     default_region = models.CharField(
-        max_length=2, default="US", help_text="Region for phone numbers given without +code"
+        max_length=2,
+        default="US",
+        help_text="Region for phone numbers given without +code, and the country of a state "
+        "or province sent without one",
     )
     is_active = models.BooleanField(default=True)
     dedupe_match_on: models.JSONField[list[str]] = models.JSONField(
@@ -71,6 +74,12 @@ class Program(models.Model):
         default=list,
         blank=True,
         help_text="Hosts a web-to-lead form may redirect to after a submission (retURL)",
+    )
+    source_channel_rules: models.JSONField[dict[str, str]] = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The program's own lead-source values and the channel each names (value → "
+        "channel), applied before the shared alias table by the web form and imports",
     )
     push_back_reasons: models.JSONField[list[str]] = models.JSONField(
         default=default_push_back_reasons,

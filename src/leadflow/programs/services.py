@@ -155,3 +155,31 @@ def criteria_draft_discard(*, program: Program) -> bool:
         program=program, number=DRAFT_NUMBER, status=CriteriaStatus.DRAFT
     ).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def program_intake_settings_save(
+    *,
+    program: Program,
+    web_form_enabled: bool,
+    default_region: str,
+    allowed_hosts: list[str],
+    source_rules: dict[str, str],
+) -> Program:
+    """Store the program's form and intake settings, as its managers set them on the "Form and
+    intake settings" page (issue 12: no longer only in the Django admin). They apply to the next
+    submission and the next import; leads already captured keep their values."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    locked.web_form_enabled = web_form_enabled
+    locked.default_region = default_region.strip().upper()
+    locked.web_form_allowed_hosts = list(allowed_hosts)
+    locked.source_channel_rules = dict(source_rules)
+    locked.save(
+        update_fields=[
+            "web_form_enabled",
+            "default_region",
+            "web_form_allowed_hosts",
+            "source_channel_rules",
+        ]
+    )
+    return locked

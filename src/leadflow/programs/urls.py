@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.program_index, name="index"),
     path("<slug:slug>/", views.program_detail, name="detail"),
     path("<slug:slug>/criteria/edit", views.criteria_edit, name="criteria_edit"),
+    path("<slug:slug>/intake", views.intake_settings, name="intake_settings"),
     path("<slug:slug>/criteria/preview", views.criteria_preview, name="criteria_preview"),
     path("<slug:slug>/criteria/publish", views.criteria_publish_view, name="criteria_publish"),
     path("<slug:slug>/criteria/discard", views.criteria_discard, name="criteria_discard"),

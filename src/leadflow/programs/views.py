@@ -20,6 +20,7 @@ from leadflow.accounts.permissions import Capability, capability_required, reque
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.core.preview import RATING_ORDER
 from leadflow.programs.forms.editor import CriteriaEditor, CriteriaYamlForm
+from leadflow.programs.forms.intake import IntakeSettingsForm
 from leadflow.programs.forms.publish import PublishForm
 from leadflow.programs.models import CriteriaVersion, Program
 from leadflow.programs.selectors import (
@@ -38,6 +39,7 @@ from leadflow.programs.services import (
     criteria_draft_discard,
     criteria_draft_publish,
     criteria_draft_save,
+    program_intake_settings_save,
 )
 
 REFUSED = "Only sales managers and admins manage qualifying criteria."
@@ -256,3 +258,28 @@ def criteria_diff_view(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     return render(request, "programs/diff.html", context)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def intake_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program's "Form and intake settings": the web form on or off, the sites a visitor
+    may be sent back to, the program's country, and its own lead-source → channel rules."""
+    program = _program(request, slug)
+    form = IntakeSettingsForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        program_intake_settings_save(
+            program=program,
+            web_form_enabled=form.cleaned_data["web_form_enabled"],
+            default_region=form.cleaned_data["default_region"],
+            allowed_hosts=form.cleaned_data["allowed_hosts"],
+            source_rules=form.cleaned_data["source_rules"],
+        )
+        messages.success(request, "Form and intake settings saved.")
+        return redirect("programs:intake_settings", slug=program.slug)
+    return render(
+        request,
+        "programs/intake_settings.html",
+        {"program": program, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -7,6 +7,9 @@ reasons a value is rejected worded for the import report.
 
 from __future__ import annotations
 
+import contextlib
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -50,13 +53,50 @@ def normalise_phone(raw: str, default_region: str) -> str:
     extension is accepted and dropped: it reaches the same switchboard.
 
     Only impossible numbers (wrong length, unknown calling code, a local number without its area
-    code) are rejected; numbers that are possible but not in the library's list of assigned
-    ranges are kept, because that list trails real numbering plans and a rejected row loses a lead
-    while a dead number only costs a call.
+    code) are refused; numbers that are possible but not in the library's list of assigned
+    ranges are kept, because that list trails real numbering plans and a refused number loses a
+    way to reach the lead while a dead number only costs a call.
+
+    The reading is lenient (issue 12): when the number as written is not possible, it is read
+    again without its punctuation ("415_555_0100", "385-(642)951-8397"), without a label in
+    brackets ("415 555 0100 (mobile)"), as a spreadsheet's number ("4155550100.0") and with a
+    leading "00" as "+"; the first possible reading wins, so a number accepted before is read as
+    before. What is still impossible raises, and the intake turns that into a warning.
     """
     region = default_region.strip().upper()
+    failure: NormalisationError | None = None
+    for text in _phone_readings(raw):
+        try:
+            return _phone_e164(text, raw, region)
+        except NormalisationError as exc:
+            failure = failure or exc
+    assert failure is not None
+    raise failure
+
+
+_PHONE_PUNCTUATION = re.compile(r"[^\w+]+|_+")
+_PHONE_LABEL = re.compile(r"\([^)]*[^\W\d_][^)]*\)")
+_SPREADSHEET_NUMBER = re.compile(r"\d+\.0+|\d(?:\.\d+)?[eE]\+?\d+")
+
+
+def _phone_readings(raw: str) -> list[str]:
+    """The spellings a written number is tried in, the number as written first."""
+    text = raw.strip()
+    readings = [text]
+    if _SPREADSHEET_NUMBER.fullmatch(text):
+        with contextlib.suppress(ValueError, OverflowError):
+            readings.append(str(int(float(text))))
+    unlabelled = _PHONE_LABEL.sub(" ", text)
+    bare = " ".join(_PHONE_PUNCTUATION.sub(" ", unlabelled).split())
+    readings.append(bare)
+    if bare.startswith("00") and not bare.startswith("000"):
+        readings.append("+" + bare[2:].lstrip())
+    return list(dict.fromkeys([text, *(r for r in readings[1:] if r)]))
+
+
+def _phone_e164(text: str, raw: str, region: str) -> str:
     try:
-        number = phonenumbers.parse(raw, region or None)
+        number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException as exc:
         reason = _PHONE_PARSE_REASONS.get(exc.error_type, "unreadable")
         if "+" not in raw and region not in phonenumbers.SUPPORTED_REGIONS:

@@ -138,6 +138,20 @@ def _subdivision_index(country: str) -> dict[str, str]:
     return index
 
 
+#: USPS state codes of the freely associated states: US mail addresses them as states, ISO 3166
+#: as countries of their own (which partner territories and holiday calendars use).
+_USPS_COUNTRIES = {"FM": "FM", "MH": "MH", "PW": "PW"}
+
+
+def usps_country(country: str, raw: str) -> str | None:
+    """The ISO country a USPS "state" of the United States names when ISO has it as a country
+    (``FM`` Micronesia, ``MH`` the Marshall Islands, ``PW`` Palau), else None. The US
+    territories ISO lists as subdivisions too (PR, GU, VI, AS, MP, UM) stay subdivisions."""
+    if country != "US":
+        return None
+    return _USPS_COUNTRIES.get(_place_key(raw).upper())
+
+
 @functools.lru_cache(maxsize=4096)
 def _subdivision_code(country: str, raw: str) -> str | None:
     return _subdivision_index(country).get(_place_key(raw))

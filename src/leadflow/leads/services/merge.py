@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from leadflow.accounts.models import User
+from leadflow.core.merge import fields_merge
 from leadflow.core.qualification import parse_answers
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services.create import LeadInput
@@ -47,7 +48,17 @@ MERGE_FILLABLE = (
 )
 
 
-MERGE_UPDATE_FIELDS = (*MERGE_FILLABLE, "answers", "profile", "updated_at", *REQUALIFIED_FIELDS)
+#: Matching keys derived from other fields: their differences are those of the fields.
+_DERIVED = frozenset({"domain", "company_key", "person_key"})
+
+MERGE_UPDATE_FIELDS = (
+    *MERGE_FILLABLE,
+    "answers",
+    "profile",
+    "warnings",
+    "updated_at",
+    *REQUALIFIED_FIELDS,
+)
 
 
 @transaction.atomic
@@ -62,10 +73,12 @@ def lead_merge(
 ) -> Lead:
     """Merge a new inquiry into the existing lead it matched (intake de-duplication).
 
-    The existing lead keeps its contact and company values and gains those it lacked; new
-    answers and profile attributes are added (a new answer to the same question replaces the
-    old one, being the more recent); the lead is re-qualified. The ``merged`` event keeps
-    everything that came in, so nothing of the second inquiry is lost.
+    The existing lead keeps its contact and company values and its profile attributes, and
+    gains those it lacked (the core's ``fields_merge``: incoming values that differ from kept
+    ones are recorded in the event's ``after["differing"]``, the profile's under "profile", never
+    applied); new answers are added (a new answer to the same question replaces the old one,
+    being the more recent: the newest inquiry re-qualifies); the lead is re-qualified. The
+    ``merged`` event keeps everything that came in, so nothing of the second inquiry is lost.
     """
     lead = lockable().get(pk=lead.pk)
     published = published or program_published_criteria(program=lead.program)
@@ -113,20 +126,34 @@ def _merge_into(
     incoming_answers = answers_jsonable(parse_answers(published.criteria, data.answers))
     before: dict[str, Any] = {}
     changed: dict[str, Any] = {}
-    for name in MERGE_FILLABLE:
-        value = getattr(data, name)
-        if value and not getattr(lead, name):
-            before[name] = getattr(lead, name)
-            changed[name] = value
-            setattr(lead, name, value)
+    fields = fields_merge(
+        {name: getattr(lead, name) for name in MERGE_FILLABLE},
+        {name: getattr(data, name) for name in MERGE_FILLABLE},
+        MERGE_FILLABLE,
+    )
+    for name, value in fields.filled.items():
+        before[name] = getattr(lead, name)
+        changed[name] = value
+        setattr(lead, name, value)
     if incoming_answers:
         before["answers"] = dict(lead.answers)
         lead.answers = {**lead.answers, **incoming_answers}
         changed["answers"] = lead.answers
+    differing = {name: value for name, value in fields.differing.items() if name not in _DERIVED}
     if data.profile:
-        before["profile"] = dict(lead.profile)
-        lead.profile = {**lead.profile, **data.profile}
-        changed["profile"] = lead.profile
+        # Profile attributes follow the fields' rule: a kept value is not replaced.
+        attributes = fields_merge(lead.profile, data.profile, data.profile)
+        if attributes.differing:
+            differing["profile"] = attributes.differing
+        if attributes.filled:
+            before["profile"] = dict(lead.profile)
+            lead.profile = {**lead.profile, **attributes.filled}
+            changed["profile"] = lead.profile
+    if data.warnings:
+        # What intake could not use of this inquiry is added to the lead's list (issue 12).
+        before["warnings"] = list(lead.warnings)
+        lead.warnings = [*lead.warnings, *data.warnings]
+        changed["warnings"] = lead.warnings
     lead.updated_at = now
     incoming = {
         name: getattr(data, name)
@@ -142,6 +169,7 @@ def _merge_into(
         after={
             "incoming": {**incoming, "answers": incoming_answers, "profile": data.profile},
             "changed": changed,
+            "differing": differing,
         },
         reason=match,
     )

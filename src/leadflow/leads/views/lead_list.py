@@ -51,8 +51,8 @@ from leadflow.leads.services.bulk import (
 CONFIRM_SHOWN = 20
 EXPORT_HEADER = [
     "id", "created_at", "client", "program", "status", "stage", "rating", "score", "first_name",
-    "last_name", "title", "email", "phone", "company", "country", "subdivision", "channel",
-    "campaign", "owner",
+    "last_name", "title", "email", "phone", "company", "street", "city", "postal_code",
+    "country", "subdivision", "channel", "campaign", "owner",
 ]  # fmt: skip
 COLUMNS = [
     ("Lead", ""),
@@ -165,6 +165,9 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
                         lead.email,
                         lead.phone,
                         lead.company,
+                        lead.street,
+                        lead.city,
+                        lead.postal_code,
                         lead.country,
                         lead.subdivision,
                         lead.channel,

@@ -1,8 +1,15 @@
 """``leadflow import FILE --program SLUG``: import a CSV or XLSX list of leads into a program.
 
-The last line on standard output is ``created N, merged M, rejected R`` (for a dry run, what
+The last line on standard output is ``created N, merged M, rejected R, warnings W`` (W: the
+values dropped from imported rows' fields, each a warning on its lead; for a dry run, what
 would happen), so scripts can read it; progress goes to standard error. Exit status 0 when the
-file was processed, rejected rows or not; 2 when it cannot be read at all.
+file was processed, rejected rows or not; 2 when it cannot be read at all, or a ``--map`` names
+a column the file does not have or a target that does not exist (the message lists the valid
+ones).
+
+``--map "Primary Address City=city"`` (repeatable) overrides what a column becomes, as the web
+import's mapping step does: a field (``city``), an answer (``answer:budget``), ``profile`` or
+``ignore``.
 """
 
 import sys
@@ -14,10 +21,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from leadflow.core.enums import Channel
+from leadflow.imports.mapping import HeaderMap, UnknownTarget
 from leadflow.imports.models import ImportJob
-from leadflow.imports.reading import ImportFileError
-from leadflow.imports.services import import_job_create, import_rejected_rows_write, import_run
+from leadflow.imports.reading import ImportFileError, open_table
+from leadflow.imports.services import (
+    import_job_create,
+    import_max_bytes,
+    import_rejected_rows_write,
+    import_run,
+)
 from leadflow.programs.models import Program
+from leadflow.programs.selectors import program_published_criteria
 
 
 class ProgressBar:
@@ -40,6 +54,7 @@ class ProgressBar:
         self.out.write(
             f"\r[{bar}] {job.percent:3d}% {job.processed_rows:,}/{job.total_rows:,} rows"
             f"  created {job.created:,} merged {job.merged:,} rejected {job.rejected:,}"
+            f" warnings {job.warnings:,}"
         )
         self.out.flush()
         self.drawn = True
@@ -67,6 +82,13 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="check and count everything, write no lead"
         )
         parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar='"COLUMN=TARGET"',
+            help="what a column becomes: a field, answer:<question>, profile or ignore",
+        )
+        parser.add_argument(
             "--errors", type=Path, metavar="OUT.csv", help="write the rejected rows to this CSV"
         )
 
@@ -79,6 +101,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}", returncode=2)
         channel = Channel(options["channel"]) if options["channel"] else None
+        overrides = self._overrides(path, program, options["map"])
         try:
             job, resumed = import_job_create(
                 program=program,
@@ -89,6 +112,7 @@ class Command(BaseCommand):
                 channel=channel,
                 campaign=options["campaign"],
                 dry_run=options["dry_run"],
+                overrides=overrides,
             )
             if resumed:
                 self.stderr.write(
@@ -110,4 +134,39 @@ class Command(BaseCommand):
             with options["errors"].open("w", encoding="utf-8", newline="") as out:
                 written = import_rejected_rows_write(job=job, out=out)
             self.stderr.write(f"{written} rejected rows written to {options['errors']}")
-        self.stdout.write(f"created {job.created}, merged {job.merged}, rejected {job.rejected}")
+        self.stdout.write(
+            f"created {job.created}, merged {job.merged}, rejected {job.rejected}, "
+            f"warnings {job.warnings}"
+        )
+
+    @staticmethod
+    def _overrides(path: Path, program: Program, given: list[str]) -> dict[str, str]:
+        """The ``--map`` options as header → target, checked against the file's header and
+        the program's targets before anything runs."""
+        overrides: dict[str, str] = {}
+        for option in given:
+            column, equals, target = option.rpartition("=")
+            if not equals or not column.strip() or not target.strip():
+                raise CommandError(f"--map {option!r}: write it as COLUMN=TARGET", returncode=2)
+            overrides[column.strip()] = target.strip()
+        if not overrides:
+            return overrides
+        try:
+            table = open_table(path, max_bytes=import_max_bytes(), name=path.name)
+            criteria = program_published_criteria(program=program).criteria
+            header = HeaderMap(table.header, criteria, overrides=overrides)
+        except ImportFileError as exc:
+            raise CommandError(f"{path}: {exc}", returncode=2) from None
+        except UnknownTarget as exc:
+            raise CommandError(
+                f"--map: unknown target {exc.target!r}. Valid targets: "
+                + ", ".join(target.key for target in exc.targets),
+                returncode=2,
+            ) from None
+        if header.unknown_columns:
+            raise CommandError(
+                f"--map: the file has no column {', '.join(map(repr, header.unknown_columns))}."
+                " Its columns: " + ", ".join(column.header for column in header.columns),
+                returncode=2,
+            )
+        return overrides
