@@ -108,7 +108,8 @@ def worker(database_url: str, csv_path: Path) -> dict[str, float]:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from leadflow.imports.services import import_job_create, import_run
+    from leadflow.imports.services.jobs import import_job_create
+    from leadflow.imports.services.run import import_run
     from leadflow.programs.services import client_create, program_create
 
     call_command("migrate", verbosity=0)

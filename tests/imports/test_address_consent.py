@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from leadflow.imports.models import ImportJob
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
 from leadflow.leads.models import ContactConsent, EventKind, Lead, LeadEvent
 from leadflow.leads.selectors.consent import marketing_email_allowed, may_call
 from leadflow.programs.models import Program

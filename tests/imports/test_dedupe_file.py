@@ -7,7 +7,8 @@ from typing import Any
 
 from leadflow.core.normalise import RawLead
 from leadflow.imports.models import ImportJob
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
 from leadflow.intake.models import PossibleDuplicate
 from leadflow.intake.services import Submission, lead_capture
 from leadflow.leads.models import EventKind, Lead

@@ -11,7 +11,8 @@ from django.db import connection, connections
 
 from leadflow.core.normalise import RawLead
 from leadflow.imports.models import ImportJob
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
 from leadflow.intake.services import Submission, lead_capture
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from leadflow.imports.models import ImportJob
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 from tests.conftest import NOW

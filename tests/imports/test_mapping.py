@@ -10,7 +10,8 @@ from leadflow.core.criteria import Question, QuestionType, default_criteria
 from leadflow.core.enums import Channel, InquiryType
 from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
 from leadflow.intake.services import IntakeRejected
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program

@@ -15,13 +15,14 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.criteria import default_criteria
 from leadflow.imports.mapping import IGNORE, HeaderMap, UnknownTarget, mapping_targets
 from leadflow.imports.models import ImportJob, ImportStatus, SavedMapping
-from leadflow.imports.preview import (
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.preview import (
     import_job_confirm,
     import_preview,
     saved_mapping_apply,
     saved_mapping_save,
 )
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services.run import import_run
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 from tests.conftest import NOW

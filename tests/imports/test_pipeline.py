@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from leadflow.imports import services
 from leadflow.imports.models import ImportJob, ImportStatus
 from leadflow.imports.reading import ImportFileError
-from leadflow.imports.services import import_job_create, import_run
+from leadflow.imports.services import run as run_module
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.programs.models import Program
 from tests.conftest import NOW
@@ -151,7 +152,7 @@ def test_an_interrupted_import_keeps_whole_chunks_and_a_rerun_resumes_without_du
     program: Program, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(HEADER + numbered(25) + numbered(3))  # the last 3 repeat the first 3
-    real_create = services.leads_create_bulk
+    real_create = run_module.leads_create_bulk
     calls = {"n": 0}
 
     def failing_second_chunk(**kwargs: Any) -> list[Lead]:
@@ -161,7 +162,7 @@ def test_an_interrupted_import_keeps_whole_chunks_and_a_rerun_resumes_without_du
             raise OSError("disk full")
         return created
 
-    monkeypatch.setattr(services, "leads_create_bulk", failing_second_chunk)
+    monkeypatch.setattr(run_module, "leads_create_bulk", failing_second_chunk)
     with pytest.raises(OSError, match="disk full"):
         run(program, path, chunk_rows=10)
     job = ImportJob.objects.get()
@@ -171,7 +172,7 @@ def test_an_interrupted_import_keeps_whole_chunks_and_a_rerun_resumes_without_du
     assert Lead.objects.filter(program=program).count() == 10
     assert LeadEvent.objects.count() == 10
 
-    monkeypatch.setattr(services, "leads_create_bulk", real_create)
+    monkeypatch.setattr(run_module, "leads_create_bulk", real_create)
     resumed = run(program, path, chunk_rows=10)
     assert resumed.pk == job.pk
     assert (resumed.status, resumed.processed_rows) == ("done", 28)

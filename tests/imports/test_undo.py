@@ -14,8 +14,9 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.enums import DisqualificationReason
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.imports.models import ImportedLead, ImportJob, ImportStatus
-from leadflow.imports.services import import_job_create, import_run
-from leadflow.imports.undo import ImportNotUndoable, import_undo, import_undo_plan
+from leadflow.imports.services.jobs import import_job_create
+from leadflow.imports.services.run import import_run
+from leadflow.imports.services.undo import ImportNotUndoable, import_undo, import_undo_plan
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import event_record
 from leadflow.programs.models import Program

@@ -1,13 +1,18 @@
 """``lead_capture`` merges on strong keys only; weaker likeness is a possible duplicate."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.test import Client
+
+from leadflow.accounts.models import Role, User
+from leadflow.api.tokens import token_create
 from leadflow.core.dedupe import Possible
 from leadflow.core.normalise import RawLead
-from leadflow.intake.duplicates import possible_duplicate_record
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.intake.services import Capture, Submission, lead_capture
+from leadflow.intake.services.duplicates import possible_duplicate_record
 from leadflow.leads.models import EventKind, Lead
 from leadflow.programs.models import Program
 from tests.conftest import NOW
@@ -145,3 +150,25 @@ def test_merging_in_either_order_keeps_the_same_values(
     capture(other_program, **two)
     backward = capture(other_program, **one, now=LATER).lead
     assert _kept(forward) == _kept(backward)
+
+
+def test_the_api_names_the_external_ids_source_system(
+    program: Program, make_user: Callable[..., User]
+) -> None:
+    """The same id from two systems is two people; from one system, one."""
+    user = make_user(Role.MARKETER, programs=(program,))
+    _, raw = token_create(user=user, name="t", now=NOW)
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+
+    def send(email: str, source: str | None) -> dict[str, object]:
+        body = {"program": program.slug, "email": email, "external_id": "7"}
+        if source is not None:
+            body["external_source"] = source
+        response = api.post("/api/v1/leads", body, content_type="application/json", secure=True)
+        assert response.status_code in (200, 201), response.content
+        return response.json()
+
+    first = send("ada@example.com", "salesforce")
+    assert first["external_source"] == "salesforce"
+    assert send("grace@example.com", "hubspot")["id"] != first["id"]
+    assert send("ada.l@example.com", "salesforce")["id"] == first["id"]

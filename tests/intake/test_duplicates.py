@@ -16,11 +16,11 @@ from leadflow.api.tokens import token_create
 from leadflow.core.dedupe import Possible
 from leadflow.core.errors import InputError
 from leadflow.core.lifecycle import Action
-from leadflow.intake.decisions import DuplicateDecided, duplicate_distinct, duplicate_merge
-from leadflow.intake.duplicate_api import PairField
-from leadflow.intake.duplicates import possible_duplicate_record
+from leadflow.intake.api.duplicates import PairField
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.intake.selectors import duplicate_get, duplicate_list
+from leadflow.intake.services.decisions import DuplicateDecided, duplicate_distinct, duplicate_merge
+from leadflow.intake.services.duplicates import possible_duplicate_record
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.services.pairs import PAIR_FIELDS, PairRefused
 from leadflow.programs.models import Program

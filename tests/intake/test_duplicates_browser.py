@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 from leadflow.accounts.models import Role
 from leadflow.accounts.services import user_create
 from leadflow.core.dedupe import Possible
-from leadflow.intake.duplicates import possible_duplicate_record
+from leadflow.intake.services.duplicates import possible_duplicate_record
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 from tests import factories

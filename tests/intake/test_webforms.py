@@ -13,9 +13,9 @@ from pytest_django.fixtures import Settings
 from leadflow.accounts.models import Role, User
 from leadflow.core.criteria import Question, QuestionType, default_criteria
 from leadflow.core.enums import Channel, InquiryType
-from leadflow.intake import webforms
 from leadflow.intake.models import FormThrottle
 from leadflow.intake.throttle import throttle_hit
+from leadflow.intake.webforms.posted import return_url, submission_from
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.programs.models import Program
 from leadflow.programs.services import criteria_publish
@@ -75,27 +75,27 @@ def submit_url(program: Program) -> str:
     ],
 )
 def test_lead_source_names_a_channel(source: str, channel: Channel) -> None:
-    submission = webforms.submission_from({"email": "a@b.co", "lead_source": source}, QUESTIONS)
+    submission = submission_from({"email": "a@b.co", "lead_source": source}, QUESTIONS)
     assert submission.channel is channel
 
 
 def test_an_unknown_lead_source_is_other_and_kept_as_source_detail() -> None:
-    submission = webforms.submission_from({"email": "a@b.co", "lead_source": "Podcast"}, QUESTIONS)
+    submission = submission_from({"email": "a@b.co", "lead_source": "Podcast"}, QUESTIONS)
     assert submission.channel == Channel.OTHER
     assert submission.profile == {"source_detail": "Podcast"}
 
 
 def test_the_channels_own_name_is_not_repeated_as_source_detail() -> None:
-    submission = webforms.submission_from({"email": "a@b.co", "lead_source": "Web"}, QUESTIONS)
+    submission = submission_from({"email": "a@b.co", "lead_source": "Web"}, QUESTIONS)
     assert (submission.channel, submission.profile) == (Channel.WEB, {})
 
 
 def test_without_a_lead_source_the_channel_is_web() -> None:
-    assert webforms.submission_from({"email": "a@b.co"}, QUESTIONS).channel == Channel.WEB
+    assert submission_from({"email": "a@b.co"}, QUESTIONS).channel == Channel.WEB
 
 
 def test_salesforce_names_map_to_the_lead_and_the_rest_to_the_profile() -> None:
-    submission = webforms.submission_from(
+    submission = submission_from(
         {
             **FORM,
             "zip": "94105",
@@ -137,7 +137,7 @@ def test_salesforce_names_map_to_the_lead_and_the_rest_to_the_profile() -> None:
 
 
 def test_campaign_id_and_website_are_accepted_as_alternatives() -> None:
-    submission = webforms.submission_from(
+    submission = submission_from(
         {"email": "a@b.co", "Campaign_ID": "C-1", "website": "b.co"}, QUESTIONS
     )
     assert (submission.campaign, submission.raw.website) == ("C-1", "b.co")
@@ -145,18 +145,18 @@ def test_campaign_id_and_website_are_accepted_as_alternatives() -> None:
 
 def test_a_question_named_like_a_contact_field_is_posted_with_a_prefix() -> None:
     question = Question(key="title", label="Title of the project", type=QuestionType.TEXT)
-    submission = webforms.submission_from({"title": "CTO", "answer_title": "Data lake"}, [question])
+    submission = submission_from({"title": "CTO", "answer_title": "Data lake"}, [question])
     assert (submission.raw.title, submission.answers) == ("CTO", {"title": "Data lake"})
 
 
 def test_a_question_named_like_a_header_alias_is_an_answer() -> None:
     question = Question(key="source", label="Where did you hear of us?", type=QuestionType.TEXT)
-    submission = webforms.submission_from({"email": "a@b.co", "source": "A podcast"}, [question])
+    submission = submission_from({"email": "a@b.co", "source": "A podcast"}, [question])
     assert (submission.channel, submission.answers) == (Channel.WEB, {"source": "A podcast"})
 
 
 def test_aliases_of_one_field_take_the_first_non_empty_and_keep_the_rest() -> None:
-    submission = webforms.submission_from(
+    submission = submission_from(
         {"email_work": "", "email_home": "ada@home.example", "Email": "ada@other.example"},
         QUESTIONS,
     )
@@ -165,7 +165,7 @@ def test_aliases_of_one_field_take_the_first_non_empty_and_keep_the_rest() -> No
 
 
 def test_only_external_id_names_the_external_id_on_a_form() -> None:
-    submission = webforms.submission_from(
+    submission = submission_from(
         {"email": "a@b.co", "Id": "form-7", "hs_object_id": "1"}, QUESTIONS
     )
     assert submission.external_id is None
@@ -187,7 +187,7 @@ def test_only_external_id_names_the_external_id_on_a_form() -> None:
     ],
 )
 def test_return_url_must_be_http_to_an_allowed_host(url: str, allowed: bool) -> None:
-    assert (webforms.return_url(url, ["www.acme.example"]) == url) is allowed
+    assert (return_url(url, ["www.acme.example"]) == url) is allowed
 
 
 # --- the form page ----------------------------------------------------------------------------

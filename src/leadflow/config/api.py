@@ -28,8 +28,8 @@ from ninja.utils import normalize_path, replace_path_param_notation
 from leadflow.api.auth import SessionAuth, TokenAuth
 from leadflow.api.idempotency import IdempotencyConflict
 from leadflow.core.errors import CriteriaError, DomainRefused, InputError, InvalidTransition
-from leadflow.intake.api import router as intake_router
-from leadflow.intake.duplicate_api import router as duplicates_router
+from leadflow.intake.api.capture import router as intake_router
+from leadflow.intake.api.duplicates import router as duplicates_router
 from leadflow.intake.services import IntakeRejected
 from leadflow.leads.api import router as leads_router
 from leadflow.leads.selectors.search import InvalidCursor

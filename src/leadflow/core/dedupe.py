@@ -19,7 +19,8 @@ Keys come from `leadflow.core.normalise`, so "Ada@Example.com" and "ada@example.
 Inc." and "Acme", are already equal here. `assess` (and `find_match`, its match alone) is the
 plain statement of the rule over a list of candidates; `DedupeIndex` gives the same answers for
 an import that checks every row against everything before it, looking up only the candidates
-that share a key.
+that share a key; `repeated_external_ids` and `external_id_conflicts` find the rows of a file
+whose external id names several people.
 """
 
 from __future__ import annotations
@@ -309,3 +310,42 @@ def _keep_oldest(index: dict[Any, int], key: Any, lead_id: int) -> None:
     current = index.get(key)
     if current is None or lead_id < current:
         index[key] = lead_id
+
+
+def external_id_conflicts(
+    rows: Iterable[tuple[int, MatchKeys]], rule: DedupeRule
+) -> dict[int, str]:
+    """The rows (by number) to reject because their external id appears on other rows of the
+    file that name another person: other non-empty e-mails, or incompatible names. ``rows``
+    are the (row number, keys) of the rows whose id repeats; each id is compared with its own
+    source system."""
+    by_id: defaultdict[tuple[str, str], list[tuple[int, MatchKeys]]] = defaultdict(list)
+    for number, keys in rows:
+        if keys.external_id:
+            by_id[(keys.external_source, keys.external_id)].append((number, keys))
+    rejected: dict[int, str] = {}
+    for (_, external_id), found in by_id.items():
+        if len(found) < 2:
+            continue
+        emails = {keys.email for _, keys in found if keys.email}
+        people = [keys.person_key for _, keys in found if keys.person_key]
+        if len(emails) > 1:
+            what = "different e-mails"
+        elif any(not names_compatible(a, b, rule) for a in people for b in people):
+            what = "different names"
+        else:
+            continue
+        reason = f"external id {external_id} appears on {len(found)} rows with {what}"
+        rejected.update(dict.fromkeys((number for number, _ in found), reason))
+    return rejected
+
+
+def repeated_external_ids(rows: Iterable[tuple[int, str]]) -> set[str]:
+    """The external ids (as sent) that appear on more than one row."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for _, external_id in rows:
+        key = external_id.strip()
+        if key:
+            (repeated if key in seen else seen).add(key)
+    return repeated

@@ -10,8 +10,8 @@ from leadflow.accounts.models import User
 from leadflow.core.enums import Channel
 from leadflow.imports.mapping import Target
 from leadflow.imports.models import SavedMapping
-from leadflow.imports.preview import ColumnPreview
-from leadflow.imports.services import import_max_bytes
+from leadflow.imports.services.jobs import import_max_bytes
+from leadflow.imports.services.preview import ColumnPreview
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 

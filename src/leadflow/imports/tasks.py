@@ -4,7 +4,7 @@ from django_tasks import task
 
 from leadflow.imports.models import ImportJob, ImportStatus
 from leadflow.imports.reading import ImportFileError
-from leadflow.imports.services import import_run
+from leadflow.imports.services.run import import_run
 
 
 @task()

@@ -19,13 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.enums import Channel
 from leadflow.imports.forms import ImportUploadForm, MappingForm, SavedMappingChoiceForm
-from leadflow.imports.preview import (
-    import_job_confirm,
-    import_job_map,
-    import_preview,
-    saved_mapping_apply,
-    saved_mapping_save,
-)
 from leadflow.imports.reading import ImportFileError
 from leadflow.imports.selectors import (
     import_job_get,
@@ -34,9 +27,16 @@ from leadflow.imports.selectors import (
     import_leads_with_warnings,
     saved_mapping_list,
 )
-from leadflow.imports.services import import_job_create, import_rejected_rows_write
+from leadflow.imports.services.jobs import import_job_create, import_rejected_rows_write
+from leadflow.imports.services.preview import (
+    import_job_confirm,
+    import_job_map,
+    import_preview,
+    saved_mapping_apply,
+    saved_mapping_save,
+)
+from leadflow.imports.services.undo import import_is_undoable, import_undo, import_undo_plan
 from leadflow.imports.tasks import import_job_run
-from leadflow.imports.undo import import_is_undoable, import_undo, import_undo_plan
 
 importer_required = capability_required(
     Capability.IMPORTS_RUN, "Only marketing, sales managers and admins import leads."

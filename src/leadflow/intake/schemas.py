@@ -81,8 +81,15 @@ class LeadIn(Schema):
     external_id: Text | None = Field(
         None,
         max_length=100,
-        description="The sender's id for this lead; a second lead with the same id in the "
-        "program is merged into the first",
+        description="The sender's id for this lead; a second lead with the same id from the "
+        "same source system in the program is merged into the first",
+    )
+    external_source: Text | None = Field(
+        None,
+        max_length=40,
+        description="The system the external id belongs to (your CRM's name, e.g. "
+        "`salesforce`); the same id from two systems names two people. Omitted: the ids of "
+        "senders that name no system",
     )
     profile: JsonObject | None = Field(
         default_factory=dict, description="Prospect profile attributes (environment, needs …)"
@@ -126,6 +133,7 @@ class LeadIn(Schema):
             campaign=self.campaign or "",
             inquiry_type=self.inquiry_type or InquiryType.INFORMATION_REQUEST,
             external_id=self.external_id,
+            external_source=self.external_source or "",
             profile=dict(self.profile or {}),
             answers=dict(self.answers or {}),
             consent_sources={

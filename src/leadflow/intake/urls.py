@@ -1,19 +1,19 @@
 from django.urls import URLPattern, URLResolver, path
 
-from leadflow.intake import duplicate_pages, views
+from leadflow.intake.views import duplicates, forms
 
 app_name = "intake"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("<slug:slug>/", views.form, name="form"),
-    path("<slug:slug>/submit", views.submit, name="submit"),
-    path("<slug:slug>/embed/", views.embed, name="embed"),
+    path("<slug:slug>/", forms.form, name="form"),
+    path("<slug:slug>/submit", forms.submit, name="submit"),
+    path("<slug:slug>/embed/", forms.embed, name="embed"),
 ]
 
 #: Under ``/duplicates/``, namespace ``duplicates``: the possible duplicates to decide.
 duplicate_patterns: list[URLPattern | URLResolver] = [
-    path("", duplicate_pages.duplicate_index, name="index"),
-    path("<int:duplicate_id>/", duplicate_pages.duplicate_detail, name="detail"),
-    path("<int:duplicate_id>/merge", duplicate_pages.duplicate_merge_view, name="merge"),
-    path("<int:duplicate_id>/distinct", duplicate_pages.duplicate_distinct_view, name="distinct"),
+    path("", duplicates.duplicate_index, name="index"),
+    path("<int:duplicate_id>/", duplicates.duplicate_detail, name="detail"),
+    path("<int:duplicate_id>/merge", duplicates.duplicate_merge_view, name="merge"),
+    path("<int:duplicate_id>/distinct", duplicates.duplicate_distinct_view, name="distinct"),
 ]

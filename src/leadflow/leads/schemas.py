@@ -127,6 +127,7 @@ class LeadOut(Schema):
     campaign: str
     inquiry_type: InquiryType
     external_id: str | None
+    external_source: str = ""
     profile: dict[str, Any]
     answers: dict[str, Any]
     warnings: list[dict[str, str]] = Field(
@@ -164,6 +165,7 @@ class LeadOut(Schema):
             campaign=lead.campaign,
             inquiry_type=InquiryType(lead.inquiry_type),
             external_id=lead.external_id,
+            external_source=lead.external_source,
             profile=dict(lead.profile),
             answers=dict(lead.answers),
             warnings=list(lead.warnings),

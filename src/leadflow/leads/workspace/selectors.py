@@ -13,6 +13,7 @@ from leadflow.leads.selectors.queue import WORKABLE, queue_leads
 from leadflow.leads.workspace.history import HistoryRow, history_row, push_back_reason
 from leadflow.leads.workspace.panels import Panel, panel_from_lead
 from leadflow.leads.workspace.script import ScriptQuestion, script_questions
+from leadflow.leads.workspace.text import IntakeWarning, intake_warnings
 from leadflow.programs.selectors import program_published_criteria
 
 
@@ -28,6 +29,7 @@ class Workspace:
     history: list[HistoryRow]
     push_back: str | None
     answer_errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[IntakeWarning] = field(default_factory=list)
 
 
 def lead_workspace(
@@ -52,6 +54,7 @@ def lead_workspace(
         calls=calls,
         history=[history_row(event, _actor(event)) for event in events],
         push_back=push_back_reason(events),
+        warnings=intake_warnings(lead.warnings, criteria),
         answer_errors={
             key: message
             for key, message in (errors or {}).items()

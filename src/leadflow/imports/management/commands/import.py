@@ -24,12 +24,12 @@ from leadflow.core.enums import Channel
 from leadflow.imports.mapping import HeaderMap, UnknownTarget
 from leadflow.imports.models import ImportJob
 from leadflow.imports.reading import ImportFileError, open_table
-from leadflow.imports.services import (
+from leadflow.imports.services.jobs import (
     import_job_create,
     import_max_bytes,
     import_rejected_rows_write,
-    import_run,
 )
+from leadflow.imports.services.run import import_run
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_published_criteria
 

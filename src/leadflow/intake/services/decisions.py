@@ -3,8 +3,8 @@ people (DESIGN.md, Intake rules: weaker likeness than a strong key is for a pers
 
 A decision is taken once: the pair is locked, and a pair no longer open is refused
 (``DuplicateDecided``, 409) so that two people deciding at once cannot both merge. A pair marked
-distinct stays in the table with its note, so intake (``intake.duplicates``, which skips a pair
-known in either order) never proposes it again. Merging goes through the leads services
+distinct stays in the table with its note, so intake (``intake.services.duplicates``, which
+skips a pair known in either order) never proposes it again. Merging goes through the leads services
 (``leads_merge_pair``), which write every value of both leads into the survivor's history.
 """
 

@@ -1,6 +1,6 @@
 """REST API v1 for possible duplicates: list the pairs intake found, merge one (choosing field
 by field) or mark it as two different people. The same decisions as the pages
-(``intake.decisions``); handlers parse, call one selector or service, and answer.
+(``intake.services.decisions``); handlers parse, call one selector or service, and answer.
 
 Who: the holders of ``duplicates.decide`` (403 for other roles); a pair outside the caller's
 programs (or a narrowed token's) is 404; a pair already decided is 409.
@@ -18,9 +18,9 @@ from ninja.params import P, PathEx
 from leadflow.accounts.permissions import Capability, user_can
 from leadflow.api.auth import Caller, caller
 from leadflow.api.schemas import ERRORS, WRITE_ERRORS, ErrorOut
-from leadflow.intake.decisions import NOTE_MAX_LENGTH, duplicate_distinct, duplicate_merge
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.intake.selectors import duplicate_get, duplicate_page
+from leadflow.intake.services.decisions import NOTE_MAX_LENGTH, duplicate_distinct, duplicate_merge
 from leadflow.leads.schemas import LeadOut, Text
 from leadflow.leads.selectors.search import MAX_ID
 
@@ -129,6 +129,7 @@ def _decider(request: HttpRequest) -> Caller:
     summary="List possible duplicates",
     description="The pairs of leads intake found alike without a strong key (same e-mail, "
     "same external id from the same source, same phone with compatible names), newest first.",
+    operation_id="leadflow_intake_duplicate_api_duplicate_list",
 )
 def duplicate_list(request: HttpRequest, query: Query[DuplicateListQuery]) -> DuplicatePageOut:
     who = _decider(request)
@@ -152,6 +153,7 @@ def duplicate_list(request: HttpRequest, query: Query[DuplicateListQuery]) -> Du
     description="Merges the pair's two leads into the survivor as chosen field by field; the "
     "other lead is disqualified as a duplicate. Answers the surviving lead. 409 when the pair "
     "was already decided or the lead to merge away is past review.",
+    operation_id="leadflow_intake_duplicate_api_duplicate_merge_api",
 )
 def duplicate_merge_api(
     request: HttpRequest, duplicate_id: DuplicateId, payload: DuplicateMergeIn
@@ -174,6 +176,7 @@ def duplicate_merge_api(
     summary="Mark a possible duplicate as different people",
     description="Both leads stay as they are and the pair is never proposed again. 409 when "
     "the pair was already decided.",
+    operation_id="leadflow_intake_duplicate_api_duplicate_distinct_api",
 )
 def duplicate_distinct_api(
     request: HttpRequest, duplicate_id: DuplicateId, payload: DuplicateDistinctIn

@@ -1,4 +1,5 @@
-"""Bulk import of a CSV or XLSX file into a program (issue 4, "Lead intake", parts 5 and 6).
+"""The chunked run of a bulk import of a CSV or XLSX file into a program (issue 4, "Lead
+intake", parts 5 and 6).
 
 Every row goes the way of a single inquiry (``submission_prepare``: normalise and validate), is
 de-duplicated against the program's leads and the rows before it in the file, and becomes a new
@@ -8,38 +9,33 @@ the same events and qualification as any other capture.
 Rows are processed in chunks; each chunk is one transaction that also records the job's progress
 and rejected rows, so a row is written whole or not at all, and the job's counts always describe
 what the database holds. Importing the same file into the same program again resumes the
-unfinished job after its last committed chunk; and whatever happens, the de-duplication index
-(preloaded with one query, refreshed for each chunk's keys under the captures' locks:
-``imports.dedupe``) and the external ids keep a second run, or a capture during the run, from
-creating duplicates.
+unfinished job after its last committed chunk (``imports.services.jobs``); and whatever happens,
+the de-duplication index (preloaded with one query, refreshed for each chunk's keys under the
+captures' locks: ``imports.services.dedupe``) and the external ids keep a second run, or a
+capture during the run, from creating duplicates. ``import_rows_classify`` classifies the rows
+the same way without writing: the mapping step's dry run (``imports.services.preview``).
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
-from typing import IO
 
-from django.conf import settings
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from leadflow.accounts.models import User
-from leadflow.core.dedupe import Possible
+from leadflow.core.dedupe import Possible, external_id_conflicts, repeated_external_ids
 from leadflow.core.enums import Channel
-from leadflow.core.spreadsheet import csv_row
-from leadflow.imports.dedupe import FileIndex, external_id_conflicts, repeated_external_ids
 from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
-from leadflow.imports.undo import imported_leads_record
-from leadflow.intake.duplicates import possible_duplicate_record
-from leadflow.intake.services import (
+from leadflow.imports.services.dedupe import FileIndex
+from leadflow.imports.services.jobs import import_job_path, import_max_bytes
+from leadflow.imports.services.undo import imported_leads_record
+from leadflow.intake.services.duplicates import possible_duplicate_record
+from leadflow.intake.services.prepare import (
     IntakeRejected,
     Prepared,
     Submission,
@@ -51,100 +47,12 @@ from leadflow.programs.models import Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
 CHUNK_ROWS = 1000
-DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
 ProgressCallback = Callable[[ImportJob], None]
 
 
 class ImportConflict(Exception):
     """Another process is running the same job; this one stops and leaves the job to it."""
-
-
-def import_max_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def file_sha256(handle: IO[bytes]) -> tuple[str, int]:
-    """The SHA-256 and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := handle.read(1024 * 1024):
-        digest.update(chunk)
-        size += len(chunk)
-    handle.seek(0)
-    return digest.hexdigest(), size
-
-
-def import_job_create(
-    *,
-    program: Program,
-    original_name: str,
-    uploaded_by: User | None,
-    now: datetime,
-    path: Path | None = None,
-    upload: File[bytes] | None = None,
-    channel: Channel | None = None,
-    campaign: str | None = None,
-    dry_run: bool = False,
-    overrides: Mapping[str, str] | None = None,
-    awaiting_mapping: bool = False,
-) -> tuple[ImportJob, bool]:
-    """The job for a file given by ``path`` (CLI) or ``upload`` (web), and whether it resumes an
-    unfinished job: the same file (SHA-256) into the same program with the same options, not a
-    dry run, that failed or never finished (a killed process leaves it "running"), and the
-    same column ``overrides`` (the mapping step's, header → target). A web upload is
-    ``awaiting_mapping``: it runs once a person has confirmed its columns."""
-    if (path is None) == (upload is None):
-        raise ValueError("give exactly one of path and upload")
-    if path is not None:
-        try:
-            with path.open("rb") as handle:
-                sha256, size = file_sha256(handle)
-        except OSError as exc:
-            raise ImportFileError(f"no such file: {path}") from exc
-    else:
-        assert upload is not None
-        sha256, size = file_sha256(upload)
-    if not dry_run:
-        unfinished = next(
-            (
-                job
-                for job in ImportJob.objects.filter(
-                    program=program,
-                    sha256=sha256,
-                    dry_run=False,
-                    channel=channel or "",
-                    campaign=campaign or "",
-                    status__in=[ImportStatus.FAILED, ImportStatus.RUNNING],
-                ).order_by("-created_at", "-id")
-                if job.overrides == dict(overrides or {})
-            ),
-            None,
-        )
-        if unfinished is not None:
-            return unfinished, True
-    job = ImportJob(
-        program=program,
-        uploaded_by=uploaded_by,
-        path=str(path.resolve()) if path is not None else "",
-        original_name=original_name[:255],
-        sha256=sha256,
-        size=size,
-        channel=channel or "",
-        campaign=campaign or "",
-        dry_run=dry_run,
-        overrides=dict(overrides or {}),
-        status=ImportStatus.MAPPING if awaiting_mapping else ImportStatus.PENDING,
-        created_at=now,
-    )
-    if upload is not None:
-        job.file.save(Path(original_name).name or "upload", upload, save=False)
-    job.save()
-    return job, False
-
-
-def import_job_path(job: ImportJob) -> Path:
-    return Path(job.file.path) if job.file else Path(job.path)
 
 
 def import_run(
@@ -259,7 +167,7 @@ class _Run:
 
     def check_external_ids(self, table: Table) -> None:
         """Before any row is placed: the rows whose external id repeats in the file with
-        another person's e-mail or name (``imports.dedupe``). Only those rows are prepared
+        another person's e-mail or name (``imports.services.dedupe``). Only those rows are prepared
         twice; the rest of the file is read for its ids alone."""
         sent: list[tuple[int, str]] = []
         for row in table.rows():
@@ -444,22 +352,9 @@ def import_rows_classify(
 ) -> Iterator[_Chunk]:
     """The file's rows, a chunk at a time, classified exactly as ``import_run`` would place
     them (rejected, new, merged into which lead), writing nothing: the mapping step's dry run
-    (``imports.preview``)."""
+    (``imports.services.preview``)."""
     run = _Run(job=job, header=header, published=published, actor=None)
     run.preload()
     run.check_external_ids(table)
     for chunk in _chunks(table, skip=0, size=CHUNK_ROWS):
         yield run.classify(chunk)
-
-
-def import_rejected_rows_write(*, job: ImportJob, out: IO[str]) -> int:
-    """The job's rejected rows as CSV (row number, reason, then the row's columns as given),
-    every cell neutralised against formula injection. Returns the number of rows written."""
-    writer = csv.writer(out)
-    columns = [column["column"] for column in job.mapping]
-    writer.writerow(csv_row(["row", "reason", *columns]))
-    count = 0
-    for rejected in job.rejected_rows.order_by("row_number").iterator(chunk_size=2000):
-        writer.writerow(csv_row([rejected.row_number, rejected.reason, *rejected.data]))
-        count += 1
-    return count

@@ -1,6 +1,6 @@
 """Recording the possible duplicates that intake finds (DESIGN.md, Intake rules): a new lead that
 resembles an existing one without a strong key (the core's ``assess`` says which and why) is
-created, and the pair is written here for a person to decide (``intake.decisions``).
+created, and the pair is written here for a person to decide (``intake.services.decisions``).
 
 One function for a capture and for an import chunk, set-based: one query for the pairs already
 known and one INSERT. A pair known in either order, whatever its status (open, merged, distinct),

@@ -22,16 +22,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.permissions import Capability, request_user, user_can
 from leadflow.core.criteria import Question
-from leadflow.intake import webforms
 from leadflow.intake.selectors import web_form_program
 from leadflow.intake.services import IntakeRejected, lead_capture, submission_prepare
 from leadflow.intake.throttle import throttle_hit, throttle_key
+from leadflow.intake.webforms.fields import error_summary, form_fields
+from leadflow.intake.webforms.posted import (
+    HONEYPOT,
+    RETURN_URL,
+    form_errors,
+    posted_values,
+    return_url,
+    shown_errors,
+    submission_from,
+)
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list, program_published_criteria
 
 logger = logging.getLogger(__name__)
 
-PASSED_ON = ("campaign", "lead_source", webforms.RETURN_URL)
+PASSED_ON = ("campaign", "lead_source", RETURN_URL)
 """Query parameters of the form page that its hidden inputs carry on to the submission, so an
 embedding page can tag its leads (``/forms/<slug>/?campaign=SPRING``)."""
 
@@ -44,14 +53,14 @@ def _render_form(
     errors: dict[str, str],
     status: int = 200,
 ) -> HttpResponse:
-    fields = webforms.form_fields(questions, values, errors)
+    fields = form_fields(questions, values, errors)
     context: dict[str, Any] = {
         "program": program,
         "fields": fields,
         "any_required": any(f.required for f in fields),
-        "summary": webforms.error_summary(fields, errors),
+        "summary": error_summary(fields, errors),
         "hidden": [(name, values.get(name, "")) for name in PASSED_ON if values.get(name)],
-        "honeypot": webforms.HONEYPOT,
+        "honeypot": HONEYPOT,
         "action": reverse("intake:submit", kwargs={"slug": program.slug}),
     }
     return render(request, "intake/form.html", context, status=status)
@@ -84,8 +93,8 @@ def _client_ip(request: HttpRequest) -> str:
 def _succeeded(request: HttpRequest, program: Program, values: dict[str, str]) -> HttpResponse:
     """What every accepted submission (and a trapped bot) sees: the allowed ``retURL`` or the
     thank-you page. A ``retURL`` to a host the program does not allow is not followed."""
-    raw = values.get(webforms.RETURN_URL, "")
-    target = webforms.return_url(raw, program.web_form_allowed_hosts)
+    raw = values.get(RETURN_URL, "")
+    target = return_url(raw, program.web_form_allowed_hosts)
     if target is not None:
         return HttpResponseRedirect(target, status=303)
     if raw.strip():
@@ -133,14 +142,14 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         )
         response["Retry-After"] = str(hit.retry_after)
         return response
-    values = webforms.posted_values(request.POST.lists())
-    if values.get(webforms.HONEYPOT, "").strip():
+    values = posted_values(request.POST.lists())
+    if values.get(HONEYPOT, "").strip():
         logger.info("web form %s: honeypot filled in; nothing captured", program.slug)
         return _succeeded(request, program, values)
     published = program_published_criteria(program=program)
     questions = published.criteria.questions
-    submission = webforms.submission_from(values, questions, program.source_channel_rules)
-    errors = webforms.form_errors(values, questions)
+    submission = submission_from(values, questions, program.source_channel_rules)
+    errors = form_errors(values, questions)
     try:
         if errors:
             # The form is shown again anyway: the visitor may fix the optional fields too.
@@ -148,11 +157,11 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 program=program, submission=submission, published=published
             )
             warned = {w["field"]: w["reason"] for w in prepared.data.warnings}
-            errors = {**webforms.shown_errors(warned), **errors}
+            errors = {**shown_errors(warned), **errors}
         else:
             lead_capture(program=program, submission=submission, actor=None, now=now)
     except IntakeRejected as exc:
-        errors = {**webforms.shown_errors(exc.errors), **errors}
+        errors = {**shown_errors(exc.errors), **errors}
     if errors:
         return _render_form(request, program, questions, values, errors, status=400)
     return _succeeded(request, program, values)
@@ -166,13 +175,13 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     questions = program_published_criteria(program=program).criteria.questions
     form_url = request.build_absolute_uri(reverse("intake:form", kwargs={"slug": slug}))
     submit_url = request.build_absolute_uri(reverse("intake:submit", kwargs={"slug": slug}))
-    fields = webforms.form_fields(questions)
+    fields = form_fields(questions)
     snippet_context = {
         "program": program,
         "form_url": form_url,
         "submit_url": submit_url,
         "fields": fields,
-        "honeypot": webforms.HONEYPOT,
+        "honeypot": HONEYPOT,
     }
     context = {
         "program": program,

@@ -9,15 +9,15 @@ the run starts. Two things keep it right while captures arrive at the same time:
   rows (``dedupe_candidates``) and adds them to the index, and only then places the rows: a
   person captured through the API or a form during the import is merged into, never created
   twice, and a capture waits for the chunk that lists its person;
-- before any row is placed, external ids repeated in the file are checked: a repeated id whose
-  rows disagree on who the person is (other e-mails, incompatible names) rejects those rows with
-  the reason, since the column cannot be an id; repeated with one identity it is one person.
+- before any row is placed, external ids repeated in the file are checked (the core's
+  ``repeated_external_ids`` and ``external_id_conflicts``): a repeated id whose rows disagree on
+  who the person is (other e-mails, incompatible names) rejects those rows with the reason, since
+  the column cannot be an id; repeated with one identity it is one person.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leadflow.core.dedupe import (
@@ -26,9 +26,8 @@ from leadflow.core.dedupe import (
     DedupeRule,
     MatchKeys,
     Possible,
-    names_compatible,
 )
-from leadflow.intake.services import dedupe_candidates, dedupe_lock, dedupe_rule
+from leadflow.intake.services.capture import dedupe_candidates, dedupe_lock, dedupe_rule
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 
@@ -117,42 +116,3 @@ class FileIndex:
     def _add(self, lead_id: int, keys: MatchKeys) -> None:
         self.keys[lead_id] = keys
         self.index.add(Candidate(lead_id, keys))
-
-
-def external_id_conflicts(
-    rows: Iterable[tuple[int, MatchKeys]], rule: DedupeRule
-) -> dict[int, str]:
-    """The rows (by number) to reject because their external id appears on other rows of the
-    file that name another person: other non-empty e-mails, or incompatible names. ``rows``
-    are the (row number, keys) of the rows whose id repeats; each id is compared with its own
-    source system."""
-    by_id: defaultdict[tuple[str, str], list[tuple[int, MatchKeys]]] = defaultdict(list)
-    for number, keys in rows:
-        if keys.external_id:
-            by_id[(keys.external_source, keys.external_id)].append((number, keys))
-    rejected: dict[int, str] = {}
-    for (_, external_id), found in by_id.items():
-        if len(found) < 2:
-            continue
-        emails = {keys.email for _, keys in found if keys.email}
-        people = [keys.person_key for _, keys in found if keys.person_key]
-        if len(emails) > 1:
-            what = "different e-mails"
-        elif any(not names_compatible(a, b, rule) for a in people for b in people):
-            what = "different names"
-        else:
-            continue
-        reason = f"external id {external_id} appears on {len(found)} rows with {what}"
-        rejected.update(dict.fromkeys((number for number, _ in found), reason))
-    return rejected
-
-
-def repeated_external_ids(rows: Iterable[tuple[int, str]]) -> set[str]:
-    """The external ids (as sent) that appear on more than one row."""
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    for _, external_id in rows:
-        key = external_id.strip()
-        if key:
-            (repeated if key in seen else seen).add(key)
-    return repeated

@@ -22,7 +22,8 @@ from leadflow.core.errors import DomainRefused
 from leadflow.imports.mapping import HeaderMap, Target, mapping_targets
 from leadflow.imports.models import ImportJob, ImportStatus, SavedMapping
 from leadflow.imports.reading import open_table
-from leadflow.imports.services import import_job_path, import_max_bytes, import_rows_classify
+from leadflow.imports.services.jobs import import_job_path, import_max_bytes
+from leadflow.imports.services.run import import_rows_classify
 from leadflow.programs.selectors import program_published_criteria
 
 SAMPLES = 3

@@ -4,7 +4,7 @@ the choice of which value survives, "Merge" and "Different people".
 Who: the holders of ``duplicates.decide`` (marketers, managers, admins: the people who bring
 leads in by imports and forms); other roles get 403, another scope's pair 404 (the selector's
 ``DoesNotExist``, answered by the error middleware). Every write is a decision service of
-``intake.decisions``; a refused one is a message on the pair's page, nothing changed.
+``intake.services.decisions``; a refused one is a message on the pair's page, nothing changed.
 """
 
 from dataclasses import dataclass
@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.enums import Rating
 from leadflow.core.errors import DomainRefused
-from leadflow.intake.decisions import duplicate_distinct, duplicate_merge, pair_sides
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.intake.selectors import duplicate_get, duplicate_list
+from leadflow.intake.services.decisions import duplicate_distinct, duplicate_merge, pair_sides
 from leadflow.leads.models import Lead
 from leadflow.leads.services.pairs import PAIR_FIELDS
 from leadflow.leads.workspace.text import label

@@ -1,49 +1,12 @@
-"""The one table of names the intake understands (DESIGN.md, "Intake rules": every channel
-shares one table of field and source aliases).
-
-Leads arrive as columns of CRM exports and spreadsheets, and as fields of web-to-lead forms
-built for Salesforce, HubSpot, Marketo or Pardot. The import (``imports.mapping``) and the web
-form (``intake.webforms``) both read this table, so a header means the same field, and a lead
-source the same channel, whichever way the lead came in. (The REST API has its own field names
-and takes the channel by its value: it needs no aliases.)
-
-- **Headers**: by vocabulary, the names each system gives the fields the intake fills. Names are
-  compared without case, accents, spaces or punctuation (``alias_key``), so ``FirstName``,
-  ``first_name``, ``firstname`` and ``First Name`` are one header. When several columns of one
-  row name the same field (``email_work`` and ``email_home``), the first non-empty one wins; the
-  callers keep the others in the profile.
-- **Addresses and consent**: street and city fill the lead's own fields; the opt-out flags
-  (``Do Not Email``, ``HasOptedOutOfEmail``, ``Do Not Call``, ``donotphone``…) fill
-  ``email_opt_out`` and ``do_not_call``, which set the contact's consent
-  (``leadflow.core.consent``), not a column of the lead.
-- **Headers of fields the lead does not have** (the source system's status) are listed apart in
-  ``UNMAPPED_HEADERS``: they map to nothing and the callers keep them in the profile.
-- **Lead sources**: the values each system puts in its lead source, by the channel of DESIGN.md
-  they name. A value that names no channel is ``other`` (never a purchased list), and the value
-  as sent is kept as the lead's source detail (``SOURCE_DETAIL`` in the profile) whenever it says
-  more than the channel's own name.
-"""
+"""The header tables, by vocabulary: the names each system (Salesforce, HubSpot, Marketo,
+Pardot, Zoho, SuiteCRM, Dynamics 365, Odoo, snake_case templates) gives the fields the intake
+fills, and the headers of fields the lead does not have."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
-from leadflow.core.enums import Channel, InquiryType
-from leadflow.core.normalise.text import fold
-
-SOURCE_DETAIL = "source_detail"
-"""The profile key of a lead source as sent (the finer value behind the channel)."""
-
-_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
-
-
-def alias_key(text: str) -> str:
-    """A header or value as the table compares it: folded for case and accents, without spaces
-    or punctuation ("E-mail Address", "email_address" and "EmailAddress" are one key)."""
-    return _NOT_ALPHANUMERIC.sub("", fold(text))
-
+from leadflow.core.aliases.keys import alias_index, alias_table
 
 #: The fields the intake fills from a header: the contact fields of ``RawLead`` and the source,
 #: company and inquiry fields of a ``Submission``.
@@ -73,18 +36,10 @@ FIELDS = (
 )
 
 
-def _split(listing: str) -> tuple[str, ...]:
-    return tuple(name.strip() for name in listing.split(",") if name.strip())
-
-
-def _table(**fields: str) -> dict[str, tuple[str, ...]]:
-    return {field: _split(listing) for field, listing in fields.items()}
-
-
 #: vocabulary → field → the headers that vocabulary uses for it (API names, export labels and
 #: form field names alike).
 HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "Salesforce API names": _table(
+    "Salesforce API names": alias_table(
         external_id="Id",
         first_name="FirstName",
         last_name="LastName",
@@ -106,7 +61,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         company_size="NumberOfEmployees",
         description="Description",
     ),
-    "Salesforce report labels": _table(
+    "Salesforce report labels": alias_table(
         external_id="Lead ID",
         first_name="First Name",
         last_name="Last Name",
@@ -124,7 +79,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         company_size="No. of Employees",
         campaign="Campaign Name",
     ),
-    "Salesforce web-to-lead": _table(
+    "Salesforce web-to-lead": alias_table(
         first_name="first_name",
         last_name="last_name",
         email="email",
@@ -145,7 +100,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         description="description",
         campaign="Campaign_ID",
     ),
-    "HubSpot": _table(
+    "HubSpot": alias_table(
         external_id="hs_object_id, Record ID",
         first_name="firstname",
         last_name="lastname",
@@ -165,7 +120,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         company_size="numemployees, Number of Employees",
         description="message",
     ),
-    "Marketo": _table(
+    "Marketo": alias_table(
         external_id="Id, Marketo ID",
         first_name="FirstName",
         last_name="LastName",
@@ -185,7 +140,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         industry="Industry",
         company_size="NumberOfEmployees, Num Employees",
     ),
-    "Pardot": _table(
+    "Pardot": alias_table(
         external_id="Prospect Id",
         first_name="first_name",
         last_name="last_name",
@@ -207,7 +162,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         company_size="employees",
         description="comments",
     ),
-    "Zoho": _table(
+    "Zoho": alias_table(
         external_id="Record Id, Lead Id",
         first_name="First Name, First_Name",
         last_name="Last Name, Last_Name",
@@ -227,7 +182,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         company_size="No. of Employees, No_of_Employees",
         description="Description",
     ),
-    "SuiteCRM/SugarCRM": _table(
+    "SuiteCRM/SugarCRM": alias_table(
         external_id="ID",
         first_name="First Name",
         last_name="Last Name",
@@ -250,7 +205,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         campaign="Campaign Name, campaign_name, Campaign ID",
         description="Description",
     ),
-    "Dynamics 365": _table(
+    "Dynamics 365": alias_table(
         external_id="leadid",
         first_name="firstname, First Name",
         last_name="lastname, Last Name",
@@ -272,7 +227,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         company_size="numberofemployees, No. of Employees",
         description="description",
     ),
-    "Odoo": _table(
+    "Odoo": alias_table(
         external_id="id",
         full_name="contact_name, Contact Name",
         company="partner_name, Company Name",
@@ -289,7 +244,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         campaign="campaign_id, Campaign",
         description="Notes",
     ),
-    "snake_case templates": _table(
+    "snake_case templates": alias_table(
         external_id="external_id, record_id, lead_id",
         first_name="first_name, given_name",
         last_name="last_name, family_name",
@@ -319,7 +274,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         description="description, notes, comments",
         inquiry_type="inquiry_type",
     ),
-    "Everyday spellings": _table(
+    "Everyday spellings": alias_table(
         first_name="Given Name",
         last_name="Surname, Family Name",
         email="E-mail, E-mail Address",
@@ -343,20 +298,9 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 #: callers keep their columns in the lead's profile under their own header. ``source_status`` is
 #: the source system's own lead status: LeadFlow's lifecycle is its own and will not be set from
 #: it.
-UNMAPPED_HEADERS: Mapping[str, tuple[str, ...]] = _table(
+UNMAPPED_HEADERS: Mapping[str, tuple[str, ...]] = alias_table(
     source_status="Status, Lead Status, hs_lead_status, statuscode",
 )
-
-
-def _keys(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
-    """alias key → name, refusing a key that two names claim (a mistake in the table)."""
-    keys: dict[str, str] = {}
-    for name, aliases in table.items():
-        for alias in aliases:
-            key = alias_key(alias)
-            if keys.setdefault(key, name) != name:
-                raise ValueError(f"{alias!r} names both {keys[key]} and {name}")
-    return keys
 
 
 def _merged(tables: Iterable[Mapping[str, tuple[str, ...]]]) -> dict[str, list[str]]:
@@ -367,140 +311,11 @@ def _merged(tables: Iterable[Mapping[str, tuple[str, ...]]]) -> dict[str, list[s
     return merged
 
 
-HEADER_FIELDS: Mapping[str, str] = _keys(_merged(HEADERS.values()))
+HEADER_FIELDS: Mapping[str, str] = alias_index(_merged(HEADERS.values()))
 """alias key of a header → the field it fills."""
 
-UNMAPPED_HEADER_KEYS: Mapping[str, str] = _keys(UNMAPPED_HEADERS)
+UNMAPPED_HEADER_KEYS: Mapping[str, str] = alias_index(UNMAPPED_HEADERS)
 """alias key of a known header → the field it will fill once the lead has it."""
 
 if clash := sorted(set(HEADER_FIELDS) & set(UNMAPPED_HEADER_KEYS)):
     raise ValueError(f"headers both mapped and unmapped: {', '.join(clash)}")
-
-
-def header_field(header: str) -> str | None:
-    """The field a header (an import column, a form field's name) fills, if any."""
-    return HEADER_FIELDS.get(alias_key(header))
-
-
-#: channel → the lead-source values that name it, as Salesforce (old and new default
-#: picklists), HubSpot (original source), Marketo, Pardot, Zoho, SuiteCRM, Dynamics 365 (lead
-#: source labels) and Odoo (sources) spell them. Every channel's own value is added.
-SOURCE_VALUES: Mapping[Channel, tuple[str, ...]] = {
-    Channel.WEB: _split(
-        "Web, Website, Web Site, Web Form, Web-to-Lead, Online, Online Form, Online Store, "
-        "Web Download, Contact Form, Contact Us, Landing Page, Landing Page Submission, "
-        "Google, Google Ads, Google AdWords, Google Organic, Bing, Yahoo, Search Engine, "
-        "Organic Search, Paid Search, SEO, SEM, PPC, Pay per Click Ads, Direct Traffic, "
-        "Referral Sites, Referring Sites, AI Referrals, Social Media, Paid Social, "
-        "Organic Social, Facebook, LinkedIn, Twitter, X (Twitter), Instagram, YouTube, "
-        "youtubechannel, Blog, Chat, Live Chat, Olark Chat, Click2call, Banner Ad, Display Ad, "
-        "Online Ad, Online Advertising"
-    ),
-    Channel.EVENT: _split(
-        "Event, Events, Trade Show, Tradeshow, Trade Fair, Conference, Exhibition, Expo, "
-        "Seminar, Seminar - Internal, Seminar - Partner, Internal Seminar, Seminar Partner, "
-        "Webinar, Workshop, Roadshow, Meetup, Event Scan, Event/Tradeshow"
-    ),
-    Channel.PURCHASED_LIST: _split(
-        "Purchased List, List Import, List, List Purchase, Purchased, Bought List, Rented List, "
-        "Data Vendor"
-    ),
-    Channel.REFERRAL: _split(
-        "Referral, Referrals, Reference, Partner, Partner Referral, Employee, Employee Referral, "
-        "Customer Referral, External Referral, Word of Mouth, Reseller"
-    ),
-    Channel.PRINT_ADVERTISEMENT: _split(
-        "Advertisement, Advertising, Ad, Ads, Print, Print Ad, Print Advertisement, Magazine, "
-        "Newspaper"
-    ),
-    Channel.DIRECT_MAIL: _split(
-        "Direct Mail, Mail, Mailing, Mailer, Postal Mail, Email Marketing, Email Campaign, "
-        "E-mail Campaign, Email Blast, Newsletter"
-    ),
-    Channel.PUBLIC_RELATIONS: _split("Public Relations, PR, Press, Press Release, Media"),
-    Channel.SALES_PROSPECTING: _split(
-        "Sales, Sales Prospecting, Prospecting, Cold Call, Cold Calling, Outbound, "
-        "Telemarketing, Self Generated, Sales Generated, Web Research"
-    ),
-    # Inbound contact by phone or e-mail says how the person reached us, not which channel
-    # brought them; the source detail keeps the value.
-    Channel.OTHER: _split(
-        "Other, Phone Inquiry, Phone, Email, E-mail, Sales Email Alias, Existing Customer, "
-        "Campaign, Offline, Offline Sources, Other Campaigns, Lead Recall"
-    ),
-}
-
-SOURCE_CHANNELS: Mapping[str, Channel] = {
-    key: Channel(value)
-    for key, value in _keys(
-        {channel.value: (channel.value, *values) for channel, values in SOURCE_VALUES.items()}
-    ).items()
-}
-"""alias key of a lead-source value → the channel it names."""
-
-
-@dataclass(frozen=True)
-class SourceChannel:
-    """The channel of a lead, and the source as sent when it says more than the channel."""
-
-    channel: Channel
-    detail: str = ""
-
-
-def source_channel(
-    value: str,
-    *,
-    default: Channel,
-    chosen: Channel | None = None,
-    rules: Mapping[str, str] | None = None,
-) -> SourceChannel:
-    """The channel a lead-source value names: ``chosen`` when the sender chose it (an import's
-    option), else the program's own ``rules`` (value → channel, compared like the table), else
-    the table's channel for the value, ``other`` for a value it does not know, and ``default``
-    (the channel's usual source) when there is no value. The detail is the value as sent,
-    spaces collapsed, unless it is just the channel's own name."""
-    text = " ".join(value.split())
-    channel = chosen or (
-        (_rule_channel(text, rules) or SOURCE_CHANNELS.get(alias_key(text), Channel.OTHER))
-        if text
-        else default
-    )
-    detail = "" if alias_key(text) == alias_key(channel.value) else text
-    return SourceChannel(channel, detail)
-
-
-_CHANNEL_VALUES = frozenset(channel.value for channel in Channel)
-
-
-def _rule_channel(text: str, rules: Mapping[str, str] | None) -> Channel | None:
-    """The channel a program's rule gives the value; rules naming no channel are ignored."""
-    key = alias_key(text)
-    for value, channel in (rules or {}).items():
-        if alias_key(value) == key and channel in _CHANNEL_VALUES:
-            return Channel(channel)
-    return None
-
-
-#: inquiry type → the values that name it (each type's own value is added).
-INQUIRY_VALUES: Mapping[InquiryType, tuple[str, ...]] = {
-    InquiryType.INFORMATION_REQUEST: _split(
-        "Information, Info, Information Request, General Information Request"
-    ),
-    InquiryType.NEEDS_ASSESSMENT_REQUEST: _split(
-        "Needs Assessment, Business Needs Assessment, Business Needs Assessment Request"
-    ),
-    InquiryType.DEMO_REQUEST: _split("Demo"),
-    InquiryType.DEMO_AND_PROPOSAL_REQUEST: _split("Demo and Proposal, RFP, Proposal"),
-}
-
-INQUIRY_TYPES: Mapping[str, InquiryType] = {
-    key: InquiryType(value)
-    for key, value in _keys(
-        {kind.value: (kind.value, *values) for kind, values in INQUIRY_VALUES.items()}
-    ).items()
-}
-
-
-def inquiry_type_of(value: str) -> InquiryType | None:
-    """The inquiry type a value names, or None (the callers keep the value in the profile)."""
-    return INQUIRY_TYPES.get(alias_key(value)) if value.strip() else None

@@ -1,0 +1,212 @@
+"""Capturing one inquiry: de-duplicate it against the program's leads under the locks of its
+keys, then create the lead or merge it into the one it matches. The API, the web-to-lead forms
+and the CLI all come through ``lead_capture``; imports share the matching and locking helpers
+(``dedupe_rule``, ``dedupe_candidates``, ``dedupe_lock``)."""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from leadflow.accounts.models import User
+from leadflow.core.dedupe import (
+    Candidate,
+    DedupeRule,
+    Match,
+    MatchKeys,
+    MatchOn,
+    Possible,
+    Verdict,
+    assess,
+)
+from leadflow.intake.services.duplicates import possible_duplicate_record
+from leadflow.intake.services.prepare import (
+    IntakeRejected,
+    Prepared,
+    Submission,
+    submission_prepare,
+)
+from leadflow.leads.models import Lead
+from leadflow.leads.services import lead_create, lead_merge
+from leadflow.leads.services.consent import consents_record
+from leadflow.programs.models import Client, Program
+from leadflow.programs.selectors import program_published_criteria
+
+
+@dataclass(frozen=True)
+class Capture:
+    lead: Lead
+    created: bool
+    match: Match | None = None
+    #: The existing leads a new lead resembles without a strong key, recorded for a person.
+    possible: tuple[Possible, ...] = ()
+
+
+def dedupe_rule(program: Program) -> DedupeRule:
+    return DedupeRule(
+        match_on=frozenset(MatchOn(m) for m in program.dedupe_match_on),
+        name_similarity=program.dedupe_name_similarity,
+    )
+
+
+def prepared_consents_record(
+    *, client: Client, prepared: Prepared, lead_id: int, actor: User | None, now: datetime
+) -> None:
+    """Record the consent a prepared inquiry states, noted in the history of its lead."""
+    consents_record(
+        client=client,
+        changes=[replace(change, lead_id=lead_id) for change in prepared.consents],
+        actor=actor,
+        now=now,
+    )
+
+
+def lead_capture(
+    *, program: Program, submission: Submission, actor: User | None, now: datetime
+) -> Capture:
+    """Create the lead, or merge it into the existing lead of the program that it matches on a
+    strong key (the core's ``assess``: the same external id from the same source, e-mail, phone
+    with compatible names, company and name without a conflicting e-mail). A new lead that only
+    resembles existing ones is created and each pair recorded as a possible duplicate."""
+    if not program.is_active:
+        raise IntakeRejected({"program": f"{program.slug} is not accepting leads (inactive)"})
+    published = program_published_criteria(program=program)
+    prepared = submission_prepare(program=program, submission=submission, published=published)
+    rule = dedupe_rule(program)
+    with transaction.atomic():
+        _lock_keys(program, prepared, rule)
+        existing, verdict = _existing(program, prepared, rule)
+        if existing is None:
+            lead = lead_create(
+                program=program, data=prepared.data, actor=actor, now=now, published=published
+            )
+            possible_duplicate_record(
+                program=program, pairs=[(lead.pk, p) for p in verdict.possible], now=now
+            )
+            prepared_consents_record(
+                client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
+            )
+            return Capture(lead=lead, created=True, possible=verdict.possible)
+        match = verdict.match
+        assert match is not None
+        lead = lead_merge(
+            lead=existing,
+            data=prepared.data,
+            match=match.explanation,
+            actor=actor,
+            now=now,
+            published=published,
+        )
+        prepared_consents_record(
+            client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
+        )
+        return Capture(lead=lead, created=False, match=match)
+
+
+def _existing(
+    program: Program, prepared: Prepared, rule: DedupeRule
+) -> tuple[Lead | None, Verdict]:
+    candidates = dedupe_candidates(program=program, keys=[prepared.keys], rule=rule)
+    verdict = assess(prepared.keys, candidates, rule)
+    if verdict.match is None:
+        return None, verdict
+    return Lead.objects.get(pk=verdict.match.id), verdict
+
+
+def dedupe_candidates(
+    *, program: Program, keys: Sequence[MatchKeys], rule: DedupeRule
+) -> list[Candidate]:
+    """The program's leads sharing a key with any of ``keys`` (external id, and the keys the
+    rule names), in one query whatever their number: a capture asks for one inquiry's, an
+    import chunk for all its rows' inside its transaction."""
+    query = Q()
+    external = {k.external_id for k in keys if k.external_id}
+    if external:
+        query |= Q(external_id__in=external)
+    if rule.enabled:
+        emails = {k.email for k in keys if k.email} if MatchOn.EMAIL in rule.match_on else set()
+        phones = {k.phone for k in keys if k.phone} if MatchOn.PHONE in rule.match_on else set()
+        companies = (
+            {k.company_key for k in keys if k.company_key and k.person_key}
+            if MatchOn.COMPANY_AND_NAME in rule.match_on
+            else set()
+        )
+        if emails:
+            query |= Q(email__in=emails)
+        if phones:
+            query |= Q(phone__in=phones)
+        if companies:
+            query |= Q(company_key__in=companies)
+    if not query:
+        return []
+    rows = (
+        Lead.objects.filter(program=program)
+        .filter(query)
+        .order_by("id")
+        .values_list(
+            "id", "email", "phone", "company_key", "person_key", "external_id", "external_source"
+        )
+    )
+    return [
+        Candidate(
+            id=row[0],
+            keys=MatchKeys(
+                email=row[1],
+                phone=row[2],
+                company_key=row[3],
+                person_key=row[4],
+                external_id=row[5] or "",
+                external_source=row[6],
+            ),
+        )
+        for row in rows
+    ]
+
+
+#: Advisory lock slots per program: a key's lock is one of them (a hash), so an import chunk
+#: takes at most this many locks however many keys its rows have (PostgreSQL's lock table is
+#: shared and small); two unrelated keys in one slot only wait for each other.
+LOCK_SLOTS = 1024
+
+
+def dedupe_lock(*, program: Program, keys: Iterable[MatchKeys], rule: DedupeRule) -> None:
+    """Serialise the captures and import chunks that could match each other, so two concurrent
+    inquiries of the same person make one lead. PostgreSQL: transaction-scoped advisory locks on
+    the keys, taken in one statement in ascending order (no deadlock between a capture and a
+    chunk); SQLite: its IMMEDIATE transactions already admit one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({_lock_id(program, name) for k in keys for name in lock_names(k, rule)})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(id)) FROM "
+            "(SELECT id FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
+            [ids],
+        )
+
+
+def lock_names(keys: MatchKeys, rule: DedupeRule) -> list[str]:
+    """The names of the locks an inquiry takes: one per key it could be matched on."""
+    names = [f"external:{keys.external_source}:{keys.external_id}"] if keys.external_id else []
+    if keys.email and MatchOn.EMAIL in rule.match_on:
+        names.append(f"email:{keys.email}")
+    if keys.phone and MatchOn.PHONE in rule.match_on:
+        names.append(f"phone:{keys.phone}")
+    if keys.company_key and MatchOn.COMPANY_AND_NAME in rule.match_on:
+        names.append(f"company:{keys.company_key}")
+    return names
+
+
+def _lock_id(program: Program, name: str) -> int:
+    digest = hashlib.blake2b(f"{program.pk}:{name}".encode(), digest_size=8).digest()
+    return program.pk * LOCK_SLOTS + int.from_bytes(digest, "big") % LOCK_SLOTS
+
+
+def _lock_keys(program: Program, prepared: Prepared, rule: DedupeRule) -> None:
+    """A capture's locks (``dedupe_lock`` for its one inquiry)."""
+    dedupe_lock(program=program, keys=[prepared.keys], rule=rule)
