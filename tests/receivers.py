@@ -123,10 +123,14 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    """A real HTTP server in a thread that records every POST it gets."""
+def webhook_receiver(settings: Any) -> Iterator[WebhookReceiver]:
+    """A real HTTP server in a thread that records every POST it gets. It speaks plain HTTP on
+    loopback, which the outbound policy refuses, so it is allowed explicitly, by its port."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(WebhookReceiver(url="")))
-    receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_address[1]}/hooks/leads")
+    port = server.server_address[1]
+    receiver = WebhookReceiver(url=f"http://127.0.0.1:{port}/hooks/leads")
+    settings.WEBHOOK_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
+    settings.WEBHOOK_REQUIRE_HTTPS = False
     server.RequestHandlerClass = _handler(receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

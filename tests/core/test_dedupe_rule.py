@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -172,3 +173,12 @@ def test_index_assesses_as_the_plain_scan(
     for candidate in seed.sample(candidates, len(candidates)):
         index.add(candidate)
     assert index.assess(incoming) == assess(incoming, candidates, rule)
+
+
+@pytest.mark.parametrize("threshold", [0, 50, 85, 100])
+def test_swapped_names_are_never_compatible_whatever_the_similarity_threshold(
+    threshold: int,
+) -> None:
+    rule = DedupeRule(match_on=frozenset(MatchOn), name_similarity=threshold)
+    assert not names_compatible("ada lovelace", "lovelace ada", rule)
+    assert names_compatible("ada lovelace", "a lovelace", rule)

@@ -101,8 +101,8 @@ def test_a_second_dispute_through_the_form_says_it_was_already_disputed(
 def test_after_the_window_the_form_is_gone_and_a_post_is_refused(
     client: Client, delivered: Lead, people: People
 ) -> None:
-    as_user(client, people.contact)
     with time_machine.travel(timezone.now() + timedelta(days=12)):
+        as_user(client, people.contact)  # signed in then: a session lasts 12 hours
         page = client.get(f"/disputes/leads/{delivered.pk}/new")
         assert "window of this lead closed" in page.content.decode()
         assert 'name="reason"' not in page.content.decode()

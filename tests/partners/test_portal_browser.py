@@ -204,6 +204,8 @@ def test_missed_deadlines_take_leads_away_and_disable_the_flow_until_a_manager_r
             assert Assignment.objects.active().get(lead=lead).partner == backup
             work_it(lead, member(backup))
 
+            # The claim window has passed, and with it the 12-hour session: sign in again.
+            fresh_sign_in(page, live_server, user, "/partners/")
             gone = page.goto(f"{live_server.url}{path}")
             assert gone is not None
             assert gone.status == 404

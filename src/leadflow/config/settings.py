@@ -7,11 +7,12 @@ random secret kept in ``var/secret_key``. A deployment sets ``DATABASE_URL`` (Po
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from leadflow.config.env import env_bool, env_list, parse_email_url, secret_key
+from leadflow.config.env import env_bool, env_int, env_list, parse_email_url, secret_key
 
 VAR_DIR = Path(os.environ.get("LEADFLOW_VAR_DIR", "var")).resolve()
 DEBUG = env_bool("DEBUG", False)
@@ -46,10 +47,14 @@ INSTALLED_APPS = [
     "leadflow.partners",
     "leadflow.demo",
     "leadflow.ops",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "leadflow.lib.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "leadflow.lib.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadflow.config.urls"
@@ -104,6 +111,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# `leadflow serve`: gunicorn's web processes and the task workers beside them
+# (docs/DEPLOYMENT.md).
+WEB_PROCESSES = env_int("WEB_PROCESSES", 2)
+TASK_WORKERS = env_int("TASK_WORKERS", 1)
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -113,7 +125,10 @@ TASKS = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -155,6 +170,13 @@ DEFAULT_FROM_EMAIL = _email.default_from or os.environ.get(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Outbound webhooks (notifications/outbound.py): https:// only unless DEBUG, never to loopback,
+# private, link-local or metadata addresses, except the hosts (`host` or `host:port`) listed.
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", not DEBUG)
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
+WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "5"))
+WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))
+
 # Production hardening: on whenever DEBUG is off. Behind a TLS-terminating proxy, set
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto.
 HTTPS = env_bool("HTTPS", not DEBUG)
@@ -167,6 +189,70 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Sign-in throttling (django-axes, docs/DECISIONS.md "Production"): 10 failed sign-ins for one
+# username from one address lock that pair for 15 minutes after the last failure, or until an
+# admin lifts it (admin "Access attempts", or `leadflow axes_reset_username NAME`). The same
+# account from elsewhere and other accounts from that address still sign in. The address is
+# REMOTE_ADDR; behind a proxy set AXES_PROXY_COUNT (1 for one proxy) to read X-Forwarded-For.
+AUTHENTICATION_BACKENDS = [
+    "leadflow.accounts.signin.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on stderr at every start (the CLI's output stays its own)
+if int(os.environ.get("AXES_PROXY_COUNT", "0")):
+    AXES_CLIENT_IP_CALLABLE = "leadflow.accounts.signin.forwarded_client_ip"
+    AXES_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
+
+# Sessions end 12 hours after sign-in, closing the browser or not; the cookie is HTTP-only and
+# SameSite=Lax (Django's defaults, kept on purpose).
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere, no framing. The
+# public web form (/forms/<slug>/) is framed by clients' sites and says so per view; the API
+# docs (Swagger UI from a CDN) get CONTENT_SECURITY_POLICY_API_DOCS in leadflow.lib.security.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+API_DOCS_PATH = "/api/v1/docs"
+CONTENT_SECURITY_POLICY_API_DOCS = {
+    "script-src": ["'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"],
+    "style-src": ["'self'", "https://cdn.jsdelivr.net"],
+    "img-src": ["'self'", "data:", "https://django-ninja.dev"],
+}
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

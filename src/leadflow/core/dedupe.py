@@ -134,9 +134,12 @@ def names_compatible(person_key: str, other: str, rule: DedupeRule) -> bool:
     in the same order. Swapped given and family names are not compatible."""
     if not person_key or not other or person_key == other:
         return True
-    short, long = sorted((person_key.split(), other.split()), key=len)
-    if all(word.startswith(part) for part, word in zip(short, long, strict=False)):
-        return True
+    words, other_words = person_key.split(), other.split()
+    if sorted(words) == sorted(other_words):
+        return False  # the same words in another order: given and family names swapped
+    pairs = zip(words, other_words, strict=False)
+    if all(mine.startswith(theirs) or theirs.startswith(mine) for mine, theirs in pairs):
+        return True  # one abbreviates the other word by word ("a lovelace", "ada lovelace")
     return rule.name_similarity < 100 and fuzz.ratio(person_key, other) >= rule.name_similarity
 
 

@@ -17,6 +17,7 @@ from leadflow.core.delivery_files import (
 from leadflow.core.schedule import LAST, ORDINALS, WEEKDAYS, Frequency
 from leadflow.delivery.models import CHandling, DeliverySchedule, FyiHandling
 from leadflow.delivery.services import BATCH_RATINGS, ScheduleSettings
+from leadflow.notifications.outbound import webhook_url_problem
 
 WEEKDAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
 WEEK_CHOICES = [("", "—"), *((str(week), ORDINALS[week]) for week in (1, 2, 3, 4, LAST))]
@@ -120,6 +121,13 @@ class ScheduleForm(forms.Form):
             "webhook_url": schedule.webhook_url,
             "is_active": schedule.is_active,
         }
+
+    def clean_webhook_url(self) -> str:
+        url: str = self.cleaned_data["webhook_url"]
+        problem = webhook_url_problem(url) if url else ""
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return url
 
     def clean_column_map(self) -> str:
         text: str = self.cleaned_data["column_map"]

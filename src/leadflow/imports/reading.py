@@ -29,7 +29,12 @@ file cut inside a quoted value) becomes a row with a ``problem`` so the import r
 with its reason instead of importing a mangled lead or giving up on the whole file. Blank rows are
 skipped; row numbers are the ones a person sees in a spreadsheet (the header is row 1).
 
-Nothing here knows Django: the size limit is a parameter.
+Before any parsing a workbook passes the checks of ``imports.checks`` (its ZIP directory, the
+sheet's declared extent, its shared strings, its XML), every row is held to a column count and a
+cell length, and the workbook is parsed in a child process with a memory and a CPU limit
+(``imports.sandbox``): a hostile file fails its own import, with the reason, and nothing else.
+
+Nothing here knows Django: the size limit and the other limits (``Limits``) are parameters.
 """
 
 from __future__ import annotations
@@ -44,6 +49,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
+
+from leadflow.imports.checks import (
+    DEFAULT_LIMITS,
+    ImportFileError,
+    Limits,
+    row_check,
+    workbook_check,
+)
+from leadflow.imports.sandbox import records_in_child
 
 NOT_CSV_OR_XLSX = "not a CSV or XLSX file"
 DELIMITERS = ",;\t|"
@@ -67,8 +81,7 @@ _BINARY_MAGIC = {
 }
 
 
-class ImportFileError(Exception):
-    """The file cannot be read at all; the message says why in words for the person importing."""
+__all__ = ["ImportFileError", "Limits", "Row", "Table", "open_table"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     _path: Path = field(default=Path(), repr=False)
+    limits: Limits = field(default=DEFAULT_LIMITS, repr=False)
 
     def rows(self, *, skip: int = 0) -> Iterator[Row]:
         """The data rows in file order, after the first ``skip`` of them (a resumed import)."""
@@ -100,11 +114,16 @@ class Table:
     def records(self) -> Iterator[Row]:
         """Every non-blank record, the header (row 1) included."""
         if self.kind == "xlsx":
-            return _xlsx_records(self._path)
-        return _csv_records(self._path, self.encoding, self.delimiter)
+            return (
+                Row(number, values, problem)
+                for number, values, problem in records_in_child(self._path, self.limits)
+            )
+        return _checked(_csv_records(self._path, self.encoding, self.delimiter), self.limits)
 
 
-def open_table(path: Path, *, max_bytes: int, name: str = "") -> Table:
+def open_table(
+    path: Path, *, max_bytes: int, name: str = "", limits: Limits = DEFAULT_LIMITS
+) -> Table:
     """Open an import file, or raise ImportFileError saying why it cannot be imported."""
     try:
         size = path.stat().st_size
@@ -121,8 +140,8 @@ def open_table(path: Path, *, max_bytes: int, name: str = "") -> Table:
     if not head.strip():
         raise ImportFileError("the file is empty")
     if head.startswith(b"PK\x03\x04"):
-        _check_workbook(path)
-        return _finish(Table(kind="xlsx", header=[], total_rows=0, _path=path))
+        _check_workbook(path, limits)
+        return _finish(Table(kind="xlsx", header=[], total_rows=0, _path=path, limits=limits))
     for magic, what in _BINARY_MAGIC.items():
         if head.startswith(magic):
             raise ImportFileError(f"{NOT_CSV_OR_XLSX}: it is {what}")
@@ -134,7 +153,13 @@ def open_table(path: Path, *, max_bytes: int, name: str = "") -> Table:
     delimiter = detect_delimiter(_sample(path, encoding))
     return _finish(
         Table(
-            kind="csv", header=[], total_rows=0, encoding=encoding, delimiter=delimiter, _path=path
+            kind="csv",
+            header=[],
+            total_rows=0,
+            encoding=encoding,
+            delimiter=delimiter,
+            _path=path,
+            limits=limits,
         )
     )
 
@@ -304,7 +329,7 @@ def _csv_problem(message: str) -> str:
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
-def _check_workbook(path: Path) -> None:
+def _check_workbook(path: Path, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
@@ -312,11 +337,23 @@ def _check_workbook(path: Path) -> None:
         raise ImportFileError(f"{NOT_CSV_OR_XLSX}: a damaged ZIP archive") from exc
     if not any(name.startswith("xl/") for name in names):
         raise ImportFileError(f"{NOT_CSV_OR_XLSX}: a ZIP archive that is not a workbook")
+    workbook_check(path, limits)
 
 
-def _xlsx_records(path: Path) -> Iterator[Row]:
+def _checked(records: Iterator[Row], limits: Limits) -> Iterator[Row]:
+    for row in records:
+        row_check(row.number, row.values, limits)
+        yield row
+
+
+def xlsx_records(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Row]:
     """The first sheet's non-blank rows, cells as the text a person sees (whole numbers without
-    ".0", so phone numbers and ids survive; dates in ISO form)."""
+    ".0", so phone numbers and ids survive; dates in ISO form). Run by ``imports.sandbox`` in
+    its child process, never in the worker."""
+    return _checked(_xlsx_rows(path), limits)
+
+
+def _xlsx_rows(path: Path) -> Iterator[Row]:
     from python_calamine import CalamineWorkbook
 
     try:

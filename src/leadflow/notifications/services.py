@@ -13,8 +13,6 @@ header (webhooks) or ``Message-ID`` (e-mail), both derived from the key.
 import hashlib
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from leadflow.notifications import signing
+from leadflow.notifications import outbound, signing
 from leadflow.notifications.models import (
     MessageKind,
     MessageStatus,
@@ -40,7 +38,6 @@ from leadflow.notifications.models import (
 MAX_ATTEMPTS = 12
 #: How long a sender owns a claimed message; a send never takes longer than its timeout.
 LEASE = timedelta(minutes=5)
-WEBHOOK_TIMEOUT_SECONDS = 10
 USER_AGENT = "LeadFlow-Webhook/1"
 
 
@@ -241,25 +238,13 @@ def _send_webhook(message: OutboxMessage) -> _Result:
     content = message.content
     body = json.dumps(content["payload"], sort_keys=True, separators=(",", ":")).encode("utf-8")
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        str(content["url"]),
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-LeadFlow-Event": str(content["event"]),
-            "X-LeadFlow-Message": message.key,
-            "X-LeadFlow-Timestamp": timestamp,
-            "X-LeadFlow-Signature": signing.sign(
-                secret=message.secret, timestamp=timestamp, body=body
-            ),
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-            return _Result(ok=200 <= response.status < 300, status_code=response.status)
-    except urllib.error.HTTPError as exc:
-        return _Result(ok=False, status_code=exc.code, error=f"HTTP {exc.code} {exc.reason}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return _Result(ok=False, error=f"{type(exc).__name__}: {exc}")
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-LeadFlow-Event": str(content["event"]),
+        "X-LeadFlow-Message": message.key,
+        "X-LeadFlow-Timestamp": timestamp,
+        "X-LeadFlow-Signature": signing.sign(secret=message.secret, timestamp=timestamp, body=body),
+    }
+    response = outbound.webhook_post(url=str(content["url"]), body=body, headers=headers)
+    return _Result(ok=response.ok, status_code=response.status_code, error=response.error)

@@ -18,6 +18,7 @@ from leadflow.core.errors import DomainError
 from leadflow.core.handoff import delivers
 from leadflow.core.schedule import Frequency, Schedule, ScheduleError, next_run
 from leadflow.delivery.models import CHandling, DeliverySchedule, FyiHandling
+from leadflow.notifications.outbound import webhook_url_problem
 from leadflow.programs.models import Program
 
 #: Hand-off modes whose programs deliver to the client (the others route to partners only).
@@ -94,7 +95,6 @@ def _this_week(now: datetime, timezone: str) -> date:
         return now.date()
 
 
-@transaction.atomic
 def schedule_save(
     *, program: Program, settings: ScheduleSettings, actor: User | None, now: datetime
 ) -> DeliverySchedule:
@@ -102,8 +102,25 @@ def schedule_save(
 
     Every problem is refused with its reason and nothing is saved. A bi-weekly schedule without
     an anchor counts its weeks from the current week. A webhook URL gets a signing secret the
-    first time one is set. The next run is recomputed from ``now``, so a changed schedule takes
-    effect on its next matching day."""
+    first time one is set, and must be one LeadFlow may call (``notifications.outbound``: its
+    name is looked up here, before the transaction, so no lock waits on DNS). The next run is
+    recomputed from ``now``, so a changed schedule takes effect on its next matching day."""
+    url = settings.webhook_url.strip()
+    url_problem = webhook_url_problem(url) if url else ""
+    return _schedule_write(
+        program=program, settings=settings, url_problem=url_problem, actor=actor, now=now
+    )
+
+
+@transaction.atomic
+def _schedule_write(
+    *,
+    program: Program,
+    settings: ScheduleSettings,
+    url_problem: str,
+    actor: User | None,
+    now: datetime,
+) -> DeliverySchedule:
     check_delivery_mode(program)
     timezone = program.client.timezone
     problems: list[str] = []
@@ -131,8 +148,8 @@ def schedule_save(
         problems.extend(str(exc).splitlines())
     recipients = _recipients(settings.recipients, problems)
     url = settings.webhook_url.strip()
-    if url and not url.startswith(("https://", "http://")):
-        problems.append("the webhook URL must start with https:// (or http://)")
+    if url_problem:
+        problems.append(url_problem)
     if problems or core is None:
         raise DeliveryError("; ".join(problems))
     schedule = DeliverySchedule.objects.select_for_update().filter(program=program).first()

@@ -18,7 +18,7 @@ from leadflow.accounts.models import User
 from leadflow.core.enums import Channel
 from leadflow.core.spreadsheet import csv_row
 from leadflow.imports.models import ImportJob, ImportStatus
-from leadflow.imports.reading import ImportFileError
+from leadflow.imports.reading import ImportFileError, Limits
 from leadflow.programs.models import Program
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -26,6 +26,20 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
 def import_max_bytes() -> int:
     return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def import_reader_limits() -> Limits:
+    """What a file may hold and what its reader may use (``imports.checks``), with the
+    settings that tune them: ``IMPORT_READER_MEMORY_BYTES``, ``IMPORT_READER_CPU_SECONDS`` and
+    ``IMPORT_XLSX_MAX_UNPACKED_BYTES``."""
+    defaults = Limits()
+    return Limits(
+        memory_bytes=int(getattr(settings, "IMPORT_READER_MEMORY_BYTES", defaults.memory_bytes)),
+        cpu_seconds=int(getattr(settings, "IMPORT_READER_CPU_SECONDS", defaults.cpu_seconds)),
+        max_uncompressed_bytes=int(
+            getattr(settings, "IMPORT_XLSX_MAX_UNPACKED_BYTES", defaults.max_uncompressed_bytes)
+        ),
+    )
 
 
 def file_sha256(handle: IO[bytes]) -> tuple[str, int]:

@@ -22,7 +22,7 @@ from leadflow.core.errors import DomainRefused
 from leadflow.imports.mapping import HeaderMap, Target, mapping_targets
 from leadflow.imports.models import ImportJob, ImportStatus, SavedMapping
 from leadflow.imports.reading import open_table
-from leadflow.imports.services.jobs import import_job_path, import_max_bytes
+from leadflow.imports.services.jobs import import_job_path, import_max_bytes, import_reader_limits
 from leadflow.imports.services.run import import_rows_classify
 from leadflow.programs.selectors import program_published_criteria
 
@@ -81,7 +81,9 @@ def import_preview(
     target that does not exist) with their samples, and the dry run. ImportFileError for a file
     that cannot be read."""
     path = import_job_path(job)
-    table = open_table(path, max_bytes=import_max_bytes(), name=job.original_name)
+    table = open_table(
+        path, max_bytes=import_max_bytes(), name=job.original_name, limits=import_reader_limits()
+    )
     published = program_published_criteria(program=job.program)
     header = HeaderMap(table.header, published.criteria, overrides=overrides)
     automatic = {
@@ -107,7 +109,9 @@ def import_preview(
         for column in header.columns
     ]
     dry_run = DryRun()
-    rows = open_table(path, max_bytes=import_max_bytes(), name=job.original_name)
+    rows = open_table(
+        path, max_bytes=import_max_bytes(), name=job.original_name, limits=import_reader_limits()
+    )
     for chunk in import_rows_classify(job=job, table=rows, header=header, published=published):
         dry_run.rows += chunk.rows
         dry_run.create += len(chunk.new)

@@ -32,7 +32,11 @@ from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
 from leadflow.imports.services.dedupe import FileIndex
-from leadflow.imports.services.jobs import import_job_path, import_max_bytes
+from leadflow.imports.services.jobs import (
+    import_job_path,
+    import_max_bytes,
+    import_reader_limits,
+)
 from leadflow.imports.services.undo import imported_leads_record
 from leadflow.intake.services.duplicates import possible_duplicate_record
 from leadflow.intake.services.prepare import (
@@ -64,11 +68,16 @@ def import_run(
     on_progress: ProgressCallback | None = None,
 ) -> ImportJob:
     """Run (or resume) an import job to the end. A file that cannot be read at all fails the
-    job and raises ImportFileError; any other error fails the job, keeps the committed chunks,
-    and is raised for the caller (the task's log, the CLI's traceback)."""
+    job and raises ImportFileError (a hostile file included: its reader runs in a child
+    process, ``imports.sandbox``, whose death is such an error); any other error fails the job,
+    keeps the committed chunks, and is raised for the caller (the task's log, the CLI's
+    traceback)."""
     try:
         table = open_table(
-            import_job_path(job), max_bytes=import_max_bytes(), name=job.original_name
+            import_job_path(job),
+            max_bytes=import_max_bytes(),
+            name=job.original_name,
+            limits=import_reader_limits(),
         )
         published = program_published_criteria(program=job.program)
     except (ImportFileError, Program.DoesNotExist) as exc:
@@ -83,8 +92,8 @@ def import_run(
     job.save(update_fields=["status", "total_rows", "mapping", "started_at", "message"])
     run = _Run(job=job, header=header, published=published, actor=actor)
     run.preload()
-    run.check_external_ids(table)
     try:
+        run.check_external_ids(table)  # a second reading of the file: its reader may fail too
         for chunk in _chunks(table, skip=job.processed_rows, size=chunk_rows):
             run.write(run.classify(chunk, place=False), now=clock())
             if on_progress is not None:

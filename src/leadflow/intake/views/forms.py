@@ -35,6 +35,7 @@ from leadflow.intake.webforms.posted import (
     shown_errors,
     submission_from,
 )
+from leadflow.lib.security import frameable
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list, program_published_criteria
 
@@ -67,6 +68,7 @@ def _render_form(
 
 
 @xframe_options_exempt
+@frameable
 @require_GET
 def form(request: HttpRequest, slug: str) -> HttpResponse:
     """The program's public form, to be shown in an iframe on the client's site."""
@@ -108,6 +110,7 @@ def _succeeded(request: HttpRequest, program: Program, values: dict[str, str]) -
 
 @csrf_exempt
 @xframe_options_exempt
+@frameable
 @require_POST
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     """Capture one web-to-lead submission (Salesforce field names) for the program.

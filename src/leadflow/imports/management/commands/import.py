@@ -3,7 +3,8 @@
 The last line on standard output is ``created N, merged M, rejected R, warnings W`` (W: the
 values dropped from imported rows' fields, each a warning on its lead; for a dry run, what
 would happen), so scripts can read it; progress goes to standard error. Exit status 0 when the
-file was processed, rejected rows or not; 2 when it cannot be read at all, or a ``--map`` names
+file was processed, rejected rows or not; 2 when it cannot be read at all (a hostile file too:
+"the file could not be read: its sheet declares 16,384 columns …"), or a ``--map`` names
 a column the file does not have or a target that does not exist (the message lists the valid
 ones).
 
@@ -27,6 +28,7 @@ from leadflow.imports.reading import ImportFileError, open_table
 from leadflow.imports.services.jobs import (
     import_job_create,
     import_max_bytes,
+    import_reader_limits,
     import_rejected_rows_write,
 )
 from leadflow.imports.services.run import import_run
@@ -152,7 +154,9 @@ class Command(BaseCommand):
         if not overrides:
             return overrides
         try:
-            table = open_table(path, max_bytes=import_max_bytes(), name=path.name)
+            table = open_table(
+                path, max_bytes=import_max_bytes(), name=path.name, limits=import_reader_limits()
+            )
             criteria = program_published_criteria(program=program).criteria
             header = HeaderMap(table.header, criteria, overrides=overrides)
         except ImportFileError as exc:

@@ -1,36 +1,77 @@
-"""``leadflow serve``: the web app, its background task worker and the periodic-job scheduler,
-stopped together by Ctrl-C."""
+"""``leadflow serve``: the web app under gunicorn, its task workers and the periodic-job
+scheduler, kept running by a supervisor and stopped together by Ctrl-C or SIGTERM."""
 
 import os
 import signal
-import subprocess
 import sys
-import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from leadflow.ops.supervisor import ChildSpec, Supervisor
+
+
+def serve_children(*, addr: str, web_processes: int, workers: int) -> list[ChildSpec]:
+    """The processes of one LeadFlow machine (docs/DEPLOYMENT.md lists them for a Procfile)."""
+    leadflow = [sys.executable, "-m", "leadflow.cli"]
+    web = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:leadflow.config.gunicorn",
+        "--bind",
+        addr,
+        "--workers",
+        str(web_processes),
+    ]
+    return [
+        ChildSpec("web", web),
+        *(
+            ChildSpec(f"worker-{n}", [*leadflow, "db_worker", "--interval", "1", "--no-reload"])
+            for n in range(1, workers + 1)
+        ),
+        ChildSpec("scheduler", [*leadflow, "scheduler"]),
+    ]
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
 
 
 class Command(BaseCommand):
-    help = "Run the web app and the background task worker until interrupted."
+    help = "Run the web app (gunicorn), the task workers and the scheduler until interrupted."
     requires_system_checks = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000", help="host:port to listen on")
+        parser.add_argument(
+            "--web-processes",
+            type=_positive,
+            default=None,
+            help="gunicorn worker processes (default: WEB_PROCESSES, 2)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=None,
+            help="task worker processes (default: TASK_WORKERS, 1)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        base = [sys.executable, "-m", "leadflow.cli"]
+        children = serve_children(
+            addr=options["addr"],
+            web_processes=options["web_processes"] or settings.WEB_PROCESSES,
+            workers=options["workers"] or settings.TASK_WORKERS,
+        )
         # The children may cache their compiled modules: with PYTHONDONTWRITEBYTECODE each of
         # them would compile Django and every dependency again at every start.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        processes = {
-            "web": subprocess.Popen([*base, "runserver", options["addr"], "--noreload"], env=env),
-            "worker": subprocess.Popen(
-                [*base, "db_worker", "--interval", "1", "--no-reload"], env=env
-            ),
-            "scheduler": subprocess.Popen([*base, "scheduler"], env=env),
-        }
-        self.stdout.write(f"LeadFlow is running at http://{options['addr']}/ (Ctrl-C stops it)")
+        supervisor = Supervisor(children, env=env)
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -39,20 +80,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        try:
-            while not stopping:
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with status {process.returncode}")
-                        stopping = True
-                time.sleep(0.5)
-        finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes.values():
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        self.stdout.write(f"LeadFlow is running at http://{options['addr']}/ (Ctrl-C stops it)")
+        self.stdout.flush()
+        supervisor.run(stopping=lambda: stopping)
         self.stdout.write("LeadFlow stopped.")
