@@ -1,4 +1,5 @@
-"""Real peers for what LeadFlow sends: an SMTP server (aiosmtpd) and an HTTP webhook receiver.
+"""Real peers for what LeadFlow sends: an SMTP server (aiosmtpd), one that hangs, and an HTTP
+webhook receiver.
 
 Registered for the whole suite by ``pytest_plugins`` in ``tests/conftest.py``.
 """
@@ -60,6 +61,54 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
         yield server
     finally:
         controller.stop()
+
+
+@dataclass
+class HangingServer:
+    """A mail server (or any TCP peer) that accepts connections and never says a word, as a
+    server does that hangs: each client waits for its whole timeout."""
+
+    host: str
+    port: int
+    connections: int = 0
+    _sockets: list[socket.socket] = field(default_factory=list)
+
+
+@pytest.fixture
+def hanging_smtp_server(settings: Any) -> Iterator[HangingServer]:
+    """Django's SMTP backend pointed at a server that accepts and then hangs."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=512)
+    host, port = listener.getsockname()[:2]
+    server = HangingServer(host=host, port=port)
+    stopping = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stopping.is_set():
+            try:
+                peer, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            server.connections += 1
+            server._sockets.append(peer)  # held open, never answered
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = host
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    try:
+        yield server
+    finally:
+        stopping.set()
+        thread.join(timeout=5)
+        listener.close()
+        for peer in server._sockets:
+            peer.close()
 
 
 class Headers(dict[str, str]):

@@ -23,8 +23,8 @@ from leadflow.leads.services.queue import lead_hold, lead_submit_for_review
 from leadflow.programs.models import Program
 from leadflow.review.services import lead_approve
 from tests.receivers import SmtpServer
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 START = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
 A_LEAD = {
     "budget": "approved",

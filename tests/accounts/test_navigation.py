@@ -18,6 +18,7 @@ DELIVERIES = ("Deliveries", "/deliveries/")
 DISPUTES = ("Disputes", "/disputes/")
 INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
+NURTURE = ("Nurture", "/nurture/")
 PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
 DUPLICATES = ("Duplicates", "/duplicates/")
@@ -32,6 +33,7 @@ ADMINS_BAR = [
     DELIVERIES,
     DISPUTES,
     PARTNERS,
+    NURTURE,
     PROGRAMS,
     IMPORTS,
     DUPLICATES,
@@ -40,7 +42,7 @@ ADMINS_BAR = [
 ]
 BARS = {
     Role.ADMIN: ADMINS_BAR,
-    Role.MARKETER: [HOME, LEADS, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
+    Role.MARKETER: [HOME, LEADS, NURTURE, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
     Role.QUALIFIER: [HOME, LEADS, QUEUE, TOKENS],
     Role.REVIEWER: [HOME, LEADS, REVIEW, DISPUTES],
     Role.MANAGER: [
@@ -49,6 +51,7 @@ BARS = {
         DELIVERIES,
         DISPUTES,
         PARTNERS,
+        NURTURE,
         PROGRAMS,
         IMPORTS,
         DUPLICATES,

@@ -46,6 +46,8 @@ EXPECTED: dict[str, set[str]] = {
     "programs.edit_criteria": {"admin", "manager"},
     "imports.run": {"admin", "marketer", "manager"},
     "duplicates.decide": {"admin", "marketer", "manager"},
+    "nurture.manage": {"admin", "marketer", "manager"},
+    "nurture.respond": {"admin", "marketer", "qualifier", "manager"},
     "api.tokens": {"admin", "marketer", "qualifier", "manager"},
     "api.write": {"admin", "marketer", "qualifier", "manager"},
     "admin": {"admin"},

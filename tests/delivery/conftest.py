@@ -14,8 +14,6 @@ from leadflow.programs.models import Program
 from tests import factories
 from tests.factories import NOW
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
 
 @pytest.fixture(autouse=True)
 def _plain_http(plain_http: None) -> None:

@@ -28,8 +28,9 @@ from leadflow.notifications.services import outbox_send_due
 from leadflow.notifications.signing import verify
 from leadflow.programs.models import Program
 from tests.conftest import NOW
-from tests.delivery.conftest import IMMEDIATE, LeadMaker
+from tests.delivery.conftest import LeadMaker
 from tests.receivers import SmtpServer, WebhookReceiver
+from tests.tasks import IMMEDIATE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("immediate")]
 

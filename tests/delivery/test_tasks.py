@@ -14,7 +14,8 @@ from leadflow.delivery.tasks import (
 )
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
-from tests.delivery.conftest import IMMEDIATE, LeadMaker
+from tests.delivery.conftest import LeadMaker
+from tests.tasks import IMMEDIATE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

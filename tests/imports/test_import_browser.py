@@ -16,10 +16,10 @@ from leadflow.core.lifecycle import LeadStatus
 from leadflow.imports.models import ImportJob, ImportStatus, SavedMapping
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
+from tests.tasks import IMMEDIATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DESKTOP = {"width": 1280, "height": 900}
 FILE = (
     "Mail,Organisation,First Name,Last Name,Booth\n"

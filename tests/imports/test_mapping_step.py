@@ -26,9 +26,9 @@ from leadflow.imports.services.run import import_run
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 from tests.conftest import NOW
+from tests.tasks import IMMEDIATE
 
 WriteCsv = Callable[..., Path]
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 FILE = (
     "Email,Organisation,Booth,Budget\n"
     ",Empty Co,,\n"

@@ -12,8 +12,8 @@ from leadflow.accounts.models import Role, User
 from leadflow.imports.models import ImportJob
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CSV = b"Email,Company\nada@example.com,Engines\nADA@example.com,\n=1+1,\n"
 
 

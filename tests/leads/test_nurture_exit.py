@@ -17,8 +17,8 @@ from leadflow.leads.services import (
 )
 from leadflow.programs.models import Program
 from tests.conftest import NOW
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 C_ANSWERS = {"budget": "none", "authority": "none", "need": "identified", "timeframe_months": 12}
 
 

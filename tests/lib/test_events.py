@@ -12,8 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from leadflow.config.events import SUBSCRIPTIONS, Subscription
 from leadflow.lib import events
 from leadflow.lib.events import announce, decode, encode, replaying_history, subscriptions
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SEEN: list[tuple[str, dict[str, object]]] = []
 THEN = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
 LATER = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)

@@ -24,8 +24,8 @@ from leadflow.notifications.services import (
 )
 from leadflow.notifications.signing import sign, verify
 from tests.receivers import SmtpServer, WebhookReceiver
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 NOW = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -98,11 +98,17 @@ def _children(pid: int) -> dict[int, str]:
 
 
 def _kind(cmdline: str) -> str:
-    """``gunicorn``, ``db_worker`` or ``scheduler``: which of serve's children this is."""
+    """``gunicorn``, ``worker urgent`` (a worker and its queue) or ``scheduler``: which of
+    serve's children this is."""
     words = cmdline.split()  # empty for a child that exited and is not reaped yet
     if "gunicorn" in words:
         return "gunicorn"
-    return words[words.index("leadflow.cli") + 1] if "leadflow.cli" in words else ""
+    if "leadflow.cli" not in words:
+        return ""
+    command = words[words.index("leadflow.cli") + 1]
+    if command == "worker":
+        return f"worker {words[words.index('--queue') + 1]}"
+    return command
 
 
 def _pids(parent: int, kind: str) -> list[int]:
@@ -192,18 +198,27 @@ def test_serve_runs_gunicorn_and_restarts_a_killed_worker_while_the_web_app_answ
     assert _get(healthz)[1].startswith("gunicorn")
 
     kinds = sorted(_kind(cmd) for cmd in _children(served.process.pid).values())
-    assert kinds == ["db_worker", "gunicorn", "scheduler"]
-    [worker] = _pids(served.process.pid, "db_worker")
+    assert kinds == [
+        "gunicorn",
+        "scheduler",
+        "worker bulk",
+        "worker default",
+        "worker sends",
+        "worker urgent",
+    ]
+    [worker] = _pids(served.process.pid, "worker urgent")
     os.kill(worker, signal.SIGKILL)
 
     def replaced() -> int | None:
         assert _get(healthz)[0] == 200  # the web app answers all along
-        new = [pid for pid in _pids(served.process.pid, "db_worker") if pid != worker]
+        new = [pid for pid in _pids(served.process.pid, "worker urgent") if pid != worker]
         return new[0] if new else None
 
     new_worker = _wait_for("a new worker", replaced, timeout=10)
     assert new_worker != worker
-    assert any("worker-1" in line and "restart" in line for line in served.output), served.output
+    assert any("worker-urgent-1" in line and "restart" in line for line in served.output), (
+        served.output
+    )
 
     processes = [served.process.pid, *_children(served.process.pid)]
     served.process.send_signal(signal.SIGTERM)

@@ -18,8 +18,8 @@ from leadflow.partners.models import Assignment, Partner
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.services import program_create
 from tests.conftest import NOW
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_immediate")]
 
 

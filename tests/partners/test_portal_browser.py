@@ -34,10 +34,10 @@ from leadflow.partners.services import (
 from leadflow.programs.models import Client, Program
 from tests.partners.conftest import member
 from tests.receivers import SmtpServer
+from tests.tasks import IMMEDIATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "not-used-123"  # the password of every ``make_user`` user

@@ -24,7 +24,6 @@ from tests.conftest import NOW
 from tests.partners.conftest import ANSWERS, member
 
 pytestmark = pytest.mark.django_db
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def test_an_approved_hot_lead_goes_to_the_best_partner_with_fresh_clocks(

@@ -32,8 +32,7 @@ from leadflow.programs.models import Program
 from tests.conftest import NOW
 from tests.partners.conftest import member
 from tests.receivers import SmtpServer
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+from tests.tasks import IMMEDIATE
 
 
 def _route(lead: Lead) -> Assignment:

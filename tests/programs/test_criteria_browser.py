@@ -13,10 +13,10 @@ from leadflow.accounts.models import Role
 from leadflow.accounts.services import user_create
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.programs.models import Program
+from tests.tasks import IMMEDIATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 HOT = {"budget": "approved", "authority": "decision_maker", "need": "established"}
 
 

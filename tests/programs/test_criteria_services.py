@@ -26,8 +26,7 @@ from leadflow.programs.services import (
     criteria_publish,
 )
 from tests.factories import HOT
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+from tests.tasks import IMMEDIATE
 
 
 def tightened(months: float = 1) -> QualifyingCriteria:

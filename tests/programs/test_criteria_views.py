@@ -17,8 +17,8 @@ from leadflow.programs.forms.editor import CriteriaEditor
 from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
 from leadflow.programs.selectors import criteria_draft, criteria_from_version
 from leadflow.programs.services import criteria_draft_save
+from tests.tasks import IMMEDIATE
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 HOT = {"budget": "approved", "authority": "decision_maker", "need": "established"}
 
 

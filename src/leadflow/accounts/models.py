@@ -66,3 +66,38 @@ class Scope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.program or self.client}"
+
+
+class Authenticator(models.Model):
+    """A user's authenticator app for two-step sign-in (TOTP, RFC 6238, 30-second steps).
+
+    It counts once confirmed with a code from the app. ``last_used_step`` is the time step of
+    the last code accepted: a code of that step or an earlier one is refused, so an overheard
+    code cannot be used again (DECISIONS.md, "Two-step sign-in").
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="authenticator")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "on" if self.confirmed_at else "being set up"
+        return f"two-step sign-in of {self.user} ({state})"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator app; only its salted SHA-256
+    is kept (the codes are random and long, so a slow password hash adds nothing)."""
+
+    authenticator = models.ForeignKey(
+        Authenticator, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else "unused"
+        return f"recovery code of {self.authenticator.user} ({state})"

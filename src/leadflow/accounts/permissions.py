@@ -86,6 +86,11 @@ class Capability(StrEnum):
     """Upload lead files and follow their import jobs."""
     DUPLICATES_DECIDE = "duplicates.decide"
     """See the possible duplicates intake found, merge them or mark them different people."""
+    NURTURE_MANAGE = "nurture.manage"
+    """Nurture sequences: build and edit them, enrol leads, take leads out, export mailing
+    lists."""
+    NURTURE_RESPOND = "nurture.respond"
+    """Record that a nurtured lead responded, and that a nurture call task was made."""
     API_TOKENS = "api.tokens"
     """The API tokens page in the navigation."""
     API_WRITE = "api.write"
@@ -126,6 +131,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.PROGRAMS_EDIT_CRITERIA: _MANAGERS,
     Capability.IMPORTS_RUN: _MARKETING,
     Capability.DUPLICATES_DECIDE: _MARKETING,
+    Capability.NURTURE_MANAGE: _MARKETING,
+    Capability.NURTURE_RESPOND: _WRITERS,
     Capability.API_TOKENS: _WRITERS,
     Capability.API_WRITE: _WRITERS,
     Capability.ADMIN: frozenset({Role.ADMIN}),

@@ -1,11 +1,21 @@
-"""Writes for users, roles and scopes."""
+"""Writes for users, roles and scopes, and for their two-step sign-in."""
 
+import hashlib
+import hmac
+import logging
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
+import pyotp
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 
-from leadflow.accounts.models import Role, Scope, User
+from leadflow.accounts.models import Authenticator, RecoveryCode, Role, Scope, User
+
+logger = logging.getLogger(__name__)
 
 #: A client or program as a model instance or its id: accounts sits below programs and names
 #: neither model (``Scope`` refers to them by string).
@@ -73,3 +83,155 @@ def _scope_pk(field: str, target: ScopeTarget) -> int:
     if not isinstance(target, model):  # type: ignore[arg-type]
         raise TypeError(f"a scope's {field} must be a {model}, not {type(target).__name__}")
     return int(target.pk)
+
+
+# --- two-step sign-in (DECISIONS.md, "Two-step sign-in") ------------------------------------
+
+#: Codes of the step before and after the server's are accepted too (±30 seconds of clock drift).
+VALID_WINDOW = 1
+RECOVERY_CODE_COUNT = 10
+#: Recovery codes: 12 characters of an alphabet without look-alikes (0/o, 1/l/i): ~59 bits.
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+_RECOVERY_LENGTH = 12
+
+
+class TwoStepRefused(Exception):
+    """A code that is wrong, already used, or not wanted here; the message says which in plain
+    words."""
+
+
+class CodeKind(StrEnum):
+    APP = "app"
+    RECOVERY = "recovery"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A confirmed authenticator and its recovery codes, in clear this once only."""
+
+    authenticator: Authenticator
+    recovery_codes: list[str]
+
+
+def _normalise(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code ``code`` is, within the window around ``now``; None if none."""
+    code = _normalise(code)
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
+            return current + offset
+    return None
+
+
+def _recovery_hash(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{_normalise(code)}".encode()).hexdigest()
+
+
+def _new_recovery_code() -> str:
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, _RECOVERY_LENGTH, 4))
+
+
+def _use_step(authenticator: Authenticator, step: int) -> bool:
+    """Record ``step`` as used unless it or a later one was: one conditional UPDATE, so two
+    requests racing with the same code cannot both pass."""
+    unused = models.Q(last_used_step__isnull=True) | models.Q(last_used_step__lt=step)
+    updated = Authenticator.objects.filter(unused, pk=authenticator.pk).update(last_used_step=step)
+    if updated:
+        authenticator.last_used_step = step
+    return bool(updated)
+
+
+def _check_app_code(authenticator: Authenticator, code: str, now: datetime) -> None:
+    step = _matching_step(authenticator.secret, code, now)
+    if step is None:
+        raise TwoStepRefused("That code is not right. Use the code your app shows now.")
+    if not _use_step(authenticator, step):
+        raise TwoStepRefused("That code was already used. Wait for the next one.")
+
+
+def authenticator_begin(*, user: User, now: datetime) -> Authenticator:
+    """The authenticator being set up for ``user``: a new secret, or the one already shown if
+    they reload the page. A confirmed one is returned as it is."""
+    authenticator, _ = Authenticator.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32(), "created_at": now}
+    )
+    return authenticator
+
+
+@transaction.atomic
+def authenticator_confirm(*, user: User, code: str, now: datetime) -> Enrolment:
+    """Turn two-step sign-in on with a current code from the app, and make the recovery
+    codes; the caller shows them once, only their hashes are kept."""
+    authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
+    if authenticator is None:
+        raise TwoStepRefused("Start again: open the two-step sign-in page.")
+    if authenticator.confirmed_at is not None:
+        raise TwoStepRefused("Two-step sign-in is already on.")
+    _check_app_code(authenticator, code, now)
+    authenticator.confirmed_at = now
+    authenticator.save(update_fields=["confirmed_at"])
+    codes = _recovery_codes_replace(authenticator)
+    logger.info("two-step sign-in turned on for %s", user.get_username())
+    return Enrolment(authenticator=authenticator, recovery_codes=codes)
+
+
+def _recovery_codes_replace(authenticator: Authenticator) -> list[str]:
+    authenticator.recovery_codes.all().delete()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    salts = [secrets.token_hex(16) for _ in codes]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(authenticator=authenticator, salt=salt, code_hash=_recovery_hash(salt, code))
+        for salt, code in zip(salts, codes, strict=True)
+    )
+    return codes
+
+
+def two_step_verify(*, user: User, code: str, now: datetime) -> CodeKind:
+    """The second step of signing in: a current code from the app (never one already used) or
+    an unused recovery code, which is then used up. Raises ``TwoStepRefused`` otherwise."""
+    authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if authenticator is None:
+        raise TwoStepRefused("Two-step sign-in is not on for this account.")
+    normalised = _normalise(code)
+    if len(normalised) == 6 and normalised.isdigit():
+        _check_app_code(authenticator, normalised, now)
+        return CodeKind.APP
+    for recovery in authenticator.recovery_codes.filter(used_at__isnull=True):
+        if hmac.compare_digest(recovery.code_hash, _recovery_hash(recovery.salt, normalised)):
+            used = RecoveryCode.objects.filter(pk=recovery.pk, used_at__isnull=True).update(
+                used_at=now
+            )
+            if used:
+                logger.info("recovery code used by %s", user.get_username())
+                return CodeKind.RECOVERY
+    raise TwoStepRefused("That code is not right. Use the code your app shows now.")
+
+
+def authenticator_remove(*, user: User, code: str = "", password: str = "", now: datetime) -> None:
+    """Turn two-step sign-in off, proven by a current code from the app or the password."""
+    authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if authenticator is None:
+        raise TwoStepRefused("Two-step sign-in is not on.")
+    if code.strip():
+        _check_app_code(authenticator, code, now)
+    elif not (password and user.check_password(password)):
+        raise TwoStepRefused("Give a current code from your app or your password.")
+    authenticator.delete()
+    logger.info("two-step sign-in turned off by %s", user.get_username())
+
+
+def authenticator_reset(*, user: User, by: User) -> bool:
+    """An admin takes away another user's two-step sign-in (a lost phone); they sign in with
+    their password alone until they set it up again. True if there was one to take away."""
+    deleted, _ = Authenticator.objects.filter(user=user).delete()
+    if deleted:
+        logger.info("two-step sign-in of %s reset by %s", user.get_username(), by.get_username())
+    return bool(deleted)

@@ -1,13 +1,19 @@
-"""Signing in and out, and Django's password pages. The API tokens pages share the
+"""Signing in (password, then a code for two-step sign-in) and out, the two-step sign-in
+page, and Django's password pages. The API tokens pages share the
 ``accounts/`` prefix and namespace but belong to the ``api`` app (see ``config/urls.py``)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
+from leadflow.accounts import views
+
 app_name = "accounts"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/", views.two_step_verify_view, name="two_step_verify"),
+    path("two-step/", views.two_step_view, name="two_step"),
+    path("two-step/off/", views.two_step_off_view, name="two_step_off"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's own password views; the URLs they redirect to are named in this namespace.
     path(

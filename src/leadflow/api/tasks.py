@@ -6,6 +6,6 @@ from django_tasks import task
 from leadflow.api.idempotency import idempotency_purge
 
 
-@task()
+@task(queue_name="default")
 def idempotency_purge_task() -> int:
     return idempotency_purge(now=timezone.now())

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import PathView
 from ninja.parser import Parser
 from ninja.utils import normalize_path, replace_path_param_notation
@@ -32,7 +33,9 @@ from leadflow.intake.api.capture import router as intake_router
 from leadflow.intake.api.duplicates import router as duplicates_router
 from leadflow.intake.services import IntakeRejected
 from leadflow.leads.api import router as leads_router
+from leadflow.leads.schemas import JSON_VALUE_REF, JSON_VALUE_SCHEMAS
 from leadflow.leads.selectors.search import InvalidCursor
+from leadflow.nurture.api import router as nurture_router
 from leadflow.partners.api import router as partners_router
 
 logger = logging.getLogger(__name__)
@@ -77,6 +80,16 @@ class LeadFlowAPI(NinjaAPI):
                 errors.append({**error, "loc": list(loc)})
         return ValidationError(errors)
 
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The document, with the schemas of the values inside answers and profiles, which
+        the JSON object schemas name by depth (``leads.schemas.JSON_VALUE_SCHEMAS``)."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document.setdefault("components", {}).setdefault("schemas", {}).update(JSON_VALUE_SCHEMAS)
+        _json_value_refs(document)
+        return document
+
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         """One path may be served by the routers of several apps, each with its own methods
         (``POST /leads`` is intake's, ``GET /leads`` the leads app's). Django dispatches a
@@ -97,6 +110,23 @@ class LeadFlowAPI(NinjaAPI):
             else pattern
             for pattern in super()._get_urls()
         ]
+
+
+def _json_value_refs(node: Any) -> None:
+    """Every ``{JSON_VALUE_REF: name}`` in the document becomes ``{"$ref": …}`` to the
+    component ``name``, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, dict) and set(value) == {JSON_VALUE_REF}:
+                node[key] = {"$ref": f"#/components/schemas/{value[JSON_VALUE_REF]}"}
+            else:
+                _json_value_refs(value)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, dict) and set(value) == {JSON_VALUE_REF}:
+                node[index] = {"$ref": f"#/components/schemas/{value[JSON_VALUE_REF]}"}
+            else:
+                _json_value_refs(value)
 
 
 def _route(prefix: str, path: str) -> str:
@@ -129,6 +159,7 @@ api.add_router("", intake_router)
 api.add_router("", leads_router)
 api.add_router("", duplicates_router)
 api.add_router("/partner", partners_router)
+api.add_router("", nurture_router)
 
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:

@@ -12,6 +12,8 @@ Events (payload):
   nurture as Hot, A or B; they are ready for hand-off.
 - ``leads.delivered`` (``lead_ids``, ``now``): leads were delivered to the client.
 - ``leads.nurtured`` (``lead_ids``, ``now``): leads entered nurture.
+- ``leads.merged`` (``lead_ids``, ``now``): new inquiries (a form fill, an API capture, an
+  import row) were merged into existing leads.
 - ``leads.reassigned`` (``lead_ids``, ``now``): leads were taken from one partner and given to
   another, or put back in the routing queue.
 - ``leads.status_changed`` (``lead_ids``, ``action``, ``now``): any lifecycle step, once per
@@ -30,14 +32,22 @@ class Subscription:
     #: Run as a task once the announcing change has committed (the default), or inside its
     #: transaction, as part of the change.
     after_commit: bool = True
+    #: The task queue of an after-commit handler (settings.TASK_QUEUES): ``urgent`` for what
+    #: the SLA waits on (Hot-lead delivery, routing), ``bulk`` for mass work.
+    queue: str = "default"
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription("criteria.published", "leadflow.leads.handlers.criteria_published"),
-    Subscription("leads.approved", "leadflow.delivery.handlers.leads_approved"),
-    Subscription("leads.approved", "leadflow.partners.handlers.leads_approved"),
-    Subscription("leads.delivered", "leadflow.partners.handlers.leads_delivered"),
+    Subscription("criteria.published", "leadflow.leads.handlers.criteria_published", queue="bulk"),
+    Subscription("leads.approved", "leadflow.delivery.handlers.leads_approved", queue="urgent"),
+    Subscription("leads.approved", "leadflow.partners.handlers.leads_approved", queue="urgent"),
+    Subscription("leads.delivered", "leadflow.partners.handlers.leads_delivered", queue="urgent"),
     Subscription(
         "delivery.created", "leadflow.guarantees.handlers.delivery_created", after_commit=False
+    ),
+    Subscription("leads.nurtured", "leadflow.nurture.handlers.leads_nurtured", queue="bulk"),
+    Subscription("leads.merged", "leadflow.nurture.handlers.leads_merged", queue="bulk"),
+    Subscription(
+        "leads.status_changed", "leadflow.nurture.handlers.leads_status_changed", after_commit=False
     ),
 )

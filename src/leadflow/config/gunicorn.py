@@ -6,8 +6,11 @@
 """
 
 import os
+from pathlib import Path
+from typing import Any, cast
 
 from leadflow.config.env import env_int
+from leadflow.config.settings import LOG_FORMAT, LOGGING, VAR_DIR
 
 wsgi_app = "leadflow.config.wsgi:application"
 bind = [f"0.0.0.0:{os.environ['PORT']}"] if os.environ.get("PORT") else ["127.0.0.1:8000"]
@@ -25,3 +28,41 @@ control_socket_disable = True
 # Without it, a worker that serves for months grows with whatever it cached.
 max_requests = 10_000
 max_requests_jitter = 1_000
+
+# /metrics sums the request durations of every web process (prometheus_client's multiprocess
+# mode, leadflow.lib.metrics): each process writes its samples to files in
+# PROMETHEUS_MULTIPROC_DIR, by default $LEADFLOW_VAR_DIR/prometheus, emptied at every start so a
+# scrape counts this run's processes only. Set here, before the processes start, because
+# prometheus_client picks its mode when first imported.
+_metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or VAR_DIR / "prometheus")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+
+
+def on_starting(server: Any) -> None:
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in _metrics_dir.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's own lines (workers booting, exiting, timing out) in the format of the app's
+# (LOG_FORMAT, settings.LOGGING): one JSON object a line in production. Its access log stays
+# off (the app writes one line per request); `--access-logfile -` turns it on, in its format.
+if LOG_FORMAT == "json":
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "formatters": {"json": cast(dict[str, Any], LOGGING)["formatters"]["json"]},
+    }

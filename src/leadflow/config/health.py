@@ -1,4 +1,4 @@
-"""Liveness and readiness probes for load balancers and orchestrators."""
+"""Liveness probe, and the database half of the readiness probe (``/readyz``)."""
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -14,10 +14,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@never_cache
-@require_GET
-def readyz(request: HttpRequest) -> JsonResponse:
-    """The database answers and every migration is applied: safe to send traffic."""
+def database_problem() -> dict[str, object] | None:
+    """Why this process may not take traffic (the database does not answer, or migrations are
+    pending), or None. ``/readyz`` (``leadflow.ops.views``) adds the task queues to it."""
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         with connection.cursor() as cursor:
@@ -25,8 +24,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as exc:  # any database failure means "not ready", with the reason
-        return JsonResponse({"status": "unavailable", "database": str(exc)}, status=503)
+        return {"database": str(exc)}
     if pending:
         names = [f"{migration.app_label}.{migration.name}" for migration, _ in pending]
-        return JsonResponse({"status": "unavailable", "pending_migrations": names}, status=503)
-    return JsonResponse({"status": "ok"})
+        return {"pending_migrations": names}
+    return None

@@ -31,6 +31,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Disputes", "guarantees:index", "disputes.view"),
     NavEntry("Inbox", "partners:inbox", "portal.use"),
     NavEntry("Partners", "partners:manage", "partners.manage"),
+    NavEntry("Nurture", "nurture:index", "nurture.manage"),
     NavEntry("Programs", "programs:index", "programs.view"),
     NavEntry("Imports", "imports:index", "imports.run"),
     NavEntry("Duplicates", "duplicates:index", "duplicates.decide"),

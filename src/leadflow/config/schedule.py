@@ -38,6 +38,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         timedelta(minutes=5),
     ),
     PeriodicJob(
+        "nurture.touches_due", "leadflow.nurture.tasks.touches_due_task", timedelta(minutes=1)
+    ),
+    PeriodicJob(
         "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)
     ),
 )

@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 from leadflow.config.env import env_bool, env_int, env_list, parse_email_url, secret_key
 
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "leadflow.delivery",
     "leadflow.guarantees",
     "leadflow.partners",
+    "leadflow.nurture",
     "leadflow.demo",
     "leadflow.ops",
     "axes",
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "leadflow.lib.tracing.RequestIdMiddleware",  # first: every answer timed and logged with its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "leadflow.lib.security.SecurityHeadersMiddleware",
@@ -63,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An admin who must use two-step sign-in and has not set it up reaches only its page.
+    "leadflow.accounts.middleware.TwoStepRequiredMiddleware",
     "leadflow.lib.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -91,10 +97,16 @@ TEMPLATES = [
     },
 ]
 
+_database_url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'leadflow.sqlite3'}")
+# A PostgreSQL connection is kept a minute and checked before reuse: a new one per request
+# doubled the time of an API capture (docs/PERFORMANCE.md, "Load"). SQLite opens in microseconds.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'leadflow.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        _database_url,
+        conn_max_age=int(
+            os.environ.get("CONN_MAX_AGE", "0" if _database_url.startswith("sqlite") else "60")
+        ),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -114,12 +126,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # `leadflow serve`: gunicorn's web processes and the task workers beside them
 # (docs/DEPLOYMENT.md).
 WEB_PROCESSES = env_int("WEB_PROCESSES", 2)
+#: Worker processes per queue.
 TASK_WORKERS = env_int("TASK_WORKERS", 1)
+#: The task queues by urgency, each served by its own worker processes, with the threads each
+#: process runs. Time-critical work (Hot leads, routing, the SLA sweep) is ``urgent`` and never
+#: waits behind ``sends`` (e-mail and webhooks, many at once: a send mostly waits on the
+#: network) or ``bulk`` (imports, re-qualification).
+TASK_QUEUES = {
+    "urgent": env_int("TASK_THREADS_URGENT", 2),
+    "default": env_int("TASK_THREADS_DEFAULT", 1),
+    "sends": env_int("TASK_THREADS_SENDS", 8),
+    "bulk": env_int("TASK_THREADS_BULK", 1),
+}
+#: A running task whose worker has not been heard of for this long is run again (a worker
+#: beats every TASK_HEARTBEAT seconds); after TASK_MAX_RUNS starts it is failed instead.
+TASK_LEASE = env_int("TASK_LEASE", 60)
+TASK_HEARTBEAT = env_int("TASK_HEARTBEAT", 10)
+TASK_MAX_RUNS = env_int("TASK_MAX_RUNS", 3)
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "BACKEND": os.environ.get("TASKS_BACKEND", "leadflow.lib.taskbackend.DatabaseBackend"),
+        "QUEUES": list(TASK_QUEUES),
     }
 }
 
@@ -169,6 +197,14 @@ DEFAULT_FROM_EMAIL = _email.default_from or os.environ.get(
     "DEFAULT_FROM_EMAIL", "LeadFlow <leadflow@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: Seconds an SMTP connection may take to connect or answer (a hanging server fails the send,
+#: which is retried later, instead of holding a sender).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+#: The e-mail provider's tracking webhook (bounces and complaints, ``/webhooks/postmark/
+#: tracking/``, django-anymail): the ``user:password`` of its basic auth, set in the provider's
+#: webhook URL too. Unset, the webhook answers 404 (an open one would let anyone mark
+#: addresses bounced).
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}
 
 # Outbound webhooks (notifications/outbound.py): https:// only unless DEBUG, never to loopback,
 # private, link-local or metadata addresses, except the hosts (`host` or `host:port`) listed.
@@ -205,9 +241,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no banner on stderr at every start (the CLI's output stays its own)
+# A wrong two-step code counts as a failed sign-in; the code itself is not kept in the record.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 if int(os.environ.get("AXES_PROXY_COUNT", "0")):
     AXES_CLIENT_IP_CALLABLE = "leadflow.accounts.signin.forwarded_client_ip"
     AXES_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
+
+# Two-step sign-in (accounts, DECISIONS.md "Two-step sign-in"): anyone may turn it on; with
+# this on, an admin without it reaches only the page that sets it up (API tokens unaffected).
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env_bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", False)
 
 # Sessions end 12 hours after sign-in, closing the browser or not; the cookie is HTTP-only and
 # SameSite=Lax (Django's defaults, kept on purpose).
@@ -257,10 +299,38 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs (docs/DEPLOYMENT.md "Logs and metrics"): to stderr, one JSON object a line (timestamp,
+# level, logger, message, request_id, exc_info) unless LOG_FORMAT=text; text by default with
+# DEBUG on. `request_id` is the request's or the task's (leadflow.lib.tracing); every request
+# but the probes, /metrics and static files gets one access line (logger leadflow.access).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"request_id": {"()": "leadflow.lib.tracing.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+            # Django's lines about a request carry the request: its repr holds the query string.
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

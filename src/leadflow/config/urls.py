@@ -13,12 +13,15 @@ from leadflow.config import health
 from leadflow.config.api import api
 from leadflow.intake import urls as intake_urls
 from leadflow.leads import urls as leads_urls
+from leadflow.ops import metrics as ops_metrics
+from leadflow.ops import views as ops_views
 
 account_pages = ([*accounts_urls.urlpatterns, *token_urls.urlpatterns], accounts_urls.app_name)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_pages)),
     path("api/v1/", api.urls),
@@ -31,6 +34,8 @@ urlpatterns = [
     path("deliveries/", include("leadflow.delivery.urls")),
     path("disputes/", include("leadflow.guarantees.urls")),
     path("partners/", include("leadflow.partners.urls")),
+    path("nurture/", include("leadflow.nurture.urls")),
     path("leads/", include((leads_urls.workspace_patterns, "workspace"))),
+    path("", include("leadflow.nurture.urls_public")),
     path("", include("leadflow.leads.urls")),
 ]

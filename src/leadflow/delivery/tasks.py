@@ -12,7 +12,7 @@ from django_tasks import task
 from leadflow.delivery.services import deliveries_run_due, hot_leads_alert, hot_leads_deliver
 
 
-@task()
+@task(queue_name="urgent")
 def deliveries_run_due_task() -> dict[str, object]:
     run = deliveries_run_due(now=timezone.now())
     return {
@@ -22,12 +22,12 @@ def deliveries_run_due_task() -> dict[str, object]:
     }
 
 
-@task()
+@task(queue_name="urgent")
 def hot_leads_alert_task() -> dict[str, int]:
     result = hot_leads_alert(now=timezone.now())
     return {"alerted": result.alerted, "past_limit": result.past_limit, "emails": result.emails}
 
 
-@task()
+@task(queue_name="urgent")
 def hot_leads_deliver_task(lead_ids: list[int]) -> list[int]:
     return [delivery.pk for delivery in hot_leads_deliver(lead_ids=lead_ids, now=timezone.now())]

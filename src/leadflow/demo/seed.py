@@ -21,6 +21,7 @@ from leadflow.delivery.demo import demo_deliveries
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lead_transition
 from leadflow.lib.events import replaying_history
+from leadflow.nurture.demo import demo_nurture
 from leadflow.partners.demo import demo_partners
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_published_criteria
@@ -120,9 +121,14 @@ def _answers(rng: random.Random) -> dict[str, object]:
     return answers
 
 
-def _lead_input(rng: random.Random, fakers: dict[str, Faker], index: int) -> LeadInput:
+def _lead_input(
+    rng: random.Random, fakers: dict[str, Faker], addresses: dict[str, Faker], index: int
+) -> LeadInput:
     country, subdivisions, locale, _ = rng.choices(PLACES, [p[3] for p in PLACES])[0]
     fake = fakers[locale]
+    # Street and city from fakers of their own, so the names and companies drawn above stay
+    # what they were before the demo had postal addresses.
+    place = addresses[locale]
     first, last = fake.first_name(), fake.last_name()
     company = fake.company()
     domain = "".join(ch for ch in company.lower() if ch.isalnum())[:20] + rng.choice(
@@ -142,6 +148,8 @@ def _lead_input(rng: random.Random, fakers: dict[str, Faker], index: int) -> Lea
         country=country,
         subdivision=rng.choice(subdivisions),
         postal_code=fake.postcode(),
+        street=place.street_address(),
+        city=place.city(),
         channel=channel,
         campaign=rng.choice(CAMPAIGNS[channel]),
         inquiry_type=rng.choices(list(InquiryType), [40, 25, 25, 10])[0],
@@ -244,6 +252,9 @@ def _create(*, now: datetime) -> DemoResult:
     fakers = {locale: Faker(locale) for _, _, locale, _ in PLACES}
     for index, fake in enumerate(fakers.values()):
         fake.seed_instance(SEED + index)
+    addresses = {locale: Faker(locale) for locale in fakers}
+    for index, place in enumerate(addresses.values()):
+        place.seed_instance(SEED + 100 + index)
 
     started = now - timedelta(days=182)
     vendor = client_create(
@@ -278,7 +289,7 @@ def _create(*, now: datetime) -> DemoResult:
         captured = started + timedelta(seconds=rng.uniform(0, (now - started).total_seconds()))
         lead = lead_create(
             program=program,
-            data=_lead_input(rng, fakers, index),
+            data=_lead_input(rng, fakers, addresses, index),
             actor=None,
             now=captured,
             published=published[program.pk],
@@ -286,6 +297,7 @@ def _create(*, now: datetime) -> DemoResult:
         walker.walk(lead, program)
     demo_partners(program=programs[0], now=now)
     demo_deliveries(program=programs[1], now=now)
+    demo_nurture(programs=programs, actors=actors, now=now)
     return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
 
 

@@ -7,7 +7,7 @@ from leadflow.imports.reading import ImportFileError
 from leadflow.imports.services.run import import_run
 
 
-@task()
+@task(queue_name="bulk")
 def import_job_run(job_id: int) -> dict[str, int | str]:
     """Run (or, when the worker died mid-way and the task runs again, resume) an import job.
     A file that cannot be read fails the job with its message, which the job page shows."""

@@ -6,19 +6,81 @@ Field names follow Salesforce's lead fields, as the lead the API answers with do
 contract, keep them.
 """
 
-from typing import Any
+from typing import Any, cast
 
+import email_validator
+import phonenumbers
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, JsonValue
 
 from leadflow.core.enums import Channel, InquiryType
 from leadflow.core.normalise import RawLead
 from leadflow.intake.services import Submission
-from leadflow.leads.schemas import JsonObject, Text
+from leadflow.leads.schemas import NOT_BLANK, JsonObject, Text
 
 
 def _text(max_length: int, description: str = "") -> Any:
     return Field("", max_length=max_length, description=description)
+
+
+def _e164_pattern() -> str:
+    """A phone number in E.164 that ``normalise_phone`` always reads: "+", a country calling
+    code phonenumbers knows, and a national number of a length possible there (first digit not
+    0), from phonenumbers' own metadata."""
+    numbers = []
+    for code in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
+        region = phonenumbers.region_code_for_country_code(code)
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        general = metadata.general_desc if metadata else None
+        lengths = sorted(set(general.possible_length or ())) if general else []
+        rest = "|".join(f"[0-9]{{{length - 1}}}" for length in lengths if length > 1)
+        if rest:
+            numbers.append(f"{code}[1-9](?:{rest})")
+    return f"^\\+(?:{'|'.join(numbers)})$"
+
+
+def special_use_pattern() -> str:
+    """An address at a special-use domain (``.test``, ``.localhost`` …), which email-validator
+    refuses though it is an e-mail address by its form, in any case of letters."""
+    names = "|".join(
+        "".join(f"[{char.lower()}{char.upper()}]" for char in name)
+        for name in email_validator.SPECIAL_USE_DOMAIN_NAMES
+    )
+    return f"@(?:.*\\.)?(?:{names})\\.?$"
+
+
+#: A phone number the schema promises is read (other spellings, national numbers in the
+#: lead's country, are read too, but only this one in every country).
+PHONE_E164 = _e164_pattern()
+
+#: Who can be reached, as ``normalise_lead`` requires it (DESIGN.md, "Intake rules"): an
+#: e-mail address email-validator reads (not at a special-use domain), a phone number that
+#: can exist (in E.164), or a company and a first or last name. Without one of them the lead
+#: is a 422 whatever else it has; a bad value in one of these fields is no refusal when
+#: another way to reach the person is there (it is dropped with a warning).
+REACHABLE: list[dict[str, Any]] = [
+    {
+        "required": ["email"],
+        "properties": {
+            "email": {
+                "type": "string",
+                "format": "email",
+                "not": {"pattern": special_use_pattern()},
+            }
+        },
+    },
+    {"required": ["phone"], "properties": {"phone": {"type": "string", "pattern": PHONE_E164}}},
+    *(
+        {
+            "required": ["company", name],
+            "properties": {
+                "company": {"type": "string", "pattern": NOT_BLANK},
+                name: {"type": "string", "pattern": NOT_BLANK},
+            },
+        }
+        for name in ("first_name", "last_name")
+    ),
+]
 
 
 class LeadIn(Schema):
@@ -26,6 +88,7 @@ class LeadIn(Schema):
 
     model_config = ConfigDict(
         json_schema_extra={
+            "anyOf": cast(list[JsonValue], REACHABLE),
             "examples": [
                 {
                     "program": "acme-demand",
@@ -43,7 +106,7 @@ class LeadIn(Schema):
                         "timeframe_months": 2,
                     },
                 }
-            ]
+            ],
         }
     )
 

@@ -2,8 +2,11 @@
 is the intake app's router). Handlers parse, call one service or selector, and answer; domain
 errors become HTTP in the API's assembly (``config/api.py``)."""
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.params import P, PathEx
@@ -11,9 +14,24 @@ from ninja.params import P, PathEx
 from leadflow.api.auth import READ_ONLY, caller
 from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
 from leadflow.api.schemas import ERRORS, WRITE_ERRORS
-from leadflow.leads.schemas import LeadListQuery, LeadOut, LeadPageOut, LeadPatchIn, lead_json
+from leadflow.config import leads as extensions
+from leadflow.core.consent import ConsentChannel
+from leadflow.core.errors import NormalisationError
+from leadflow.core.normalise import normalise_email
+from leadflow.leads.models import Lead
+from leadflow.leads.schemas import (
+    LeadConsentOut,
+    LeadDetailOut,
+    LeadListQuery,
+    LeadOut,
+    LeadPageOut,
+    LeadPatchIn,
+    lead_json,
+)
+from leadflow.leads.selectors.consent import consent_status
 from leadflow.leads.selectors.search import MAX_ID, api_lead_get, lead_search
 from leadflow.leads.services import lead_update_answers
+from leadflow.programs.models import Client
 
 router = Router(tags=["leads"])
 
@@ -36,12 +54,38 @@ def lead_list(request: HttpRequest, query: Query[LeadListQuery]) -> LeadPageOut:
     )
 
 
-@router.get("/leads/{lead_id}", response={200: LeadOut, **ERRORS}, summary="Read a lead")
-def lead_read(request: HttpRequest, lead_id: LeadId) -> LeadOut:
-    who = caller(request)
-    return LeadOut.from_lead(
-        api_lead_get(user=who.user, lead_id=lead_id, program_ids=who.program_ids)
+def lead_detail(lead: Lead) -> LeadDetailOut:
+    """The lead with its consent and what the apps above add (``config/leads.py``
+    ``LEAD_DETAIL_EXTRAS``: ``nurture``)."""
+    client = lead.program.client
+    consent = LeadConsentOut(
+        email=_status(client, ConsentChannel.EMAIL, _email_address(lead.email)),
+        phone=_status(client, ConsentChannel.PHONE, lead.phone.strip()),
     )
+    extras: dict[str, Any] = {}
+    for path in extensions.LEAD_DETAIL_EXTRAS:
+        extras.update(import_string(path)(lead=lead))
+    return LeadDetailOut(**LeadOut.from_lead(lead).model_dump(), consent=consent, **extras)
+
+
+def _email_address(email: str) -> str:
+    try:
+        return normalise_email(email) if email.strip() else ""
+    except NormalisationError:
+        return ""
+
+
+def _status(client: Client, channel: ConsentChannel, address: str) -> Any:
+    if not address:
+        return None
+    status = consent_status(client=client, channel=channel, address=address)
+    return status.value if status else None
+
+
+@router.get("/leads/{lead_id}", response={200: LeadDetailOut, **ERRORS}, summary="Read a lead")
+def lead_read(request: HttpRequest, lead_id: LeadId) -> LeadDetailOut:
+    who = caller(request)
+    return lead_detail(api_lead_get(user=who.user, lead_id=lead_id, program_ids=who.program_ids))
 
 
 @router.patch(

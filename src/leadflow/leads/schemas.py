@@ -9,18 +9,28 @@ must be representable in UTC. Anything else is a 422, never a 500.
 """
 
 import math
+import re
+import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from leadflow.core.enums import Channel, InquiryType, Rating, Stage
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors.search import LeadFilters
 
-#: Largest integer accepted inside answers and profiles (a signed 64-bit integer): larger ones
+#: Largest number accepted inside answers and profiles (a signed 64-bit integer): larger ones
 #: cannot be compared as numbers by the qualification rules.
 MAX_JSON_INT = 2**63 - 1
 MAX_JSON_DEPTH = 8
@@ -55,6 +65,8 @@ def _json_object(value: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(item, float):
             if not math.isfinite(item):
                 raise ValueError("numbers must be finite")
+            if abs(item) > MAX_JSON_INT:
+                raise ValueError(f"{item} is too large a number")
         elif isinstance(item, dict):
             for key, nested in item.items():
                 _storable(key)
@@ -69,6 +81,17 @@ def _json_object(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso(value: object) -> object:
+    """A date-time is written as one (ISO 8601, "2026-11-02T14:30:00Z"), as the schema's
+    ``format: date-time`` says: not a number of seconds, which pydantic would also read."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("must be a date and time such as 2026-11-02T14:30:00Z")
+
+
 def _utc(value: datetime) -> datetime:
     """Naive datetimes are read as UTC; the result must exist in UTC."""
     try:
@@ -77,13 +100,105 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from exc
 
 
-Text = Annotated[str, AfterValidator(_storable)]
-JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+#: What ``_storable`` refuses, as the schema says it: no NUL (JSON cannot carry lone surrogates
+#: in UTF-8, and clients do not generate them).
+STORABLE_PATTERN = "^[^\\u0000]*$"
+#: A cursor as ``cursor_encode`` writes it: URL-safe base64 without padding. Only a cursor the
+#: API issued (a page's ``next_cursor``, for the same ordering) reads; any other is a 422.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
+
+
+def _json_value_schema() -> dict[str, Any]:
+    """The JSON schema of a value inside an answers or profile object, as ``_json_object``
+    checks it: storable strings and keys, numbers within ±MAX_JSON_INT. One schema for every
+    type (each keyword applies to its own type only), referring to itself for nested values.
+
+    Not said, because schema tools would derive every combination of them: the object's
+    budget of MAX_JSON_ITEMS values in all (said only of its own keys, ``maxProperties``) and
+    the depth of at most MAX_JSON_DEPTH levels (in the description)."""
+    return {
+        "type": ["string", "number", "boolean", "null", "array", "object"],
+        "description": f"Any JSON value; at most {MAX_JSON_DEPTH} levels deep and "
+        f"{MAX_JSON_ITEMS} values in all",
+        "pattern": STORABLE_PATTERN,
+        "minimum": -MAX_JSON_INT,
+        "maximum": MAX_JSON_INT,
+        "items": json_value_ref(),
+        "propertyNames": {"pattern": STORABLE_PATTERN},
+        "additionalProperties": json_value_ref(),
+    }
+
+
+def _json_object_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "maxProperties": MAX_JSON_ITEMS,
+        "propertyNames": {"pattern": STORABLE_PATTERN},
+        "additionalProperties": json_value_ref(),
+    }
+
+
+#: The component the API's schema names for a value inside a JSON object (``JsonValue``);
+#: ``config/api.py`` adds it to the document and turns each ``{JSON_VALUE_REF: name}`` into a
+#: ``$ref`` to it (pydantic, which writes the models' schemas, only lets a schema refer to
+#: models).
+JSON_VALUE = "JsonValue"
+JSON_VALUE_REF = "x-leadflow-json-value"
+
+
+def json_value_ref() -> dict[str, Any]:
+    return {JSON_VALUE_REF: JSON_VALUE}
+
+
+JSON_VALUE_SCHEMAS = {JSON_VALUE: _json_value_schema()}
+
+
+def _space_class() -> str:
+    """The characters ``normalise_lead`` strips as white space (``str.isspace``), as the
+    ranges of a regular expression's character class."""
+    spaces = [code for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    ranges: list[list[int]] = []
+    for code in spaces:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(
+        f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+        for first, last in ranges
+    )
+
+
+#: A value that is more than white space: a company or name ``normalise_lead``
+#: keeps, a note a service requires (``str.strip``).
+NOT_BLANK = f"[^{_space_class()}]"
+
+
+Text = Annotated[
+    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": STORABLE_PATTERN})
+]
+JsonObject = Annotated[
+    dict[str, Any],
+    AfterValidator(_json_object),
+    WithJsonSchema(_json_object_schema()),
+]
+UtcDatetime = Annotated[datetime, BeforeValidator(_iso), AfterValidator(_utc)]
+#: A date-time with its offset, written as one.
+IsoAwareDatetime = Annotated[AwareDatetime, BeforeValidator(_iso)]
 
 
 class LeadPatchIn(Schema):
     """New answers and profile attributes, merged over the lead's (null clears an answer)."""
+
+    # The schema says what ``_something`` requires: a profile, answers or both (not null).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "object"}}}
+                for name in ("profile", "answers")
+            ]
+        }
+    )
 
     profile: JsonObject | None = None
     answers: JsonObject | None = None
@@ -174,6 +289,32 @@ class LeadOut(Schema):
         )
 
 
+class LeadNurtureOut(Schema):
+    """The lead's nurture sequence (filled by the nurture app through
+    ``config/leads.py`` ``LEAD_DETAIL_EXTRAS``)."""
+
+    sequence: str = Field(description="The sequence's slug")
+    step: int = Field(description="How many of the sequence's touches were done")
+    next_touch_at: datetime | None = Field(description="When the next touch is due")
+    state: Literal["active", "finished", "left"]
+
+
+class LeadConsentOut(Schema):
+    """The client's consent for the lead's contact addresses: null when none is recorded."""
+
+    email: Literal["subscribed", "unsubscribed", "bounced"] | None
+    phone: Literal["subscribed", "unsubscribed", "bounced"] | None
+
+
+class LeadDetailOut(LeadOut):
+    """One lead as ``GET /leads/{id}`` answers it: the lead, its nurture and its consent."""
+
+    nurture: LeadNurtureOut | None = Field(
+        None, description="The lead's current (else last) nurture sequence; null if never in one"
+    )
+    consent: LeadConsentOut
+
+
 def lead_json(lead: Lead) -> dict[str, Any]:
     """The lead as the API answers it, ready to be stored for an idempotent replay."""
     return LeadOut.from_lead(lead).model_dump(mode="json")
@@ -198,8 +339,11 @@ class LeadListQuery(Schema):
         "company (case-insensitive)",
     )
     ordering: Ordering = "-created_at"
-    cursor: Text | None = Field(
-        None, max_length=512, description="next_cursor of the previous page"
+    cursor: str | None = Field(
+        None,
+        max_length=512,
+        pattern=CURSOR_PATTERN,
+        description="next_cursor of the previous page, with the same ordering",
     )
     limit: int = Field(50, ge=1, le=500)
 

@@ -42,7 +42,7 @@ def announce(event: str, /, **payload: Any) -> None:
     later = []
     for subscription in subscriptions(event):
         if subscription.after_commit:
-            later.append(subscription.handler)
+            later.append((subscription.handler, subscription.queue))
         else:
             _handler(subscription.handler)(**payload)
     if later and not _replaying.get():
@@ -63,11 +63,11 @@ def replaying_history() -> Iterator[None]:
         _replaying.reset(token)
 
 
-def _enqueue(handlers: list[str], payload: dict[str, Any]) -> None:
+def _enqueue(handlers: list[tuple[str, str]], payload: dict[str, Any]) -> None:
     from leadflow.lib.tasks import event_handle_task
 
-    for handler in handlers:
-        event_handle_task.enqueue(handler, payload)
+    for handler, queue in handlers:
+        event_handle_task.using(queue_name=queue).enqueue(handler, payload)
 
 
 def handle(handler: str, payload: Mapping[str, Any]) -> Any:

@@ -75,3 +75,17 @@ class OutboxAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message.key} try {self.number}: {'ok' if self.ok else 'failed'}"
+
+
+class SendPause(models.Model):
+    """A destination (the SMTP server, or one webhook host) that stopped answering: after a few
+    sends in a row got no answer at all, the others wait until ``paused_until`` instead of each
+    holding a sender for its whole timeout. A send that gets any answer ends the pause."""
+
+    destination = models.CharField(max_length=300, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.destination} ({self.failures} without answer)"

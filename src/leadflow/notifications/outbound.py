@@ -79,6 +79,8 @@ class Response:
     ok: bool
     status_code: int | None = None
     error: str = ""
+    #: No answer at all (no connection, or a timeout): the receiver, not this message, failed.
+    unreachable: bool = False
 
 
 def address_problem(address: IPAddress) -> str:
@@ -295,11 +297,13 @@ def webhook_post(
             connection.request("POST", target.path, body=body, headers=dict(headers))
             response = connection.getresponse()
             return _response(response)
-        except (OSError, http.client.HTTPException) as exc:
+        except OSError as exc:
+            return Response(ok=False, error=f"{type(exc).__name__}: {exc}", unreachable=True)
+        except http.client.HTTPException as exc:
             return Response(ok=False, error=f"{type(exc).__name__}: {exc}")
         finally:
             connection.close()
-    return Response(ok=False, error="could not connect: " + "; ".join(errors))
+    return Response(ok=False, error="could not connect: " + "; ".join(errors), unreachable=True)
 
 
 def _response(response: http.client.HTTPResponse) -> Response:

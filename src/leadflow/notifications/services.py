@@ -12,14 +12,15 @@ header (webhooks) or ``Message-ID`` (e-mail), both derived from the key.
 
 import hashlib
 import json
+import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,6 +32,7 @@ from leadflow.notifications.models import (
     OutboxAttachment,
     OutboxAttempt,
     OutboxMessage,
+    SendPause,
 )
 
 #: Tries before a message is given up (marked failed); with the backoff below that is about
@@ -39,6 +41,8 @@ MAX_ATTEMPTS = 12
 #: How long a sender owns a claimed message; a send never takes longer than its timeout.
 LEASE = timedelta(minutes=5)
 USER_AGENT = "LeadFlow-Webhook/1"
+#: Sends in a row that got no answer from a destination before the others wait (SendPause).
+PAUSE_AFTER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,12 @@ class Attachment:
     filename: str
     content: bytes
     mimetype: str
+
+
+def pause_delay(failures: int) -> timedelta:
+    """How long a destination that stopped answering is left alone after its ``failures``-th
+    send in a row without an answer: 1, 2, 4 … minutes from the PAUSE_AFTER-th, at most 30."""
+    return timedelta(minutes=min(2 ** max(failures - PAUSE_AFTER, 0), 30))
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -61,12 +71,20 @@ def email_enqueue(
     body: str,
     attachments: Sequence[Attachment] = (),
     now: datetime,
+    headers: Mapping[str, str] | None = None,
+    html_body: str = "",
 ) -> OutboxMessage:
-    """Queue an e-mail; sent after the surrounding transaction commits."""
+    """Queue an e-mail; sent after the surrounding transaction commits. ``headers`` are added
+    to the message (``List-Unsubscribe`` of a marketing e-mail); ``html_body`` is sent as an
+    HTML alternative of the plain-text ``body``."""
     recipients = [address for address in to if address]
     if not recipients:
         raise ValueError("an e-mail needs at least one recipient")
     content: dict[str, object] = {"to": recipients, "subject": subject, "body": body}
+    if headers:
+        content["headers"] = dict(headers)
+    if html_body:
+        content["html"] = html_body
     return _enqueue(
         key=key, kind=MessageKind.EMAIL, content=content, attachments=attachments, now=now
     )
@@ -143,14 +161,30 @@ class _Result:
     ok: bool
     status_code: int | None = None
     error: str = ""
+    unreachable: bool = False  # no answer at all: counts toward pausing the destination
 
 
 def outbox_message_send(*, message_id: int, now: datetime | None = None) -> bool:
-    """Send one message if it is due and no other sender holds it; True when it went out."""
+    """Send one message if it is due and no other sender holds it; True when it went out.
+
+    While its destination is paused (it stopped answering), the message is put back, due when
+    the pause ends, without an attempt: a hanging SMTP server or webhook receiver holds a
+    sender for one timeout a few times, not once per queued message."""
     now = now or timezone.now()
     if not _claim(message_id, now):
         return False
     message = OutboxMessage.objects.get(pk=message_id)
+    destination = _destination(message)
+    paused_until = (
+        SendPause.objects.filter(destination=destination, paused_until__gt=now)
+        .values_list("paused_until", flat=True)
+        .first()
+    )
+    if paused_until is not None:
+        OutboxMessage.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+            status=MessageStatus.PENDING, next_attempt_at=paused_until, lease_until=None
+        )
+        return False
     started = time.monotonic()
     result = _send_email(message) if message.kind == MessageKind.EMAIL else _send_webhook(message)
     elapsed = time.monotonic() - started
@@ -182,7 +216,30 @@ def outbox_message_send(*, message_id: int, now: datetime | None = None) -> bool
             message.next_attempt_at = finished + retry_delay(message.attempts)
             message.last_error = result.error[:2000]
         message.save()
+        _destination_record(destination, result, finished)
     return result.ok
+
+
+def _destination(message: OutboxMessage) -> str:
+    """Where a message goes, as far as answering goes: the mail server, or the webhook's host."""
+    if message.kind == MessageKind.EMAIL:
+        return f"smtp:{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"[:300]
+    url = str(message.content.get("url", ""))
+    return f"webhook:{url.split('://', 1)[-1].split('/', 1)[0].lower()}"[:300]
+
+
+def _destination_record(destination: str, result: _Result, at: datetime) -> None:
+    """Count sends without an answer; pause the destination from the PAUSE_AFTER-th in a row.
+    Any answer (even a refusal) ends the count."""
+    if not result.unreachable:
+        SendPause.objects.filter(destination=destination).delete()
+        return
+    pause, _ = SendPause.objects.select_for_update().get_or_create(destination=destination)
+    pause.failures += 1
+    pause.last_error = result.error[:2000]
+    if pause.failures >= PAUSE_AFTER:
+        pause.paused_until = at + pause_delay(pause.failures)
+    pause.save()
 
 
 def outbox_send_due(*, now: datetime, limit: int = 200) -> int:
@@ -217,21 +274,35 @@ def message_id_header(key: str) -> str:
 
 def _send_email(message: OutboxMessage) -> _Result:
     content = message.content
-    email = EmailMessage(
+    extra = content.get("headers")
+    headers = {str(k): str(v) for k, v in extra.items()} if isinstance(extra, dict) else {}
+    email = EmailMultiAlternatives(
         subject=str(content["subject"]),
         body=str(content["body"]),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[str(address) for address in content["to"]],
-        headers={"Message-ID": message_id_header(message.key)},
-        connection=get_connection(fail_silently=False, timeout=30),
+        headers={**headers, "Message-ID": message_id_header(message.key)},
+        connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
     )
+    if content.get("html"):
+        email.attach_alternative(str(content["html"]), "text/html")
     for attachment in message.attachments.all():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     try:
         email.send(fail_silently=False)
     except Exception as exc:  # any failure of the mail system is retried
-        return _Result(ok=False, error=f"{type(exc).__name__}: {exc}")
+        return _Result(ok=False, error=f"{type(exc).__name__}: {exc}", unreachable=_silent(exc))
     return _Result(ok=True)
+
+
+#: SMTP errors that carry the server's answer (a refusal is an answer).
+_ANSWERS = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+
+
+def _silent(exc: Exception) -> bool:
+    """No connection, a timeout, or the server hung up: the mail server is not answering
+    (smtplib's errors are OSErrors; those carrying a reply code are answers)."""
+    return isinstance(exc, OSError) and not isinstance(exc, _ANSWERS)
 
 
 def _send_webhook(message: OutboxMessage) -> _Result:
@@ -247,4 +318,9 @@ def _send_webhook(message: OutboxMessage) -> _Result:
         "X-LeadFlow-Signature": signing.sign(secret=message.secret, timestamp=timestamp, body=body),
     }
     response = outbound.webhook_post(url=str(content["url"]), body=body, headers=headers)
-    return _Result(ok=response.ok, status_code=response.status_code, error=response.error)
+    return _Result(
+        ok=response.ok,
+        status_code=response.status_code,
+        error=response.error,
+        unreachable=response.unreachable,
+    )

@@ -7,11 +7,11 @@ from django_tasks import task
 from leadflow.notifications.services import outbox_message_send, outbox_send_due
 
 
-@task()
+@task(queue_name="sends")
 def outbox_send_task(message_id: int) -> bool:
     return outbox_message_send(message_id=message_id)
 
 
-@task()
+@task(queue_name="sends")
 def outbox_send_due_task() -> int:
     return outbox_send_due(now=timezone.now())

@@ -1,13 +1,21 @@
 """The scheduler's tick and the database upkeep it runs."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from leadflow.config.schedule import PERIODIC_JOBS, PeriodicJob
-from leadflow.ops.models import PeriodicJobState
+from leadflow.ops.models import PeriodicJobState, WorkerHeartbeat
+from leadflow.ops.workers import worker_process_of
+
+#: What a task run too often by workers that died is failed with.
+WORKER_LOST = "leadflow.ops.WorkerLost"
 
 
 def scheduler_tick(*, now: datetime, jobs: Sequence[PeriodicJob] = PERIODIC_JOBS) -> list[str]:
@@ -48,3 +56,59 @@ def database_optimize() -> str:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA optimize")
     return "optimized"
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    requeued: list[str]
+    failed: list[str]
+
+
+def tasks_recover(
+    *, now: datetime, lease: timedelta | None = None, max_runs: int | None = None
+) -> Recovered:
+    """Run again the tasks whose worker died while running them; the scheduler's every tick.
+
+    A running task is abandoned when the worker process that claimed it last has not beaten
+    for ``lease`` (``TASK_LEASE``) and the task started before that. It goes back to its
+    queue, to be run from the start (every task is safe to run again: imports resume from
+    their last committed chunk, sends are claimed under the outbox's own lease). A task that
+    has already been started ``max_runs`` times is failed instead, so that a task that kills
+    its worker cannot kill every worker in turn. Several schedulers may run this at once: each
+    task is taken under a row lock the others skip.
+    """
+    lease = lease or timedelta(seconds=settings.TASK_LEASE)
+    max_runs = max_runs or settings.TASK_MAX_RUNS
+    cutoff = now - lease
+    alive = set(
+        WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).values_list("worker_id", flat=True)
+    )
+    requeued: list[str] = []
+    failed: list[str] = []
+    with transaction.atomic():
+        running = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+            status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+        )
+        for result in running:
+            claimed_by = result.worker_ids[-1] if result.worker_ids else ""
+            if worker_process_of(claimed_by) in alive:
+                continue
+            if len(result.worker_ids) >= max_runs:
+                result.status = TaskResultStatus.FAILED
+                result.finished_at = now
+                result.exception_class_path = WORKER_LOST
+                result.traceback = (
+                    f"The worker running this task stopped {len(result.worker_ids)} times "
+                    f"(last: {claimed_by or 'unknown'}); it is not run again."
+                )
+                result.save(
+                    update_fields=["status", "finished_at", "exception_class_path", "traceback"]
+                )
+                failed.append(str(result.pk))
+            else:
+                result.status = TaskResultStatus.READY
+                result.started_at = None
+                result.save(update_fields=["status", "started_at"])
+                requeued.append(str(result.pk))
+        WorkerHeartbeat.objects.filter(beat_at__lt=now - timedelta(days=1)).delete()
+    return Recovered(requeued=requeued, failed=failed)

@@ -13,14 +13,22 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.params import HeaderEx, P, PathEx
-from pydantic import AwareDatetime, Field
+from pydantic import ConfigDict, Field, JsonValue
 
 from leadflow.accounts.models import User
 from leadflow.api.auth import caller
 from leadflow.api.idempotency import Answer, idempotent_write
+from leadflow.api.schemas import ErrorOut, ValidationErrorOut
 from leadflow.core.routing import CapacityReached
 from leadflow.leads.models import Lead
-from leadflow.partners.models import Assignment
+from leadflow.leads.schemas import NOT_BLANK, IsoAwareDatetime
+from leadflow.partners.models import (
+    CONTACT_CHANNELS,
+    DECLINE_REASONS,
+    LOST_REASONS,
+    OUTCOMES,
+    Assignment,
+)
 from leadflow.partners.selectors import (
     lead_clocks,
     partner_assignment_get,
@@ -49,10 +57,6 @@ IdempotencyKey = HeaderEx[
         description="Any unique string: a retry with the same key returns the first response",
     ),
 ]
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class ClockOut(Schema):
@@ -101,24 +105,77 @@ class RecordOut(Schema):
     window_days: int
 
 
+def _given(name: str) -> dict[str, Any]:
+    """A note that says something, as the services require it with "other"."""
+    return {"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK}}}
+
+
+def _choices(choices: list[tuple[str, str]], *, but: str = "") -> list[JsonValue]:
+    return [value for value, _ in choices if value != but]
+
+
 class DeclineIn(Schema):
-    reason: str = Field(max_length=32)
+    """Why the partner gives the lead back (``lead_decline``): "other" needs a note."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"reason": {"enum": _choices(DECLINE_REASONS, but="other")}}},
+                {"properties": {"reason": {"const": "other"}}, **_given("note")},
+            ]
+        }
+    )
+
+    reason: str = Field(max_length=32, json_schema_extra={"enum": _choices(DECLINE_REASONS)})
     note: str = Field(default="", max_length=2000)
 
 
 class ContactIn(Schema):
-    channel: str = Field(max_length=16)
-    at: AwareDatetime
+    channel: str = Field(max_length=16, json_schema_extra={"enum": _choices(CONTACT_CHANNELS)})
+    at: IsoAwareDatetime = Field(
+        description="When; not in the future, nor before the lead was assigned (a 422)"
+    )
     note: str = Field(default="", max_length=2000)
 
 
 class OutcomeIn(Schema):
+    """The outcome (``lead_outcome_record``): "lost" needs a reason, and "other" a note."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"outcome": {"enum": _choices(OUTCOMES, but="lost")}}},
+                {
+                    "required": ["reason"],
+                    "properties": {
+                        "outcome": {"const": "lost"},
+                        "reason": {"enum": _choices(LOST_REASONS, but="other")},
+                    },
+                },
+                {
+                    "required": ["reason", "note"],
+                    "properties": {
+                        "outcome": {"const": "lost"},
+                        "reason": {"const": "other"},
+                        "note": {"type": "string", "pattern": NOT_BLANK},
+                    },
+                },
+            ]
+        }
+    )
+
     outcome: Literal["won", "lost", "not_reached", "nurture"]
-    reason: str = Field(default="", max_length=32)
+    reason: str = Field(
+        default="",
+        max_length=32,
+        description="Why it was lost (ignored for the other outcomes)",
+    )
     note: str = Field(default="", max_length=2000)
 
 
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+#: The API's error bodies (``api.schemas``): a message, or field errors for a 422. A schema of
+#: its own with the same name would take the shared one's place in the OpenAPI document.
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 400: ErrorOut, 409: ErrorOut}
 
 

@@ -8,7 +8,7 @@ from leadflow.partners.services import leads_route, routing_queue_drain, sla_swe
 from leadflow.partners.services.notify import notifications_send
 
 
-@task()
+@task(queue_name="urgent")
 def sla_sweep_task() -> dict[str, int]:
     """Every few minutes: reassign the leads whose clocks ran out. Several workers may run it
     at once; each handles the overdue assignments the others have not locked."""
@@ -21,13 +21,13 @@ def sla_sweep_task() -> dict[str, int]:
     }
 
 
-@task()
+@task(queue_name="urgent")
 def routing_queue_drain_task() -> dict[str, int]:
     """Every few minutes: route waiting leads to partners that have room again."""
     return {"assigned": routing_queue_drain(now=timezone.now())}
 
 
-@task()
+@task(queue_name="urgent")
 def leads_route_task(lead_ids: list[int]) -> dict[str, int]:
     """Route approved leads of partner programs after their hand-off was decided."""
     results = leads_route(lead_ids=lead_ids, now=timezone.now())
@@ -37,7 +37,7 @@ def leads_route_task(lead_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-@task()
+@task(queue_name="urgent")
 def partner_notifications_task(assignment_ids: list[int], violation_ids: list[int]) -> int:
     """The e-mails of a sweep batch: new leads for the partners that received them, and the
     violation notices; queued in the outbox, which sends and retries them."""

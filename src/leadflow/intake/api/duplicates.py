@@ -21,7 +21,7 @@ from leadflow.api.schemas import ERRORS, WRITE_ERRORS, ErrorOut
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.intake.selectors import duplicate_get, duplicate_page
 from leadflow.intake.services.decisions import NOTE_MAX_LENGTH, duplicate_distinct, duplicate_merge
-from leadflow.leads.schemas import LeadOut, Text
+from leadflow.leads.schemas import CURSOR_PATTERN, LeadOut, Text
 from leadflow.leads.selectors.search import MAX_ID
 
 router = Router(tags=["duplicates"])
@@ -52,8 +52,11 @@ class DuplicateListQuery(Schema):
         DuplicateStatus.OPEN,
         description="open: to decide; merged or distinct: decided (distinct: different people)",
     )
-    cursor: Text | None = Field(
-        None, max_length=512, description="next_cursor of the previous page"
+    cursor: str | None = Field(
+        None,
+        max_length=512,
+        pattern=CURSOR_PATTERN,
+        description="next_cursor of the previous page",
     )
     limit: int = Field(50, ge=1, le=500)
 

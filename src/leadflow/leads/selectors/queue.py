@@ -6,10 +6,14 @@ submitted it. It comes first in that qualifier's queue, flagged with the reason,
 qualifier is given it by "take next"."""
 
 from datetime import datetime
+from functools import reduce
+from operator import or_
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import User
+from leadflow.config import leads as extensions
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead
@@ -37,9 +41,21 @@ def _not_reserved_for_another(user: User) -> Q:
     )
 
 
+def _first_among_rating() -> Case | Value:
+    """0 for the leads the apps above put first among their rating (``config/leads.py``
+    ``QUEUE_FIRST``: a nurtured lead that responded), else 1."""
+    conditions = [import_string(path)() for path in extensions.QUEUE_FIRST]
+    if not conditions:
+        return Value(1)
+    return Case(
+        When(reduce(or_, conditions), then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+
+
 def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
     """The leads the user may work now, in queue order: the leads QA pushed back to the user
-    first (oldest push-back first), then rating, then score, then age."""
+    first (oldest push-back first), then rating (within a rating, the leads that responded to
+    nurture first), then score, then age."""
     pushed_back_to_user = Q(pushed_back_at__isnull=False) & _qualifier_is(user)
     return (
         lead_scope(user=user)
@@ -49,6 +65,7 @@ def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
         .filter(_not_reserved_for_another(user))
         .annotate(
             rating_rank=RATING_RANK,
+            first_rank=_first_among_rating(),
             pushed_back_rank=Case(
                 When(pushed_back_to_user, then=Value(0)),
                 default=Value(1),
@@ -59,6 +76,7 @@ def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
             "pushed_back_rank",
             F("pushed_back_at").asc(nulls_last=True),
             "rating_rank",
+            "first_rank",
             "-score",
             "created_at",
             "id",

@@ -16,10 +16,12 @@ from leadflow.leads.services.history import event_build, events_record
 from leadflow.leads.services.qualify import (
     REQUALIFIED_FIELDS,
     answers_jsonable,
+    lead_engagement,
     leave_nurture,
     requalified,
 )
 from leadflow.leads.services.transitions import lockable
+from leadflow.lib.events import announce
 from leadflow.lib.rows import rows_update
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -87,6 +89,7 @@ def lead_merge(
     lead.save()
     events_record([merged, qualified])
     leave_nurture([qualified], actor, now)
+    announce("leads.merged", lead_ids=[lead.pk], now=now)
     return lockable().get(pk=lead.pk)
 
 
@@ -107,10 +110,15 @@ def leads_merge_bulk(
         for lead_id, data, match in items
     ]
     touched = {lead_id: leads[lead_id] for lead_id, _, _ in items}
-    qualified = [requalified(lead, published, actor, now) for lead in touched.values()]
+    engagement = lead_engagement(list(touched))
+    qualified = [
+        requalified(lead, published, actor, now, engagement.get(lead.pk, []))
+        for lead in touched.values()
+    ]
     rows_update(list(touched.values()), MERGE_UPDATE_FIELDS)
     events_record([*events, *qualified])
     leave_nurture(qualified, actor, now)
+    announce("leads.merged", lead_ids=list(touched), now=now)
     return len(items)
 
 

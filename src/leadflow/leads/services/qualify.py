@@ -2,18 +2,21 @@
 or a program's open leads in bulk after a new version is published), new answers, and
 disqualification. A nurturing lead lifted to Hot, A or B leaves nurture for hand-off."""
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import User
+from leadflow.config import leads as extensions
 from leadflow.core.enums import DisqualificationReason, Rating
 from leadflow.core.errors import CriteriaError
 from leadflow.core.handoff import leaves_nurture
 from leadflow.core.lifecycle import OPEN_STATUSES, Action, LeadStatus
-from leadflow.core.qualification import Qualification, parse_answers, qualify
+from leadflow.core.qualification import EngagementEvent, Qualification, parse_answers, qualify
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services.history import event_build, event_record, events_record
 from leadflow.leads.services.transitions import (
@@ -70,13 +73,34 @@ def apply_qualification(
     lead.qualified_at = now
 
 
+def lead_engagement(lead_ids: Collection[int]) -> dict[int, list[EngagementEvent]]:
+    """The leads' engagement events (responses to nurture, which the apps above record and
+    list in ``config/leads.py`` ``LEAD_ENGAGEMENT``), one query per source for all the leads:
+    the point rules score them, decayed with the program's half-life."""
+    found: dict[int, list[EngagementEvent]] = defaultdict(list)
+    if not lead_ids:
+        return found
+    for path in extensions.LEAD_ENGAGEMENT:
+        for lead_id, events in import_string(path)(lead_ids=lead_ids).items():
+            found[lead_id].extend(events)
+    return found
+
+
 def evaluate_qualification(
-    lead: Lead, published: PublishedCriteria, now: datetime
+    lead: Lead,
+    published: PublishedCriteria,
+    now: datetime,
+    engagement: Sequence[EngagementEvent] | None = None,
 ) -> Qualification:
+    """The lead's qualification by the published criteria; ``engagement`` is read for a saved
+    lead unless the caller read it already (set-based callers read a batch's at once)."""
+    if engagement is None:
+        engagement = lead_engagement([lead.pk]).get(lead.pk, []) if lead.pk else []
     answers = parse_answers(published.criteria, lead.answers)
     return qualify(
         published.criteria,
         answers,
+        engagement=engagement,
         profile=lead.profile,
         disqualified=DisqualificationReason(lead.disqualification)
         if lead.disqualification
@@ -87,11 +111,16 @@ def evaluate_qualification(
 
 
 def requalified(
-    lead: Lead, published: PublishedCriteria, actor: User | None, now: datetime
+    lead: Lead,
+    published: PublishedCriteria,
+    actor: User | None,
+    now: datetime,
+    engagement: Sequence[EngagementEvent] | None = None,
 ) -> LeadEvent:
     """Qualify the lead in memory; the unsaved ``qualified`` event records the version used."""
     before = qualification_snapshot(lead)
-    apply_qualification(lead, evaluate_qualification(lead, published, now), published, now)
+    result = evaluate_qualification(lead, published, now, engagement)
+    apply_qualification(lead, result, published, now)
     return event_build(
         lead=lead,
         kind=EventKind.QUALIFIED,
@@ -226,9 +255,12 @@ def leads_requalify_bulk(
                 .order_by("id")
             )
             events = []
+            engagement = lead_engagement([lead.pk for lead in batch])
             for lead in batch:
                 try:
-                    events.append(requalified(lead, published, actor, now))
+                    events.append(
+                        requalified(lead, published, actor, now, engagement.get(lead.pk, []))
+                    )
                 except CriteriaError:
                     continue
                 lead.updated_at = now

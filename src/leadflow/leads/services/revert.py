@@ -21,7 +21,12 @@ from leadflow.core.lifecycle import Action
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services.history import event_build, events_record
 from leadflow.leads.services.merge import MERGE_FILLABLE
-from leadflow.leads.services.qualify import REQUALIFIED_FIELDS, leave_nurture, requalified
+from leadflow.leads.services.qualify import (
+    REQUALIFIED_FIELDS,
+    lead_engagement,
+    leave_nurture,
+    requalified,
+)
 from leadflow.leads.services.transitions import LeadStep, leads_transition, lockable
 from leadflow.lib.rows import rows_update
 from leadflow.programs.selectors import program_published_criteria
@@ -101,7 +106,10 @@ def leads_disqualify_bulk(
         now=now,
     )
     published = program_published_criteria(program=leads[0].program)
-    qualified = [requalified(lead, published, actor, now) for lead in leads]
+    engagement = lead_engagement([lead.pk for lead in leads])
+    qualified = [
+        requalified(lead, published, actor, now, engagement.get(lead.pk, [])) for lead in leads
+    ]
     for lead in leads:
         lead.updated_at = now
     rows_update(leads, (*REQUALIFIED_FIELDS, "updated_at"))

@@ -46,6 +46,7 @@ from leadflow.leads.services.bulk import (
     saved_filter_delete,
     saved_filter_save,
 )
+from leadflow.leads.views.extensions import list_actions_for
 
 #: How many of the picked leads the confirmation page names (it always gives the count).
 CONFIRM_SHOWN = 20
@@ -105,6 +106,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         number = 1
     page = lead_page(leads=lead_list(user=user, filters=filters), number=number)
     query = form.query()
+    list_actions = list_actions_for(user)
     base_query = "&".join(
         part for part in query.split("&") if part and not part.startswith("sort=")
     )
@@ -116,6 +118,8 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "default_sort": DEFAULT_SORT,
         "columns": _columns(base_query, filters.sort),
         "bulk_actions": bulk_actions_for(user),
+        "list_actions": list_actions,
+        "selectable": bool(bulk_actions_for(user) or list_actions),
         "qualifiers": form.qualifiers,
         "can_export": user_can(user, Capability.LEADS_EXPORT),
         "saved_filters": saved_filter_list(user=user),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.leads.selectors.queue import queue_pushed_back
 from leadflow.leads.services.queue import lead_queue_next
+from leadflow.leads.views.extensions import queue_sections
 from leadflow.leads.workspace.selectors import queue_overview
 
 QUEUE_ONLY = "Only qualifiers and admins work the qualification queue."
@@ -24,9 +25,15 @@ QUEUE_ONLY = "Only qualifiers and admins work the qualification queue."
 @require_GET
 def queue_index(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    overview = queue_overview(user=user, now=timezone.now())
+    now = timezone.now()
+    overview = queue_overview(user=user, now=now)
     pushed_back = list(queue_pushed_back(user=user))
-    return render(request, "leads/queue.html", {"overview": overview, "pushed_back": pushed_back})
+    sections = queue_sections(request=request, user=user, now=now)
+    return render(
+        request,
+        "leads/queue.html",
+        {"overview": overview, "pushed_back": pushed_back, "extra_sections": sections},
+    )
 
 
 @capability_required(Capability.QUEUE_WORK, QUEUE_ONLY)

@@ -40,6 +40,7 @@ from leadflow.leads.services.queue import (
     lead_release,
     lead_submit_for_review,
 )
+from leadflow.leads.views.extensions import lead_panels
 from leadflow.leads.workspace.panels import preview_panel
 from leadflow.leads.workspace.script import field_name, posted_answers
 from leadflow.leads.workspace.selectors import is_workable, lead_workspace
@@ -68,6 +69,7 @@ def _render(
         "call_form": call_form or CallForm(now=timezone.now()),
         "disqualify_form": DisqualifyForm(),
         "dead_file_form": DeadFileForm(),
+        "extra_panels": lead_panels(request=request, lead=lead),
     }
     return render(request, "leads/workspace.html", context, status=status)
 

@@ -107,7 +107,11 @@ def history_row(event: EventLike, actor: str) -> HistoryRow:
         from_status=label(event.from_status) if event.from_status else "",
         to_status=label(event.to_status) if event.to_status else "",
         reason=event.reason,
-        changes=tuple(event_changes(event.before, event.after)),
+        # A note says what happened in its reason; what it keeps beside (the nurture touch, the
+        # consent statement) is for the machine, not a change of the lead to list field by field.
+        changes=()
+        if event.kind == EventKind.NOTE
+        else tuple(event_changes(event.before, event.after)),
     )
 
 

@@ -1,4 +1,5 @@
-"""``leadflow scheduler``: enqueue the periodic jobs (config/schedule.py) when they are due."""
+"""``leadflow scheduler``: enqueue the periodic jobs (config/schedule.py) when they are due, and
+put back in their queue the tasks whose worker died (``ops.services.tasks_recover``)."""
 
 import signal
 import time
@@ -8,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
-from leadflow.ops.services import scheduler_tick
+from leadflow.ops.services import scheduler_tick, tasks_recover
 
 
 class Command(BaseCommand):
@@ -32,6 +33,11 @@ class Command(BaseCommand):
             close_old_connections()
             for name in scheduler_tick(now=timezone.now()):
                 self.stdout.write(f"enqueued {name}")
+            recovered = tasks_recover(now=timezone.now())
+            for task_id in recovered.requeued:
+                self.stdout.write(f"requeued task {task_id}: its worker stopped")
+            for task_id in recovered.failed:
+                self.stdout.write(f"failed task {task_id}: its workers stopped too often")
             if options["once"] or stopping:
                 break
             slept = 0.0

@@ -1,9 +1,11 @@
-"""``leadflow serve``: the web app under gunicorn, its task workers and the periodic-job
-scheduler, kept running by a supervisor and stopped together by Ctrl-C or SIGTERM."""
+"""``leadflow serve``: the web app under gunicorn, a task worker per queue (urgent, default,
+sends, bulk) and the periodic-job scheduler, kept running by a supervisor and stopped together
+by Ctrl-C or SIGTERM."""
 
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -12,8 +14,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from leadflow.ops.supervisor import ChildSpec, Supervisor
 
 
-def serve_children(*, addr: str, web_processes: int, workers: int) -> list[ChildSpec]:
-    """The processes of one LeadFlow machine (docs/DEPLOYMENT.md lists them for a Procfile)."""
+def serve_children(
+    *, addr: str, web_processes: int, workers: int, queues: Mapping[str, int] | None = None
+) -> list[ChildSpec]:
+    """The processes of one LeadFlow machine (docs/DEPLOYMENT.md lists them for a Procfile):
+    gunicorn, ``workers`` worker processes for each task queue (each with the queue's threads
+    from ``TASK_QUEUES``), and the scheduler."""
     leadflow = [sys.executable, "-m", "leadflow.cli"]
     web = [
         sys.executable,
@@ -26,10 +32,15 @@ def serve_children(*, addr: str, web_processes: int, workers: int) -> list[Child
         "--workers",
         str(web_processes),
     ]
+    queues = settings.TASK_QUEUES if queues is None else queues
     return [
         ChildSpec("web", web),
         *(
-            ChildSpec(f"worker-{n}", [*leadflow, "db_worker", "--interval", "1", "--no-reload"])
+            ChildSpec(
+                f"worker-{queue}-{n}",
+                [*leadflow, "worker", "--queue", queue, "--threads", str(threads)],
+            )
+            for queue, threads in queues.items()
             for n in range(1, workers + 1)
         ),
         ChildSpec("scheduler", [*leadflow, "scheduler"]),
@@ -59,7 +70,7 @@ class Command(BaseCommand):
             "--workers",
             type=_positive,
             default=None,
-            help="task worker processes (default: TASK_WORKERS, 1)",
+            help="task worker processes per queue (default: TASK_WORKERS, 1)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

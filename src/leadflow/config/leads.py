@@ -1,0 +1,58 @@
+"""What the apps above ``leads`` add to its pages and its API (STYLE.md 11: apps plug in).
+
+``leads`` names no app built on it. An app that shows something on a lead's page, runs a bulk
+action of the lead list or puts work in the qualifier's queue lists it here, as
+``config/schedule.py`` lists periodic jobs; the leads views read these tables when they draw
+and import each function by its dotted path (``django.utils.module_loading.import_string``).
+The tables are data (dotted paths, URL names, capability names), so this module imports
+nothing of the apps and sits at the bottom of the app ladder with config's other registries.
+
+- ``LEAD_PANELS``: panels on a lead's page (the workspace's side column). Each is the dotted
+  path of ``panel(*, request, lead) -> str``: the panel's HTML drawn by the app's own template
+  (so escaped there), or ``""`` when it has nothing to show this user about this lead.
+- ``LEAD_LIST_ACTIONS``: bulk actions of the lead list that an app runs itself. A button on
+  the list's bulk bar posts the picked leads (``lead``: ids; ``query``: the list's filters) to
+  the app's URL; the button shows to users holding the capability (the plain string value of
+  ``accounts.permissions.Capability``). The app's view re-reads the leads through
+  ``leads.selectors.lists.leads_selected`` (scoped), asks for confirmation and runs its own
+  service.
+- ``QUEUE_SECTIONS``: sections of the qualification queue page below "take next lead". Each is
+  the dotted path of ``section(*, request, user, now) -> str`` (HTML, ``""`` for nothing).
+- ``LEAD_DETAIL_EXTRAS``: what the API's ``GET /leads/{id}`` adds to the lead. Each is the
+  dotted path of ``extra(*, lead) -> dict[str, Any]``, whose keys are fields that
+  ``leads.schemas.LeadDetailOut`` declares (so the OpenAPI documents them): ``nurture``.
+- ``LEAD_ENGAGEMENT``: where a lead's engagement events come from (responses to nurture),
+  which its qualification scores by the program's point rules. Each is the dotted path of
+  ``source(*, lead_ids) -> dict[int, list[core.qualification.EngagementEvent]]``, called once
+  for a batch of leads.
+- ``QUEUE_FIRST``: leads that come first among their rating in the qualification queue (a
+  nurtured lead that responded and has not been worked since). Each is the dotted path of
+  ``condition() -> Q``, a filter on ``Lead``.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ListAction:
+    label: str
+    url_name: str
+    capability: str
+
+
+LEAD_PANELS: tuple[str, ...] = ("leadflow.nurture.views.leads.lead_nurture_panel",)
+
+LEAD_LIST_ACTIONS: tuple[ListAction, ...] = (
+    ListAction("Enrol in sequence", "nurture:enrol", "nurture.manage"),
+)
+
+QUEUE_SECTIONS: tuple[str, ...] = (
+    "leadflow.nurture.views.leads.queue_responded",
+    "leadflow.nurture.views.leads.queue_call_tasks",
+)
+
+LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail",)
+
+LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
+
+QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)

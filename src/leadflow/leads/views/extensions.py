@@ -1,0 +1,56 @@
+"""What the apps above ``leads`` add to the lead pages, read from ``config/leads.py``: panels on
+a lead's page, bulk actions of the lead list that post to the app's own URL, and sections of
+the qualification queue. ``leads`` imports none of those apps; each function is imported by
+its dotted path when a page is drawn."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.module_loading import import_string
+
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.config import leads as registry
+from leadflow.leads.models import Lead
+
+Fragment = Callable[..., str]
+
+
+@cache
+def _fragment(path: str) -> Fragment:
+    function: Fragment = import_string(path)
+    return function
+
+
+def lead_panels(*, request: HttpRequest, lead: Lead) -> list[str]:
+    """The apps' panels for this lead's page, in the table's order, those with nothing to
+    show left out."""
+    drawn = (_fragment(path)(request=request, lead=lead) for path in registry.LEAD_PANELS)
+    return [html for html in drawn if html]
+
+
+def queue_sections(*, request: HttpRequest, user: User, now: datetime) -> list[str]:
+    """The apps' sections of the user's queue page, those with nothing to show left out."""
+    drawn = (
+        _fragment(path)(request=request, user=user, now=now) for path in registry.QUEUE_SECTIONS
+    )
+    return [html for html in drawn if html]
+
+
+@dataclass(frozen=True)
+class ListActionLink:
+    label: str
+    url: str
+
+
+def list_actions_for(user: User) -> list[ListActionLink]:
+    """The apps' bulk actions of the lead list this user may run, with their URLs."""
+    return [
+        ListActionLink(action.label, reverse(action.url_name))
+        for action in registry.LEAD_LIST_ACTIONS
+        if user_can(user, Capability(action.capability))
+    ]
