@@ -19,6 +19,7 @@ DISPUTES = ("Disputes", "/disputes/")
 INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
 NURTURE = ("Nurture", "/nurture/")
+SALES = ("Sales", "/sales/")
 PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
 DUPLICATES = ("Duplicates", "/duplicates/")
@@ -34,6 +35,7 @@ ADMINS_BAR = [
     DISPUTES,
     PARTNERS,
     NURTURE,
+    SALES,
     PROGRAMS,
     IMPORTS,
     DUPLICATES,
@@ -42,9 +44,9 @@ ADMINS_BAR = [
 ]
 BARS = {
     Role.ADMIN: ADMINS_BAR,
-    Role.MARKETER: [HOME, LEADS, NURTURE, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
-    Role.QUALIFIER: [HOME, LEADS, QUEUE, TOKENS],
-    Role.REVIEWER: [HOME, LEADS, REVIEW, DISPUTES],
+    Role.MARKETER: [HOME, LEADS, NURTURE, SALES, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
+    Role.QUALIFIER: [HOME, LEADS, QUEUE, SALES, TOKENS],
+    Role.REVIEWER: [HOME, LEADS, REVIEW, DISPUTES, SALES],
     Role.MANAGER: [
         HOME,
         LEADS,
@@ -52,12 +54,13 @@ BARS = {
         DISPUTES,
         PARTNERS,
         NURTURE,
+        SALES,
         PROGRAMS,
         IMPORTS,
         DUPLICATES,
         TOKENS,
     ],
-    Role.PARTNER: [HOME, INBOX],
+    Role.PARTNER: [HOME, INBOX, SALES],
     Role.CLIENT: [HOME, DELIVERIES, DISPUTES],
 }
 

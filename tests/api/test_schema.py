@@ -11,7 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema_rs
@@ -35,6 +35,7 @@ from leadflow.leads.schemas import CURSOR_PATTERN, NOT_BLANK
 from leadflow.leads.selectors.search import cursor_encode
 from leadflow.partners.services import leads_route
 from leadflow.programs.models import HandOffMode, Program
+from leadflow.sales.api import cursor_of as sales_task_cursor
 from tests import factories
 from tests.factories import HOT, NOW
 from tests.nurture.conftest import build_sequence
@@ -241,6 +242,21 @@ def test_the_api_keeps_its_schema_and_never_fails(case: schemathesis.Case, beare
     case.call_and_validate(base_url=ORIGIN, headers=bearer.headers, checks=CHECKS_ALL)
 
 
+def _sales_path(path: str) -> bool:
+    return path.endswith(("/tasks", "/demos", "/reschedule")) or "/tasks/" in path
+
+
+def _sales_as_issued(body: dict[str, Any]) -> None:
+    """A sales task's owner is a user who works the lead (the server's data: the caller by
+    default); a demo starts in the future, at least the program's lead time ahead, and ends an
+    hour later (the clock's business, not the schema's)."""
+    body.pop("owner", None)
+    if "starts_at" in body or "ends_at" in body:
+        start = datetime.now(UTC) + timedelta(days=30)
+        body["starts_at"] = start.isoformat()
+        body["ends_at"] = (start + timedelta(hours=1)).isoformat()
+
+
 def _as_issued(case: schemathesis.Case, caller: Caller) -> None:
     """Give a case what a real client has from the server, each time a valid value for a valid
     one, so that a case stays exactly as valid as generated:
@@ -275,11 +291,17 @@ def _as_issued(case: schemathesis.Case, caller: Caller) -> None:
     body = case.body
     if positive and case.path.endswith("/contact") and isinstance(body, dict) and "at" in body:
         body["at"] = datetime.now(UTC).isoformat()
+    if positive and isinstance(body, dict) and _sales_path(case.path):
+        _sales_as_issued(body)
     patched = body.get("answers") if isinstance(body, dict) else None
     if positive and case.method == "PATCH" and isinstance(patched, dict):
         body["answers"] = dict(HOT)
     query = case.query or {}
     cursor = query.get("cursor")
+    issued = isinstance(cursor, str) and cursor and re.fullmatch(CURSOR_PATTERN, cursor)
+    if issued and case.path.endswith("/v1/tasks"):
+        query["cursor"] = sales_task_cursor(datetime.now(UTC), 1)
+        cursor = None
     if isinstance(cursor, str) and cursor and re.fullmatch(CURSOR_PATTERN, cursor):
         ordering = query.get("ordering", "-created_at")
         if not isinstance(ordering, str) or ordering.removeprefix("-") not in (

@@ -41,6 +41,7 @@ def test_the_schedule_runs_the_product_s_periodic_work() -> None:
         "api.idempotency_purge": timedelta(hours=1),
         "ops.database_optimize": timedelta(hours=6),
         "nurture.touches_due": timedelta(minutes=1),
+        "sales.task_reminders": timedelta(minutes=1),
     }
 
 

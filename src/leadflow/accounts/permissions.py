@@ -91,6 +91,18 @@ class Capability(StrEnum):
     lists."""
     NURTURE_RESPOND = "nurture.respond"
     """Record that a nurtured lead responded, and that a nurture call task was made."""
+    SALES_VIEW = "sales.view"
+    """Read the sales follow-up of the leads in one's scope: "My tasks", a lead's sales panel,
+    demos, proposals, references (client contacts never)."""
+    SALES_WORK = "sales.work"
+    """The sales follow-up of the leads in one's scope: tasks, assessments, demos, sending the
+    sales kit (inside sales, the managers, and field sales through the partner portal's
+    scope)."""
+    SALES_KITS_MANAGE = "sales.kits_manage"
+    """Write a program's sales kits and upload their documents."""
+    REFERENCES_EDIT = "references.edit"
+    """Maintain a client's references database (field sales: the managers and the partners'
+    users; the service may narrow partners to field-sales partners)."""
     API_TOKENS = "api.tokens"
     """The API tokens page in the navigation."""
     API_WRITE = "api.write"
@@ -133,6 +145,10 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.DUPLICATES_DECIDE: _MARKETING,
     Capability.NURTURE_MANAGE: _MARKETING,
     Capability.NURTURE_RESPOND: _WRITERS,
+    Capability.SALES_VIEW: _STAFF | {Role.PARTNER},
+    Capability.SALES_WORK: frozenset({Role.ADMIN, Role.QUALIFIER, Role.MANAGER, Role.PARTNER}),
+    Capability.SALES_KITS_MANAGE: _MARKETING,
+    Capability.REFERENCES_EDIT: frozenset({Role.ADMIN, Role.MANAGER, Role.PARTNER}),
     Capability.API_TOKENS: _WRITERS,
     Capability.API_WRITE: _WRITERS,
     Capability.ADMIN: frozenset({Role.ADMIN}),

@@ -37,6 +37,9 @@ from leadflow.leads.schemas import JSON_VALUE_REF, JSON_VALUE_SCHEMAS
 from leadflow.leads.selectors.search import InvalidCursor
 from leadflow.nurture.api import router as nurture_router
 from leadflow.partners.api import router as partners_router
+from leadflow.sales.api import router as sales_router
+from leadflow.sales.api_proposals import router as sales_proposals_router
+from leadflow.sales.services.proposals import ApprovalsMissing
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +163,8 @@ api.add_router("", leads_router)
 api.add_router("", duplicates_router)
 api.add_router("/partner", partners_router)
 api.add_router("", nurture_router)
+api.add_router("", sales_router)
+api.add_router("", sales_proposals_router)
 
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
@@ -234,6 +239,14 @@ def invalid_transition(request: HttpRequest, exc: InvalidTransition) -> HttpResp
 def domain_refused(request: HttpRequest, exc: DomainRefused) -> HttpResponse:
     """Any other step the rules refuse as things stand (a possible duplicate already decided)."""
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(ApprovalsMissing)
+def approvals_missing(request: HttpRequest, exc: ApprovalsMissing) -> HttpResponse:
+    """A proposal sent before every approval step is approved: the steps still missing."""
+    return api.create_response(
+        request, {"detail": str(exc), "missing_steps": exc.missing}, status=409
+    )
 
 
 @api.exception_handler(InputError)

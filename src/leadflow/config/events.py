@@ -50,4 +50,5 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         "leads.status_changed", "leadflow.nurture.handlers.leads_status_changed", after_commit=False
     ),
+    Subscription("leads.status_changed", "leadflow.sales.handlers.leads_status_changed"),
 )

@@ -18,6 +18,8 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
   service.
 - ``QUEUE_SECTIONS``: sections of the qualification queue page below "take next lead". Each is
   the dotted path of ``section(*, request, user, now) -> str`` (HTML, ``""`` for nothing).
+- ``HOME_SECTIONS``: sections of the home page, below the role's own cards. Each is the dotted
+  path of ``section(*, request, user, now) -> str`` (HTML, ``""`` for nothing to show).
 - ``LEAD_DETAIL_EXTRAS``: what the API's ``GET /leads/{id}`` adds to the lead. Each is the
   dotted path of ``extra(*, lead) -> dict[str, Any]``, whose keys are fields that
   ``leads.schemas.LeadDetailOut`` declares (so the OpenAPI documents them): ``nurture``.
@@ -25,6 +27,11 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
   which its qualification scores by the program's point rules. Each is the dotted path of
   ``source(*, lead_ids) -> dict[int, list[core.qualification.EngagementEvent]]``, called once
   for a batch of leads.
+- ``LEAD_LIST_VIEWS``: built-in views of the lead list, beside each user's saved filters
+  (``?view=<slug>``): the stages the view keeps and the dotted paths of the apps' extra
+  columns for it, each ``columns(*, lead_ids) -> list[tuple[str, dict[int, str]]]`` (a
+  column's label and its text per lead, for a page or an export chunk at once), shown in the
+  table and added to the CSV export.
 - ``QUEUE_FIRST``: leads that come first among their rating in the qualification queue (a
   nurtured lead that responded and has not been worked since). Each is the dotted path of
   ``condition() -> Q``, a filter on ``Lead``.
@@ -40,7 +47,18 @@ class ListAction:
     capability: str
 
 
-LEAD_PANELS: tuple[str, ...] = ("leadflow.nurture.views.leads.lead_nurture_panel",)
+@dataclass(frozen=True, slots=True)
+class ListView:
+    slug: str
+    label: str
+    stages: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+
+
+LEAD_PANELS: tuple[str, ...] = (
+    "leadflow.nurture.views.leads.lead_nurture_panel",
+    "leadflow.sales.views.leads.lead_sales_panel",
+)
 
 LEAD_LIST_ACTIONS: tuple[ListAction, ...] = (
     ListAction("Enrol in sequence", "nurture:enrol", "nurture.manage"),
@@ -51,8 +69,22 @@ QUEUE_SECTIONS: tuple[str, ...] = (
     "leadflow.nurture.views.leads.queue_call_tasks",
 )
 
+HOME_SECTIONS: tuple[str, ...] = ("leadflow.sales.views.home.home_my_tasks",)
+
 LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail",)
 
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
 
 QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)
+
+#: The two databases of a qualifying procedure (issue 15): leads below Opportunity, and the
+#: prospects (Opportunity and Qualified Opportunity) with the sales follow-up's columns.
+LEAD_LIST_VIEWS: tuple[ListView, ...] = (
+    ListView("leads", "Leads", ("inquiry", "lead")),
+    ListView(
+        "prospects",
+        "Prospects",
+        ("opportunity", "qualified_opportunity"),
+        ("leadflow.sales.selectors.prospects.prospect_columns",),
+    ),
+)

@@ -32,6 +32,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Inbox", "partners:inbox", "portal.use"),
     NavEntry("Partners", "partners:manage", "partners.manage"),
     NavEntry("Nurture", "nurture:index", "nurture.manage"),
+    NavEntry("Sales", "sales:tasks", "sales.view"),
     NavEntry("Programs", "programs:index", "programs.view"),
     NavEntry("Imports", "imports:index", "imports.run"),
     NavEntry("Duplicates", "duplicates:index", "duplicates.decide"),

@@ -41,6 +41,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "nurture.touches_due", "leadflow.nurture.tasks.touches_due_task", timedelta(minutes=1)
     ),
     PeriodicJob(
+        "sales.task_reminders", "leadflow.sales.tasks.task_reminders_task", timedelta(minutes=1)
+    ),
+    PeriodicJob(
         "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)
     ),
 )

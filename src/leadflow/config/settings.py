@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "leadflow.guarantees",
     "leadflow.partners",
     "leadflow.nurture",
+    "leadflow.sales",
     "leadflow.demo",
     "leadflow.ops",
     "axes",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("disputes/", include("leadflow.guarantees.urls")),
     path("partners/", include("leadflow.partners.urls")),
     path("nurture/", include("leadflow.nurture.urls")),
+    path("sales/", include("leadflow.sales.urls")),
     path("leads/", include((leads_urls.workspace_patterns, "workspace"))),
     path("", include("leadflow.nurture.urls_public")),
     path("", include("leadflow.leads.urls")),

@@ -26,6 +26,7 @@ from leadflow.partners.demo import demo_partners
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_published_criteria
 from leadflow.programs.services import client_create, program_create
+from leadflow.sales.demo import demo_sales
 
 SEED = 2026
 LEAD_COUNT = 500
@@ -298,6 +299,7 @@ def _create(*, now: datetime) -> DemoResult:
     demo_partners(program=programs[0], now=now)
     demo_deliveries(program=programs[1], now=now)
     demo_nurture(programs=programs, actors=actors, now=now)
+    demo_sales(programs=programs, actors=actors, now=now)
     return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
 
 

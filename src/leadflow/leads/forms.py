@@ -9,6 +9,7 @@ from django import forms
 from django.http import QueryDict
 
 from leadflow.accounts.models import User
+from leadflow.config.leads import LEAD_LIST_VIEWS
 from leadflow.core.enums import DisqualificationReason
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import CHANNEL_CHOICES, RATING_CHOICES, STAGE_CHOICES, CallOutcome
@@ -65,10 +66,14 @@ class LeadFilterForm(forms.Form):
     created_to = forms.DateField(
         label="Created to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    view = forms.ChoiceField(label="View", required=False)
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
 
     def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data)
+        _choice_field(self, "view").choices = ANY + [
+            (view.slug, view.label) for view in LEAD_LIST_VIEWS
+        ]
         _choice_field(self, "program").choices = ANY + [
             (program.pk, f"{program.client.name} · {program.name}")
             for program in program_list(user=user)

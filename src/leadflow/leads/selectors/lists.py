@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.permissions import Capability, user_can
+from leadflow.config.leads import LEAD_LIST_VIEWS, ListView
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead, SavedFilter
@@ -54,7 +55,13 @@ class LeadFilters:
     created_from: date | None = None
     created_to: date | None = None
     q: str = ""
+    view: str = ""
     sort: str = DEFAULT_SORT
+
+
+def list_view(slug: str) -> ListView | None:
+    """The built-in view of the lead list named ``slug`` (``config/leads.py``), if any."""
+    return next((view for view in LEAD_LIST_VIEWS if view.slug == slug), None)
 
 
 def _ordering(sort: str) -> list[str]:
@@ -84,6 +91,9 @@ def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
         "campaign": filters.campaign,
     }
     leads = leads.filter(**{name: value for name, value in exact.items() if value})
+    view = list_view(filters.view)
+    if view is not None:
+        leads = leads.filter(stage__in=view.stages)
     if filters.rating == NO_RATING:
         leads = leads.filter(rating__isnull=True)
     elif filters.rating:

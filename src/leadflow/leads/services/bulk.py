@@ -173,6 +173,7 @@ SAVED_KEYS = (
     "created_from",
     "created_to",
     "q",
+    "view",
     "sort",
 )
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from leadflow.accounts.models import Role
 from leadflow.accounts.permissions import Capability, request_user, user_can
 from leadflow.leads.selectors.lists import home_summary
+from leadflow.leads.views.extensions import home_sections
 
 
 @login_required
@@ -18,7 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Anonymous visitors are sent to sign in; a user without a role is told to ask for one.
     The cards follow the user's roles themselves (an admin does not get the qualifier's)."""
     user = request_user(request)
-    summary = home_summary(user=user, now=timezone.now())
+    now = timezone.now()
+    summary = home_summary(user=user, now=now)
     return render(
         request,
         "leads/home.html",
@@ -30,5 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_outside": not user_can(user, Capability.LEADS_VIEW),
             "is_partner": user.has_role(Role.PARTNER),
             "is_client": user.has_role(Role.CLIENT),
+            "extra_sections": home_sections(request=request, user=user, now=now),
         },
     )

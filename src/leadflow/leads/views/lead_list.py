@@ -10,6 +10,7 @@ pushes the URL; without JavaScript the same URLs render the whole page.
 
 import csv
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.contrib import messages
@@ -27,14 +28,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
+from leadflow.config.leads import LEAD_LIST_VIEWS
 from leadflow.core.spreadsheet import csv_row
 from leadflow.leads.forms import BulkForm, LeadFilterForm, SavedFilterForm
+from leadflow.leads.models import Lead
 from leadflow.leads.selectors.lists import (
     DEFAULT_SORT,
     SORTS,
     lead_list,
     lead_page,
     leads_selected,
+    list_view,
     saved_filter_get,
     saved_filter_list,
 )
@@ -46,8 +50,10 @@ from leadflow.leads.services.bulk import (
     saved_filter_delete,
     saved_filter_save,
 )
-from leadflow.leads.views.extensions import list_actions_for
+from leadflow.leads.views.extensions import list_actions_for, list_view_columns
 
+#: How many leads the export reads at a time (and asks the view's extra columns for).
+EXPORT_CHUNK = 2000
 #: How many of the picked leads the confirmation page names (it always gives the count).
 CONFIRM_SHOWN = 20
 EXPORT_HEADER = [
@@ -105,6 +111,10 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     except ValueError:
         number = 1
     page = lead_page(leads=lead_list(user=user, filters=filters), number=number)
+    view = list_view(filters.view)
+    extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in page.leads])
+    for lead in page.leads:
+        lead.view_extras = [(label, values.get(lead.pk, "")) for label, values in extra]  # type: ignore[attr-defined]
     query = form.query()
     list_actions = list_actions_for(user)
     base_query = "&".join(
@@ -117,6 +127,9 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "sort": filters.sort,
         "default_sort": DEFAULT_SORT,
         "columns": _columns(base_query, filters.sort),
+        "view": view,
+        "views": LEAD_LIST_VIEWS,
+        "extra_columns": [label for label, _ in extra],
         "bulk_actions": bulk_actions_for(user),
         "list_actions": list_actions,
         "selectable": bool(bulk_actions_for(user) or list_actions),
@@ -146,47 +159,58 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
     user = request_user(request)
     form = LeadFilterForm(request.GET, user=user)
     form.is_valid()
-    leads = lead_list(user=user, filters=form.filters())
+    filters = form.filters()
+    leads = lead_list(user=user, filters=filters)
+    view = list_view(filters.view)
 
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo())
-        yield writer.writerow(EXPORT_HEADER)
-        for lead in leads.iterator(chunk_size=2000):
-            yield writer.writerow(
-                csv_row(
-                    [
-                        lead.pk,
-                        lead.created_at.isoformat(),
-                        lead.program.client.name,
-                        lead.program.name,
-                        lead.status,
-                        lead.stage,
-                        lead.rating or "",
-                        f"{lead.score:g}",
-                        lead.first_name,
-                        lead.last_name,
-                        lead.title,
-                        lead.email,
-                        lead.phone,
-                        lead.company,
-                        lead.street,
-                        lead.city,
-                        lead.postal_code,
-                        lead.country,
-                        lead.subdivision,
-                        lead.channel,
-                        lead.campaign,
-                        lead.owner.get_username() if lead.owner else "",
-                    ]
-                )
-            )
+        labels = [label for label, _ in list_view_columns(view=view, lead_ids=[])]
+        yield writer.writerow([*EXPORT_HEADER, *labels])
+        found = leads.iterator(chunk_size=EXPORT_CHUNK)
+        while chunk := list(islice(found, EXPORT_CHUNK)):
+            extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in chunk])
+            for lead in chunk:
+                yield writer.writerow(_export_row(lead, [v.get(lead.pk, "") for _, v in extra]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = view.slug if view is not None else "leads"
     response["Content-Disposition"] = (
-        f'attachment; filename="leads-{timezone.localdate():%Y%m%d}.csv"'
+        f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.csv"'
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _export_row(lead: Lead, extras: list[str]) -> list[str]:
+    """One lead's cells, formula-safe, with the view's extra columns after the fixed ones."""
+    return csv_row(
+        [
+            lead.pk,
+            lead.created_at.isoformat(),
+            lead.program.client.name,
+            lead.program.name,
+            lead.status,
+            lead.stage,
+            lead.rating or "",
+            f"{lead.score:g}",
+            lead.first_name,
+            lead.last_name,
+            lead.title,
+            lead.email,
+            lead.phone,
+            lead.company,
+            lead.street,
+            lead.city,
+            lead.postal_code,
+            lead.country,
+            lead.subdivision,
+            lead.channel,
+            lead.campaign,
+            lead.owner.get_username() if lead.owner else "",
+            *extras,
+        ]
+    )
 
 
 @capability_required(Capability.LEADS_VIEW, NO_ACCESS)

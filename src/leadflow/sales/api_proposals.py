@@ -1,0 +1,318 @@
+"""REST API v1 for proposals and references (issue 15, item 9; the paths and field names are a
+contract): write a proposal for a lead, give an approval step's decision, send it once every
+step is approved (409 naming the missing steps), and search the references database.
+Handlers parse, call one service or selector, and answer; domain errors become HTTP in
+``config/api.py`` (``ApprovalsMissing`` → 409 with ``missing_steps``)."""
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.params import P, PathEx
+from pydantic import BeforeValidator, Field
+
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.api.auth import Caller, caller
+from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
+from leadflow.api.schemas import ERRORS, WRITE_ERRORS, ErrorOut
+from leadflow.leads.selectors.search import MAX_ID, api_lead_get
+from leadflow.sales.models import Proposal, ProposalApproval
+from leadflow.sales.selectors.proposals import proposal_get
+from leadflow.sales.selectors.references import ReferenceHit, reference_search
+from leadflow.sales.services.proposals import (
+    MAX_AMOUNT,
+    proposal_create,
+    proposal_decide,
+    proposal_missing_steps,
+    proposal_send,
+)
+
+router = Router(tags=["sales"])
+
+LeadId = PathEx[int, P(ge=1, le=MAX_ID, description="The lead's id")]
+ProposalId = PathEx[int, P(ge=1, le=MAX_ID, description="The proposal's id")]
+NO_SALES = "your role does not work the sales follow-up"
+
+
+def _iso_date(value: object) -> object:
+    """A date is written as one ("2026-12-15"), as the schema's ``format: date`` says: not a
+    number of seconds, which pydantic would also read."""
+    if (
+        value is None
+        or isinstance(value, date)
+        or (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value))
+    ):
+        return value
+    raise ValueError("must be a date such as 2026-12-15")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class ProposalIn(Schema):
+    amount: float = Field(
+        strict=True,
+        ge=0.01,
+        le=float(MAX_AMOUNT),
+        allow_inf_nan=False,
+        description="The proposal's amount (rounded to cents)",
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")
+    due_date: IsoDate | None = Field(
+        default=None, description="When the prospect should decide (YYYY-MM-DD)"
+    )
+
+
+class ApprovalIn(Schema):
+    step: str = Field(
+        min_length=1, max_length=100, description="The name of one of the program's steps"
+    )
+    decision: Literal["approved", "rejected"]
+    note: str = Field(default="", max_length=2000)
+
+
+class ApprovalOut(Schema):
+    step: str
+    decision: Literal["approved", "rejected"]
+    note: str
+    by: str
+    at: datetime
+
+
+class ProposalOut(Schema):
+    id: int
+    lead: int
+    amount: str = Field(description="Decimal, two places")
+    currency: str
+    due_date: date | None
+    state: Literal["draft", "sent", "won", "lost"]
+    sent_at: datetime | None
+    won_amount: str | None
+    lost_reason: str
+    approvals: list[ApprovalOut]
+    missing_steps: list[str] = Field(description="Steps without a standing approval, in order")
+
+
+class MissingStepsOut(Schema):
+    detail: str
+    missing_steps: list[str] = Field(
+        default_factory=list, description="When the send is refused for approvals: the steps"
+    )
+
+
+class ReferenceOut(Schema):
+    id: int
+    client: str
+    customer: str
+    contact_name: str
+    contact_email: str
+    products: str
+    industry: str
+    region: str
+    notes: str
+    willing_until: date | None
+    uses_this_quarter: int
+    limit: int = Field(description="Uses per calendar quarter the program allows")
+    flagged: bool = Field(description="Used more often this quarter than the limit")
+
+
+class ReferenceListOut(Schema):
+    items: list[ReferenceOut]
+
+
+class ReferenceFilters(Schema):
+    product: str = Field(default="", max_length=100, description="Part of a product name")
+    industry: str = Field(default="", max_length=100, description="Part of the industry")
+
+
+def proposal_out(proposal: Proposal) -> ProposalOut:
+    approvals: list[ProposalApproval] = list(
+        ProposalApproval.objects.filter(proposal=proposal).select_related("by").order_by("at", "id")
+    )
+    return ProposalOut(
+        id=proposal.pk,
+        lead=proposal.lead_id,
+        amount=f"{proposal.amount:.2f}",
+        currency=proposal.currency,
+        due_date=proposal.due_date,
+        state=proposal.state,  # type: ignore[arg-type]
+        sent_at=proposal.sent_at,
+        won_amount=f"{proposal.won_amount:.2f}" if proposal.won_amount is not None else None,
+        lost_reason=proposal.lost_reason,
+        approvals=[
+            ApprovalOut(
+                step=approval.step,
+                decision=approval.decision,  # type: ignore[arg-type]
+                note=approval.note,
+                by=approval.by.get_username(),
+                at=approval.at,
+            )
+            for approval in approvals
+        ],
+        missing_steps=proposal_missing_steps(proposal=proposal),
+    )
+
+
+def _proposal(who: Caller, proposal_id: int) -> Proposal:
+    proposal = proposal_get(user=who.user, proposal_id=proposal_id)
+    if who.program_ids is not None and proposal.lead.program_id not in who.program_ids:
+        raise Proposal.DoesNotExist("out of the token's programs")
+    return proposal
+
+
+def _sales_worker(who: Caller) -> None:
+    if not user_can(who.user, Capability.SALES_WORK):
+        raise HttpError(403, NO_SALES)
+
+
+def _write(
+    request: HttpRequest, key: str | None, payload: object, write: Callable[[], Answer]
+) -> JsonResponse:
+    return outcome_response(
+        idempotent_write(
+            user=caller(request).user,
+            key=key,
+            method="POST",
+            path=request.path,
+            payload=payload,
+            now=timezone.now(),
+            write=write,
+        )
+    )
+
+
+@router.post(
+    "/leads/{lead_id}/proposals",
+    response={201: ProposalOut, **WRITE_ERRORS},
+    summary="Write a proposal for a lead",
+    description="A draft proposal (amount rounded to cents, ISO 4217 currency, optional due "
+    "date); it goes out only once every approval step of the program is approved.",
+)
+def lead_proposal_create(
+    request: HttpRequest,
+    lead_id: LeadId,
+    payload: ProposalIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    who = caller(request)
+    lead = api_lead_get(user=who.user, lead_id=lead_id, program_ids=who.program_ids)
+    _sales_worker(who)
+    now = timezone.now()
+    amount = Decimal(str(payload.amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    def write() -> Answer:
+        proposal = proposal_create(
+            lead=lead,
+            amount=amount,
+            currency=payload.currency,
+            due_date=payload.due_date,
+            actor=who.user,
+            now=now,
+        )
+        return 201, proposal_out(proposal).model_dump(mode="json")
+
+    return _write(request, idempotency_key, payload.model_dump(mode="json"), write)
+
+
+@router.post(
+    "/proposals/{proposal_id}/approvals",
+    response={200: ProposalOut, **WRITE_ERRORS},
+    summary="Approve or reject one approval step of a proposal",
+    description="Gives the step's decision with a note, replacing the step's standing "
+    "decision (a rejected step is approved later by deciding it again). 403 for a user the "
+    "step does not name; 409 for a step the program does not have or a proposal no longer a "
+    "draft.",
+)
+def proposal_approval_give(
+    request: HttpRequest,
+    proposal_id: ProposalId,
+    payload: ApprovalIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    who = caller(request)
+    proposal = _proposal(who, proposal_id)
+    now = timezone.now()
+
+    def write() -> Answer:
+        proposal_decide(
+            proposal=proposal,
+            step=payload.step,
+            decision=payload.decision,
+            note=payload.note,
+            actor=who.user,
+            now=now,
+        )
+        proposal.refresh_from_db()
+        return 200, proposal_out(proposal).model_dump(mode="json")
+
+    return _write(request, idempotency_key, payload.model_dump(mode="json"), write)
+
+
+@router.post(
+    "/proposals/{proposal_id}/send",
+    response={200: ProposalOut, 409: MissingStepsOut, **ERRORS, 403: ErrorOut},
+    summary="Mark a proposal sent",
+    description="Only once every approval step stands approved: until then a 409 whose "
+    "`missing_steps` names the steps without approval. Sending gives the sender a proposal "
+    "follow-up task.",
+)
+def proposal_send_mark(
+    request: HttpRequest, proposal_id: ProposalId, idempotency_key: IdempotencyKey = None
+) -> JsonResponse:
+    who = caller(request)
+    proposal = _proposal(who, proposal_id)
+    _sales_worker(who)
+    now = timezone.now()
+
+    def write() -> Answer:
+        sent = proposal_send(proposal=proposal, actor=who.user, now=now)
+        return 200, proposal_out(sent).model_dump(mode="json")
+
+    return _write(request, idempotency_key, {}, write)
+
+
+@router.get(
+    "/references",
+    response={200: ReferenceListOut, **ERRORS, 403: ErrorOut},
+    summary="Search the references database",
+    description="The reference customers of the clients you work for whose products contain "
+    "`product` and whose industry contains `industry` (case-insensitive; empty: any), at most "
+    "200, with their uses this calendar quarter (UTC) and `flagged` once used more often than "
+    "the program's limit.",
+)
+def references_search(request: HttpRequest, filters: Query[ReferenceFilters]) -> ReferenceListOut:
+    who = caller(request)
+    _sales_worker(who)
+    hits = reference_search(
+        user=who.user,
+        now=timezone.now(),
+        product=filters.product,
+        industry=filters.industry,
+        program_ids=who.program_ids,
+    )
+    return ReferenceListOut(items=[reference_out(hit) for hit in hits])
+
+
+def reference_out(hit: ReferenceHit) -> ReferenceOut:
+    reference = hit.reference
+    return ReferenceOut(
+        id=reference.pk,
+        client=reference.client.name,
+        customer=reference.customer,
+        contact_name=reference.contact_name,
+        contact_email=reference.contact_email,
+        products=reference.products,
+        industry=reference.industry,
+        region=reference.region,
+        notes=reference.notes,
+        willing_until=reference.willing_until,
+        uses_this_quarter=hit.uses_this_quarter,
+        limit=hit.limit,
+        flagged=hit.flagged,
+    )

@@ -1,0 +1,133 @@
+"""Reads of the references database (issue 15, item 6): a client's reference customers,
+searched by product and industry when a proposal is prepared, each with its uses this quarter
+and whether it is over the program's limit (so no customer is over-asked).
+
+Who sees which client's references: staff see those of the clients of their programs; a
+partner's user (field sales are partners: docs/DECISIONS.md) those of its partner's client;
+client contacts none. Quarters are calendar quarters in UTC.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from leadflow.accounts.models import User
+from leadflow.accounts.permissions import Capability, user_can
+from leadflow.partners.models import PartnerMember
+from leadflow.programs.models import Program
+from leadflow.programs.selectors import program_list
+from leadflow.sales.models import Reference, SalesSettings
+
+#: Uses per quarter of a program without sales settings (``SalesSettings`` default).
+DEFAULT_USES_PER_QUARTER = 2
+MAX_RESULTS = 200
+
+
+@dataclass(frozen=True)
+class ReferenceHit:
+    """A reference with its uses in the current quarter: ``at_limit`` once another use would
+    pass the limit, ``flagged`` once it has been used more often than the limit."""
+
+    reference: Reference
+    uses_this_quarter: int
+    limit: int
+
+    @property
+    def at_limit(self) -> bool:
+        return self.uses_this_quarter >= self.limit
+
+    @property
+    def flagged(self) -> bool:
+        return self.uses_this_quarter > self.limit
+
+
+def quarter_start(now: datetime) -> datetime:
+    """The first instant of the calendar quarter (UTC) that ``now`` falls in."""
+    moment = now.astimezone(UTC)
+    return datetime(moment.year, 3 * ((moment.month - 1) // 3) + 1, 1, tzinfo=UTC)
+
+
+def reference_scope(*, user: User) -> QuerySet[Reference]:
+    """The references the user may see (see the module)."""
+    references = Reference.objects.select_related("client")
+    if user.sees_everything:
+        return references
+    seen = Q(pk__in=[])
+    if user_can(user, Capability.LEADS_VIEW):
+        seen |= Q(client_id__in=program_list(user=user).values("client_id"))
+    if user.has_role("partner"):
+        seen |= Q(
+            client_id__in=PartnerMember.objects.filter(user=user, partner__is_active=True).values(
+                "partner__client_id"
+            )
+        )
+    return references.filter(seen)
+
+
+def reference_limits(*, client_ids: set[int]) -> dict[int, int]:
+    """Each client's uses per quarter: the strictest of its programs' settings."""
+    programs = dict(Program.objects.filter(client_id__in=client_ids).values_list("pk", "client_id"))
+    limits = dict(
+        SalesSettings.objects.filter(program_id__in=programs).values_list(
+            "program_id", "reference_uses_per_quarter"
+        )
+    )
+    found: dict[int, int] = {}
+    for program_id, client_id in programs.items():
+        limit = limits.get(program_id, DEFAULT_USES_PER_QUARTER)
+        found[client_id] = min(found.get(client_id, limit), limit)
+    return {client_id: found.get(client_id, DEFAULT_USES_PER_QUARTER) for client_id in client_ids}
+
+
+def program_reference_limit(*, program_id: int) -> int:
+    found = SalesSettings.objects.filter(program_id=program_id).first()
+    return found.reference_uses_per_quarter if found is not None else DEFAULT_USES_PER_QUARTER
+
+
+def reference_search(
+    *,
+    user: User,
+    now: datetime,
+    product: str = "",
+    industry: str = "",
+    q: str = "",
+    program_ids: Collection[int] | None = None,
+) -> list[ReferenceHit]:
+    """The user's references whose products contain ``product`` and whose industry contains
+    ``industry`` (case-insensitive; empty: any), ``q`` anywhere in customer, contact, products,
+    industry, region or notes; at most ``MAX_RESULTS``, in two queries. ``program_ids`` (a
+    narrowed API token) keeps the clients of those programs only."""
+    references = reference_scope(user=user)
+    if program_ids is not None:
+        clients = Program.objects.filter(pk__in=list(program_ids)).values("client_id")
+        references = references.filter(client_id__in=clients)
+    if product.strip():
+        references = references.filter(products__icontains=product.strip())
+    if industry.strip():
+        references = references.filter(industry__icontains=industry.strip())
+    text = q.strip()
+    if text:
+        references = references.filter(
+            Q(customer__icontains=text)
+            | Q(contact_name__icontains=text)
+            | Q(products__icontains=text)
+            | Q(industry__icontains=text)
+            | Q(region__icontains=text)
+            | Q(notes__icontains=text)
+        )
+    found = list(
+        references.annotate(
+            quarter_uses=Count("uses", filter=Q(uses__used_at__gte=quarter_start(now)))
+        ).order_by("customer", "id")[:MAX_RESULTS]
+    )
+    limits = reference_limits(client_ids={reference.client_id for reference in found})
+    return [
+        ReferenceHit(
+            reference=reference,
+            uses_this_quarter=reference.quarter_uses,
+            limit=limits[reference.client_id],
+        )
+        for reference in found
+    ]
