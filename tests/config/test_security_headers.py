@@ -143,6 +143,8 @@ def test_the_pages_work_and_break_no_policy_rule(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{live_server.url}/leads/")
+    # The URL changes before the page's scripts have run; the box's handler must be there.
+    page.wait_for_load_state("load")
 
     # The select-all box (static/leadflow/select-all.js) ticks every row.
     page.get_by_label("Select all leads on this page").check()
