@@ -12,56 +12,22 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, F, Min, Q, Value
-from django.db.models.functions import Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from leadflow.config.metrics import COLLECTORS
 from leadflow.lib.metrics import scrape_registry
-
-READY = "READY"
-RUNNING = "RUNNING"
+from leadflow.ops.selectors import queues_state
 
 
 def task_metrics(*, now: datetime) -> Iterable[Metric]:
-    """Per queue: the tasks waiting (``READY``), how long the oldest runnable one has waited
-    (since it was enqueued, or since its ``run_after`` when that is later), and the tasks
-    running."""
-    queues = set(settings.TASKS["default"].get("QUEUES") or ["default"])
-    never = get_date_max()
-    since = Greatest(F("enqueued_at"), F("run_after"), output_field=DateTimeField())
-    ready = (
-        DBTaskResult.objects.filter(status=READY)
-        .values("queue_name")
-        .annotate(
-            n=Count("id"),
-            undelayed=Min("enqueued_at", filter=Q(run_after=Value(never))),
-            delayed=Min(since, filter=Q(run_after__lte=now)),
-        )
-        .order_by()
-    )
-    running = dict(
-        DBTaskResult.objects.filter(status=RUNNING)
-        .values("queue_name")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("queue_name", "n")
-    )
-    depth: dict[str, int] = {}
-    oldest: dict[str, datetime] = {}
-    for row in ready:
-        depth[row["queue_name"]] = row["n"]
-        runnable = [at for at in (row["undelayed"], row["delayed"]) if at is not None]
-        if runnable:
-            oldest[row["queue_name"]] = min(runnable)
-    queues |= set(depth) | set(running)
+    """Per queue (``ops.selectors.queues_state``): the tasks not yet taken (delayed ones
+    included), how long the oldest runnable one has waited, and the tasks running."""
     depth_family = GaugeMetricFamily(
         "leadflow_task_queue_depth", "Tasks waiting to run, by queue.", labels=["queue"]
     )
@@ -73,11 +39,10 @@ def task_metrics(*, now: datetime) -> Iterable[Metric]:
     running_family = GaugeMetricFamily(
         "leadflow_tasks_running", "Tasks being run by a worker, by queue.", labels=["queue"]
     )
-    for queue in sorted(queues):
-        depth_family.add_metric([queue], depth.get(queue, 0))
-        waited = (now - oldest[queue]).total_seconds() if queue in oldest else 0.0
-        age_family.add_metric([queue], max(waited, 0.0))
-        running_family.add_metric([queue], running.get(queue, 0))
+    for state in sorted(queues_state(now=now), key=lambda state: state.name):
+        depth_family.add_metric([state.name], state.ready)
+        age_family.add_metric([state.name], state.oldest_wait_seconds or 0.0)
+        running_family.add_metric([state.name], state.running)
     return [depth_family, age_family, running_family]
 
 
