@@ -8,13 +8,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leadflow.accounts.models import Role, User
+from leadflow.core.criteria import QualifyingCriteria, default_criteria
 from leadflow.core.enums import InquiryType
 from leadflow.core.errors import DomainRefused, InputError
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.leads.models import Lead
 from leadflow.leads.services import lead_transition
+from leadflow.leads.services.queue import lead_hold
 from leadflow.notifications.models import OutboxMessage
 from leadflow.programs.models import Program
+from leadflow.programs.services import criteria_publish
 from leadflow.sales.models import AssessmentState, Task, TaskKind, TaskState
 from leadflow.sales.services.assessments import (
     assessment_outcome_record,
@@ -24,7 +27,7 @@ from leadflow.sales.services.assessments import (
 )
 from leadflow.sales.services.kits import kit_create
 from leadflow.sales.services.tasks import lead_flow_start
-from tests.factories import NOW
+from tests.factories import NOW, lead_walk
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -137,3 +140,100 @@ def test_a_prospect_who_will_not_finish_cancels_the_follow_up(lead: Lead, seller
     assert Task.objects.get(lead=lead).state == TaskState.CANCELLED
     with pytest.raises(InputError):
         assessment_outcome_record(assessment=assessment, outcome="maybe", actor=seller, now=NOW)
+
+
+# --- "Meets 3 or 4 of BANT": the lead goes on toward field sales or a partner ---------------
+
+
+def field_sales(lead: Lead, seller: User) -> Lead:
+    assessment = assessment_send(lead=lead, actor=seller, now=NOW)
+    assessment_outcome_record(assessment=assessment, outcome="field_sales", actor=seller, now=NOW)
+    lead.refresh_from_db()
+    return lead
+
+
+def hand_over_tasks(lead: Lead) -> list[tuple[str, int | None]]:
+    return list(
+        Task.objects.filter(lead=lead, title="Hand to field sales or a partner").values_list(
+            "title", "owner"
+        )
+    )
+
+
+def outcome_note(lead: Lead) -> str:
+    return str(lead.events.get(action="sales_assessment_outcome").reason)
+
+
+def test_a_lead_being_qualified_that_meets_3_or_4_goes_to_qa_review(
+    lead: Lead, seller: User
+) -> None:
+    lead_hold(lead=lead, user=seller, now=NOW)  # the queue starts qualifying it
+    lead = field_sales(lead, seller)
+    assert (lead.status, lead.submitted_by, lead.submitted_at) == (
+        LeadStatus.IN_REVIEW,
+        seller,
+        NOW,
+    )
+    assert lead.held_by is None
+    assert hand_over_tasks(lead) == []
+    assert outcome_note(lead) == (
+        "Needs assessment outcome: Meets 3 or 4 of BANT: hand to field sales or a partner. "
+        "Submitted to QA review (Meets 3 or 4 of BANT after the needs assessment); once "
+        "approved, it is handed to field sales or a partner."
+    )
+    assert lead.events.filter(action="submit_for_review", actor=seller).count() == 1
+
+
+def test_a_refused_submission_keeps_the_outcome_and_gives_the_owner_the_task(
+    lead: Lead, seller: User, program: Program
+) -> None:
+    spec = default_criteria().model_dump(mode="json")
+    spec["questions"][0]["required"] = True  # budget
+    criteria_publish(
+        program=program, criteria=QualifyingCriteria.from_dict(spec), actor=None, now=NOW
+    )
+    lead = lead_transition(lead=lead, action=Action.START_QUALIFYING, actor=None, now=NOW)
+    Lead.objects.filter(pk=lead.pk).update(answers={"need": "established"})
+    lead = field_sales(lead, seller)
+    assert lead.status == LeadStatus.QUALIFYING
+    assert lead.assessments.get().outcome == "field_sales"
+    assert hand_over_tasks(lead) == [("Hand to field sales or a partner", seller.pk)]
+    assert outcome_note(lead).endswith(
+        "Not submitted to QA review: the qualification is incomplete (budget: an answer is "
+        "required); a task to hand it over instead."
+    )
+    assert not lead.events.filter(action="submit_for_review").exists()
+
+
+def test_a_lead_another_qualifier_holds_is_not_submitted_under_them(
+    lead: Lead, seller: User, make_user: Callable[..., User], program: Program
+) -> None:
+    colleague = make_user(Role.QUALIFIER, programs=(program,))
+    lead_hold(lead=lead, user=colleague, now=NOW)
+    lead = field_sales(lead, seller)
+    assert (lead.status, lead.held_by) == (LeadStatus.QUALIFYING, colleague)
+    assert hand_over_tasks(lead) == [("Hand to field sales or a partner", seller.pk)]
+    assert outcome_note(lead).endswith(
+        f"Not submitted to QA review: {colleague.username} is working on the lead in the "
+        "qualification queue; a task to hand it over instead."
+    )
+
+
+def test_a_lead_past_review_just_gets_the_task(lead: Lead, seller: User) -> None:
+    lead = lead_walk(lead, (Action.SUBMIT_FOR_REVIEW, Action.APPROVE))
+    lead = field_sales(lead, seller)
+    assert lead.status == LeadStatus.APPROVED
+    assert hand_over_tasks(lead) == [("Hand to field sales or a partner", seller.pk)]
+    assert outcome_note(lead).endswith(
+        "The lead is approved, past QA review: a task to hand it over."
+    )
+
+
+def test_a_lead_in_qa_review_is_left_to_the_review(lead: Lead, seller: User) -> None:
+    lead = lead_walk(lead, (Action.SUBMIT_FOR_REVIEW,))
+    lead = field_sales(lead, seller)
+    assert lead.status == LeadStatus.IN_REVIEW
+    assert hand_over_tasks(lead) == []
+    assert outcome_note(lead).endswith(
+        "The lead is in QA review already: its approval hands it on."
+    )

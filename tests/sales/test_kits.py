@@ -5,14 +5,17 @@ content, and the event in the lead's history."""
 import io
 import zipfile
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.consent import ConsentChannel, ConsentStatus
 from leadflow.core.errors import InputError
 from leadflow.leads.models import Lead
+from leadflow.leads.selectors.consent import marketing_email_allowed
 from leadflow.leads.services.consent import consent_record
 from leadflow.notifications.models import OutboxMessage
 from leadflow.notifications.services import outbox_send_due
@@ -171,3 +174,47 @@ def test_a_lead_without_an_address_gets_nothing(
         "the lead has no usable e-mail address"
     )
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_marketing_kit_carries_a_one_click_unsubscribe_that_the_next_kit_honours(
+    kit: SalesKit,
+    make_lead: Callable[..., Lead],
+    program: Program,
+    seller: User,
+    settings: Any,
+    client: Client,
+) -> None:
+    settings.SITE_URL = "https://leads.example.com"
+    settings.SECURE_SSL_REDIRECT = False
+    lead = make_lead(program)
+    kit_send(kit=kit, lead=lead, actor=seller, now=NOW)
+    message = OutboxMessage.objects.get()
+    headers = message.content["headers"]
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = headers["List-Unsubscribe"].removeprefix("<").removesuffix(">")
+    assert url.startswith("https://leads.example.com/u/")
+    assert message.content["body"].rstrip().endswith(f"unsubscribe here: {url}")
+    path = url.removeprefix("https://leads.example.com")
+    assert client.get(path[:-2] + "xx").status_code == 404  # a changed token is no token
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "a••@example.com" in page.content.decode()
+    assert marketing_email_allowed(client=program.client, email="ada@example.com")
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert not marketing_email_allowed(client=program.client, email="ada@example.com")
+
+    again = kit_send(kit=kit, lead=lead, actor=seller, now=NOW)
+    assert again.skipped == "the address unsubscribed from or bounced the client's e-mail"
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_a_kit_that_is_not_marketing_carries_no_unsubscribe(
+    kit: SalesKit, make_lead: Callable[..., Lead], program: Program, seller: User
+) -> None:
+    kit.is_marketing = False
+    kit.save(update_fields=["is_marketing"])
+    kit_send(kit=kit, lead=make_lead(program), actor=seller, now=NOW)
+    message = OutboxMessage.objects.get()
+    assert "headers" not in message.content
+    assert "unsubscribe" not in message.content["body"]

@@ -5,9 +5,11 @@ every step in the lead's history in plain words."""
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leadflow.accounts.models import User
 from leadflow.core.errors import DomainRefused, InputError
@@ -15,17 +17,22 @@ from leadflow.leads.models import EventKind, LeadEvent
 from leadflow.programs.models import Program
 from leadflow.sales.models import (
     ApprovalDecision,
+    Proposal,
     ProposalApproval,
+    ProposalDocument,
     ProposalState,
     SalesSettings,
     Task,
     TaskKind,
 )
+from leadflow.sales.services import proposals
 from leadflow.sales.services.proposals import (
     ApprovalsMissing,
     approval_steps,
     proposal_create,
     proposal_decide,
+    proposal_document_add,
+    proposal_document_delete,
     proposal_lost,
     proposal_missing_steps,
     proposal_send,
@@ -264,3 +271,92 @@ def test_steps_renamed_in_the_settings_are_what_the_gate_asks_for(
     with pytest.raises(ApprovalsMissing) as refused:
         proposal_send(proposal=proposal, actor=people.seller, now=NOW)
     assert refused.value.missing == ["Legal"]
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
+
+
+def pdf(name: str = "offer.pdf", padding: int = 0) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF + b"0" * padding, content_type="text/html")
+
+
+def test_a_document_is_checked_stored_unguessably_and_noted(
+    program: Program, people: Approvers
+) -> None:
+    proposal = draft(prospect(program), people.seller)
+    document = proposal_document_add(
+        proposal=proposal, upload=pdf("../Offer 2026.pdf"), actor=people.seller, now=NOW
+    )
+    assert (document.filename, document.content_type) == ("Offer 2026.pdf", "application/pdf")
+    assert document.file.name.startswith(f"sales/proposals/{proposal.pk}/")
+    assert "Offer" not in document.file.name
+    assert document.file.read() == PDF
+    assert notes(proposal.lead_id)[-1] == (
+        f"Document “Offer 2026.pdf” (42 bytes) added to proposal #{proposal.pk}."
+    )
+
+
+def test_a_document_that_is_not_one_we_accept_is_refused_and_nothing_written(
+    program: Program, people: Approvers
+) -> None:
+    proposal = draft(prospect(program), people.seller)
+    fake = SimpleUploadedFile("offer.pdf", b"MZ\x90\x00 an executable")
+    with pytest.raises(InputError, match="is not a PDF, Word") as refused:
+        proposal_document_add(proposal=proposal, upload=fake, actor=people.seller, now=NOW)
+    assert refused.value.field == "file"
+    assert not ProposalDocument.objects.exists()
+
+
+def test_a_proposals_documents_together_are_capped_at_twenty_megabytes(
+    program: Program, people: Approvers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(proposals, "MAX_PROPOSAL_BYTES", 100)
+    proposal = draft(prospect(program), people.seller)
+    proposal_document_add(proposal=proposal, upload=pdf(padding=40), actor=None, now=NOW)
+    with pytest.raises(InputError, match="together are at most"):
+        proposal_document_add(proposal=proposal, upload=pdf(padding=40), actor=None, now=NOW)
+    assert proposal.documents.count() == 1
+
+
+def test_a_refused_document_refuses_the_whole_new_proposal(
+    program: Program, people: Approvers
+) -> None:
+    lead = prospect(program)
+    with pytest.raises(InputError):
+        proposal_create(
+            lead=lead,
+            amount=Decimal("100"),
+            currency="EUR",
+            actor=people.seller,
+            now=NOW,
+            uploads=[SimpleUploadedFile("x.pdf", b"")],
+        )
+    assert not Proposal.objects.exists()
+    made = proposal_create(
+        lead=lead, amount=Decimal("100"), currency="EUR", actor=None, now=NOW, uploads=[pdf()]
+    )
+    assert [document.filename for document in made.documents.all()] == ["offer.pdf"]
+
+
+def test_documents_are_added_until_won_or_lost_and_removed_only_before_sending(
+    program: Program, people: Approvers, django_capture_on_commit_callbacks: Any
+) -> None:
+    proposal = draft(prospect(program), people.seller)
+    first = proposal_document_add(proposal=proposal, upload=pdf("a.pdf"), actor=None, now=NOW)
+    stored = first.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal_document_delete(document=first, actor=people.seller, now=NOW)
+    assert not ProposalDocument.objects.filter(pk=first.pk).exists()
+    assert not first.file.storage.exists(stored)
+    assert notes(proposal.lead_id)[-1] == f"Document “a.pdf” removed from proposal #{proposal.pk}."
+    approve_all(proposal, people)
+    proposal_send(proposal=proposal, actor=people.seller, now=NOW)
+    kept = proposal_document_add(proposal=proposal, upload=pdf("b.pdf"), actor=None, now=NOW)
+    with pytest.raises(DomainRefused, match="stay on record"):
+        proposal_document_delete(document=kept, actor=people.seller, now=NOW)
+    proposal_won(proposal=proposal, amount=Decimal("5"), actor=people.seller, now=NOW)
+    with pytest.raises(DomainRefused, match="can no longer change"):
+        proposal_document_add(proposal=proposal, upload=pdf("c.pdf"), actor=None, now=NOW)
+    assert [d.filename for d in proposal.documents.all()] == ["b.pdf"]

@@ -8,11 +8,21 @@ from datetime import timedelta
 import pytest
 
 from leadflow.accounts.models import Role, User
-from leadflow.core.errors import InputError
+from leadflow.core.errors import DomainRefused, InputError
 from leadflow.leads.models import LeadEvent
 from leadflow.programs.models import Client, Program
-from leadflow.sales.models import Reference, ReferenceUse, SalesSettings
-from leadflow.sales.selectors.references import quarter_start, reference_search
+from leadflow.sales.models import (
+    Proposal,
+    ProposalState,
+    Reference,
+    ReferenceUse,
+    SalesSettings,
+)
+from leadflow.sales.selectors.references import (
+    quarter_start,
+    reference_edit_clients,
+    reference_search,
+)
 from leadflow.sales.services.references import reference_create, reference_update, reference_use
 from tests import factories
 from tests.factories import NOW
@@ -164,3 +174,88 @@ def test_a_reference_is_kept_up_to_date_by_field_sales(
     assert (updated.region, updated.updated_at) == ("West", later)
     with pytest.raises(InputError):
         reference_update(reference=updated, actor=None, now=later, customer=" ")
+
+
+def test_the_contacts_e_mail_and_phone_are_normalised_or_refused_naming_the_field(
+    program: Program,
+) -> None:
+    program.client.country = "DE"
+    program.client.save()
+    made = make_reference(
+        program.client,
+        "Initrode",
+        contact_email=" Ana@Initrode.EXAMPLE ",
+        contact_phone="030 1234567",
+    )
+    assert (made.contact_email, made.contact_phone) == ("ana@initrode.example", "+49301234567")
+    with pytest.raises(InputError) as refused:
+        reference_update(reference=made, actor=None, now=NOW, contact_email="ana@")
+    assert refused.value.field == "contact_email"
+    with pytest.raises(InputError) as refused:
+        reference_update(reference=made, actor=None, now=NOW, contact_phone="12")
+    assert refused.value.field == "contact_phone"
+    made.refresh_from_db()
+    assert made.contact_email == "ana@initrode.example"
+
+
+def test_an_expired_reference_is_shown_as_such_and_its_use_refused(
+    program: Program, make_user: Callable[..., User], library: dict[str, Reference]
+) -> None:
+    seller = make_user(Role.QUALIFIER, programs=(program,))
+    hooli = reference_update(
+        reference=library["hooli"],
+        actor=None,
+        now=NOW,
+        willing_until=(NOW - timedelta(days=1)).date(),
+    )
+    hit = next(h for h in reference_search(user=seller, now=NOW) if h.reference == hooli)
+    assert (hit.expired, hit.offered) == (True, False)
+    with pytest.raises(DomainRefused, match="agreed to be a reference until"):
+        reference_use(
+            proposal=draft(prospect(program), seller), reference=hooli, actor=seller, now=NOW
+        )
+    assert not ReferenceUse.objects.exists()
+    still = reference_update(reference=hooli, actor=None, now=NOW, willing_until=NOW.date())
+    assert not next(
+        h for h in reference_search(user=seller, now=NOW) if h.reference == still
+    ).expired
+
+
+def test_a_reference_is_not_given_for_a_proposal_won_or_lost(
+    program: Program, make_user: Callable[..., User], library: dict[str, Reference]
+) -> None:
+    seller = make_user(Role.QUALIFIER, programs=(program,))
+    proposal = draft(prospect(program), seller)
+    Proposal.objects.filter(pk=proposal.pk).update(state=ProposalState.LOST)
+    with pytest.raises(DomainRefused, match="already lost"):
+        reference_use(proposal=proposal, reference=library["hooli"], actor=seller, now=NOW)
+
+
+def test_references_are_maintained_by_managers_and_field_sales_partners_only(
+    program: Program,
+    other_program: Program,
+    make_user: Callable[..., User],
+) -> None:
+    field_seller, reseller = make_user(Role.PARTNER), make_user(Role.PARTNER)
+    factories.partner(
+        client=program.client, number=1, members=[field_seller], type="field_sales_executive"
+    )
+    factories.partner(client=program.client, number=2, members=[reseller], type="reseller")
+    clients = {
+        "manager": make_user(Role.MANAGER, programs=(program,)),
+        "field sales": field_seller,
+        "reseller": reseller,
+        "qualifier": make_user(Role.QUALIFIER, programs=(program,)),
+        "client contact": make_user(Role.CLIENT, clients=(program.client,)),
+    }
+    assert {
+        who: [client.name for client in reference_edit_clients(user=user)]
+        for who, user in clients.items()
+    } == {
+        "manager": [program.client.name],
+        "field sales": [program.client.name],
+        "reseller": [],
+        "qualifier": [],
+        "client contact": [],
+    }
+    assert len(reference_edit_clients(user=make_user(Role.ADMIN))) == 2

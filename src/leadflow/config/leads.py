@@ -35,6 +35,11 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
 - ``QUEUE_FIRST``: leads that come first among their rating in the qualification queue (a
   nurtured lead that responded and has not been worked since). Each is the dotted path of
   ``condition() -> Q``, a filter on ``Lead``.
+- ``UNSUBSCRIBE_LINKS``: where an e-mail that is no nurture touch (a marketing sales kit) gets
+  its one-click unsubscribe address, for its ``List-Unsubscribe`` header and its last line.
+  Each is the dotted path of ``link(*, client_id, email) -> str``: an HTTPS URL that
+  unsubscribes that address from that client's e-mail (GET to confirm, RFC 8058 POST), signed
+  so nobody can make another's, or ``""`` for none; the first non-empty one is used.
 """
 
 from dataclasses import dataclass
@@ -76,6 +81,8 @@ LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
 
 QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)
+
+UNSUBSCRIBE_LINKS: tuple[str, ...] = ("leadflow.nurture.tracking.unsubscribe_link",)
 
 #: The two databases of a qualifying procedure (issue 15): leads below Opportunity, and the
 #: prospects (Opportunity and Qualified Opportunity) with the sales follow-up's columns.

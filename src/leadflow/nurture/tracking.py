@@ -1,6 +1,8 @@
 """Signed tokens of the public nurture URLs: a tracked link (``/t/<token>``) names one sent
 touch and the index of one of its links; an unsubscribe link (``/u/<token>``) names one sent
-touch, and through it one contact address of one client.
+touch, and through it one contact address of one client; an address unsubscribe link (also
+``/u/<token>``, for e-mails that are no nurture touch: a marketing sales kit) names the client
+and the address themselves.
 
 A token is signed with the site's secret and a purpose of its own (Django's ``signing``), so a
 link token is no unsubscribe token, a changed digit is no token at all, and nobody can build
@@ -14,6 +16,7 @@ from django.urls import reverse
 
 _LINK = "leadflow.nurture.link"
 _UNSUBSCRIBE = "leadflow.nurture.unsubscribe"
+_UNSUBSCRIBE_ADDRESS = "leadflow.nurture.unsubscribe.address"
 
 
 class BadToken(Exception):
@@ -64,3 +67,34 @@ def unsubscribe_url(*, sent_id: int) -> str:
     return absolute(
         reverse("nurture_public:unsubscribe", args=[unsubscribe_token(sent_id=sent_id)])
     )
+
+
+def address_unsubscribe_token(*, client_id: int, email: str) -> str:
+    return signing.dumps([client_id, email], salt=_UNSUBSCRIBE_ADDRESS, compress=False)
+
+
+def address_unsubscribe_read(token: str) -> tuple[int, str]:
+    """The client's id and the address, or BadToken."""
+    try:
+        value = signing.loads(token, salt=_UNSUBSCRIBE_ADDRESS)
+    except signing.BadSignature:
+        raise BadToken("not an address unsubscribe token") from None
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and type(value[0]) is int
+        and isinstance(value[1], str)
+        and "@" in value[1]
+    ):
+        raise BadToken("not an address unsubscribe token")
+    return value[0], value[1]
+
+
+def unsubscribe_link(*, client_id: int, email: str) -> str:
+    """``config/leads.py`` ``UNSUBSCRIBE_LINKS``: the one-click unsubscribe address of one
+    contact address for one client, honoured by the public unsubscribe view (GET: a page to
+    confirm; POST: RFC 8058). "" for no address."""
+    if not email.strip():
+        return ""
+    token = address_unsubscribe_token(client_id=client_id, email=email.strip())
+    return absolute(reverse("nurture_public:unsubscribe", args=[token]))

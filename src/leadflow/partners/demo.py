@@ -33,6 +33,10 @@ SEED = 2026
 OPEN_LEADS = 16
 #: Which of the worked leads its first partner let run out of time (a violation in the demo).
 MISSED_INDEX = 4
+#: The partner the ``partner`` demo user works for: Empire Data Partners covers the whole US,
+#: so it holds leads in every state of its process (new, claimed, contacted) besides its closed
+#: ones, and the portal and the sales follow-up have work to show.
+PORTAL_PARTNER = 1
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ PARTNERS = (
 
 def demo_partners(*, program: Program, now: datetime) -> list[Partner]:
     """Create the demo partners of ``program``'s client and route and work its approved leads.
-    The ``partner`` demo user (if it exists) works for the first partner. One transaction."""
+    The ``partner`` demo user (if it exists) works for ``PORTAL_PARTNER``. One transaction."""
     with transaction.atomic():
         partner_user = User.objects.filter(username="partner").first()
         partners = []
@@ -153,7 +157,7 @@ def demo_partners(*, program: Program, now: datetime) -> list[Partner]:
                     territories=spec.territories,
                     notify_format=spec.notify_format,
                     email=f"leads@{spec.slug}.example",
-                    members=[partner_user] if index == 0 and partner_user else [],
+                    members=[partner_user] if index == PORTAL_PARTNER and partner_user else [],
                     now=now - timedelta(days=200),
                 )
             )

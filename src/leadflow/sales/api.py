@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
-from leadflow.api.auth import READ_ONLY, Caller, caller
+from leadflow.api.auth import Caller, caller
 from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
 from leadflow.api.schemas import ERRORS, WRITE_ERRORS
 from leadflow.core.errors import InputError, NormalisationError
@@ -269,8 +269,8 @@ class RescheduleIn(Schema):
 
 
 def _writer(who: Caller) -> None:
-    if not who.may_write:
-        raise HttpError(403, READ_ONLY)
+    """Sales writes need ``sales.work`` (field sales' partners included), not ``api.write``,
+    which is about creating and changing the leads themselves."""
     if not user_can(who.user, Capability.SALES_WORK):
         raise HttpError(403, SALES_ONLY)
 

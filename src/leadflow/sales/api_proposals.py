@@ -1,6 +1,9 @@
 """REST API v1 for proposals and references (issue 15, item 9; the paths and field names are a
-contract): write a proposal for a lead, give an approval step's decision, send it once every
-step is approved (409 naming the missing steps), and search the references database.
+contract): write a proposal for a lead, read it, give an approval step's decision, send it
+once every step is approved (409 naming the missing steps), record it won or lost, give a
+reference for it (flagged past the program's limit), and search the references database.
+Writes need ``api.write`` and ``sales.work`` (403) as the tasks' and demos' do; a proposal out
+of scope is a 404; a step its state refuses is a 409 saying why.
 Handlers parse, call one service or selector, and answer; domain errors become HTTP in
 ``config/api.py`` (``ApprovalsMissing`` → 409 with ``missing_steps``)."""
 
@@ -8,7 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -17,21 +20,25 @@ from ninja.errors import HttpError
 from ninja.params import P, PathEx
 from pydantic import BeforeValidator, Field
 
+from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
 from leadflow.api.auth import Caller, caller
 from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
 from leadflow.api.schemas import ERRORS, WRITE_ERRORS, ErrorOut
 from leadflow.leads.selectors.search import MAX_ID, api_lead_get
-from leadflow.sales.models import Proposal, ProposalApproval
-from leadflow.sales.selectors.proposals import proposal_get
-from leadflow.sales.selectors.references import ReferenceHit, reference_search
+from leadflow.sales.models import Proposal, ProposalApproval, ReferenceUse
+from leadflow.sales.selectors.proposals import proposal_get, proposal_reference_uses
+from leadflow.sales.selectors.references import ReferenceHit, reference_get, reference_search
 from leadflow.sales.services.proposals import (
     MAX_AMOUNT,
     proposal_create,
     proposal_decide,
+    proposal_lost,
     proposal_missing_steps,
     proposal_send,
+    proposal_won,
 )
+from leadflow.sales.services.references import reference_use
 
 router = Router(tags=["sales"])
 
@@ -85,6 +92,21 @@ class ApprovalOut(Schema):
     at: datetime
 
 
+class DocumentOut(Schema):
+    id: int
+    filename: str
+    content_type: str = Field(description="As the content showed it, not as the sender said")
+    size: int = Field(description="Bytes")
+    uploaded_at: datetime
+
+
+class ReferenceUseOut(Schema):
+    reference: int = Field(description="The reference's id")
+    customer: str
+    used_at: datetime
+    by: str | None
+
+
 class ProposalOut(Schema):
     id: int
     lead: int
@@ -97,6 +119,41 @@ class ProposalOut(Schema):
     lost_reason: str
     approvals: list[ApprovalOut]
     missing_steps: list[str] = Field(description="Steps without a standing approval, in order")
+    documents: list[DocumentOut] = Field(default_factory=list)
+    references: list[ReferenceUseOut] = Field(
+        default_factory=list, description="The references given for it, newest first"
+    )
+
+
+def _amount(description: str) -> Any:
+    return Field(
+        strict=True,
+        ge=0.01,
+        le=float(MAX_AMOUNT),
+        allow_inf_nan=False,
+        description=description,
+    )
+
+
+class WonIn(Schema):
+    amount: float = _amount("The amount signed (rounded to cents), which the reports count")
+
+
+class LostIn(Schema):
+    reason: str = Field(
+        min_length=1, max_length=300, pattern=r"\S", description="Why the proposal was lost"
+    )
+
+
+class ReferenceUseIn(Schema):
+    reference_id: int = Field(ge=1, le=MAX_ID, description="A reference of the lead's client")
+
+
+class ReferenceUsedOut(Schema):
+    use: ReferenceUseOut
+    uses_this_quarter: int = Field(description="Uses of the reference this calendar quarter")
+    limit: int = Field(description="Uses per calendar quarter the program allows")
+    flagged: bool = Field(description="Used more often this quarter than the limit")
 
 
 class MissingStepsOut(Schema):
@@ -156,6 +213,26 @@ def proposal_out(proposal: Proposal) -> ProposalOut:
             for approval in approvals
         ],
         missing_steps=proposal_missing_steps(proposal=proposal),
+        documents=[
+            DocumentOut(
+                id=document.pk,
+                filename=document.filename,
+                content_type=document.content_type,
+                size=document.size,
+                uploaded_at=document.uploaded_at,
+            )
+            for document in proposal.documents.order_by("filename", "id")
+        ],
+        references=[use_out(use) for use in proposal_reference_uses(proposal=proposal)],
+    )
+
+
+def use_out(use: ReferenceUse) -> ReferenceUseOut:
+    return ReferenceUseOut(
+        reference=use.reference_id,
+        customer=use.reference.customer,
+        used_at=use.used_at,
+        by=use.used_by.get_username() if use.used_by else None,
     )
 
 
@@ -169,6 +246,16 @@ def _proposal(who: Caller, proposal_id: int) -> Proposal:
 def _sales_worker(who: Caller) -> None:
     if not user_can(who.user, Capability.SALES_WORK):
         raise HttpError(403, NO_SALES)
+
+
+def _writer(who: Caller) -> None:
+    """Proposal writes need ``sales.work``, as the rest of the sales API (field sales'
+    partners included); an approval needs only a person its step names (the service checks)."""
+    _sales_worker(who)
+
+
+def _cents(amount: float) -> Decimal:
+    return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _write(
@@ -202,7 +289,7 @@ def lead_proposal_create(
 ) -> JsonResponse:
     who = caller(request)
     lead = api_lead_get(user=who.user, lead_id=lead_id, program_ids=who.program_ids)
-    _sales_worker(who)
+    _writer(who)
     now = timezone.now()
     amount = Decimal(str(payload.amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -267,7 +354,7 @@ def proposal_send_mark(
 ) -> JsonResponse:
     who = caller(request)
     proposal = _proposal(who, proposal_id)
-    _sales_worker(who)
+    _writer(who)
     now = timezone.now()
 
     def write() -> Answer:
@@ -275,6 +362,122 @@ def proposal_send_mark(
         return 200, proposal_out(sent).model_dump(mode="json")
 
     return _write(request, idempotency_key, {}, write)
+
+
+@router.get(
+    "/proposals/{proposal_id}",
+    response={200: ProposalOut, **ERRORS},
+    summary="Read a proposal",
+    description="Its amount, state, approvals, the steps still missing, its documents and the "
+    "references given for it. 404 for a proposal of a lead out of your scope (client contacts "
+    "see no proposals).",
+)
+def proposal_read(request: HttpRequest, proposal_id: ProposalId) -> ProposalOut:
+    return proposal_out(_proposal(caller(request), proposal_id))
+
+
+@router.post(
+    "/proposals/{proposal_id}/won",
+    response={200: ProposalOut, **WRITE_ERRORS},
+    summary="Record a sent proposal won",
+    description="For the amount signed (a JSON number, rounded to cents), which the reports "
+    "count. 409 for a proposal not sent (a draft, or one already won or lost).",
+)
+def proposal_won_mark(
+    request: HttpRequest,
+    proposal_id: ProposalId,
+    payload: WonIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    amount = _cents(payload.amount)
+    return _close(
+        request,
+        proposal_id,
+        payload,
+        idempotency_key,
+        lambda proposal, user, now: proposal_won(
+            proposal=proposal, amount=amount, actor=user, now=now
+        ),
+    )
+
+
+@router.post(
+    "/proposals/{proposal_id}/lost",
+    response={200: ProposalOut, **WRITE_ERRORS},
+    summary="Record a sent proposal lost",
+    description="With the reason (at most 300 characters). 409 for a proposal not sent (a "
+    "draft, or one already won or lost).",
+)
+def proposal_lost_mark(
+    request: HttpRequest,
+    proposal_id: ProposalId,
+    payload: LostIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    return _close(
+        request,
+        proposal_id,
+        payload,
+        idempotency_key,
+        lambda proposal, user, now: proposal_lost(
+            proposal=proposal, reason=payload.reason, actor=user, now=now
+        ),
+    )
+
+
+def _close(
+    request: HttpRequest,
+    proposal_id: int,
+    payload: Schema,
+    key: str | None,
+    close: Callable[[Proposal, User, datetime], Proposal],
+) -> JsonResponse:
+    """The one path of won and lost: scope (404), the writer's rights (403), then the
+    service once per idempotency key; a proposal not sent is the service's 409."""
+    who = caller(request)
+    proposal = _proposal(who, proposal_id)
+    _writer(who)
+    now = timezone.now()
+
+    def write() -> Answer:
+        return 200, proposal_out(close(proposal, who.user, now)).model_dump(mode="json")
+
+    return _write(request, key, payload.model_dump(mode="json"), write)
+
+
+@router.post(
+    "/proposals/{proposal_id}/references",
+    response={201: ReferenceUsedOut, 200: ReferenceUsedOut, **WRITE_ERRORS},
+    summary="Give a reference for a proposal",
+    description="Records the use of one of the lead's client's references (201; the same "
+    "reference again on the same proposal is the same use: 200). A use past the program's "
+    "limit per calendar quarter is recorded and `flagged`. 404 for a reference or proposal "
+    "out of your scope; 409 for a proposal won or lost, or a reference whose willing-until "
+    "date has passed; 422 for another client's reference.",
+)
+def proposal_reference_give(
+    request: HttpRequest,
+    proposal_id: ProposalId,
+    payload: ReferenceUseIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    who = caller(request)
+    proposal = _proposal(who, proposal_id)
+    _writer(who)
+    reference = reference_get(user=who.user, reference_id=payload.reference_id)
+    now = timezone.now()
+
+    def write() -> Answer:
+        used = reference_use(proposal=proposal, reference=reference, actor=who.user, now=now)
+        answer = ReferenceUsedOut(
+            use=use_out(used.use),
+            uses_this_quarter=used.uses_this_quarter,
+            limit=used.limit,
+            flagged=used.flagged,
+        )
+        return (201 if used.created else 200), answer.model_dump(mode="json")
+
+    return _write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.get(

@@ -101,29 +101,44 @@ class DemoSales:
     proposals: int
 
 
+def _quarter(moment: datetime) -> datetime:
+    """The next quarter hour from ``moment`` (itself when it is one): tasks due at 10:15, not
+    at 10:13:47."""
+    up = (moment + timedelta(minutes=14, seconds=59, microseconds=999_999)).replace(
+        second=0, microsecond=0
+    )
+    return up - timedelta(minutes=up.minute % 15)
+
+
 def _local(program: Program, day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), ZoneInfo(program.client.timezone or "UTC"))
 
 
 def _leads(program: Program, actors: Mapping[str, User]) -> list[tuple[Lead, User]]:
     """Six of the program's leads in sales' hands, untouched the longest first (the same on
-    every load), each with who follows it up: field sales (the partner's user) for a lead
-    assigned to its partner, inside sales for the others."""
+    every load), each with who follows it up: the third (its follow-up overdue) one the
+    partner's user holds, when its partner holds one open (field sales), inside sales for the
+    others."""
     inside = actors["qualifier"]
     field = actors.get("partner")
-    followed = list(
+    held = (
+        lead_scope(user=field)
+        .filter(program=program, status__in=FOLLOWED)
+        .order_by("updated_at", "id")
+        .first()
+        if field is not None
+        else None
+    )
+    others = list(
         lead_scope(user=inside)
         .filter(program=program, status__in=FOLLOWED)
-        .order_by("updated_at", "id")[:6]
+        .exclude(pk__in=[held.pk] if held else [])
+        .order_by("updated_at", "id")[: 5 if held else 6]
     )
-    held: set[int] = set()
-    if field is not None:
-        held = set(
-            lead_scope(user=field)
-            .filter(pk__in=[lead.pk for lead in followed])
-            .values_list("pk", flat=True)
-        )
-    return [(lead, field if field and lead.pk in held else inside) for lead in followed]
+    followed = [(lead, inside) for lead in others]
+    if held is not None and field is not None:
+        followed.insert(2, (held, field))
+    return followed
 
 
 def _settings(program: Program, actors: Mapping[str, User]) -> None:
@@ -201,7 +216,9 @@ def _program(
         """A moment of the lead's story: ``fraction`` of the way from its last change (or
         ``STORY`` ago) to now, so every step comes after the lead's own history."""
         start = max(lead.updated_at + timedelta(minutes=1), now - STORY)
-        return start + (now - start) * fraction
+        moment = start + (now - start) * fraction
+        quarter = _quarter(moment)
+        return quarter if quarter <= now else moment
 
     # Open and overdue: the oldest lead's inquiry flow started long ago, nothing done since.
     tasks += len(lead_flow_start(lead=overdue, owner=field, actor=None, now=when(overdue, 0)))
@@ -213,7 +230,7 @@ def _program(
         lead=fresh,
         kind="follow_up_call",
         owner=seller,
-        due_at=now + timedelta(hours=1),
+        due_at=_quarter(now + timedelta(hours=1)),
         title="Call back as promised",
         actor=seller,
         now=when(fresh, 0.95),

@@ -141,10 +141,6 @@ class RescheduleForm(_TimesForm):
     pass
 
 
-class OutcomeForm(forms.Form):
-    outcome = forms.CharField(required=False, max_length=2000, label="Outcome")
-
-
 class ProposalForm(forms.Form):
     amount = forms.DecimalField(label="Amount", min_value=0, max_digits=14, decimal_places=2)
     currency = forms.CharField(
@@ -183,3 +179,299 @@ class ReferenceSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search")
     product = forms.CharField(required=False, max_length=100, label="Product")
     industry = forms.CharField(required=False, max_length=100, label="Industry")
+
+
+# --- Needs assessments and demo outcomes ---------------------------------------------------------
+
+DOCUMENT_HELP = "A PDF, Office, OpenDocument, PNG, JPEG or plain-text file, at most 10 MB."
+
+
+class AssessmentSendForm(forms.Form):
+    completion_date = forms.DateField(
+        required=False,
+        label="The prospect means to complete it by",
+        help_text="The follow-up call is due on this date (the next working day if it is not one).",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class AssessmentUpdateForm(forms.Form):
+    state = forms.ChoiceField(
+        required=False,
+        label="Where the prospect is",
+        choices=(
+            ("", "No change"),
+            ("in_progress", "The prospect is working on it"),
+            ("not_completed", "The prospect will not complete it"),
+        ),
+    )
+    completion_date = forms.DateField(
+        required=False,
+        label="New completion date",
+        help_text="The follow-up call moves with it.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    notes = forms.CharField(
+        required=False, max_length=10_000, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AssessmentReturnForm(forms.Form):
+    document = forms.FileField(
+        required=False, label="The returned assessment", help_text=DOCUMENT_HELP
+    )
+
+
+class AssessmentOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What the assessment showed",
+        choices=(
+            ("remote_demo", "Meets 2 of BANT: offer a remote demo"),
+            ("field_sales", "Meets 3 or 4 of BANT: hand to field sales or a partner"),
+            ("dead_file", "No interest: move the lead to the dead file"),
+        ),
+        widget=forms.RadioSelect,
+    )
+    confirm_dead_file = forms.BooleanField(
+        required=False,
+        label="Yes, move the lead to the dead file and cancel its open tasks",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("outcome") == "dead_file" and not data.get("confirm_dead_file"):
+            self.add_error(
+                "confirm_dead_file", "Tick the box to confirm the lead goes to the dead file."
+            )
+        return data
+
+
+class QuestionnaireForm(forms.Form):
+    questionnaire = forms.FileField(label="Completed questionnaire", help_text=DOCUMENT_HELP)
+
+
+class DemoScheduleForm(DemoForm):
+    """A demo with its optional completed questionnaire."""
+
+    questionnaire = forms.FileField(
+        required=False,
+        label="Completed questionnaire (optional)",
+        help_text="Sent with the invitation to your colleagues and the partner's people, not "
+        "to the prospect. " + DOCUMENT_HELP,
+    )
+
+
+class DemoOutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="How the demo went",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    next_step = forms.ChoiceField(
+        label="Next step",
+        choices=(
+            ("proposal", "Write a proposal"),
+            ("hands_on_demo", "A hands-on demo"),
+            ("references", "Give references"),
+            ("lost", "Lost"),
+        ),
+        widget=forms.RadioSelect,
+    )
+
+
+# --- The sales setup page (kits and settings) -------------------------------------------------
+
+_KIND_CHOICES = [
+    ("prequalify_call", "Pre-qualify call"),
+    ("send_sales_kit", "Send the sales kit"),
+    ("follow_up_call", "Follow-up call"),
+    ("assessment_follow_up", "Assessment follow-up"),
+    ("demo_preparation", "Demo preparation"),
+    ("proposal_follow_up", "Proposal follow-up"),
+    ("other", "Other"),
+]
+
+
+class KitForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Name", help_text="Shown to your team only.")
+    subject = forms.CharField(
+        max_length=200,
+        label="Subject",
+        help_text="May use {{ first_name }}, {{ last_name }}, {{ company }} and {{ program }}.",
+    )
+    body = forms.CharField(
+        max_length=50_000,
+        label="Text of the e-mail",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text='The same fields, for example {{ first_name|default:"there" }}.',
+    )
+    is_marketing = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Marketing e-mail (not sent to addresses that unsubscribed; carries an "
+        "unsubscribe link)",
+    )
+    is_assessment = forms.BooleanField(
+        required=False, label="The needs-assessment kit (sent for a needs-assessment request)"
+    )
+
+
+class KitDocumentForm(forms.Form):
+    file = forms.FileField(
+        label="Document",
+        help_text="PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG or plain text; at most "
+        "10 MB each and 20 MB per kit.",
+    )
+
+
+class FlowStepForm(forms.Form):
+    """One step of an inquiry type's flow; a row without a kind is left out."""
+
+    kind = forms.ChoiceField(
+        required=False, label="Task", choices=[("", "— no step —"), *_KIND_CHOICES]
+    )
+    after_working_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=365,
+        label="Working days after the previous step",
+        widget=forms.NumberInput(attrs={"class": "narrow"}),
+    )
+    title = forms.CharField(required=False, max_length=200, label="Title (optional)")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") and data.get("after_working_days") is None:
+            data["after_working_days"] = 0
+        return data
+
+
+FlowStepFormSet = forms.formset_factory(
+    FlowStepForm, extra=2, max_num=12, validate_max=True, absolute_max=12
+)
+
+
+class ApprovalStepForm(forms.Form):
+    """One approval step of a proposal; a row without a name is left out."""
+
+    name = forms.CharField(required=False, max_length=100, label="Step")
+    role = forms.ChoiceField(required=False, label="Anyone with the role")
+    users = forms.MultipleChoiceField(
+        required=False, label="Or these people", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        roles: list[tuple[str, str]] | None = None,
+        people: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        role = self.fields["role"]
+        users = self.fields["users"]
+        assert isinstance(role, forms.ChoiceField)
+        assert isinstance(users, forms.ChoiceField)
+        role.choices = [("", "— nobody by role —"), *(roles or [])]
+        users.choices = people or []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("name") and not data.get("role") and not data.get("users"):
+            self.add_error("role", "Say who may give this step: a role, named people or both.")
+        return data
+
+
+ApprovalStepFormSet = forms.formset_factory(
+    ApprovalStepForm, extra=1, max_num=10, validate_max=True, absolute_max=10
+)
+
+
+class SalesSettingsForm(forms.Form):
+    demo_min_lead_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        label="Days an on-site demo must be booked ahead",
+    )
+    reference_uses_per_quarter = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        label="Uses of one reference customer per quarter",
+        help_text="More uses in a quarter flag the reference as asked too often.",
+    )
+    remind_minutes_before = forms.IntegerField(
+        min_value=0,
+        max_value=7 * 24 * 60,
+        label="Remind a task's owner this many minutes before it is due",
+    )
+    task_hour = forms.IntegerField(
+        min_value=0,
+        max_value=23,
+        label="Hour a task after a wait is due",
+        help_text="In the client's timezone, 0 to 23.",
+    )
+    subdivision = forms.CharField(
+        required=False,
+        max_length=60,
+        label="State or province",
+        help_text="Its public holidays are skipped as well as the country's. Its code or its "
+        "name, for example CA or California; leave empty for the country's holidays only.",
+    )
+
+
+class ProposalDocumentForm(forms.Form):
+    """A proposal's document (checked by its content by the proposal service)."""
+
+    file = forms.FileField(
+        required=False,
+        label="Document",
+        help_text="PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG or text; at most 10 MB "
+        "(20 MB for all of a proposal's documents).",
+    )
+
+
+class ReferenceUseForm(forms.Form):
+    reference = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    confirm = forms.BooleanField(required=False)
+
+
+class ReferenceForm(forms.Form):
+    """A reference customer as field sales keep it; the references service checks the e-mail
+    and phone (the intake's normalisers) and says which field is wrong."""
+
+    client: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, label="Client", empty_label=None
+    )
+    customer = forms.CharField(max_length=200, label="Customer")
+    contact_name = forms.CharField(required=False, max_length=200, label="Contact's name")
+    contact_email = forms.CharField(required=False, max_length=254, label="Contact's e-mail")
+    contact_phone = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Contact's phone",
+        help_text="With +country code, or a number of the client's country.",
+    )
+    products = forms.CharField(
+        required=False, max_length=500, label="Products", help_text="Separated by commas."
+    )
+    industry = forms.CharField(required=False, max_length=100, label="Industry")
+    region = forms.CharField(required=False, max_length=100, label="Region")
+    notes = forms.CharField(required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 3}))
+    willing_until = forms.DateField(
+        required=False,
+        label="Willing to be a reference until",
+        help_text="Leave empty when the customer set no end.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, clients: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["client"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = clients
+        if len(clients) == 1:  # nothing to choose: the one client the user keeps
+            field.initial = clients[0]
+            field.disabled = True
+            field.widget = forms.HiddenInput()

@@ -18,9 +18,17 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from leadflow.core.consent import ConsentChannel, ConsentStatus
+from leadflow.leads.services.consent import consent_record
 from leadflow.nurture.models import TouchSent
 from leadflow.nurture.services import link_clicked, sent_unsubscribe
-from leadflow.nurture.tracking import BadToken, link_read, unsubscribe_read
+from leadflow.nurture.tracking import (
+    BadToken,
+    address_unsubscribe_read,
+    link_read,
+    unsubscribe_read,
+)
+from leadflow.programs.models import Client
 
 
 def _sent(sent_id: int) -> TouchSent:
@@ -59,10 +67,34 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sent = _sent(unsubscribe_read(token))
     except BadToken:
-        raise Http404("Not found.") from None
+        return _address_unsubscribe(request, token)
     context: dict[str, Any] = {"address": _masked(sent.to_address), "token": token}
     if request.method == "POST":
         sent_unsubscribe(sent=sent, now=timezone.now())
+        return render(request, "nurture/public/unsubscribed.html", context)
+    return render(request, "nurture/public/unsubscribe.html", context)
+
+
+def _address_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The same for a token naming a client and an address (``tracking.unsubscribe_link``:
+    e-mails that are no nurture touch, such as a marketing sales kit): the address is
+    unsubscribed from the client's e-mail, which every marketing sender reads."""
+    try:
+        client_id, address = address_unsubscribe_read(token)
+        client = Client.objects.get(pk=client_id)
+    except (BadToken, Client.DoesNotExist):
+        raise Http404("Not found.") from None
+    context: dict[str, Any] = {"address": _masked(address), "token": token}
+    if request.method == "POST":
+        consent_record(
+            client=client,
+            channel=ConsentChannel.EMAIL,
+            address=address,
+            status=ConsentStatus.UNSUBSCRIBED,
+            source="unsubscribe link (sales kit e-mail)",
+            now=timezone.now(),
+            by_person=True,
+        )
         return render(request, "nurture/public/unsubscribed.html", context)
     return render(request, "nurture/public/unsubscribe.html", context)
 

@@ -8,7 +8,7 @@ from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_scope
-from leadflow.sales.models import Proposal
+from leadflow.sales.models import Proposal, ProposalDocument, ReferenceUse
 
 
 def proposal_scope(*, user: User) -> QuerySet[Proposal]:
@@ -32,4 +32,21 @@ def lead_proposals(*, lead: Lead) -> QuerySet[Proposal]:
         Proposal.objects.filter(lead=lead)
         .prefetch_related("approvals")
         .order_by("-created_at", "-id")
+    )
+
+
+def proposal_document_get(*, user: User, document_id: int) -> ProposalDocument:
+    """One document of a proposal the user may see, or ProposalDocument.DoesNotExist (a 404:
+    a partner no longer holding the lead, another program's user, a client contact)."""
+    return ProposalDocument.objects.select_related("proposal", "proposal__lead").get(
+        pk=document_id, proposal__in=proposal_scope(user=user).values("pk")
+    )
+
+
+def proposal_reference_uses(*, proposal: Proposal) -> QuerySet[ReferenceUse]:
+    """The references given for the proposal, newest first, with who gave them."""
+    return (
+        ReferenceUse.objects.filter(proposal=proposal)
+        .select_related("reference", "used_by")
+        .order_by("-used_at", "-id")
     )

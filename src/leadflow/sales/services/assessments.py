@@ -3,7 +3,13 @@ returned with the returned document, not completed), followed up on the prospect
 completion date, and routed by their outcome as the program's flow says:
 
 - meets 2 of BANT → offer a remote demo (a "demo preparation" task);
-- meets 3 or 4 → hand to field sales or a partner (a task to hand it over);
+- meets 3 or 4 → hand to field sales or a partner, as the lifecycle does it (DESIGN.md,
+  Lifecycle and Hand-off): a lead being qualified is submitted to QA review through the leads
+  app's submit path, and QA approval hands it to a partner or field sales through the partner
+  routing. When the submission is refused (a required question unanswered, another qualifier
+  holding the lead, no one to submit it) or the lead is past review already, the owner gets
+  the task "Hand to field sales or a partner" instead, and the history says why; a lead in QA
+  review already is left to the review;
 - no interest → the dead file (the lead's lifecycle step; its open tasks are cancelled).
 
 Sending the assessment sends the program's needs-assessment kit when it has one
@@ -19,11 +25,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from leadflow.accounts.models import User
-from leadflow.core.errors import DomainRefused, InputError
-from leadflow.core.lifecycle import Action
+from leadflow.core.errors import CriteriaError, DomainRefused, InputError
+from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
 from leadflow.core.sales import due_on_day
 from leadflow.leads.models import Lead
 from leadflow.leads.services import events_record, lead_transition
+from leadflow.leads.services.queue import lead_submit_for_review
+from leadflow.programs.models import Program
 from leadflow.sales.models import (
     Assessment,
     AssessmentOutcome,
@@ -225,6 +233,48 @@ ROUTES = {
     AssessmentOutcome.REMOTE_DEMO: (TaskKind.DEMO_PREPARATION, "Offer a remote demo"),
     AssessmentOutcome.FIELD_SALES: (TaskKind.OTHER, "Hand to field sales or a partner"),
 }
+#: Why a lead meeting 3 or 4 of BANT goes to QA review (DESIGN.md, Lifecycle).
+HAND_OFF_REASON = "Meets 3 or 4 of BANT after the needs assessment"
+#: Statuses a lead reaches only through QA review.
+PAST_REVIEW = frozenset(
+    {LeadStatus.APPROVED, LeadStatus.DELIVERED, LeadStatus.CLOSED_WON, LeadStatus.CLOSED_LOST}
+    | PARTNER_HELD
+)
+
+
+def _hand_off(lead: Lead, actor: User | None, now: datetime) -> tuple[bool, str]:
+    """Send a lead meeting 3 or 4 of BANT on its way to field sales or a partner: submitted to
+    QA review while it is being qualified (approval routes it). Whether a task must do it
+    instead, and the words for the history."""
+    status = LeadStatus(lead.status)
+    if status == LeadStatus.IN_REVIEW:
+        return False, "The lead is in QA review already: its approval hands it on."
+    if status != LeadStatus.QUALIFYING:
+        where = "past QA review" if status in PAST_REVIEW else "not being qualified"
+        return True, f"The lead is {status.label.lower()}, {where}: a task to hand it over."
+    refused = ""
+    held = lead.held_by_id is not None and lead.held_until is not None and lead.held_until > now
+    if actor is None:
+        refused = "nobody signed in to submit it"
+    elif held and lead.held_by is not None and lead.held_by_id != actor.pk:
+        holder = lead.held_by.get_full_name() or lead.held_by.get_username()
+        refused = f"{holder} is working on the lead in the qualification queue"
+    else:
+        try:
+            with transaction.atomic():
+                lead_submit_for_review(lead=lead, user=actor, now=now)
+        except CriteriaError as exc:
+            refused = f"the qualification is incomplete ({exc})"
+        except Program.DoesNotExist:
+            refused = "the program has no published criteria"
+        except DomainRefused as exc:
+            refused = str(exc)
+    if refused:
+        return True, f"Not submitted to QA review: {refused}; a task to hand it over instead."
+    return False, (
+        f"Submitted to QA review ({HAND_OFF_REASON}); once approved, it is handed to field "
+        "sales or a partner."
+    )
 
 
 @transaction.atomic
@@ -236,7 +286,7 @@ def assessment_outcome_record(
     now: datetime,
     owner: User | None = None,
 ) -> Assessment:
-    """Record what the assessment showed and route the lead (see the module): the new task
+    """Record what the assessment showed and route the lead (see the module): a new task
     goes to ``owner`` (default: the actor)."""
     if outcome not in AssessmentOutcome.values:
         raise InputError("outcome", "the outcome is remote_demo, field_sales or dead_file")
@@ -246,11 +296,11 @@ def assessment_outcome_record(
     assessment.outcome = outcome
     assessment.updated_at = now
     assessment.save(update_fields=["outcome", "updated_at"])
-    label = AssessmentOutcome(outcome).label
-    _note(assessment, "sales_assessment_outcome", f"Needs assessment outcome: {label}.", actor, now)
+    said = f"Needs assessment outcome: {AssessmentOutcome(outcome).label}."
     lead = assessment.lead
-    open_tasks = list(Task.objects.filter(lead=lead, state=TaskState.OPEN))
     if outcome == AssessmentOutcome.DEAD_FILE:
+        _note(assessment, "sales_assessment_outcome", said, actor, now)
+        open_tasks = list(Task.objects.filter(lead=lead, state=TaskState.OPEN))
         tasks_cancel(tasks=open_tasks, actor=actor, now=now, reason="no interest")
         lead_transition(
             lead=lead,
@@ -260,9 +310,14 @@ def assessment_outcome_record(
             reason="No interest after the needs assessment",
         )
         return assessment
+    needs_task = True
+    if outcome == AssessmentOutcome.FIELD_SALES:
+        needs_task, why = _hand_off(lead, actor, now)
+        said = f"{said} {why}"
+    _note(assessment, "sales_assessment_outcome", said, actor, now)
     kind, title = ROUTES[AssessmentOutcome(outcome)]
     who = owner or actor
-    if who is not None:
+    if needs_task and who is not None:
         task_create(
             lead=lead, kind=kind, title=title, owner=who, due_at=now, assessment=assessment,
             actor=actor, now=now,

@@ -9,18 +9,29 @@ a kit's documents together are at most ``MAX_KIT_BYTES``.
 
 Consent (the nurture issue's contract, ``leads.selectors.consent``): a marketing kit
 (``is_marketing``, the default) is never sent to an address unsubscribed or bounced for the
-client; the attempt is recorded as skipped, with why, and nothing goes out. Sending the kit
-finishes the lead's open "send the sales kit" task (the one given, else the oldest).
+client; the attempt is recorded as skipped, with why, and nothing goes out. A marketing kit
+that goes out carries a one-click unsubscribe address for that address and client:
+``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058) and a plain last line. The
+address comes from the apps registered in ``config/leads.py`` ``UNSUBSCRIBE_LINKS`` (the
+nurture app, which sales may not import), read by their dotted paths; without one the kit goes
+without. Sending the kit finishes the lead's open "send the sales kit" task (the one given,
+else the oldest).
+
+The setup page (``views/setup.py``) writes kits through ``kit_create``, ``kit_update`` and
+the document functions, and shows ``kit_preview``: the templates rendered for an example lead.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import User
+from leadflow.config import leads as extensions
 from leadflow.core.errors import InputError, NormalisationError
 from leadflow.core.normalise import normalise_email
 from leadflow.leads.models import Lead
@@ -50,13 +61,56 @@ def _template(field: str, text: str, limit: int) -> str:
 
 
 def _render(text: str, lead: Lead) -> str:
-    context = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "company": lead.company,
-        "program": lead.program.name,
-    }
+    return _render_with(
+        text,
+        {
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "company": lead.company,
+            "program": lead.program.name,
+        },
+    )
+
+
+def _render_with(text: str, context: dict[str, str]) -> str:
     return _ENGINE.from_string(text).render(Context(context))
+
+
+#: The lead a kit's preview is rendered for (no real person's details on the setup page).
+EXAMPLE_LEAD = {"first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines Ltd"}
+UNSUBSCRIBE_LINE = "To receive no more of these e-mails, unsubscribe here: {url}"
+
+
+@dataclass(frozen=True)
+class KitPreview:
+    subject: str
+    body: str
+
+
+def kit_preview(*, program: Program, subject: str, body: str, is_marketing: bool) -> KitPreview:
+    """The kit as the example lead would receive it (InputError for a template that cannot be
+    read); a marketing kit ends with its unsubscribe line (the address shown is an example)."""
+    context = {**EXAMPLE_LEAD, "program": program.name}
+    text = _render_with(_template("body", body, 50_000), context)
+    if is_marketing:
+        text = _with_unsubscribe_line(text, "https://…/u/…")
+    return KitPreview(
+        subject=_render_with(_template("subject", subject.strip(), 200), context).strip(),
+        body=text,
+    )
+
+
+def _with_unsubscribe_line(body: str, url: str) -> str:
+    return f"{body.rstrip()}\n\n--\n{UNSUBSCRIBE_LINE.format(url=url)}\n"
+
+
+def unsubscribe_link(*, client_id: int, email: str) -> str:
+    """The first unsubscribe address the registered apps give (``UNSUBSCRIBE_LINKS``), or ""."""
+    for path in extensions.UNSUBSCRIBE_LINKS:
+        url: str = import_string(path)(client_id=client_id, email=email)
+        if url:
+            return url
+    return ""
 
 
 def kit_create(
@@ -135,9 +189,16 @@ def kit_document_add(*, kit: SalesKit, upload: UploadedFile, now: datetime) -> S
     return document
 
 
-def kit_document_delete(*, document: SalesKitDocument) -> None:
-    document.file.delete(save=False)
-    document.delete()
+def kit_document_delete(*, document: SalesKitDocument, now: datetime | None = None) -> None:
+    """Remove the document from its kit; the file goes once the removal commits."""
+    storage, name = document.file.storage, document.file.name
+    with transaction.atomic():
+        kit_id = document.kit_id
+        document.delete()
+        if now is not None:
+            SalesKit.objects.filter(pk=kit_id).update(updated_at=now)
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
 
 
 def _address(lead: Lead) -> str:
@@ -187,12 +248,23 @@ def kit_send(
                     )
                 )
         sent.outbox_key = f"sales-kit:{sent.pk}"
+        body = _render(kit.body, lead)
+        headers: dict[str, str] = {}
+        if kit.is_marketing:
+            url = unsubscribe_link(client_id=lead.program.client_id, email=address)
+            if url:
+                body = _with_unsubscribe_line(body, url)
+                headers = {
+                    "List-Unsubscribe": f"<{url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                }
         email_enqueue(
             key=sent.outbox_key,
             to=[address],
             subject=_render(kit.subject, lead).strip(),
-            body=_render(kit.body, lead),
+            body=body,
             attachments=attachments,
+            headers=headers,
             now=now,
         )
         sent.save(update_fields=["outbox_key"])

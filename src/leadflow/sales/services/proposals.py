@@ -7,15 +7,24 @@ either whole or not at all (two approvers racing a send cannot slip an unapprove
 out). A later decision of a step replaces its standing one (a rejection is undone by approving
 the step again once the proposal is revised); the lead's history keeps every decision, each
 worded in plain words. See docs/DECISIONS.md, "Proposal approvals".
+
+Documents (the offer itself, a price sheet): checked by their content
+(``documents.document_check``), at most 10 MB each and ``MAX_PROPOSAL_BYTES`` together, added
+until the proposal is won or lost, removed only while it is a draft (once sent, what went out
+stays on record).
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 
 from leadflow.accounts.models import User
 from leadflow.core.errors import DomainRefused, InputError
@@ -25,16 +34,20 @@ from leadflow.sales.models import (
     ApprovalDecision,
     Proposal,
     ProposalApproval,
+    ProposalDocument,
     ProposalState,
     SalesSettings,
     TaskKind,
     default_approval_steps,
 )
+from leadflow.sales.services.documents import CheckedDocument, document_check
 from leadflow.sales.services.tasks import sales_note, task_create, working_due
 
 #: Working days after sending that the proposal's follow-up call is due.
 FOLLOW_UP_WORKING_DAYS = 3
 MAX_AMOUNT = Decimal("999999999999.99")
+#: A proposal's documents together, at most (as a sales kit's).
+MAX_PROPOSAL_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -152,13 +165,17 @@ def proposal_create(
     title: str = "",
     actor: User | None,
     now: datetime,
+    uploads: Sequence[UploadedFile] = (),
 ) -> Proposal:
     """A draft proposal for the lead, noted in its history (a due date already past is kept:
-    a proposal may be recorded after the fact)."""
+    a proposal may be recorded after the fact), with its ``uploads`` as documents: a refused
+    document refuses the whole proposal (InputError on ``file``), nothing written."""
     _check_amount(amount, "amount")
     code = currency.strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
         raise InputError("currency", "give the currency as its three-letter ISO 4217 code")
+    checked = [document_check(upload) for upload in uploads]
+    _check_total(sum(document.size for document in checked))
     with transaction.atomic():
         proposal = Proposal.objects.create(
             lead=lead,
@@ -179,7 +196,106 @@ def proposal_create(
             now=now,
             details={"amount": str(amount), "currency": code},
         )
+        for document in checked:
+            _document_store(proposal, document, actor=actor, now=now)
     return proposal
+
+
+def _check_total(total: int) -> None:
+    if total > MAX_PROPOSAL_BYTES:
+        raise InputError(
+            "file",
+            f"a proposal's documents together are at most {MAX_PROPOSAL_BYTES // 1024 // 1024} MB",
+        )
+
+
+def _document_store(
+    proposal: Proposal, checked: CheckedDocument, *, actor: User | None, now: datetime
+) -> ProposalDocument:
+    """Store a checked document under a name nobody can guess (``proposal_document_path``)
+    and note it in the lead's history; the file goes again if the row cannot be written."""
+    document = ProposalDocument(
+        proposal=proposal,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_at=now,
+        uploaded_by=actor,
+    )
+    document.file.save(checked.filename, ContentFile(checked.data), save=False)
+    stored = document.file
+    try:
+        document.save()
+        _note(
+            proposal,
+            action="proposal_document_added",
+            reason=f"Document “{checked.filename}” ({_size(checked.size)}) added to "
+            f"proposal #{proposal.pk}.",
+            actor=actor,
+            now=now,
+            details={"document": document.pk, "filename": checked.filename},
+        )
+    except Exception:
+        stored.delete(save=False)
+        raise
+    return document
+
+
+def _size(size: int) -> str:
+    """The size in words, with a plain space (the history is plain text)."""
+    return str(filesizeformat(size)).replace("\xa0", " ")
+
+
+def proposal_document_add(
+    *, proposal: Proposal, upload: UploadedFile, actor: User | None, now: datetime
+) -> ProposalDocument:
+    """Attach a checked document to the proposal (see the module): InputError on ``file`` for
+    a refused file or one past the proposal's total, DomainRefused (409) once it is won or
+    lost."""
+    checked = document_check(upload)
+    with transaction.atomic():
+        locked = _locked(proposal)
+        if locked.state in (ProposalState.WON, ProposalState.LOST):
+            raise DomainRefused(
+                f"the proposal is {locked.get_state_display().lower()}; "
+                "its documents can no longer change"
+            )
+        total = sum(locked.documents.values_list("size", flat=True))
+        _check_total(total + checked.size)
+        document = _document_store(locked, checked, actor=actor, now=now)
+        locked.updated_at = now
+        locked.save(update_fields=["updated_at"])
+    return document
+
+
+def proposal_document_delete(
+    *, document: ProposalDocument, actor: User | None, now: datetime
+) -> None:
+    """Remove a document from a draft proposal (DomainRefused once sent: what went out stays
+    on record); the file is deleted once the removal has committed."""
+    with transaction.atomic():
+        locked = _locked(document.proposal)
+        if locked.state != ProposalState.DRAFT:
+            raise DomainRefused(
+                f"the proposal is {locked.get_state_display().lower()}; "
+                "its documents stay on record"
+            )
+        found = ProposalDocument.objects.select_for_update().get(pk=document.pk)
+        stored = found.file
+        name = found.filename
+        found.delete()
+        locked.updated_at = now
+        locked.save(update_fields=["updated_at"])
+        _note(
+            locked,
+            action="proposal_document_removed",
+            reason=f"Document “{name}” removed from proposal #{locked.pk}.",
+            actor=actor,
+            now=now,
+            details={"document": document.pk, "filename": name},
+        )
+        transaction.on_commit(lambda: stored.delete(save=False))
 
 
 def proposal_decide(
@@ -276,51 +392,64 @@ def proposal_send(*, proposal: Proposal, actor: User, now: datetime) -> Proposal
 def proposal_won(*, proposal: Proposal, amount: Decimal, actor: User, now: datetime) -> Proposal:
     """A sent proposal won, for the amount signed (which the reports count)."""
     _check_amount(amount, "amount")
-    with transaction.atomic():
-        locked = _closing(proposal)
-        locked.state = ProposalState.WON
-        locked.won_amount = amount
-        locked.closed_at = now
-        locked.updated_at = now
-        locked.save(update_fields=["state", "won_amount", "closed_at", "updated_at"])
-        _note(
-            locked,
-            action="proposal_won",
-            reason=f"Proposal #{locked.pk} won for {_money(amount, locked.currency)}.",
-            actor=actor,
-            now=now,
-            details={"won_amount": str(amount)},
-        )
-    return locked
+    return _close(
+        proposal,
+        state=ProposalState.WON,
+        changes={"won_amount": amount},
+        reason=lambda locked: f"Proposal #{locked.pk} won for {_money(amount, locked.currency)}.",
+        details={"won_amount": str(amount)},
+        actor=actor,
+        now=now,
+    )
 
 
 def proposal_lost(*, proposal: Proposal, reason: str, actor: User, now: datetime) -> Proposal:
     """A sent proposal lost, with why."""
-    why = reason.strip()
+    why = reason.strip()[:300]
     if not why:
         raise InputError("reason", "say why the proposal was lost")
+    return _close(
+        proposal,
+        state=ProposalState.LOST,
+        changes={"lost_reason": why},
+        reason=lambda locked: f"Proposal #{locked.pk} lost: {why}",
+        details={"lost_reason": why},
+        actor=actor,
+        now=now,
+    )
+
+
+def _close(
+    proposal: Proposal,
+    *,
+    state: ProposalState,
+    changes: dict[str, Any],
+    reason: Callable[[Proposal], str],
+    details: dict[str, Any],
+    actor: User,
+    now: datetime,
+) -> Proposal:
+    """The one path of won and lost: lock, refuse anything but a sent proposal (409), set the
+    outcome, note it in the lead's history."""
     with transaction.atomic():
-        locked = _closing(proposal)
-        locked.state = ProposalState.LOST
-        locked.lost_reason = why[:300]
+        locked = _locked(proposal)
+        if locked.state != ProposalState.SENT:
+            raise DomainRefused(
+                "only a sent proposal is won or lost; this one is "
+                + locked.get_state_display().lower()
+            )
+        locked.state = state
+        for name, value in changes.items():
+            setattr(locked, name, value)
         locked.closed_at = now
         locked.updated_at = now
-        locked.save(update_fields=["state", "lost_reason", "closed_at", "updated_at"])
+        locked.save(update_fields=["state", *changes, "closed_at", "updated_at"])
         _note(
             locked,
-            action="proposal_lost",
-            reason=f"Proposal #{locked.pk} lost: {locked.lost_reason}",
+            action=f"proposal_{state}",
+            reason=reason(locked),
             actor=actor,
             now=now,
-            details={"lost_reason": locked.lost_reason},
-        )
-    return locked
-
-
-def _closing(proposal: Proposal) -> Proposal:
-    locked = _locked(proposal)
-    if locked.state != ProposalState.SENT:
-        raise DomainRefused(
-            f"only a sent proposal is won or lost; this one is {locked.get_state_display().lower()}"
+            details=details,
         )
     return locked
