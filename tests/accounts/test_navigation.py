@@ -20,6 +20,7 @@ INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
 NURTURE = ("Nurture", "/nurture/")
 SALES = ("Sales", "/sales/")
+REPORTS = ("Reports", "/reports/")
 PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
 DUPLICATES = ("Duplicates", "/duplicates/")
@@ -36,6 +37,7 @@ ADMINS_BAR = [
     PARTNERS,
     NURTURE,
     SALES,
+    REPORTS,
     PROGRAMS,
     IMPORTS,
     DUPLICATES,
@@ -44,9 +46,9 @@ ADMINS_BAR = [
 ]
 BARS = {
     Role.ADMIN: ADMINS_BAR,
-    Role.MARKETER: [HOME, LEADS, NURTURE, SALES, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
+    Role.MARKETER: [HOME, LEADS, NURTURE, SALES, REPORTS, PROGRAMS, IMPORTS, DUPLICATES, TOKENS],
     Role.QUALIFIER: [HOME, LEADS, QUEUE, SALES, TOKENS],
-    Role.REVIEWER: [HOME, LEADS, REVIEW, DISPUTES, SALES],
+    Role.REVIEWER: [HOME, LEADS, REVIEW, DISPUTES, SALES, REPORTS],
     Role.MANAGER: [
         HOME,
         LEADS,
@@ -55,13 +57,14 @@ BARS = {
         PARTNERS,
         NURTURE,
         SALES,
+        REPORTS,
         PROGRAMS,
         IMPORTS,
         DUPLICATES,
         TOKENS,
     ],
-    Role.PARTNER: [HOME, INBOX, SALES],
-    Role.CLIENT: [HOME, DELIVERIES, DISPUTES],
+    Role.PARTNER: [HOME, INBOX, SALES, REPORTS],
+    Role.CLIENT: [HOME, DELIVERIES, DISPUTES, REPORTS],
 }
 
 
@@ -94,7 +97,7 @@ def test_a_user_without_a_role_sees_no_places(make_user: Callable[..., User]) ->
 def test_an_entry_whose_page_is_not_routed_is_not_shown(make_user: Callable[..., User]) -> None:
     entries = (
         NavEntry("Home", "leads:home", "home.view"),
-        NavEntry("Reports", "reports:index", "home.view"),
+        NavEntry("Forecasts", "forecasts:index", "home.view"),
     )
     assert [item.label for item in nav_items(make_user(Role.MANAGER), entries)] == ["Home"]
 
@@ -116,5 +119,6 @@ def test_the_bar_of_a_page_links_the_places_and_marks_the_current_one(
     nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
     assert nav == (
         '\n          <a href="/">Home</a><a href="/deliveries/">Deliveries</a>'
-        '<a href="/disputes/" aria-current="page">Disputes</a>\n        '
+        '<a href="/disputes/" aria-current="page">Disputes</a>'
+        '<a href="/reports/">Reports</a>\n        '
     )

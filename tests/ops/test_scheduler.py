@@ -42,6 +42,8 @@ def test_the_schedule_runs_the_product_s_periodic_work() -> None:
         "ops.database_optimize": timedelta(hours=6),
         "nurture.touches_due": timedelta(minutes=1),
         "sales.task_reminders": timedelta(minutes=1),
+        "reports.refresh": timedelta(minutes=1),
+        "reports.mail_due": timedelta(hours=1),
     }
 
 

@@ -103,6 +103,19 @@ class Capability(StrEnum):
     REFERENCES_EDIT = "references.edit"
     """Maintain a client's references database (field sales: the managers and the partners'
     users; the service may narrow partners to field-sales partners)."""
+    REPORTS_VIEW = "reports.view"
+    """The reports' index and its navigation entry: whoever reads at least one report."""
+    REPORTS_FUNNEL = "reports.funnel"
+    """The funnel report of one's programs: inquiries to won, by source."""
+    REPORTS_QUALIFYING = "reports.qualifying"
+    """The qualifying-process report: qualifiers, calls, QA approval, time in stage."""
+    REPORTS_DELIVERABLES = "reports.deliverables"
+    """The deliverables report: deliveries against guarantees, Hot-lead times, disputes (a
+    client contact: its own programs')."""
+    REPORTS_PARTNERS = "reports.partners"
+    """The partners' SLA record and conversion (a partner's user: its own partner only)."""
+    REPORTS_NURTURE = "reports.nurture"
+    """The nurture report: responses per sequence and touch, re-qualification, unsubscribes."""
     API_TOKENS = "api.tokens"
     """The API tokens page in the navigation."""
     API_WRITE = "api.write"
@@ -149,6 +162,14 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.SALES_WORK: frozenset({Role.ADMIN, Role.QUALIFIER, Role.MANAGER, Role.PARTNER}),
     Capability.SALES_KITS_MANAGE: _MARKETING,
     Capability.REFERENCES_EDIT: frozenset({Role.ADMIN, Role.MANAGER, Role.PARTNER}),
+    Capability.REPORTS_VIEW: frozenset(
+        {Role.ADMIN, Role.MARKETER, Role.REVIEWER, Role.MANAGER, Role.PARTNER, Role.CLIENT}
+    ),
+    Capability.REPORTS_FUNNEL: _MARKETING,
+    Capability.REPORTS_QUALIFYING: frozenset({Role.ADMIN, Role.REVIEWER, Role.MANAGER}),
+    Capability.REPORTS_DELIVERABLES: frozenset({Role.ADMIN, Role.MANAGER, Role.CLIENT}),
+    Capability.REPORTS_PARTNERS: frozenset({Role.ADMIN, Role.MANAGER, Role.PARTNER}),
+    Capability.REPORTS_NURTURE: _MARKETING,
     Capability.API_TOKENS: _WRITERS,
     Capability.API_WRITE: _WRITERS,
     Capability.ADMIN: frozenset({Role.ADMIN}),

@@ -37,6 +37,7 @@ from leadflow.leads.schemas import JSON_VALUE_REF, JSON_VALUE_SCHEMAS
 from leadflow.leads.selectors.search import InvalidCursor
 from leadflow.nurture.api import router as nurture_router
 from leadflow.partners.api import router as partners_router
+from leadflow.reports.api import router as reports_router
 from leadflow.sales.api import router as sales_router
 from leadflow.sales.api_proposals import router as sales_proposals_router
 from leadflow.sales.services.proposals import ApprovalsMissing
@@ -165,6 +166,7 @@ api.add_router("/partner", partners_router)
 api.add_router("", nurture_router)
 api.add_router("", sales_router)
 api.add_router("", sales_proposals_router)
+api.add_router("", reports_router)
 
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:

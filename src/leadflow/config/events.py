@@ -18,6 +18,8 @@ Events (payload):
   another, or put back in the routing queue.
 - ``leads.status_changed`` (``lead_ids``, ``action``, ``now``): any lifecycle step, once per
   step and action.
+- ``leads.history_recorded`` (``lead_ids``): entries were added to these leads' history;
+  announced inside the writing transaction (subscribe with ``after_commit=False``).
 - ``delivery.created`` (``delivery_id``, ``now``): a delivery (batch or Hot) was built; its
   subscriptions run inside the delivery's transaction.
 """
@@ -51,4 +53,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         "leads.status_changed", "leadflow.nurture.handlers.leads_status_changed", after_commit=False
     ),
     Subscription("leads.status_changed", "leadflow.sales.handlers.leads_status_changed"),
+    Subscription(
+        "leads.history_recorded", "leadflow.reports.handlers.history_recorded", after_commit=False
+    ),
 )

@@ -33,6 +33,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Partners", "partners:manage", "partners.manage"),
     NavEntry("Nurture", "nurture:index", "nurture.manage"),
     NavEntry("Sales", "sales:tasks", "sales.view"),
+    NavEntry("Reports", "reports:index", "reports.view"),
     NavEntry("Programs", "programs:index", "programs.view"),
     NavEntry("Imports", "imports:index", "imports.run"),
     NavEntry("Duplicates", "duplicates:index", "duplicates.decide"),

@@ -44,6 +44,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "sales.task_reminders", "leadflow.sales.tasks.task_reminders_task", timedelta(minutes=1)
     ),
     PeriodicJob(
+        "reports.refresh", "leadflow.reports.tasks.facts_refresh_task", timedelta(minutes=1)
+    ),
+    PeriodicJob("reports.mail_due", "leadflow.reports.tasks.mail_due_task", timedelta(hours=1)),
+    PeriodicJob(
         "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)
     ),
 )

@@ -36,6 +36,7 @@ urlpatterns = [
     path("partners/", include("leadflow.partners.urls")),
     path("nurture/", include("leadflow.nurture.urls")),
     path("sales/", include("leadflow.sales.urls")),
+    path("reports/", include("leadflow.reports.urls")),
     path("leads/", include((leads_urls.workspace_patterns, "workspace"))),
     path("", include("leadflow.nurture.urls_public")),
     path("", include("leadflow.leads.urls")),

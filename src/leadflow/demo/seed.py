@@ -26,6 +26,7 @@ from leadflow.partners.demo import demo_partners
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_published_criteria
 from leadflow.programs.services import client_create, program_create
+from leadflow.reports.services.refresh import facts_refresh
 from leadflow.sales.demo import demo_sales
 
 SEED = 2026
@@ -300,6 +301,7 @@ def _create(*, now: datetime) -> DemoResult:
     demo_deliveries(program=programs[1], now=now)
     demo_nurture(programs=programs, actors=actors, now=now)
     demo_sales(programs=programs, actors=actors, now=now)
+    facts_refresh()  # the reports' summary tables, so the dashboards open at once
     return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
 
 

@@ -2,7 +2,10 @@
 
 Every service that changes a lead records what happened here, in its own transaction; no module
 outside the leads services builds a ``LeadEvent`` (``tests/test_architecture.py`` checks it).
-Other apps pass what they want recorded (kind, reason, details) to the leads services."""
+Other apps pass what they want recorded (kind, reason, details) to the leads services.
+
+Each write announces ``leads.history_recorded`` with the leads whose history grew, inside the
+writing transaction (the reports keep their summary tables from it)."""
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -10,6 +13,7 @@ from typing import Any
 
 from leadflow.accounts.models import User
 from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.lib.events import announce
 from leadflow.lib.rows import rows_insert
 
 
@@ -75,9 +79,13 @@ def event_record(
         reason=reason,
     )
     event.save()
+    announce("leads.history_recorded", lead_ids=[event.lead_id])
     return event
 
 
 def events_record(events: Sequence[LeadEvent]) -> None:
     """Record many built entries with one INSERT per batch (their ids are set)."""
+    if not events:
+        return
     rows_insert(events)
+    announce("leads.history_recorded", lead_ids=list({event.lead_id: None for event in events}))

@@ -1,0 +1,280 @@
+"""What a lead's history says for the reports (docs/REPORTS.md; issue 16).
+
+``lead_fold`` reads one lead's history, oldest first, and returns the facts the reports count:
+when the lead first reached each step of the funnel, its calls and submissions, the QA
+decisions with the qualifier who had submitted it, the stretches of time in each lifecycle
+status, and the rating it last had under each criteria version. The definitions are here once;
+the summary tables store exactly this, and a full recomputation from the history is this
+function again (the tests compare both).
+
+The funnel is cumulative: a lead counts at a step when it reached that step or any later one
+(an approved lead rated Hot with two BANT facts met counts as an opportunity: QA approval stands
+for the stages the qualification did not record), so every step holds at most the previous one.
+
+Pure: the events are plain rows, the period bounds are instants.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from leadflow.core.enums import Stage
+
+#: The funnel's steps, in order (the API's ``step`` values).
+FUNNEL_STEPS: tuple[str, ...] = (
+    "inquiry",
+    "lead",
+    "opportunity",
+    "qualified_opportunity",
+    "approved",
+    "handed_off",
+    "won",
+)
+
+FUNNEL_LABELS: dict[str, str] = {
+    "inquiry": "Inquiry",
+    "lead": "Lead",
+    "opportunity": "Opportunity",
+    "qualified_opportunity": "Qualified opportunity",
+    "approved": "Approved by QA",
+    "handed_off": "Handed off",
+    "won": "Won",
+}
+
+_STAGE_RANK = {
+    Stage.INQUIRY.value: 0,
+    Stage.LEAD.value: 1,
+    Stage.OPPORTUNITY.value: 2,
+    Stage.QUALIFIED_OPPORTUNITY.value: 3,
+}
+
+#: Statuses that count as handed off: delivered to the client, or assigned to a partner.
+HANDED_OFF = frozenset({"delivered", "assigned"})
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """The parts of one ``LeadEvent`` the reports read."""
+
+    id: int
+    kind: str
+    action: str
+    at: datetime
+    from_status: str = ""
+    to_status: str = ""
+    actor_id: int | None = None
+    stage: str = ""
+    rating: str | None = None
+    criteria_version: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    event_id: int
+    at: datetime
+    approved: bool
+    qualifier_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    status: str
+    entered_at: datetime
+    left_at: datetime | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.left_at is None:
+            return None
+        return (self.left_at - self.entered_at).total_seconds()
+
+
+@dataclass(slots=True)
+class LeadFolded:
+    status: str = ""
+    status_since: datetime | None = None
+    rating: str = ""
+    criteria_version: int | None = None
+    lead_at: datetime | None = None
+    opportunity_at: datetime | None = None
+    qualified_at: datetime | None = None
+    approved_at: datetime | None = None
+    handed_off_at: datetime | None = None
+    won_at: datetime | None = None
+    lost_at: datetime | None = None
+    nurtured_at: datetime | None = None
+    submitted_at: datetime | None = None
+    first_call_at: datetime | None = None
+    calls: int = 0
+    submissions: int = 0
+    pushbacks: int = 0
+    qualifier_id: int | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    #: criteria version → the rating the lead last had under it ("" for none).
+    marks: dict[int, str] = field(default_factory=dict)
+
+
+def _first(current: datetime | None, at: datetime) -> datetime:
+    return at if current is None or at < current else current
+
+
+def _stage_reached(folded: LeadFolded, stage: str, at: datetime) -> None:
+    rank = _STAGE_RANK.get(stage, 0)
+    if rank >= 1:
+        folded.lead_at = _first(folded.lead_at, at)
+    if rank >= 2:
+        folded.opportunity_at = _first(folded.opportunity_at, at)
+    if rank >= 3:
+        folded.qualified_at = _first(folded.qualified_at, at)
+
+
+def lead_fold(events: Sequence[EventRow]) -> LeadFolded:
+    """The report facts of one lead from its history (any order; read oldest first)."""
+    folded = LeadFolded()
+    first_caller: int | None = None
+    submitter: int | None = None
+    for event in sorted(events, key=lambda row: (row.at, row.id)):
+        if event.kind in ("created", "qualified"):
+            if event.stage:
+                _stage_reached(folded, event.stage, event.at)
+            if event.kind == "qualified" or event.rating is not None or event.stage:
+                folded.rating = event.rating or ""
+                folded.criteria_version = event.criteria_version
+                if event.criteria_version is not None:
+                    folded.marks[event.criteria_version] = event.rating or ""
+        if event.kind == "call":
+            folded.calls += 1
+            folded.first_call_at = _first(folded.first_call_at, event.at)
+            if first_caller is None:
+                first_caller = event.actor_id
+        target = event.to_status
+        if event.kind in ("created", "status_changed") and target:
+            if folded.spans and folded.spans[-1].left_at is None:
+                last = folded.spans[-1]
+                folded.spans[-1] = Span(last.status, last.entered_at, event.at)
+            folded.spans.append(Span(target, event.at, None))
+            folded.status = target
+            folded.status_since = event.at
+        if event.kind != "status_changed":
+            continue
+        if event.action == "submit_for_review":
+            folded.submissions += 1
+            folded.submitted_at = _first(folded.submitted_at, event.at)
+            submitter = event.actor_id
+            if folded.qualifier_id is None:
+                folded.qualifier_id = event.actor_id
+        elif event.action in ("approve", "push_back"):
+            approved = event.action == "approve"
+            if not approved:
+                folded.pushbacks += 1
+            folded.decisions.append(
+                Decision(event.id, event.at, approved, submitter, push_back_reason(event.reason))
+            )
+        if target == "approved":
+            folded.approved_at = _first(folded.approved_at, event.at)
+        elif target in HANDED_OFF:
+            folded.handed_off_at = _first(folded.handed_off_at, event.at)
+        elif target == "closed_won":
+            folded.won_at = _first(folded.won_at, event.at)
+        elif target == "closed_lost":
+            folded.lost_at = _first(folded.lost_at, event.at)
+        elif target == "nurturing":
+            folded.nurtured_at = _first(folded.nurtured_at, event.at)
+    if folded.qualifier_id is None:
+        folded.qualifier_id = first_caller
+    # A later step implies the earlier ones, reached no later than it.
+    later = folded.won_at
+    for name in ("handed_off_at", "approved_at", "qualified_at", "opportunity_at", "lead_at"):
+        value = getattr(folded, name)
+        if later is not None and (value is None or later < value):
+            setattr(folded, name, later)
+        later = getattr(folded, name) or later
+    return folded
+
+
+#: What separates a push-back's reason from the reviewer's note in its history entry
+#: (``review.services``: "Budget not confirmed — the caller did not ask").
+NOTE_SEPARATOR = " — "
+
+
+def push_back_reason(text: str) -> str:
+    """The reason of a QA decision's history entry, without the reviewer's note."""
+    return text.split(NOTE_SEPARATOR, 1)[0].strip()[:200]
+
+
+def funnel_reached(folded: LeadFolded) -> dict[str, bool]:
+    """Which steps of the (cumulative) funnel the lead counts at."""
+    return {
+        "inquiry": True,
+        "lead": folded.lead_at is not None,
+        "opportunity": folded.opportunity_at is not None,
+        "qualified_opportunity": folded.qualified_at is not None,
+        "approved": folded.approved_at is not None,
+        "handed_off": folded.handed_off_at is not None,
+        "won": folded.won_at is not None,
+    }
+
+
+# --- periods -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Days ``start`` (inclusive) to ``end`` (exclusive), read in a timezone."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError("the period must end after it starts")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (a calendar month before a
+        calendar month, a year before a year)."""
+        if self.start.day == 1 and self.end.day == 1:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+            return Period(_add_months(self.start, -months), self.start)
+        return Period(self.start - timedelta(days=self.days), self.start)
+
+    def bounds(self, zone: str) -> tuple[datetime, datetime]:
+        """The period's first and last instants (the end excluded) in ``zone``: local
+        midnight of each day, whatever the offset that day (daylight saving)."""
+        tz = ZoneInfo(zone)
+        return (
+            datetime.combine(self.start, time(0), tzinfo=tz),
+            datetime.combine(self.end, time(0), tzinfo=tz),
+        )
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def conversion(count: int, previous: int | None) -> float | None:
+    """The share of the previous step that reached this one (``None`` for the first step or
+    an empty previous step)."""
+    if previous is None or previous == 0:
+        return None
+    return count / previous
+
+
+def nearest_rank(count: int, fraction: float) -> int:
+    """The 0-based position of the ``fraction`` percentile in ``count`` sorted values, by the
+    nearest-rank method (the median of 4 values is the 2nd; the 90th percentile of 10 is the
+    9th)."""
+    if count <= 0:
+        raise ValueError("no values")
+    return max(0, math.ceil(fraction * count) - 1)
