@@ -120,6 +120,10 @@ def chart_of(
     kind = numbers[0].kind
     measures = [column for column in numbers if column.kind == kind]
     series: list[dict[str, Any]]
+    # One program's guarantee periods: a bar of every figure per period, not one program's.
+    single = len({str(plain_label(row, texts[0])) for row in table.rows}) == 1 if texts else False
+    if len(texts) > 1 and len(measures) > 1 and single:
+        texts = texts[1:2]
     if len(texts) == 1:
         categories = [str(plain_label(row, texts[0])) for row in table.rows]
         if len(measures) == 1:
