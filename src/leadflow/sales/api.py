@@ -4,8 +4,8 @@ domain errors become HTTP in the API's assembly (``config/api.py``): 409 for a t
 open or a demo no longer scheduled, 422 naming the field (an on-site demo inside the program's
 minimum lead time is a 422 on ``starts_at`` with the reason).
 
-Reads need ``sales.view`` (client contacts see no sales work: 404), writes ``api.write`` and
-``sales.work`` (403). Tasks and demos are those of the leads in the caller's scope (narrowed
+Reads need ``sales.view`` (client contacts see no sales work: 404), writes ``sales.work``
+(403; ``sales_work_required``, shared with the proposals' router as ``sales_write`` is). Tasks and demos are those of the leads in the caller's scope (narrowed
 by a token's programs); out of scope is 404.
 """
 
@@ -268,7 +268,7 @@ class RescheduleIn(Schema):
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _writer(who: Caller) -> None:
+def sales_work_required(who: Caller) -> None:
     """Sales writes need ``sales.work`` (field sales' partners included), not ``api.write``,
     which is about creating and changing the leads themselves."""
     if not user_can(who.user, Capability.SALES_WORK):
@@ -316,12 +316,11 @@ def _cursor_read(cursor: str) -> tuple[datetime, int]:
     return moment, last
 
 
-def _write(
-    request: HttpRequest, who: Caller, key: str | None, payload: Any, write: Any
-) -> JsonResponse:
+def sales_write(request: HttpRequest, key: str | None, payload: Any, write: Any) -> JsonResponse:
+    """One idempotent write of the sales API (``api.idempotency``), for both its routers."""
     return outcome_response(
         idempotent_write(
-            user=who.user,
+            user=caller(request).user,
             key=key,
             method=request.method or "POST",
             path=request.path,
@@ -360,7 +359,7 @@ def lead_task_create(
 ) -> JsonResponse:
     who = caller(request)
     lead = _sales_lead(who, lead_id)
-    _writer(who)
+    sales_work_required(who)
 
     def write() -> Answer:
         task = task_create(
@@ -376,7 +375,7 @@ def lead_task_create(
         )
         return 201, TaskOut.of(task).model_dump(mode="json")
 
-    return _write(request, who, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.patch(
@@ -395,7 +394,7 @@ def task_patch(
 ) -> JsonResponse:
     who = caller(request)
     task = task_get(user=who.user, task_id=task_id, program_ids=who.program_ids)
-    _writer(who)
+    sales_work_required(who)
 
     def write() -> Answer:
         now = timezone.now()
@@ -419,7 +418,7 @@ def task_patch(
             )
         return 200, TaskOut.of(changed).model_dump(mode="json")
 
-    return _write(request, who, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.get(
@@ -470,7 +469,7 @@ def lead_demo_create(
 ) -> JsonResponse:
     who = caller(request)
     lead = _sales_lead(who, lead_id)
-    _writer(who)
+    sales_work_required(who)
 
     def write() -> Answer:
         demo = demo_schedule(
@@ -488,7 +487,7 @@ def lead_demo_create(
         )
         return 201, DemoOut.of(demo).model_dump(mode="json")
 
-    return _write(request, who, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.get(
@@ -529,7 +528,7 @@ def demo_move(
 ) -> JsonResponse:
     who = caller(request)
     demo = demo_get(user=who.user, demo_id=demo_id, program_ids=who.program_ids)
-    _writer(who)
+    sales_work_required(who)
 
     def write() -> Answer:
         moved = demo_reschedule(
@@ -541,7 +540,7 @@ def demo_move(
         )
         return 200, DemoOut.of(moved).model_dump(mode="json")
 
-    return _write(request, who, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.post(
@@ -556,10 +555,10 @@ def demo_call_off(
 ) -> JsonResponse:
     who = caller(request)
     demo = demo_get(user=who.user, demo_id=demo_id, program_ids=who.program_ids)
-    _writer(who)
+    sales_work_required(who)
 
     def write() -> Answer:
         cancelled = demo_cancel(demo=demo, actor=who.user, now=timezone.now())
         return 200, DemoOut.of(cancelled).model_dump(mode="json")
 
-    return _write(request, who, idempotency_key, {}, write)
+    return sales_write(request, idempotency_key, {}, write)

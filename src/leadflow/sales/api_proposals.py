@@ -2,7 +2,8 @@
 contract): write a proposal for a lead, read it, give an approval step's decision, send it
 once every step is approved (409 naming the missing steps), record it won or lost, give a
 reference for it (flagged past the program's limit), and search the references database.
-Writes need ``api.write`` and ``sales.work`` (403) as the tasks' and demos' do; a proposal out
+Writes need ``sales.work`` (403) as the tasks' and demos' do (the approvals: a person the step
+names); a proposal out
 of scope is a 404; a step its state refuses is a 409 saying why.
 Handlers parse, call one service or selector, and answer; domain errors become HTTP in
 ``config/api.py`` (``ApprovalsMissing`` → 409 with ``missing_steps``)."""
@@ -16,16 +17,15 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.params import P, PathEx
 from pydantic import BeforeValidator, Field
 
 from leadflow.accounts.models import User
-from leadflow.accounts.permissions import Capability, user_can
 from leadflow.api.auth import Caller, caller
-from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
+from leadflow.api.idempotency import Answer, IdempotencyKey
 from leadflow.api.schemas import ERRORS, WRITE_ERRORS, ErrorOut
 from leadflow.leads.selectors.search import MAX_ID, api_lead_get
+from leadflow.sales.api import sales_work_required, sales_write
 from leadflow.sales.models import Proposal, ProposalApproval, ReferenceUse
 from leadflow.sales.selectors.proposals import proposal_get, proposal_reference_uses
 from leadflow.sales.selectors.references import ReferenceHit, reference_get, reference_search
@@ -44,7 +44,6 @@ router = Router(tags=["sales"])
 
 LeadId = PathEx[int, P(ge=1, le=MAX_ID, description="The lead's id")]
 ProposalId = PathEx[int, P(ge=1, le=MAX_ID, description="The proposal's id")]
-NO_SALES = "your role does not work the sales follow-up"
 
 
 def _iso_date(value: object) -> object:
@@ -243,35 +242,8 @@ def _proposal(who: Caller, proposal_id: int) -> Proposal:
     return proposal
 
 
-def _sales_worker(who: Caller) -> None:
-    if not user_can(who.user, Capability.SALES_WORK):
-        raise HttpError(403, NO_SALES)
-
-
-def _writer(who: Caller) -> None:
-    """Proposal writes need ``sales.work``, as the rest of the sales API (field sales'
-    partners included); an approval needs only a person its step names (the service checks)."""
-    _sales_worker(who)
-
-
 def _cents(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _write(
-    request: HttpRequest, key: str | None, payload: object, write: Callable[[], Answer]
-) -> JsonResponse:
-    return outcome_response(
-        idempotent_write(
-            user=caller(request).user,
-            key=key,
-            method="POST",
-            path=request.path,
-            payload=payload,
-            now=timezone.now(),
-            write=write,
-        )
-    )
 
 
 @router.post(
@@ -289,9 +261,9 @@ def lead_proposal_create(
 ) -> JsonResponse:
     who = caller(request)
     lead = api_lead_get(user=who.user, lead_id=lead_id, program_ids=who.program_ids)
-    _writer(who)
+    sales_work_required(who)
     now = timezone.now()
-    amount = Decimal(str(payload.amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = _cents(payload.amount)
 
     def write() -> Answer:
         proposal = proposal_create(
@@ -304,7 +276,7 @@ def lead_proposal_create(
         )
         return 201, proposal_out(proposal).model_dump(mode="json")
 
-    return _write(request, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.post(
@@ -338,7 +310,7 @@ def proposal_approval_give(
         proposal.refresh_from_db()
         return 200, proposal_out(proposal).model_dump(mode="json")
 
-    return _write(request, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.post(
@@ -354,14 +326,14 @@ def proposal_send_mark(
 ) -> JsonResponse:
     who = caller(request)
     proposal = _proposal(who, proposal_id)
-    _writer(who)
+    sales_work_required(who)
     now = timezone.now()
 
     def write() -> Answer:
         sent = proposal_send(proposal=proposal, actor=who.user, now=now)
         return 200, proposal_out(sent).model_dump(mode="json")
 
-    return _write(request, idempotency_key, {}, write)
+    return sales_write(request, idempotency_key, {}, write)
 
 
 @router.get(
@@ -436,13 +408,13 @@ def _close(
     service once per idempotency key; a proposal not sent is the service's 409."""
     who = caller(request)
     proposal = _proposal(who, proposal_id)
-    _writer(who)
+    sales_work_required(who)
     now = timezone.now()
 
     def write() -> Answer:
         return 200, proposal_out(close(proposal, who.user, now)).model_dump(mode="json")
 
-    return _write(request, key, payload.model_dump(mode="json"), write)
+    return sales_write(request, key, payload.model_dump(mode="json"), write)
 
 
 @router.post(
@@ -463,7 +435,7 @@ def proposal_reference_give(
 ) -> JsonResponse:
     who = caller(request)
     proposal = _proposal(who, proposal_id)
-    _writer(who)
+    sales_work_required(who)
     reference = reference_get(user=who.user, reference_id=payload.reference_id)
     now = timezone.now()
 
@@ -477,7 +449,7 @@ def proposal_reference_give(
         )
         return (201 if used.created else 200), answer.model_dump(mode="json")
 
-    return _write(request, idempotency_key, payload.model_dump(mode="json"), write)
+    return sales_write(request, idempotency_key, payload.model_dump(mode="json"), write)
 
 
 @router.get(
@@ -491,7 +463,7 @@ def proposal_reference_give(
 )
 def references_search(request: HttpRequest, filters: Query[ReferenceFilters]) -> ReferenceListOut:
     who = caller(request)
-    _sales_worker(who)
+    sales_work_required(who)
     hits = reference_search(
         user=who.user,
         now=timezone.now(),
