@@ -5,8 +5,9 @@ open or a demo no longer scheduled, 422 naming the field (an on-site demo inside
 minimum lead time is a 422 on ``starts_at`` with the reason).
 
 Reads need ``sales.view`` (client contacts see no sales work: 404), writes ``sales.work``
-(403; ``sales_work_required``, shared with the proposals' router as ``sales_write`` is). Tasks and demos are those of the leads in the caller's scope (narrowed
-by a token's programs); out of scope is 404.
+(403; ``sales_work_required``, shared with the proposals' router as ``sales_write`` is). Tasks
+and demos are those of the leads in the caller's scope (narrowed by a token's programs); out
+of scope is 404.
 """
 
 import base64
