@@ -72,7 +72,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.criteria import default_criteria
 from leadflow.core.enums import Rating
 from leadflow.core.errors import InputError
-from leadflow.core.reports import Period, nearest_rank
+from leadflow.core.reports import Period
 from leadflow.leads.models import CallOutcome, Lead
 from leadflow.leads.services import leads_requalify_bulk
 from leadflow.leads.services.calls import call_record
@@ -83,7 +83,6 @@ from leadflow.reports.selectors.qualifying import (
     SECTION_MIX,
     SECTION_STATUS,
     qualifying,
-    rank_ratio,
 )
 from leadflow.reports.selectors.registry import REPORTS
 from leadflow.reports.services.refresh import facts_rebuild, facts_refresh
@@ -350,14 +349,6 @@ def test_an_empty_period_has_no_rows_and_empty_totals(history: None, program: Pr
     assert report.totals["leads"] == 0
     assert report.totals["first_call_hours"] is None
     assert report.sections[SECTION_STATUS].rows == []
-
-
-@pytest.mark.parametrize("share", [0.5, 0.9, 0.95, 0.99, 0.25])
-def test_the_database_s_integer_position_is_the_nearest_rank(share: float):
-    numerator, denominator = rank_ratio(share)
-    for size in range(1, 500):
-        # (size * p + q - 1) div q, as the window query computes it, 1-based.
-        assert (size * numerator + denominator - 1) // denominator - 1 == nearest_rank(size, share)
 
 
 @pytest.mark.django_db

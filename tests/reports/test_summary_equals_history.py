@@ -24,7 +24,13 @@ from leadflow.leads.services import lead_transition
 from leadflow.leads.services.calls import call_record
 from leadflow.leads.services.qualify import lead_update_answers
 from leadflow.programs.models import Program
-from leadflow.reports.models import LeadFact, RatingMark, ReviewDecision, StatusSpan
+from leadflow.reports.models import (
+    ROLLUPS,
+    LeadFact,
+    RatingMark,
+    ReviewDecision,
+    StatusSpan,
+)
 from leadflow.reports.selectors.funnel import funnel
 from leadflow.reports.services.refresh import facts_rebuild, facts_refresh
 from tests import factories
@@ -79,6 +85,16 @@ def _snapshot() -> dict[str, Any]:
         "decisions": rows(ReviewDecision, ("event_id",)),
         "spans": rows(StatusSpan, ("lead_id", "entered_at", "status")),
         "marks": rows(RatingMark, ("lead_id", "criteria_version")),
+        # The rollups have no natural order: compare them as sorted rows.
+        **{
+            model.__name__: sorted(
+                (
+                    tuple(sorted((k, str(v)) for k, v in row.items() if k != "id"))
+                    for row in model.objects.values()
+                ),
+            )
+            for model in ROLLUPS
+        },
     }
 
 

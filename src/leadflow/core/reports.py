@@ -16,6 +16,7 @@ Pure: the events are plain rows, the period bounds are instants.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -278,3 +279,72 @@ def nearest_rank(count: int, fraction: float) -> int:
     if count <= 0:
         raise ValueError("no values")
     return max(0, math.ceil(fraction * count) - 1)
+
+
+# --- durations counted in steps (the summary tables' histograms) -----------------------------
+
+_MINUTE, _HOUR, _DAY = 60, 3_600, 86_400
+
+#: Up to each bound, the width of a step (seconds): 4 to 17 % of the duration from an hour up
+#: (8 to 25 % from ten minutes), so a median shown is at most a sixth above the value that
+#: occurred; every whole hour up to two days is a step's end.
+_STEP_WIDTHS: tuple[tuple[int, int], ...] = (
+    (10 * _MINUTE, _MINUTE),
+    (20 * _MINUTE, 2 * _MINUTE),
+    (_HOUR, 5 * _MINUTE),
+    (2 * _HOUR, 10 * _MINUTE),
+    (4 * _HOUR, 15 * _MINUTE),
+    (8 * _HOUR, 30 * _MINUTE),
+    (_DAY, _HOUR),
+    (2 * _DAY, _HOUR),
+    (7 * _DAY, 6 * _HOUR),
+    (14 * _DAY, 12 * _HOUR),
+    (30 * _DAY, _DAY),
+    (60 * _DAY, 3 * _DAY),
+    (120 * _DAY, 6 * _DAY),
+    (360 * _DAY, 15 * _DAY),
+    (720 * _DAY, 30 * _DAY),
+)
+
+
+def _step_bounds() -> tuple[int, ...]:
+    bounds: list[int] = []
+    low = 0
+    for high, width in _STEP_WIDTHS:
+        bounds.extend(range(low + width, high + 1, width))
+        low = high
+    return tuple(bounds)
+
+
+#: The upper end of each duration step in seconds: step 0 holds up to a minute, step k up to
+#: ``STEP_BOUNDS[k]``; the last step (``len(STEP_BOUNDS)``) holds everything longer.
+STEP_BOUNDS: tuple[int, ...] = _step_bounds()
+#: How many steps a histogram counts.
+STEP_COUNT = len(STEP_BOUNDS) + 1
+
+
+def duration_step(seconds: float) -> int:
+    """The step holding a duration: the first whose upper end is at least ``seconds``."""
+    return bisect.bisect_left(STEP_BOUNDS, seconds)
+
+
+def step_seconds(step: int) -> int:
+    """What a step stands for in a percentile: its upper end (the last, open step: its lower
+    end)."""
+    return STEP_BOUNDS[min(step, len(STEP_BOUNDS) - 1)]
+
+
+def step_percentile(counts: Sequence[int], fraction: float) -> int | None:
+    """The nearest-rank ``fraction`` percentile of durations counted per step (``counts[k]``
+    values in step k), as seconds: the step holding the value at position ⌈fraction·n⌉;
+    ``None`` without values. The same as the exact nearest-rank value rounded up to its step."""
+    total = sum(counts)
+    if total <= 0:
+        return None
+    wanted = nearest_rank(total, fraction) + 1
+    seen = 0
+    for step, count in enumerate(counts):
+        seen += count
+        if seen >= wanted:
+            return step_seconds(step)
+    raise AssertionError("unreachable: the counts add up to the total")

@@ -10,6 +10,17 @@ the refresh folds the listed leads in, in chunks, one read and one write per chu
 from django.conf import settings
 from django.db import models
 
+from leadflow.core.reports import STEP_COUNT
+
+#: The columns of a duration histogram: ``s0`` … one count per step of
+#: ``core.reports.STEP_BOUNDS``.
+STEP_COLUMNS = tuple(f"s{step}" for step in range(STEP_COUNT))
+
+# The summary rows' references have no database constraint (``db_constraint=False``): Django
+# still deletes them with what they refer to, but the database does not check each of the
+# millions of rows a rebuild writes against its lead, program, client and qualifier (two
+# thirds of a rebuild's time on PostgreSQL); the rows are derived, the history is the truth.
+
 
 class PendingLead(models.Model):
     """A lead whose history grew since its summary rows were last computed: one row per
@@ -35,11 +46,25 @@ class LeadFact(models.Model):
     step of the funnel (``None``: never)."""
 
     lead = models.OneToOneField(
-        "leads.Lead", on_delete=models.CASCADE, primary_key=True, related_name="report_fact"
+        "leads.Lead",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="report_fact",
     )
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
-    client = models.ForeignKey("programs.Client", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    client = models.ForeignKey(
+        "programs.Client", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
     created_at = models.DateTimeField()
+    #: The day of ``created_at`` in the client's timezone (the cohort's day).
+    created_day = models.DateField()
     channel = models.CharField(max_length=24)
     campaign = models.CharField(max_length=100, blank=True)
     inquiry_type = models.CharField(max_length=40, blank=True)
@@ -61,11 +86,18 @@ class LeadFact(models.Model):
     #: their medians order a number).
     first_call_seconds = models.FloatField(null=True)
     submission_seconds = models.FloatField(null=True)
+    #: Their steps (``core.reports.duration_step``), counted by ``DurationDay``.
+    first_call_step = models.PositiveSmallIntegerField(null=True)
+    submission_step = models.PositiveSmallIntegerField(null=True)
     calls = models.PositiveIntegerField(default=0)
     submissions = models.PositiveIntegerField(default=0)
     pushbacks = models.PositiveIntegerField(default=0)
     qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     won_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     won_currency = models.CharField(max_length=3, blank=True)
@@ -74,6 +106,12 @@ class LeadFact(models.Model):
         indexes = [
             models.Index(fields=["program", "created_at"], name="fact_program_created"),
             models.Index(fields=["client", "created_at"], name="fact_client_created"),
+            models.Index(fields=["program", "created_day"], name="fact_program_day"),
+            models.Index(
+                fields=["program", "created_at"],
+                condition=models.Q(rating="hot", approved_at__isnull=False),
+                name="fact_hot_approved",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,20 +123,31 @@ class ReviewDecision(models.Model):
     submitted it that time."""
 
     event_id = models.BigIntegerField(primary_key=True)
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(
+        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
     lead_created_at = models.DateTimeField()
+    lead_created_day = models.DateField()
     qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     decided_at = models.DateTimeField()
     approved = models.BooleanField()
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["program", "lead_created_at"], name="review_program_created")
-        ]
+        indexes = [models.Index(fields=["program", "lead_created_day"], name="review_program_day")]
 
     def __str__(self) -> str:
         return f"decision {self.event_id} on lead {self.lead_id}"
@@ -107,18 +156,27 @@ class ReviewDecision(models.Model):
 class StatusSpan(models.Model):
     """A stretch of time a lead spent in one lifecycle status (``left_at`` ``None``: still)."""
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(
+        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
     lead_created_at = models.DateTimeField()
+    lead_created_day = models.DateField()
     status = models.CharField(max_length=16)
     entered_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True)
     seconds = models.FloatField(null=True)
+    step = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["program", "lead_created_at"], name="span_program_created"),
-            models.Index(fields=["lead"], name="span_lead"),
+            models.Index(fields=["program", "lead_created_day"], name="span_program_day"),
         ]
 
     def __str__(self) -> str:
@@ -128,9 +186,22 @@ class StatusSpan(models.Model):
 class RatingMark(models.Model):
     """The rating a lead last had under one criteria version (the rating mix per version)."""
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(
+        "leads.Lead",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
     lead_created_at = models.DateTimeField()
+    lead_created_day = models.DateField()
     criteria_version = models.PositiveIntegerField()
     rating = models.CharField(max_length=8, blank=True)
 
@@ -138,10 +209,198 @@ class RatingMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lead", "criteria_version"], name="mark_lead_version")
         ]
-        indexes = [models.Index(fields=["program", "lead_created_at"], name="mark_program_created")]
+        indexes = [models.Index(fields=["program", "lead_created_day"], name="mark_program_day")]
 
     def __str__(self) -> str:
         return f"lead {self.lead_id} v{self.criteria_version}: {self.rating}"
+
+
+# --- the daily rollups: what the dashboards read ------------------------------------------
+#
+# Each row sums one program's leads created on one day (the client's timezone), recomputed
+# from the tables above for the days a refresh touched, so a year of a program is at most 365
+# rows per breakdown value whatever the number of leads.
+
+
+class FunnelDay(models.Model):
+    """The funnel of one program's leads created on one day, for one breakdown value
+    (``breakdown`` "" and ``value`` "": all the day's leads)."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    breakdown = models.CharField(max_length=16, blank=True)
+    value = models.CharField(max_length=100, blank=True)
+    inquiry = models.PositiveIntegerField()
+    lead = models.PositiveIntegerField()
+    opportunity = models.PositiveIntegerField()
+    qualified_opportunity = models.PositiveIntegerField()
+    approved = models.PositiveIntegerField()
+    handed_off = models.PositiveIntegerField()
+    won = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["breakdown", "program", "day"], name="funnelday_read")]
+
+    def __str__(self) -> str:
+        return f"funnel of {self.program_id} on {self.day} {self.breakdown}={self.value}"
+
+
+class RevenueDay(models.Model):
+    """The won revenue of one program's leads created on one day, per breakdown value and
+    currency."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    breakdown = models.CharField(max_length=16, blank=True)
+    value = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["breakdown", "program", "day"], name="revenueday_read")]
+
+    def __str__(self) -> str:
+        return f"revenue of {self.program_id} on {self.day}: {self.amount} {self.currency}"
+
+
+class QualifierDay(models.Model):
+    """One qualifier's figures for one program's leads created on one day: the leads whose
+    qualifier they are and their calls, and the QA decisions on submissions they made."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    qualifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    leads = models.PositiveIntegerField()
+    calls = models.PositiveIntegerField()
+    decisions = models.PositiveIntegerField()
+    approvals = models.PositiveIntegerField()
+    pushbacks = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="qualifierday_read")]
+
+    def __str__(self) -> str:
+        return f"qualifier {self.qualifier_id} on {self.day}"
+
+
+class ReasonDay(models.Model):
+    """How often one push-back reason was given on one qualifier's submissions of one
+    program's leads created on one day."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    qualifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="reasonday_read")]
+
+    def __str__(self) -> str:
+        return f"{self.reason!r}: {self.count} on {self.day}"
+
+
+class RatingDay(models.Model):
+    """How many of one program's leads created on one day last had each rating under one
+    criteria version."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    criteria_version = models.PositiveIntegerField()
+    rating = models.CharField(max_length=8, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="ratingday_read")]
+
+    def __str__(self) -> str:
+        return f"v{self.criteria_version} {self.rating}: {self.count} on {self.day}"
+
+
+class DurationMeasure(models.TextChoices):
+    FIRST_CALL = "first_call", "Capture to first call"
+    SUBMISSION = "submission", "Capture to submission"
+    STATUS = "status", "Time in a status"
+
+
+class DurationDay(models.Model):
+    """A histogram of durations of one program's leads created on one day: from capture to
+    the first call or to the submission (per qualifier), or the stretches in one status;
+    ``count`` values in all, ``s<k>`` of them in step k (``core.reports.STEP_BOUNDS``)."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    measure = models.CharField(max_length=16, choices=DurationMeasure.choices)
+    qualifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    status = models.CharField(max_length=16, blank=True)
+    count = models.PositiveIntegerField()
+    for _column in STEP_COLUMNS:
+        locals()[_column] = models.PositiveIntegerField(default=0)
+    del _column
+
+    class Meta:
+        indexes = [models.Index(fields=["measure", "program", "day"], name="durationday_read")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.status or self.qualifier_id} on {self.day}"
+
+
+#: The rollups, each recomputed for the days a refresh touched.
+ROLLUPS = (FunnelDay, RevenueDay, QualifierDay, ReasonDay, RatingDay, DurationDay)
 
 
 class MailKind(models.TextChoices):

@@ -174,5 +174,14 @@ def cohort(
     return reduce(operator.or_, parts)
 
 
+def cohort_days(programs: Sequence[Program], period: Period, day: str = "day") -> Q:
+    """Rollup rows of the period's days in these programs (a rollup's day is already its
+    client's local day)."""
+    return Q(
+        program_id__in=[each.pk for each in programs],
+        **{f"{day}__gte": period.start, f"{day}__lt": period.end},
+    )
+
+
 def fraction(part: int, whole: int) -> float | None:
     return part / whole if whole else None

@@ -6,14 +6,14 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 
 from leadflow.core.errors import InputError
 from leadflow.core.reports import FUNNEL_LABELS, FUNNEL_STEPS, Period, conversion
 from leadflow.leads.models import CHANNEL_CHOICES, INQUIRY_TYPE_CHOICES, RATING_CHOICES
 from leadflow.programs.models import Program
-from leadflow.reports.models import LeadFact
-from leadflow.reports.selectors.common import Column, Report, cohort
+from leadflow.reports.models import FunnelDay, RevenueDay
+from leadflow.reports.selectors.common import Column, Report, cohort_days
 
 #: ``by`` → the facts' column.
 BREAKDOWNS = {
@@ -29,22 +29,13 @@ _LABELS = {
     "rating": dict(RATING_CHOICES),
 }
 
-_REACHED = {
-    "inquiry": None,
-    "lead": "lead_at",
-    "opportunity": "opportunity_at",
-    "qualified_opportunity": "qualified_at",
-    "approved": "approved_at",
-    "handed_off": "handed_off_at",
-    "won": "won_at",
-}
+
+def _sums() -> dict[str, Any]:
+    return {f"n_{step}": Sum(step) for step in FUNNEL_STEPS}
 
 
-def _counts() -> dict[str, Any]:
-    return {
-        step: Count("pk", filter=Q(**{f"{column}__isnull": False})) if column else Count("pk")
-        for step, column in _REACHED.items()
-    }
+def _counts(row: dict[str, Any]) -> dict[str, int]:
+    return {step: row.get(f"n_{step}") or 0 for step in FUNNEL_STEPS}
 
 
 def group_label(by: str, value: str) -> str:
@@ -73,33 +64,33 @@ def _steps(counts: dict[str, int], extra: dict[str, Any]) -> list[dict[str, Any]
     return rows
 
 
-def _revenue(facts: Any, group: str | None) -> dict[Any, dict[str, str]]:
-    values = [group, "won_currency"] if group else ["won_currency"]
-    sums = (
-        facts.filter(won_amount__isnull=False)
-        .order_by()
-        .values(*values)
-        .annotate(total=Sum("won_amount"))
-    )
-    found: dict[Any, dict[str, str]] = defaultdict(dict)
+def _revenue(days: Any) -> dict[str, dict[str, str]]:
+    """Per breakdown value, the won revenue per currency."""
+    sums = days.order_by().values("value", "currency").annotate(total=Sum("amount"))
+    found: dict[str, dict[str, str]] = defaultdict(dict)
     for row in sums:
         total: Decimal = row["total"]
-        found[row[group] if group else None][row["won_currency"]] = f"{total:.2f}"
+        found[row["value"]][row["currency"]] = f"{total:.2f}"
     return found
 
 
 def funnel(*, programs: list[Program], period: Period, by: str = "", **_: Any) -> Report:
+    """Read from the daily rollups (``FunnelDay``, ``RevenueDay``): at most one row per
+    program, day and breakdown value."""
     if by and by not in BREAKDOWNS:
         raise InputError("by", f"the funnel is broken down by {', '.join(BREAKDOWNS)}")
-    facts = LeadFact.objects.filter(cohort(programs, period))
+    days = cohort_days(programs, period)
     columns = [
         Column("step", "Step", "text"),
         Column("count", "Leads"),
         Column("conversion", "From the previous step", "fraction"),
     ]
-    totals_counts = facts.aggregate(**_counts())
-    revenue = _revenue(facts, BREAKDOWNS.get(by))
-    totals: dict[str, Any] = {**totals_counts, "won_revenue": _revenue(facts, None).get(None, {})}
+    totals_counts = _counts(FunnelDay.objects.filter(days, breakdown="").aggregate(**_sums()))
+    revenue = RevenueDay.objects.filter(days)
+    totals: dict[str, Any] = {
+        **totals_counts,
+        "won_revenue": _revenue(revenue.filter(breakdown="")).get("", {}),
+    }
     if not by:
         rows = _steps(totals_counts, {})
         rows[-1]["won_revenue"] = totals["won_revenue"]
@@ -107,15 +98,21 @@ def funnel(*, programs: list[Program], period: Period, by: str = "", **_: Any) -
             row["won_revenue"] = {}
         columns.append(Column("won_revenue", "Won revenue", "money"))
         return Report("funnel", programs, period, by, columns, rows, totals)
-    column = BREAKDOWNS[by]
-    grouped = facts.order_by().values(column).annotate(**_counts()).order_by("-inquiry", column)
+    by_value = _revenue(revenue.filter(breakdown=by))
+    grouped = (
+        FunnelDay.objects.filter(days, breakdown=by)
+        .order_by()
+        .values("value")
+        .annotate(**_sums())
+        .order_by("-n_inquiry", "value")
+    )
     rows = []
     for group in grouped:
-        value = group[column] or ""
+        value = group["value"] or ""
         extra = {by: value, f"{by}_label": group_label(by, value)}
-        steps = _steps(group, extra)
+        steps = _steps(_counts(group), extra)
         for row in steps:
-            row["won_revenue"] = revenue.get(group[column], {}) if row["step"] == "won" else {}
+            row["won_revenue"] = by_value.get(value, {}) if row["step"] == "won" else {}
         rows.extend(steps)
     columns = [Column(f"{by}_label", by.replace("_", " ").capitalize(), "text"), *columns]
     columns.append(Column("won_revenue", "Won revenue", "money"))

@@ -4,40 +4,34 @@ to "monitor and adjust the qualifying procedures" (issue 16) — the work of eac
 pushed back), the rating mix each criteria version produced, and the time leads spend in
 each lifecycle status (median and 90th percentile).
 
-Medians and percentiles are nearest-rank (``core.reports.nearest_rank``), picked by the
-database: the values of each group are numbered in order by a window function and only the
-row at the wanted position comes back, so no value list is ever loaded into Python.
+Everything is read from the daily rollups (``QualifierDay``, ``ReasonDay``, ``RatingDay``,
+``DurationDay``): at most a few rows per program and day, whatever the number of leads.
+Medians and percentiles are nearest-rank over durations counted in steps
+(``core.reports.step_percentile``): the database adds up each step's count over the period's
+days, and the step holding the wanted position gives the value.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import timedelta
-from fractions import Fraction
 from typing import Any
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-    Window,
-)
-from django.db.models.functions import RowNumber
+from django.db.models import Q, QuerySet, Sum
 
-from leadflow.accounts.models import User
 from leadflow.core.enums import Rating
 from leadflow.core.errors import InputError
 from leadflow.core.lifecycle import LeadStatus
-from leadflow.core.reports import Period
+from leadflow.core.reports import Period, step_percentile
 from leadflow.programs.models import Program
-from leadflow.reports.models import LeadFact, RatingMark, ReviewDecision, StatusSpan
-from leadflow.reports.selectors.common import Column, Report, cohort, fraction
+from leadflow.reports.models import (
+    STEP_COLUMNS,
+    DurationDay,
+    DurationMeasure,
+    QualifierDay,
+    RatingDay,
+    ReasonDay,
+)
+from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 BREAKDOWNS = ("qualifier", "criteria_version", "status")
 NO_QUALIFIER = "No qualifier"
@@ -51,93 +45,26 @@ SECTION_MIX = "Rating mix by criteria version"
 SECTION_STATUS = "Time in each status"
 
 
-# --- nearest-rank percentiles in the database --------------------------------------------
+# --- durations counted in steps ------------------------------------------------------------
 
 
-def _rank_wanted(fraction_of: float) -> Any:
-    """The 1-based nearest-rank position ``ceil(fraction * size)`` as integer arithmetic on
-    the window's ``size`` (exact on SQLite and PostgreSQL alike: ``(size * p + q - 1) div q``
-    for the fraction p/q), the position ``core.reports.nearest_rank`` gives, plus one."""
-    numerator, denominator = rank_ratio(fraction_of)
-    return ExpressionWrapper(
-        (F("size") * numerator + (denominator - 1)) / denominator, output_field=IntegerField()
-    )
-
-
-def rank_ratio(fraction_of: float) -> tuple[int, int]:
-    """The percentile as a ratio of small integers (0.9 → 9/10)."""
-    ratio = Fraction(fraction_of).limit_denominator(1000)
-    return ratio.numerator, ratio.denominator
-
-
-class _PercentileDisc(Aggregate):
-    """PostgreSQL's ordered-set aggregate: the first value whose cumulative share reaches the
-    fraction, which is the nearest-rank percentile (one sort per group, no window)."""
-
-    function = "percentile_disc"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction_of: float) -> None:
-        super().__init__(expression)
-        self.template = (
-            f"%(function)s({float(fraction_of)!r}) WITHIN GROUP (ORDER BY %(expressions)s)"
-        )
-
-
-def percentiles(
-    rows: QuerySet[Any],
-    *,
-    value: Any,
-    group: str | None,
-    fractions: Sequence[float],
-) -> dict[tuple[Any, float], Any]:
-    """The nearest-rank ``fractions`` percentiles of ``value`` over ``rows`` (``None`` values
-    left out), per ``group`` column (or over all rows when ``None``): ``{(group value,
-    fraction): value}``, one query whatever the number of groups. On PostgreSQL an
-    ordered-set aggregate, elsewhere window functions."""
-    if connection.vendor == "postgresql":
-        return _percentiles_postgres(rows, value=value, group=group, fractions=fractions)
-    partition = [F(group)] if group else None
-    ranked = (
-        rows.order_by()
-        .annotate(measure=value)
-        .filter(measure__isnull=False)
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=partition, order_by=[F("measure").asc(), F("pk").asc()]
-            ),
-            size=Window(Count("pk"), partition_by=partition),
-        )
-        .annotate(**{f"wanted_{index}": _rank_wanted(f) for index, f in enumerate(fractions)})
-    )
-    wanted = Q()
-    for index in range(len(fractions)):
-        wanted |= Q(position=F(f"wanted_{index}"))
-    fields = ["measure", "position", *(f"wanted_{index}" for index in range(len(fractions)))]
-    found: dict[tuple[Any, float], Any] = {}
-    for row in ranked.filter(wanted).values(*([group] if group else []), *fields):
-        for index, share in enumerate(fractions):
-            if row["position"] == row[f"wanted_{index}"]:
-                found[(row[group] if group else None, share)] = row["measure"]
-    return found
-
-
-def _percentiles_postgres(
-    rows: QuerySet[Any], *, value: Any, group: str | None, fractions: Sequence[float]
-) -> dict[tuple[Any, float], Any]:
-    measured = rows.order_by().annotate(measure=value).filter(measure__isnull=False)
-    wanted = {
-        f"p_{index}": _PercentileDisc(F("measure"), share) for index, share in enumerate(fractions)
-    }
-    found: dict[tuple[Any, float], Any] = {}
+def histograms(rows: QuerySet[DurationDay], group: str | None) -> dict[Any, list[int]]:
+    """Per ``group`` value (or ``None`` over all rows), the durations' count in each step,
+    added up over the rows by the database (one query whatever the number of groups)."""
+    sums = {f"n_{column}": Sum(column) for column in STEP_COLUMNS}
     results = (
-        list(measured.values(group).annotate(**wanted)) if group else [measured.aggregate(**wanted)]
+        list(rows.order_by().values(group).annotate(**sums)) if group else [rows.aggregate(**sums)]
     )
-    for row in results:
-        for index, share in enumerate(fractions):
-            if row[f"p_{index}"] is not None:
-                found[(row[group] if group else None, share)] = row[f"p_{index}"]
-    return found
+    return {
+        row[group] if group else None: [row[f"n_{column}"] or 0 for column in STEP_COLUMNS]
+        for row in results
+    }
+
+
+def _percentile_hours(counts: list[int] | None, fraction_of: float) -> float | None:
+    if counts is None:
+        return None
+    return _hours(step_percentile(counts, fraction_of))
 
 
 def _hours(value: timedelta | float | None) -> float | None:
@@ -162,42 +89,24 @@ def _reasons_text(counts: Iterable[tuple[str, int]]) -> str:
     return ", ".join(f"{name or NO_REASON} ({count})" for name, count in ordered)
 
 
-def _decisions(programs: Sequence[Program], period: Period) -> QuerySet[ReviewDecision]:
-    return ReviewDecision.objects.filter(cohort(programs, period, created="lead_created_at"))
-
-
-def _decision_counts() -> dict[str, Any]:
-    return {
-        "decided": Count("pk"),
-        "approvals": Count("pk", filter=Q(approved=True)),
-        "pushed_back": Count("pk", filter=Q(approved=False)),
-    }
-
-
-def _reasons(decisions: QuerySet[ReviewDecision]) -> dict[int | None, list[tuple[str, int]]]:
+def _reasons(reasons: QuerySet[ReasonDay]) -> dict[int | None, list[tuple[str, int]]]:
     """Per qualifier, each push-back reason and how often it was given."""
-    grouped = (
-        decisions.filter(approved=False)
-        .order_by()
-        .values("qualifier_id", "reason")
-        .annotate(count=Count("pk"))
-    )
+    grouped = reasons.order_by().values("qualifier_id", "reason").annotate(times=Sum("count"))
     found: dict[int | None, list[tuple[str, int]]] = defaultdict(list)
     for row in grouped:
-        found[row["qualifier_id"]].append((row["reason"] or "", row["count"]))
+        found[row["qualifier_id"]].append((row["reason"] or "", row["times"]))
     return found
 
 
 def _figures(
     counts: dict[str, Any],
-    decided: dict[str, Any],
     medians: dict[str, float | None],
     reasons: list[tuple[str, int]],
 ) -> dict[str, Any]:
-    leads = counts.get("leads") or 0
-    calls = counts.get("calls") or 0
-    decisions = decided.get("decided") or 0
-    approved = decided.get("approvals") or 0
+    leads = counts.get("n_leads") or 0
+    calls = counts.get("n_calls") or 0
+    decisions = counts.get("n_decisions") or 0
+    approved = counts.get("n_approvals") or 0
     return {
         "leads": leads,
         "calls": calls,
@@ -207,22 +116,27 @@ def _figures(
         "decisions": decisions,
         "approved": approved,
         "approval_rate": fraction(approved, decisions),
-        "pushbacks": decided.get("pushed_back") or 0,
+        "pushbacks": counts.get("n_pushbacks") or 0,
         "pushback_reasons": _reasons_text(reasons),
     }
 
 
-def _medians(facts: QuerySet[LeadFact], group: str | None) -> dict[str, dict[Any, float | None]]:
+def _medians(
+    durations: QuerySet[DurationDay], group: str | None
+) -> dict[str, dict[Any, float | None]]:
     """Per group, the median hours from capture to the first call and to the first
     submission."""
     found: dict[str, dict[Any, float | None]] = {}
-    for name, column in (
-        ("first_call", "first_call_seconds"),
-        ("submission", "submission_seconds"),
+    for name, measure in (
+        ("first_call", DurationMeasure.FIRST_CALL),
+        ("submission", DurationMeasure.SUBMISSION),
     ):
-        picked = percentiles(facts, value=F(column), group=group, fractions=[0.5])
-        found[name] = {key: _hours(value) for (key, _), value in picked.items()}
+        counted = histograms(durations.filter(measure=measure), group)
+        found[name] = {key: _percentile_hours(counts, 0.5) for key, counts in counted.items()}
     return found
+
+
+_QUALIFIER_SUMS = ("leads", "calls", "decisions", "approvals", "pushbacks")
 
 
 QUALIFIER_COLUMNS = [
@@ -242,22 +156,19 @@ QUALIFIER_COLUMNS = [
 
 
 def _by_qualifier(programs: list[Program], period: Period) -> Report:
-    facts = LeadFact.objects.filter(cohort(programs, period))
-    decisions = _decisions(programs, period)
-    lead_counts = {"leads": Count("pk"), "calls": Sum("calls")}
+    days = cohort_days(programs, period)
+    sums = {f"n_{name}": Sum(name) for name in _QUALIFIER_SUMS}
+    work = QualifierDay.objects.filter(days)
     grouped = list(
-        facts.order_by()
+        work.order_by()
         .values(
             "qualifier_id", "qualifier__first_name", "qualifier__last_name", "qualifier__username"
         )
-        .annotate(**lead_counts)
+        .annotate(**sums)
     )
-    decided = {
-        row["qualifier_id"]: row
-        for row in decisions.order_by().values("qualifier_id").annotate(**_decision_counts())
-    }
-    medians = _medians(facts, "qualifier_id")
-    reasons = _reasons(decisions)
+    durations = DurationDay.objects.filter(days)
+    medians = _medians(durations, "qualifier_id")
+    reasons = _reasons(ReasonDay.objects.filter(days))
     rows = []
     for group in grouped:
         key = group["qualifier_id"]
@@ -268,33 +179,18 @@ def _by_qualifier(programs: list[Program], period: Period) -> Report:
         )
         figures = _figures(
             group,
-            decided.get(key, {}),
             {name: by_group.get(key) for name, by_group in medians.items()},
             reasons.get(key, []),
         )
         rows.append({"qualifier_id": key, "qualifier": name, **figures})
-    # Decisions on the submissions of someone who is the qualifier of no lead of the cohort.
-    others = decided.keys() - {group["qualifier_id"] for group in grouped}
-    users = User.objects.filter(pk__in=[key for key in others if key is not None])
-    names = {
-        pk: _qualifier_name(first, last, username)
-        for pk, first, last, username in users.values_list(
-            "pk", "first_name", "last_name", "username"
-        )
-    }
-    for key in others:
-        name = names.get(key, NO_QUALIFIER) if key is not None else NO_QUALIFIER
-        figures = _figures({}, decided[key], {}, reasons.get(key, []))
-        rows.append({"qualifier_id": key, "qualifier": name, **figures})
     rows.sort(key=lambda row: (row["qualifier_id"] is None, -row["leads"], row["qualifier"]))
-    overall_medians = _medians(facts, None)
+    overall_medians = _medians(durations, None)
     all_reasons: dict[str, int] = defaultdict(int)
     for pairs in reasons.values():
         for reason, count in pairs:
             all_reasons[reason] += count
     totals = _figures(
-        facts.aggregate(**lead_counts),
-        decisions.aggregate(**_decision_counts()),
+        work.aggregate(**sums),
         {name: by_group.get(None) for name, by_group in overall_medians.items()},
         list(all_reasons.items()),
     )
@@ -309,15 +205,15 @@ def _rating_label(rating: str) -> str:
 
 
 def _by_criteria_version(programs: list[Program], period: Period) -> Report:
-    marks = RatingMark.objects.filter(cohort(programs, period, created="lead_created_at"))
+    ratings = RatingDay.objects.filter(cohort_days(programs, period))
     counts = {
-        rating: Count("pk", filter=Q(rating="") if rating == "none" else Q(rating=rating))
+        f"n_{rating}": Sum("count", filter=Q(rating="") if rating == "none" else Q(rating=rating))
         for rating in MIX
     }
     grouped = (
-        marks.order_by()
+        ratings.order_by()
         .values("program_id", "program__name", "criteria_version")
-        .annotate(leads=Count("pk"), **counts)
+        .annotate(leads=Sum("count"), **counts)
         .order_by("program__name", "program_id", "criteria_version")
     )
     rows = []
@@ -329,8 +225,8 @@ def _by_criteria_version(programs: list[Program], period: Period) -> Report:
             "leads": group["leads"],
         }
         for rating in MIX:
-            row[rating] = group[rating]
-            row[f"{rating}_share"] = fraction(group[rating], group["leads"])
+            row[rating] = group[f"n_{rating}"] or 0
+            row[f"{rating}_share"] = fraction(row[rating], group["leads"])
         rows.append(row)
     totals = {"leads": sum(row["leads"] for row in rows)}
     columns = [
@@ -349,24 +245,22 @@ def _by_criteria_version(programs: list[Program], period: Period) -> Report:
 
 
 def _by_status(programs: list[Program], period: Period) -> Report:
-    spans = StatusSpan.objects.filter(
-        cohort(programs, period, created="lead_created_at"), left_at__isnull=False
+    durations = DurationDay.objects.filter(
+        cohort_days(programs, period), measure=DurationMeasure.STATUS
     )
-    counted = {
-        row["status"]: row["spans"]
-        for row in spans.order_by().values("status").annotate(spans=Count("pk"))
-    }
-    picked = percentiles(spans, value=F("seconds"), group="status", fractions=[0.5, 0.9])
+    counted = histograms(durations, "status")
+    spans = {status: sum(counts) for status, counts in counted.items()}
     order = {status.value: index for index, status in enumerate(LeadStatus)}
     rows = [
         {
             "status": status,
             "status_label": LeadStatus(status).label if status in order else status,
-            "spans": counted[status],
-            "median_hours": _hours(picked.get((status, 0.5))),
-            "p90_hours": _hours(picked.get((status, 0.9))),
+            "spans": spans[status],
+            "median_hours": _percentile_hours(counted[status], 0.5),
+            "p90_hours": _percentile_hours(counted[status], 0.9),
         }
         for status in sorted(counted, key=lambda status: order.get(status, len(order)))
+        if spans[status]
     ]
     # The times first: the chart draws the columns of the first number kind.
     columns = [
@@ -375,7 +269,7 @@ def _by_status(programs: list[Program], period: Period) -> Report:
         Column("p90_hours", "90th percentile", "hours"),
         Column("spans", "Times entered and left"),
     ]
-    totals = {"spans": sum(counted.values())}
+    totals = {"spans": sum(spans.values())}
     return Report("qualifying", programs, period, "status", columns, rows, totals)
 
 

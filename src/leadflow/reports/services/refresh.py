@@ -15,15 +15,20 @@ every lead and refreshes them all: the tables are a pure function of the history
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Max, Min, Q, Sum
 
-from leadflow.core.reports import EventRow, lead_fold
+from leadflow.core.reports import EventRow, duration_step, lead_fold
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.reports.models import (
+    ROLLUPS,
     LeadFact,
     PendingLead,
     RatingMark,
@@ -31,16 +36,115 @@ from leadflow.reports.models import (
     ReviewDecision,
     StatusSpan,
 )
+from leadflow.reports.services.rollup import rollups_recompute
 from leadflow.sales.models import Proposal, ProposalState
 
 #: Leads folded per transaction.
 CHUNK = 2_000
+#: Lead ids per transaction of a rebuild.
+REBUILD_CHUNK = 5_000
 #: Leads listed per INSERT (well under the databases' bound-parameter limits).
 PENDING_BATCH = 10_000
 #: The history the reports read.
 KINDS = ("created", "qualified", "status_changed", "call")
 
-_FACT_FIELDS = [field.name for field in LeadFact._meta.concrete_fields if not field.primary_key]
+#: The columns each fold writes, in the order of its rows.
+FACT_COLUMNS = (
+    "lead_id", "program_id", "client_id", "created_at", "created_day", "channel", "campaign",
+    "inquiry_type", "rating", "criteria_version", "status", "status_since", "lead_at",
+    "opportunity_at", "qualified_at", "approved_at", "handed_off_at", "won_at", "lost_at",
+    "nurtured_at", "submitted_at", "first_call_at", "first_call_seconds", "submission_seconds",
+    "first_call_step", "submission_step", "calls", "submissions", "pushbacks", "qualifier_id",
+    "won_amount", "won_currency",
+)  # fmt: skip
+DECISION_COLUMNS = (
+    "event_id", "lead_id", "program_id", "lead_created_at", "lead_created_day", "qualifier_id",
+    "decided_at", "approved", "reason",
+)  # fmt: skip
+SPAN_COLUMNS = (
+    "lead_id", "program_id", "lead_created_at", "lead_created_day", "status", "entered_at",
+    "left_at", "seconds", "step",
+)  # fmt: skip
+MARK_COLUMNS = (
+    "lead_id", "program_id", "lead_created_at", "lead_created_day", "criteria_version", "rating",
+)  # fmt: skip
+
+
+def _columns_of(model: Any) -> set[str]:
+    """Every column of the model but an automatic id."""
+    return {
+        field.column
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and field.name == "id")
+    }
+
+
+# Each fold writes every column (a new column must be folded, not left to a default).
+for _model, _columns in (
+    (LeadFact, FACT_COLUMNS),
+    (ReviewDecision, DECISION_COLUMNS),
+    (StatusSpan, SPAN_COLUMNS),
+    (RatingMark, MARK_COLUMNS),
+):
+    assert _columns_of(_model) == set(_columns), _model
+
+
+def _insert(model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Write plain rows: ``COPY`` on PostgreSQL, one ``executemany`` elsewhere (no model
+    objects: at a rebuild these are millions of rows)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = _sqlite_adapter(model, columns)
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", [adapt(row) for row in rows]
+        )
+
+
+def _utc_text(value: datetime) -> str:
+    """An aware time as Django's SQLite backend stores it (UTC, no offset; its
+    ``adapt_datetimefield_value`` without the per-value checks)."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
+
+
+def _sqlite_adapter(model: Any, columns: Sequence[str]) -> Any:
+    """Rows as SQLite stores them: times as UTC text, days as ISO dates (what Django's
+    backend does per value)."""
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    times = [
+        index
+        for index, column in enumerate(columns)
+        if by_column[column].get_internal_type() == "DateTimeField"
+    ]
+    days = [
+        index
+        for index, column in enumerate(columns)
+        if by_column[column].get_internal_type() == "DateField"
+    ]
+    to_day = connection.ops.adapt_datefield_value
+
+    def adapt(row: tuple[Any, ...]) -> list[Any]:
+        values = list(row)
+        for index in times:
+            if values[index] is not None:
+                values[index] = _utc_text(values[index])
+        for index in days:
+            if values[index] is not None:
+                values[index] = to_day(values[index])
+        return values
+
+    return adapt
 
 
 def leads_pending_add(*, lead_ids: Iterable[int]) -> None:
@@ -72,9 +176,23 @@ def _claim(size: int) -> tuple[list[int], list[int]]:
     return [row_id for row_id, _ in rows], list(dict.fromkeys(lead_id for _, lead_id in rows))
 
 
-def _events(lead_ids: Sequence[int]) -> dict[int, list[EventRow]]:
+@dataclass(frozen=True, slots=True)
+class _Leads:
+    """The leads of one fold: listed ids, or (the rebuild) an id range ``[low, high)``."""
+
+    ids: Sequence[int] = ()
+    low: int | None = None
+    high: int | None = None
+
+    def q(self, field: str) -> Q:
+        if self.low is not None:
+            return Q(**{f"{field}__gte": self.low, f"{field}__lt": self.high})
+        return Q(**{f"{field}__in": self.ids})
+
+
+def _events(leads: _Leads) -> dict[int, list[EventRow]]:
     rows = (
-        LeadEvent.objects.filter(lead_id__in=lead_ids, kind__in=KINDS)
+        LeadEvent.objects.filter(leads.q("lead_id"), kind__in=KINDS)
         .order_by()
         .values_list(
             "id",
@@ -114,10 +232,10 @@ def _events(lead_ids: Sequence[int]) -> dict[int, list[EventRow]]:
     return found
 
 
-def _won(lead_ids: Sequence[int]) -> dict[int, tuple[Decimal, str]]:
+def _won(leads: _Leads) -> dict[int, tuple[Decimal, str]]:
     """Per lead, the amount of its won proposals (in the currency of the largest sum)."""
     sums = (
-        Proposal.objects.filter(lead_id__in=lead_ids, state=ProposalState.WON)
+        Proposal.objects.filter(leads.q("lead_id"), state=ProposalState.WON)
         .order_by()
         .values_list("lead_id", "currency")
         .annotate(total=Sum("won_amount"))
@@ -133,102 +251,84 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else (end - start).total_seconds()
 
 
-def _fold(lead_ids: Sequence[int]) -> None:
-    leads = Lead.objects.filter(pk__in=lead_ids).values_list(
-        "id", "program_id", "program__client_id", "created_at", "channel", "campaign",
-        "inquiry_type",
+def _step(seconds: float | None) -> int | None:
+    return None if seconds is None else duration_step(seconds)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name or "UTC")
+
+
+def _fold(chosen: _Leads) -> set[tuple[int, date]]:
+    """Rewrite the leads' per-lead rows; the (program, day) pairs they were and are in."""
+    leads = Lead.objects.filter(chosen.q("id")).values_list(
+        "id", "program_id", "program__client_id", "program__client__timezone", "created_at",
+        "channel", "campaign", "inquiry_type",
     )  # fmt: skip
-    history = _events(lead_ids)
-    won = _won(lead_ids)
-    facts: list[LeadFact] = []
-    decisions: list[ReviewDecision] = []
-    spans: list[StatusSpan] = []
-    marks: list[RatingMark] = []
-    for lead_id, program_id, client_id, created_at, channel, campaign, inquiry in leads:
+    touched = set(
+        LeadFact.objects.filter(chosen.q("lead_id")).values_list("program_id", "created_day")
+    )
+    history = _events(chosen)
+    won = _won(chosen)
+    facts: list[tuple[Any, ...]] = []
+    decisions: list[tuple[Any, ...]] = []
+    spans: list[tuple[Any, ...]] = []
+    marks: list[tuple[Any, ...]] = []
+    for lead_id, program_id, client_id, zone, created_at, channel, campaign, inquiry in leads:
         folded = lead_fold(history.get(lead_id, []))
         amount, currency = won.get(lead_id, (None, ""))
+        day = created_at.astimezone(_zone(zone)).date()
+        touched.add((program_id, day))
+        first_call = _seconds(created_at, folded.first_call_at)
+        submission = _seconds(created_at, folded.submitted_at)
+        # In the order of FACT_COLUMNS.
         facts.append(
-            LeadFact(
-                lead_id=lead_id,
-                program_id=program_id,
-                client_id=client_id,
-                created_at=created_at,
-                channel=channel,
-                campaign=campaign,
-                inquiry_type=inquiry,
-                rating=folded.rating,
-                criteria_version=folded.criteria_version,
-                status=folded.status or "new",
-                status_since=folded.status_since or created_at,
-                lead_at=folded.lead_at,
-                opportunity_at=folded.opportunity_at,
-                qualified_at=folded.qualified_at,
-                approved_at=folded.approved_at,
-                handed_off_at=folded.handed_off_at,
-                won_at=folded.won_at,
-                lost_at=folded.lost_at,
-                nurtured_at=folded.nurtured_at,
-                submitted_at=folded.submitted_at,
-                first_call_at=folded.first_call_at,
-                first_call_seconds=_seconds(created_at, folded.first_call_at),
-                submission_seconds=_seconds(created_at, folded.submitted_at),
-                calls=folded.calls,
-                submissions=folded.submissions,
-                pushbacks=folded.pushbacks,
-                qualifier_id=folded.qualifier_id,
-                won_amount=amount,
-                won_currency=currency,
+            (
+                lead_id, program_id, client_id, created_at, day, channel, campaign, inquiry,
+                folded.rating, folded.criteria_version, folded.status or "new",
+                folded.status_since or created_at, folded.lead_at, folded.opportunity_at,
+                folded.qualified_at, folded.approved_at, folded.handed_off_at, folded.won_at,
+                folded.lost_at, folded.nurtured_at, folded.submitted_at, folded.first_call_at,
+                first_call, submission, _step(first_call), _step(submission), folded.calls,
+                folded.submissions, folded.pushbacks, folded.qualifier_id, amount, currency,
             )
-        )
+        )  # fmt: skip
         decisions.extend(
-            ReviewDecision(
-                event_id=decision.event_id,
-                lead_id=lead_id,
-                program_id=program_id,
-                lead_created_at=created_at,
-                qualifier_id=decision.qualifier_id,
-                decided_at=decision.at,
-                approved=decision.approved,
-                reason=decision.reason,
+            (
+                decision.event_id, lead_id, program_id, created_at, day, decision.qualifier_id,
+                decision.at, decision.approved, decision.reason,
             )
             for decision in folded.decisions
-        )
+        )  # fmt: skip
         spans.extend(
-            StatusSpan(
-                lead_id=lead_id,
-                program_id=program_id,
-                lead_created_at=created_at,
-                status=span.status,
-                entered_at=span.entered_at,
-                left_at=span.left_at,
-                seconds=span.seconds,
+            (
+                lead_id, program_id, created_at, day, span.status, span.entered_at,
+                span.left_at, span.seconds, _step(span.seconds),
             )
             for span in folded.spans
-        )
+        )  # fmt: skip
         marks.extend(
-            RatingMark(
-                lead_id=lead_id,
-                program_id=program_id,
-                lead_created_at=created_at,
-                criteria_version=version,
-                rating=rating,
-            )
+            (lead_id, program_id, created_at, day, version, rating)
             for version, rating in folded.marks.items()
         )
-    LeadFact.objects.bulk_create(
-        facts, update_conflicts=True, unique_fields=["lead"], update_fields=_FACT_FIELDS
-    )
-    for model in (ReviewDecision, StatusSpan, RatingMark):
-        model.objects.filter(lead_id__in=lead_ids).delete()
-    ReviewDecision.objects.bulk_create(decisions, batch_size=5_000)
-    StatusSpan.objects.bulk_create(spans, batch_size=5_000)
-    RatingMark.objects.bulk_create(marks, batch_size=5_000)
+    for model in (LeadFact, ReviewDecision, StatusSpan, RatingMark):
+        model.objects.filter(chosen.q("lead_id")).delete()
+    _insert(LeadFact, FACT_COLUMNS, facts)
+    _insert(ReviewDecision, DECISION_COLUMNS, decisions)
+    _insert(StatusSpan, SPAN_COLUMNS, spans)
+    _insert(RatingMark, MARK_COLUMNS, marks)
+    return touched
 
 
-def facts_refresh(*, limit: int | None = None, chunk: int = CHUNK, wait: bool = True) -> int:
+def facts_refresh(
+    *, limit: int | None = None, chunk: int = CHUNK, wait: bool = True, rollups: bool = True
+) -> int:
     """Fold the listed leads in (about ``limit`` listed rows at most; all when ``None``); how
     many rows were folded. With ``wait`` off, a refresh already running elsewhere makes
-    this one return 0 at once (a report about to read does not queue behind a rebuild)."""
+    this one return 0 at once (a report about to read does not queue behind a rebuild).
+    Each chunk recomputes the rollups of the days its leads are in, unless ``rollups`` is off
+    (the rebuild recomputes them all once at the end)."""
     done = 0
     while limit is None or done < limit:
         size = chunk if limit is None else min(chunk, limit - done)
@@ -238,7 +338,9 @@ def facts_refresh(*, limit: int | None = None, chunk: int = CHUNK, wait: bool = 
             row_ids, lead_ids = _claim(size)
             if not row_ids:
                 break
-            _fold(lead_ids)
+            touched = _fold(_Leads(ids=lead_ids))
+            if rollups:
+                rollups_recompute(touched)
             PendingLead.objects.filter(id__in=row_ids).delete()
         done += len(row_ids)
     return done
@@ -249,17 +351,39 @@ def facts_pending() -> int:
     return PendingLead.objects.count()
 
 
-def facts_rebuild() -> int:
-    """Recompute every summary row from the history; how many leads were folded."""
+def facts_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
+    """Recompute every summary row from the history; how many leads were folded.
+
+    One transaction empties the tables and lists every lead (so that a rebuild cut short
+    leaves its remaining leads to the periodic refresh); then the leads are folded in id
+    ranges of ``chunk`` (no lists of ids), each range's listed rows going with it (a periodic
+    refresh in between folds what it claims again, harmlessly), and at the end every rollup
+    row is recomputed at once."""
     quote = connection.ops.quote_name
+    pending = quote(PendingLead._meta.db_table)
     with transaction.atomic():
         _lock(wait=True)
-        for model in (RatingMark, StatusSpan, ReviewDecision, LeadFact):
+        for model in (*ROLLUPS, RatingMark, StatusSpan, ReviewDecision, LeadFact):
             model.objects.all().delete()
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {quote(PendingLead._meta.db_table)}")
+            cursor.execute(f"DELETE FROM {pending}")
             cursor.execute(
-                f"INSERT INTO {quote(PendingLead._meta.db_table)} ({quote('lead_id')}) "
+                f"INSERT INTO {pending} ({quote('lead_id')}) "
                 f"SELECT {quote('id')} FROM {quote(Lead._meta.db_table)}"
             )
-    return facts_refresh()
+        listed = PendingLead.objects.aggregate(last=Max("id"))["last"] or 0
+        bounds = Lead.objects.aggregate(low=Min("id"), high=Max("id"))
+    folded = 0
+    if bounds["low"] is not None:
+        for low in range(bounds["low"], bounds["high"] + 1, chunk):
+            chosen = _Leads(low=low, high=low + chunk)
+            with transaction.atomic():
+                _lock(wait=True)
+                _fold(chosen)
+                folded += PendingLead.objects.filter(chosen.q("lead_id"), id__lte=listed).delete()[
+                    0
+                ]
+    with transaction.atomic():
+        _lock(wait=True)
+        rollups_recompute()
+    return folded

@@ -1,0 +1,221 @@
+"""The daily rollups (docs/REPORTS.md, "Summary tables"): what the dashboards read.
+
+Each rollup row sums one program's leads created on one day (in its client's timezone). A
+refresh recomputes the rows of the (program, day) pairs whose leads it folded, from the
+per-lead tables, set-based: one ``DELETE`` and one ``INSERT … SELECT … GROUP BY`` per rollup,
+whatever the number of leads; the rebuild recomputes every row the same way. So a rollup always
+equals a regrouping of the per-lead tables, which are a pure function of the history.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import connection
+
+from leadflow.core.reports import FUNNEL_STEPS
+from leadflow.reports.models import (
+    ROLLUPS,
+    STEP_COLUMNS,
+    DurationDay,
+    DurationMeasure,
+    FunnelDay,
+    LeadFact,
+    QualifierDay,
+    RatingDay,
+    RatingMark,
+    ReasonDay,
+    RevenueDay,
+    ReviewDecision,
+    StatusSpan,
+)
+
+#: The funnel's breakdowns, each a column of ``LeadFact`` ("" : the day's leads together).
+BREAKDOWNS = ("", "channel", "campaign", "inquiry_type", "rating")
+#: (program, day) pairs recomputed per statement (the databases' parameter limits).
+PAIRS_PER_STATEMENT = 400
+
+#: A funnel step's column in ``LeadFact`` (``inquiry``: every lead).
+_REACHED = {
+    "lead": "lead_at",
+    "opportunity": "opportunity_at",
+    "qualified_opportunity": "qualified_at",
+    "approved": "approved_at",
+    "handed_off": "handed_off_at",
+    "won": "won_at",
+}
+
+Pairs = Iterable[tuple[int, date]]
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model: Any) -> str:
+    return _q(model._meta.db_table)
+
+
+def _where(pairs: list[tuple[int, date]] | None, day: str) -> tuple[str, list[Any]]:
+    """The rows of these (program, day) pairs (every row when ``None``)."""
+    if pairs is None:
+        return "1 = 1", []
+    days: dict[int, list[date]] = defaultdict(list)
+    for program_id, each in pairs:
+        days[program_id].append(each)
+    parts: list[str] = []
+    params: list[Any] = []
+    for program_id, listed in sorted(days.items()):
+        marks = ", ".join(["%s"] * len(listed))
+        parts.append(f"({_q('program_id')} = %s AND {_q(day)} IN ({marks}))")
+        params.append(program_id)
+        params.extend(connection.ops.adapt_datefield_value(each) for each in sorted(listed))
+    return " OR ".join(parts) or "1 = 0", params
+
+
+def _funnel(where: str, params: list[Any]) -> list[tuple[str, list[Any]]]:
+    steps = ", ".join(_q(step) for step in FUNNEL_STEPS)
+    counts = ", ".join(["COUNT(*)", *(f"COUNT({_q(_REACHED[step])})" for step in FUNNEL_STEPS[1:])])
+    statements = []
+    for breakdown in BREAKDOWNS:
+        value = _q(breakdown) if breakdown else "''"
+        group = f", {value}" if breakdown else ""
+        statements.append(
+            (
+                f"INSERT INTO {_table(FunnelDay)} ({_q('program_id')}, {_q('day')}, "
+                f"{_q('breakdown')}, {_q('value')}, {steps}) "
+                f"SELECT {_q('program_id')}, {_q('created_day')}, '{breakdown}', {value}, "
+                f"{counts} FROM {_table(LeadFact)} WHERE {where} "
+                f"GROUP BY {_q('program_id')}, {_q('created_day')}{group}",
+                params,
+            )
+        )
+        statements.append(
+            (
+                f"INSERT INTO {_table(RevenueDay)} ({_q('program_id')}, {_q('day')}, "
+                f"{_q('breakdown')}, {_q('value')}, {_q('currency')}, {_q('amount')}) "
+                f"SELECT {_q('program_id')}, {_q('created_day')}, '{breakdown}', {value}, "
+                f"{_q('won_currency')}, SUM({_q('won_amount')}) FROM {_table(LeadFact)} "
+                f"WHERE ({where}) AND {_q('won_amount')} IS NOT NULL "
+                f"GROUP BY {_q('program_id')}, {_q('created_day')}{group}, {_q('won_currency')}",
+                params,
+            )
+        )
+    return statements
+
+
+def _qualifiers(
+    facts: tuple[str, list[Any]], decisions: tuple[str, list[Any]]
+) -> list[tuple[str, list[Any]]]:
+    fact_where, fact_params = facts
+    decision_where, decision_params = decisions
+    key = f"{_q('program_id')}, {_q('day')}, {_q('qualifier_id')}"
+    approved = _q("approved")
+    merged = (
+        f"INSERT INTO {_table(QualifierDay)} ({key}, {_q('leads')}, {_q('calls')}, "
+        f"{_q('decisions')}, {_q('approvals')}, {_q('pushbacks')}) "
+        f"SELECT {key}, SUM(leads), SUM(calls), SUM(decisions), SUM(approvals), SUM(pushbacks) "
+        f"FROM (SELECT {_q('program_id')}, {_q('created_day')} AS {_q('day')}, "
+        f"{_q('qualifier_id')}, COUNT(*) AS leads, SUM({_q('calls')}) AS calls, "
+        f"0 AS decisions, 0 AS approvals, 0 AS pushbacks FROM {_table(LeadFact)} "
+        f"WHERE {fact_where} GROUP BY {_q('program_id')}, {_q('created_day')}, "
+        f"{_q('qualifier_id')} "
+        f"UNION ALL SELECT {_q('program_id')}, {_q('lead_created_day')}, {_q('qualifier_id')}, "
+        f"0, 0, COUNT(*), SUM(CASE WHEN {approved} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {approved} THEN 0 ELSE 1 END) FROM {_table(ReviewDecision)} "
+        f"WHERE {decision_where} GROUP BY {_q('program_id')}, {_q('lead_created_day')}, "
+        f"{_q('qualifier_id')}) AS parts GROUP BY {key}"
+    )
+    reasons = (
+        f"INSERT INTO {_table(ReasonDay)} ({key}, {_q('reason')}, {_q('count')}) "
+        f"SELECT {_q('program_id')}, {_q('lead_created_day')}, {_q('qualifier_id')}, "
+        f"{_q('reason')}, COUNT(*) FROM {_table(ReviewDecision)} "
+        f"WHERE ({decision_where}) AND NOT {approved} "
+        f"GROUP BY {_q('program_id')}, {_q('lead_created_day')}, {_q('qualifier_id')}, "
+        f"{_q('reason')}"
+    )
+    return [(merged, fact_params + decision_params), (reasons, decision_params)]
+
+
+def _ratings(marks: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
+    where, params = marks
+    return [
+        (
+            f"INSERT INTO {_table(RatingDay)} ({_q('program_id')}, {_q('day')}, "
+            f"{_q('criteria_version')}, {_q('rating')}, {_q('count')}) "
+            f"SELECT {_q('program_id')}, {_q('lead_created_day')}, {_q('criteria_version')}, "
+            f"{_q('rating')}, COUNT(*) FROM {_table(RatingMark)} WHERE {where} "
+            f"GROUP BY {_q('program_id')}, {_q('lead_created_day')}, {_q('criteria_version')}, "
+            f"{_q('rating')}",
+            params,
+        )
+    ]
+
+
+def _durations(
+    facts: tuple[str, list[Any]], spans: tuple[str, list[Any]]
+) -> list[tuple[str, list[Any]]]:
+    """Each histogram in two groupings: the values per step first (a few rows a day), then
+    one row a day with a column per step."""
+    fact_where, fact_params = facts
+    span_where, span_params = spans
+    parts = []
+    params: list[Any] = []
+    for measure, step in (
+        (DurationMeasure.FIRST_CALL, "first_call_step"),
+        (DurationMeasure.SUBMISSION, "submission_step"),
+    ):
+        parts.append(
+            f"SELECT {_q('program_id')}, {_q('created_day')} AS {_q('day')}, "
+            f"'{measure.value}' AS measure, {_q('qualifier_id')}, '' AS status, "
+            f"{_q(step)} AS step, COUNT(*) AS n FROM {_table(LeadFact)} "
+            f"WHERE ({fact_where}) AND {_q(step)} IS NOT NULL "
+            f"GROUP BY {_q('program_id')}, {_q('created_day')}, {_q('qualifier_id')}, {_q(step)}"
+        )
+        params.extend(fact_params)
+    parts.append(
+        f"SELECT {_q('program_id')}, {_q('lead_created_day')}, "
+        f"'{DurationMeasure.STATUS.value}', NULL, {_q('status')}, {_q('step')}, COUNT(*) "
+        f"FROM {_table(StatusSpan)} WHERE ({span_where}) AND {_q('step')} IS NOT NULL "
+        f"GROUP BY {_q('program_id')}, {_q('lead_created_day')}, {_q('status')}, {_q('step')}"
+    )
+    params.extend(span_params)
+    key = f"{_q('program_id')}, {_q('day')}, {_q('measure')}, {_q('qualifier_id')}, {_q('status')}"
+    columns = ", ".join(_q(column) for column in STEP_COLUMNS)
+    sums = ", ".join(
+        f"SUM(CASE WHEN step = {index} THEN n ELSE 0 END)" for index in range(len(STEP_COLUMNS))
+    )
+    return [
+        (
+            f"INSERT INTO {_table(DurationDay)} ({key}, {_q('count')}, {columns}) "
+            f"SELECT {key}, SUM(n), {sums} FROM ({' UNION ALL '.join(parts)}) AS parts "
+            f"GROUP BY {key}",
+            params,
+        )
+    ]
+
+
+def _recompute(pairs: list[tuple[int, date]] | None) -> None:
+    days = _where(pairs, "day")
+    facts = _where(pairs, "created_day")
+    details = _where(pairs, "lead_created_day")
+    statements = [(f"DELETE FROM {_table(model)} WHERE {days[0]}", days[1]) for model in ROLLUPS]
+    statements += _funnel(*facts)
+    statements += _qualifiers(facts, details)
+    statements += _ratings(details)
+    statements += _durations(facts, details)
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def rollups_recompute(pairs: Pairs | None = None) -> None:
+    """Recompute the rollup rows of these (program, day) pairs from the per-lead tables
+    (every row when ``None``). Runs inside the refresh's transaction and lock."""
+    if pairs is None:
+        _recompute(None)
+        return
+    listed = sorted(set(pairs))
+    for start in range(0, len(listed), PAIRS_PER_STATEMENT):
+        _recompute(listed[start : start + PAIRS_PER_STATEMENT])
