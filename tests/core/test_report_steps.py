@@ -2,6 +2,8 @@
 a percentile read from the step counts is the exact nearest-rank value rounded up to its
 step's end."""
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +25,7 @@ def test_the_steps_are_increasing_and_fine_enough_to_read():
     assert list(STEP_BOUNDS) == sorted(set(STEP_BOUNDS))
     assert STEP_BOUNDS[0] == 60
     # From an hour up, a step's end is at most a sixth above its start.
-    for low, high in zip(STEP_BOUNDS, STEP_BOUNDS[1:], strict=False):
+    for low, high in itertools.pairwise(STEP_BOUNDS):
         if low >= HOUR:
             assert high / low <= 7 / 6, (low, high)
     # Every whole hour up to two days, and every whole day from a week to a month, is a

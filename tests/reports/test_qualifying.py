@@ -64,7 +64,8 @@ Time in each status (closed stretches only, hours; nearest-rank median and 90th 
 (An interpolating median of the review times would say 18 h, a p90 of the new ones 30.4 h.)
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -79,6 +80,8 @@ from leadflow.leads.services.calls import call_record
 from leadflow.leads.services.queue import lead_hold, lead_submit_for_review
 from leadflow.programs.models import Program
 from leadflow.programs.services import criteria_publish
+from leadflow.reports.models import STEP_COLUMNS, DurationDay
+from leadflow.reports.selectors import qualifying as qualifying_module
 from leadflow.reports.selectors.qualifying import (
     SECTION_MIX,
     SECTION_STATUS,
@@ -398,3 +401,53 @@ def test_a_sales_manager_reads_the_three_tables_on_the_page_and_downloads_one(
     assert export["Content-Disposition"].startswith("attachment;")
     lines = export.content.decode().splitlines()
     assert any(line.startswith("In review,12.0,36.0,6") for line in lines), lines
+
+
+def _days_only(programs: list[Program], period: Period) -> Any:
+    return DurationDay.objects.filter(
+        program_id__in=[each.pk for each in programs],
+        month=False,
+        day__gte=period.start,
+        day__lt=period.end,
+    )
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(date(2026, 2, 15), date(2026, 4, 10)),  # days, a whole March, days
+        Period(date(2026, 3, 1), date(2026, 4, 1)),  # one whole month
+        Period(date(2026, 3, 5), date(2026, 3, 25)),  # inside one month
+        Period(date(2026, 2, 1), date(2026, 5, 1)),  # whole months only
+        Period(date(2025, 12, 31), date(2027, 1, 2)),  # across year ends
+    ],
+)
+@pytest.mark.django_db
+def test_whole_months_read_from_month_rows_give_the_figures_of_the_days(
+    history: None, program: Program, other_program: Program, period: Period, monkeypatch: Any
+):
+    programs = [program, other_program]
+    from_months = qualifying(programs=programs, period=period)
+    monkeypatch.setattr(qualifying_module, "duration_rows", _days_only)
+    from_days = qualifying(programs=programs, period=period)
+    assert from_months.rows == from_days.rows
+    assert from_months.totals == from_days.totals
+    assert from_months.sections[SECTION_STATUS].rows == from_days.sections[SECTION_STATUS].rows
+
+
+@pytest.mark.django_db
+def test_a_month_row_adds_up_its_day_rows(history: None):
+    months = DurationDay.objects.filter(month=True)
+    assert months.exists()
+    for month in months:
+        days = DurationDay.objects.filter(
+            month=False,
+            program_id=month.program_id,
+            measure=month.measure,
+            qualifier_id=month.qualifier_id,
+            status=month.status,
+            day__gte=month.day,
+            day__lt=(month.day + timedelta(days=32)).replace(day=1),
+        )
+        for column in ("count", *STEP_COLUMNS):
+            assert getattr(month, column) == sum(getattr(day, column) for day in days), column

@@ -368,7 +368,11 @@ class DurationMeasure(models.TextChoices):
 class DurationDay(models.Model):
     """A histogram of durations of one program's leads created on one day: from capture to
     the first call or to the submission (per qualifier), or the stretches in one status;
-    ``count`` values in all, ``s<k>`` of them in step k (``core.reports.STEP_BOUNDS``)."""
+    ``count`` values in all, ``s<k>`` of them in step k (``core.reports.STEP_BOUNDS``).
+
+    ``month`` rows add up a calendar month's day rows (``day``: the month's first day): a
+    period reads whole months from them and only the days at its ends from day rows, since
+    adding up the step columns costs per row read."""
 
     program = models.ForeignKey(
         "programs.Program",
@@ -378,6 +382,7 @@ class DurationDay(models.Model):
         db_index=False,
     )
     day = models.DateField()
+    month = models.BooleanField(default=False)
     measure = models.CharField(max_length=16, choices=DurationMeasure.choices)
     qualifier = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -393,7 +398,9 @@ class DurationDay(models.Model):
     del _column
 
     class Meta:
-        indexes = [models.Index(fields=["measure", "program", "day"], name="durationday_read")]
+        indexes = [
+            models.Index(fields=["month", "measure", "program", "day"], name="durationday_read")
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure} {self.status or self.qualifier_id} on {self.day}"

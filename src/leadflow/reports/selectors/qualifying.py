@@ -48,16 +48,29 @@ SECTION_STATUS = "Time in each status"
 # --- durations counted in steps ------------------------------------------------------------
 
 
-def histograms(rows: QuerySet[DurationDay], group: str | None) -> dict[Any, list[int]]:
-    """Per ``group`` value (or ``None`` over all rows), the durations' count in each step,
-    added up over the rows by the database (one query whatever the number of groups)."""
-    sums = {f"n_{column}": Sum(column) for column in STEP_COLUMNS}
-    results = (
-        list(rows.order_by().values(group).annotate(**sums)) if group else [rows.aggregate(**sums)]
+def duration_rows(programs: list[Program], period: Period) -> QuerySet[DurationDay]:
+    """The ``DurationDay`` rows that cover the period: its whole calendar months from month
+    rows, the days before the first and after the last whole month from day rows."""
+    days = DurationDay.objects.filter(program_id__in=[each.pk for each in programs])
+    start, end = period.start, period.end
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last = end.replace(day=1)
+    if first >= last:
+        return days.filter(month=False, day__gte=start, day__lt=end)
+    return days.filter(
+        Q(month=True, day__gte=first, day__lt=last)
+        | Q(month=False, day__gte=start, day__lt=first)
+        | Q(month=False, day__gte=last, day__lt=end)
     )
+
+
+def histograms(rows: QuerySet[DurationDay], *group: str) -> dict[tuple[Any, ...], list[int]]:
+    """Per value of the ``group`` columns, the durations' count in each step, added up over
+    the rows by the database (one query whatever the number of groups)."""
+    sums = {f"n_{column}": Sum(column) for column in STEP_COLUMNS}
     return {
-        row[group] if group else None: [row[f"n_{column}"] or 0 for column in STEP_COLUMNS]
-        for row in results
+        tuple(row[name] for name in group): [row[f"n_{column}"] or 0 for column in STEP_COLUMNS]
+        for row in rows.order_by().values(*group).annotate(**sums)
     }
 
 
@@ -121,20 +134,30 @@ def _figures(
     }
 
 
-def _medians(
-    durations: QuerySet[DurationDay], group: str | None
-) -> dict[str, dict[Any, float | None]]:
-    """Per group, the median hours from capture to the first call and to the first
-    submission."""
+def _medians(durations: QuerySet[DurationDay]) -> dict[str, dict[Any, float | None]]:
+    """Per qualifier (and ``None``: over all), the median hours from capture to the first call
+    and to the first submission: one query, the overall counts added up from the
+    qualifiers'."""
+    counted = histograms(
+        durations.filter(measure__in=[DurationMeasure.FIRST_CALL, DurationMeasure.SUBMISSION]),
+        "measure",
+        "qualifier_id",
+    )
     found: dict[str, dict[Any, float | None]] = {}
     for name, measure in (
         ("first_call", DurationMeasure.FIRST_CALL),
         ("submission", DurationMeasure.SUBMISSION),
     ):
-        counted = histograms(durations.filter(measure=measure), group)
-        found[name] = {key: _percentile_hours(counts, 0.5) for key, counts in counted.items()}
+        mine = {key: counts for (each, key), counts in counted.items() if each == measure}
+        found[name] = {key: _percentile_hours(counts, 0.5) for key, counts in mine.items()}
+        if mine:
+            overall = [sum(step) for step in zip(*mine.values(), strict=True)]
+            found[name][OVERALL] = _percentile_hours(overall, 0.5)
     return found
 
+
+#: The key of the figures over every qualifier in ``_medians``.
+OVERALL = "overall"
 
 _QUALIFIER_SUMS = ("leads", "calls", "decisions", "approvals", "pushbacks")
 
@@ -166,8 +189,7 @@ def _by_qualifier(programs: list[Program], period: Period) -> Report:
         )
         .annotate(**sums)
     )
-    durations = DurationDay.objects.filter(days)
-    medians = _medians(durations, "qualifier_id")
+    medians = _medians(duration_rows(programs, period))
     reasons = _reasons(ReasonDay.objects.filter(days))
     rows = []
     for group in grouped:
@@ -184,14 +206,13 @@ def _by_qualifier(programs: list[Program], period: Period) -> Report:
         )
         rows.append({"qualifier_id": key, "qualifier": name, **figures})
     rows.sort(key=lambda row: (row["qualifier_id"] is None, -row["leads"], row["qualifier"]))
-    overall_medians = _medians(durations, None)
     all_reasons: dict[str, int] = defaultdict(int)
     for pairs in reasons.values():
         for reason, count in pairs:
             all_reasons[reason] += count
     totals = _figures(
         work.aggregate(**sums),
-        {name: by_group.get(None) for name, by_group in overall_medians.items()},
+        {name: by_group.get(OVERALL) for name, by_group in medians.items()},
         list(all_reasons.items()),
     )
     return Report("qualifying", programs, period, "", QUALIFIER_COLUMNS, rows, totals)
@@ -245,10 +266,8 @@ def _by_criteria_version(programs: list[Program], period: Period) -> Report:
 
 
 def _by_status(programs: list[Program], period: Period) -> Report:
-    durations = DurationDay.objects.filter(
-        cohort_days(programs, period), measure=DurationMeasure.STATUS
-    )
-    counted = histograms(durations, "status")
+    durations = duration_rows(programs, period).filter(measure=DurationMeasure.STATUS)
+    counted = {status: counts for (status,), counts in histograms(durations, "status").items()}
     spans = {status: sum(counts) for status, counts in counted.items()}
     order = {status.value: index for index, status in enumerate(LeadStatus)}
     rows = [

@@ -7,10 +7,12 @@ too (a row shared between writes could be taken by a refresh while a later write
 uncommitted, and that write would be missed). The refresh (the periodic job
 ``reports.refresh``, and every report before it reads) takes the one ``RefreshLock`` row, so
 refreshes run one at a time, claims the oldest listed rows in chunks and rewrites their leads'
-summary rows: one read of the chunk's leads, one of their history, one
-of their won proposals, one upsert of the facts and one replace of each detail table, whatever
-the chunk's size. What a lead's history means is ``core.reports.lead_fold``. The rebuild lists
-every lead and refreshes them all: the tables are a pure function of the history.
+per-lead rows: one read of the chunk's leads, one of their history, one of their won
+proposals, one delete and one plain write (``COPY`` on PostgreSQL, ``executemany`` on SQLite)
+per table, whatever the chunk's size; then the daily rollups of the days those leads are in
+(``services.rollup``). What a lead's history means is ``core.reports.lead_fold``. The rebuild
+folds every lead by id ranges and recomputes every rollup: the tables are a pure function of
+the history.
 """
 
 from collections import defaultdict

@@ -9,7 +9,7 @@ equals a regrouping of the per-lead tables, which are a pure function of the his
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
@@ -188,11 +188,50 @@ def _durations(
     )
     return [
         (
-            f"INSERT INTO {_table(DurationDay)} ({key}, {_q('count')}, {columns}) "
-            f"SELECT {key}, SUM(n), {sums} FROM ({' UNION ALL '.join(parts)}) AS parts "
+            f"INSERT INTO {_table(DurationDay)} ({key}, {_q('month')}, {_q('count')}, {columns}) "
+            f"SELECT {key}, FALSE, SUM(n), {sums} FROM ({' UNION ALL '.join(parts)}) AS parts "
             f"GROUP BY {key}",
             params,
         )
+    ]
+
+
+def _month_start(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _months(pairs: list[tuple[int, date]] | None) -> list[tuple[str, list[Any]]]:
+    """The month rows of ``DurationDay`` for the months of these pairs, from its day rows."""
+    params: list[Any] = []
+    if pairs is None:
+        where = "1 = 1"
+    else:
+        parts: list[str] = []
+        for program_id, first in sorted({(each, day.replace(day=1)) for each, day in pairs}):
+            following = (first + timedelta(days=32)).replace(day=1)
+            parts.append(f"({_q('program_id')} = %s AND {_q('day')} >= %s AND {_q('day')} < %s)")
+            params += [
+                program_id,
+                *(connection.ops.adapt_datefield_value(d) for d in (first, following)),
+            ]
+        where = " OR ".join(parts)
+    table = _table(DurationDay)
+    rest = f"{_q('measure')}, {_q('qualifier_id')}, {_q('status')}"
+    month = _month_start(_q("day"))
+    columns = ", ".join(_q(column) for column in (*STEP_COLUMNS,))
+    sums = ", ".join(f"SUM({_q(column)})" for column in STEP_COLUMNS)
+    return [
+        (f"DELETE FROM {table} WHERE {_q('month')} AND ({where})", params),
+        (
+            f"INSERT INTO {table} ({_q('program_id')}, {_q('day')}, {rest}, {_q('month')}, "
+            f"{_q('count')}, {columns}) "
+            f"SELECT {_q('program_id')}, {month}, {rest}, TRUE, SUM({_q('count')}), {sums} "
+            f"FROM {table} WHERE NOT {_q('month')} AND ({where}) "
+            f"GROUP BY {_q('program_id')}, {month}, {rest}",
+            params,
+        ),
     ]
 
 
@@ -205,6 +244,7 @@ def _recompute(pairs: list[tuple[int, date]] | None) -> None:
     statements += _qualifiers(facts, details)
     statements += _ratings(details)
     statements += _durations(facts, details)
+    statements += _months(pairs)
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
