@@ -36,8 +36,9 @@ from leadflow.partners.services import (
     sla_sweep,
 )
 from leadflow.programs.models import Program
+from leadflow.reports.models import PartnerDay
 from leadflow.reports.selectors.partners import partners
-from leadflow.reports.services.refresh import facts_refresh
+from leadflow.reports.services.refresh import facts_rebuild, facts_refresh
 from leadflow.reports.services.run import report_run
 from tests.factories import NOW, Team, member
 from tests.partners.conftest import make_approved, make_partner, partner_program
@@ -157,3 +158,51 @@ def test_a_client_contact_reads_no_partners_report(team: Team) -> None:
     with pytest.raises(Program.DoesNotExist):
         report_run(user=team.client_contact, name="partners", program_slug=None,
                    start=None, end=None, today=date(2026, 12, 2))  # fmt: skip
+
+
+def test_the_record_follows_each_step_at_the_next_refresh(
+    partner_program: Program,
+    make_partner: Callable[..., Partner],
+    make_approved: Callable[..., Lead],
+) -> None:
+    """The rollup is recomputed for the lead's day whenever its assignment changes (each
+    change comes with an entry in the lead's history)."""
+    quick = make_partner("Quick", program_level="platinum")
+    lead = make_approved(partner_program, "a", email="step@example.com")
+    leads_route(lead_ids=[lead.pk], now=NOW)
+    facts_refresh()
+    figures = ("assignments", "claimed_on_time", "contact_on_time", "won")
+    assert tuple(
+        partners(programs=[partner_program], period=NOVEMBER).totals[key] for key in figures
+    ) == (1, 0, 0, 0)
+    user = member(quick)
+    lead_claim(lead_id=lead.pk, user=user, now=NOW + HOUR)
+    facts_refresh()
+    assert tuple(
+        partners(programs=[partner_program], period=NOVEMBER).totals[key] for key in figures
+    ) == (1, 1, 0, 0)
+    lead_contact_record(
+        lead_id=lead.pk, user=user, channel="phone", at=NOW + HOUR, note="", now=NOW + 2 * HOUR
+    )
+    lead_outcome_record(
+        lead_id=lead.pk, user=user, outcome="won", reason="", note="", now=NOW + 3 * HOUR
+    )
+    facts_refresh()
+    assert tuple(
+        partners(programs=[partner_program], period=NOVEMBER).totals[key] for key in figures
+    ) == (1, 1, 1, 1)
+
+
+def test_the_rollup_equals_a_rebuild(history: tuple[Partner, Partner]) -> None:
+    def rows() -> list[dict[str, object]]:
+        return [
+            {k: v for k, v in row.items() if k != "id"}
+            for row in PartnerDay.objects.order_by(
+                "day", "partner_id", "country", "subdivision"
+            ).values()
+        ]
+
+    kept = rows()
+    assert kept
+    facts_rebuild()
+    assert rows() == kept

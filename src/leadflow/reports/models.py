@@ -406,8 +406,46 @@ class DurationDay(models.Model):
         return f"{self.measure} {self.status or self.qualifier_id} on {self.day}"
 
 
+class PartnerDay(models.Model):
+    """One partner's record on the assignments of one program's leads created on one day, per
+    the lead's territory (country and subdivision): the partners app's assignments, regrouped
+    (every change of an assignment comes with an entry in its lead's history, which lists the
+    lead for the refresh)."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    partner = models.ForeignKey(
+        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    country = models.CharField(max_length=2, blank=True)
+    subdivision = models.CharField(max_length=8, blank=True)
+    assignments = models.PositiveIntegerField()
+    claimed = models.PositiveIntegerField()
+    claimed_on_time = models.PositiveIntegerField()
+    contacted = models.PositiveIntegerField()
+    contact_on_time = models.PositiveIntegerField()
+    followed_up = models.PositiveIntegerField()
+    followup_on_time = models.PositiveIntegerField()
+    violations = models.PositiveIntegerField()
+    declines = models.PositiveIntegerField()
+    won = models.PositiveIntegerField()
+    lost = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="partnerday_read")]
+
+    def __str__(self) -> str:
+        return f"partner {self.partner_id} on {self.day}"
+
+
 #: The rollups, each recomputed for the days a refresh touched.
-ROLLUPS = (FunnelDay, RevenueDay, QualifierDay, ReasonDay, RatingDay, DurationDay)
+ROLLUPS = (FunnelDay, RevenueDay, QualifierDay, ReasonDay, RatingDay, DurationDay, PartnerDay)
 
 
 class MailKind(models.TextChoices):

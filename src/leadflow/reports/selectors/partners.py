@@ -5,18 +5,20 @@
 Counted from the partners app's assignments: one row per hand-off of a lead to a partner,
 with its deadlines (``claim_due``, ``contact_due``, ``followup_due``) and the times the partner
 did each step (``claimed_at``, ``contacted_at``, ``closed_at``), as the clocks of
-``core.sla.clocks`` read them.
+``core.sla.clocks`` read them — regrouped per program, day of the lead's creation, partner and
+territory in the daily rollup ``PartnerDay`` (``services.rollup``), which this reads.
 """
 
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Sum
 
 from leadflow.core.errors import InputError
 from leadflow.core.reports import Period
-from leadflow.partners.models import Assignment, Outcome, Partner
+from leadflow.partners.models import Partner
 from leadflow.programs.models import Program
-from leadflow.reports.selectors.common import Column, Report, cohort, fraction
+from leadflow.reports.models import PartnerDay
+from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 BREAKDOWNS = ("territory",)
 
@@ -48,23 +50,11 @@ _COLUMNS = [
 
 
 def _counts() -> dict[str, Any]:
-    return {
-        "assignments": Count("pk"),
-        "claimed": Count("pk", filter=Q(claimed_at__isnull=False)),
-        "claimed_on_time": Count("pk", filter=Q(claimed_at__lte=F("claim_due"))),
-        "contacted": Count("pk", filter=Q(contacted_at__isnull=False)),
-        "contact_on_time": Count("pk", filter=Q(contacted_at__lte=F("contact_due"))),
-        "followed_up": Count("pk", filter=Q(closed_at__isnull=False)),
-        "followup_on_time": Count("pk", filter=Q(closed_at__lte=F("followup_due"))),
-        "violations": Count("violation"),
-        "declines": Count("decline"),
-        "won": Count("pk", filter=Q(outcome=Outcome.WON)),
-        "lost": Count("pk", filter=Q(outcome=Outcome.LOST)),
-    }
+    return {f"n_{key}": Sum(key) for key in _KEYS}
 
 
 def _figures(counts: dict[str, Any]) -> dict[str, Any]:
-    figures = {key: counts.get(key) or 0 for key in _KEYS}
+    figures = {key: counts.get(f"n_{key}") or 0 for key in _KEYS}
     return {**figures, "conversion": fraction(figures["won"], figures["assignments"])}
 
 
@@ -75,12 +65,12 @@ def territory_label(country: str, subdivision: str) -> str:
 
 
 def _assignments(programs: list[Program], period: Period, partner_id: int | None) -> Any:
-    assignments = Assignment.objects.filter(
-        cohort(programs, period, created="lead__created_at", program="lead__program_id")
-    )
+    """The period's rows of the daily rollup ``PartnerDay`` (the assignments of the cohort's
+    leads, counted per program, day, partner and territory)."""
+    days = PartnerDay.objects.filter(cohort_days(programs, period))
     if partner_id is not None:
-        assignments = assignments.filter(partner_id=partner_id)
-    return assignments
+        days = days.filter(partner_id=partner_id)
+    return days
 
 
 def _partners(programs: list[Program], partner_id: int | None) -> list[Partner]:
@@ -97,13 +87,13 @@ def _by_territory(
     grouped = (
         assignments.filter(partner_id__in=names)
         .order_by()
-        .values("partner_id", "lead__country", "lead__subdivision")
+        .values("partner_id", "country", "subdivision")
         .annotate(**_counts())
     )
     rows = []
     for group in grouped:
         partner = names[group["partner_id"]]
-        country, subdivision = group["lead__country"], group["lead__subdivision"]
+        country, subdivision = group["country"], group["subdivision"]
         rows.append(
             {
                 "partner": partner.slug,

@@ -15,6 +15,8 @@ from typing import Any
 from django.db import connection
 
 from leadflow.core.reports import FUNNEL_STEPS
+from leadflow.leads.models import Lead
+from leadflow.partners.models import Assignment, Decline, Outcome, Violation
 from leadflow.reports.models import (
     ROLLUPS,
     STEP_COLUMNS,
@@ -22,6 +24,7 @@ from leadflow.reports.models import (
     DurationMeasure,
     FunnelDay,
     LeadFact,
+    PartnerDay,
     QualifierDay,
     RatingDay,
     RatingMark,
@@ -57,8 +60,12 @@ def _table(model: Any) -> str:
     return _q(model._meta.db_table)
 
 
-def _where(pairs: list[tuple[int, date]] | None, day: str) -> tuple[str, list[Any]]:
-    """The rows of these (program, day) pairs (every row when ``None``)."""
+def _where(
+    pairs: list[tuple[int, date]] | None, day: str, alias: str = ""
+) -> tuple[str, list[Any]]:
+    """The rows of these (program, day) pairs (every row when ``None``), of the table
+    ``alias`` when given."""
+    prefix = f"{alias}." if alias else ""
     if pairs is None:
         return "1 = 1", []
     days: dict[int, list[date]] = defaultdict(list)
@@ -68,7 +75,7 @@ def _where(pairs: list[tuple[int, date]] | None, day: str) -> tuple[str, list[An
     params: list[Any] = []
     for program_id, listed in sorted(days.items()):
         marks = ", ".join(["%s"] * len(listed))
-        parts.append(f"({_q('program_id')} = %s AND {_q(day)} IN ({marks}))")
+        parts.append(f"({prefix}{_q('program_id')} = %s AND {prefix}{_q(day)} IN ({marks}))")
         params.append(program_id)
         params.extend(connection.ops.adapt_datefield_value(each) for each in sorted(listed))
     return " OR ".join(parts) or "1 = 0", params
@@ -196,6 +203,47 @@ def _durations(
     ]
 
 
+def _partners(facts: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
+    """Each partner's assignments of the days' leads, per territory, counted as
+    ``selectors.partners`` defines them (``facts``: the days' condition on ``LeadFact`` as
+    ``f``)."""
+    where, params = facts
+    a, f, lead, v, d = "a", "f", "l", "v", "d"
+
+    def on_time(done: str, due: str) -> str:
+        return f"SUM(CASE WHEN {a}.{_q(done)} <= {a}.{_q(due)} THEN 1 ELSE 0 END)"
+
+    def outcome(value: str) -> str:
+        return f"SUM(CASE WHEN {a}.{_q('outcome')} = '{value}' THEN 1 ELSE 0 END)"
+
+    columns = (
+        "program_id", "day", "partner_id", "country", "subdivision", "assignments", "claimed",
+        "claimed_on_time", "contacted", "contact_on_time", "followed_up", "followup_on_time",
+        "violations", "declines", "won", "lost",
+    )  # fmt: skip
+    return [
+        (
+            f"INSERT INTO {_table(PartnerDay)} ({', '.join(_q(c) for c in columns)}) "
+            f"SELECT {f}.{_q('program_id')}, {f}.{_q('created_day')}, {a}.{_q('partner_id')}, "
+            f"{lead}.{_q('country')}, {lead}.{_q('subdivision')}, COUNT(*), "
+            f"COUNT({a}.{_q('claimed_at')}), {on_time('claimed_at', 'claim_due')}, "
+            f"COUNT({a}.{_q('contacted_at')}), {on_time('contacted_at', 'contact_due')}, "
+            f"COUNT({a}.{_q('closed_at')}), {on_time('closed_at', 'followup_due')}, "
+            f"COUNT({v}.{_q('id')}), COUNT({d}.{_q('id')}), "
+            f"{outcome(Outcome.WON.value)}, {outcome(Outcome.LOST.value)} "
+            f"FROM {_table(Assignment)} {a} "
+            f"JOIN {_table(LeadFact)} {f} ON {f}.{_q('lead_id')} = {a}.{_q('lead_id')} "
+            f"JOIN {_table(Lead)} {lead} ON {lead}.{_q('id')} = {a}.{_q('lead_id')} "
+            f"LEFT JOIN {_table(Violation)} {v} ON {v}.{_q('assignment_id')} = {a}.{_q('id')} "
+            f"LEFT JOIN {_table(Decline)} {d} ON {d}.{_q('assignment_id')} = {a}.{_q('id')} "
+            f"WHERE {where} "
+            f"GROUP BY {f}.{_q('program_id')}, {f}.{_q('created_day')}, {a}.{_q('partner_id')}, "
+            f"{lead}.{_q('country')}, {lead}.{_q('subdivision')}",
+            params,
+        )
+    ]
+
+
 def _month_start(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('month', {column}) AS date)"
@@ -245,6 +293,7 @@ def _recompute(pairs: list[tuple[int, date]] | None) -> None:
     statements += _ratings(details)
     statements += _durations(facts, details)
     statements += _months(pairs)
+    statements += _partners(_where(pairs, "created_day", alias="f"))
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
