@@ -46,8 +46,9 @@ from leadflow.nurture.services import (
     touches_due_process,
 )
 from leadflow.programs.models import Program
+from leadflow.reports.models import EnrollmentFact, SequenceDay, TouchDay, TouchFact
 from leadflow.reports.selectors.nurture import nurture
-from leadflow.reports.services.refresh import facts_refresh
+from leadflow.reports.services.refresh import facts_rebuild, facts_refresh
 from leadflow.reports.services.run import report_run
 from tests import factories
 from tests.factories import NOW, Team
@@ -166,3 +167,28 @@ def test_an_empty_program_has_its_sequences_with_nothing_counted(
     report = nurture(programs=[program], period=NOVEMBER)
     assert [row["sent"] for row in report.rows] == [0, 0, 0, 0]
     assert report.totals["requalification_rate"] is None
+
+
+def test_a_response_counts_at_the_next_refresh(history: dict[str, Lead], program: Program) -> None:
+    """Each response comes with an entry in its lead's history, so the refresh refolds the
+    lead's touches and the day of the touch it answers."""
+    before = touches(nurture(programs=[program], period=NOVEMBER))["1. E-mail"]
+    assert before[:3] == (3, 1, 1)
+    link_clicked(sent=first_email(history["n3"]), index=0, now=NOW + timedelta(days=2))
+    facts_refresh()
+    after = touches(nurture(programs=[program], period=NOVEMBER))["1. E-mail"]
+    assert after[:4] == (3, 1, 2, 2)
+
+
+def test_the_nurture_rollups_equal_a_rebuild(history: dict[str, Lead]) -> None:
+    def rows(model: Any) -> list[tuple[tuple[str, str], ...]]:
+        return sorted(
+            tuple(sorted((k, str(v)) for k, v in row.items() if k != "id"))
+            for row in model.objects.values()
+        )
+
+    models = (TouchFact, EnrollmentFact, TouchDay, SequenceDay)
+    kept = {model.__name__: rows(model) for model in models}
+    assert all(kept.values())
+    facts_rebuild()
+    assert {model.__name__: rows(model) for model in models} == kept

@@ -26,10 +26,12 @@ from leadflow.leads.services.qualify import lead_update_answers
 from leadflow.programs.models import Program
 from leadflow.reports.models import (
     ROLLUPS,
+    EnrollmentFact,
     LeadFact,
     RatingMark,
     ReviewDecision,
     StatusSpan,
+    TouchFact,
 )
 from leadflow.reports.selectors.funnel import funnel
 from leadflow.reports.services.refresh import facts_rebuild, facts_refresh
@@ -93,7 +95,7 @@ def _snapshot() -> dict[str, Any]:
                     for row in model.objects.values()
                 ),
             )
-            for model in ROLLUPS
+            for model in (*ROLLUPS, TouchFact, EnrollmentFact)
         },
     }
 

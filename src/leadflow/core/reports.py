@@ -348,3 +348,53 @@ def step_percentile(counts: Sequence[int], fraction: float) -> int | None:
         if seen >= wanted:
             return step_seconds(step)
     raise AssertionError("unreachable: the counts add up to the total")
+
+
+# --- nurture: which touch a response answers -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TouchDone:
+    """A touch done for a lead (sent, or skipped when ``skipped``)."""
+
+    id: int
+    done_at: datetime
+    skipped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A lead's response: its kind, when, and the touch it names (clicks do)."""
+
+    kind: str
+    at: datetime
+    sent_id: int | None
+
+
+def responses_attribute(
+    touches: Sequence[TouchDone], responses: Sequence[Response]
+) -> dict[int, dict[str, int]]:
+    """Per touch id, how many of the lead's responses answer it, by kind: a response naming
+    its touch answers that one; any other the last touch sent (not skipped) to the lead at or
+    before it (the later id on a tie); a response before any touch answers none."""
+    sent = sorted((touch.done_at, touch.id) for touch in touches if not touch.skipped)
+    found: dict[int, dict[str, int]] = {}
+    for response in responses:
+        answered = response.sent_id
+        if answered is None:
+            position = bisect.bisect_right(sent, (response.at, math.inf))
+            if position == 0:
+                continue
+            answered = sent[position - 1][1]
+        counts = found.setdefault(answered, {})
+        counts[response.kind] = counts.get(response.kind, 0) + 1
+    return found
+
+
+def enrollment_requalified(
+    entered_at: datetime, left_at: datetime | None, requalified: Sequence[datetime]
+) -> bool:
+    """Whether the lead re-qualified out of nurture while in this enrollment: from its entry
+    to its leaving (both the same instant when the re-qualification ended it), or from its
+    entry on while it has not left."""
+    return any(entered_at <= at and (left_at is None or at <= left_at) for at in requalified)

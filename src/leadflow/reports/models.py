@@ -215,6 +215,92 @@ class RatingMark(models.Model):
         return f"lead {self.lead_id} v{self.criteria_version}: {self.rating}"
 
 
+class TouchFact(models.Model):
+    """A nurture touch done for a lead, as the nurture report counts it: its day (the client's
+    day of ``done_at``), sent or skipped, and the lead's responses that answer it by kind
+    (``core.reports.responses_attribute``)."""
+
+    touch_sent = models.OneToOneField(
+        "nurture.TouchSent",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    sequence = models.ForeignKey(
+        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    touch = models.ForeignKey(
+        "nurture.Touch",
+        null=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+    )
+    skipped = models.BooleanField()
+    responded = models.BooleanField()
+    clicks = models.PositiveIntegerField()
+    replies = models.PositiveIntegerField()
+    phone = models.PositiveIntegerField()
+    form_fills = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="touchfact_program_day")]
+
+    def __str__(self) -> str:
+        return f"touch {self.touch_sent_id} on {self.day}"
+
+
+class EnrollmentFact(models.Model):
+    """A lead's time in a nurture sequence, as the nurture report counts it: the client's days
+    it entered and left, whether it re-qualified meanwhile, whether it left unsubscribed."""
+
+    enrollment = models.OneToOneField(
+        "nurture.Enrollment",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    sequence = models.ForeignKey(
+        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    entered_day = models.DateField()
+    left_day = models.DateField(null=True)
+    requalified = models.BooleanField()
+    unsubscribed = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["program", "entered_day"], name="enrolfact_entered"),
+            models.Index(fields=["program", "left_day"], name="enrolfact_left"),
+        ]
+
+    def __str__(self) -> str:
+        return f"enrollment {self.enrollment_id} from {self.entered_day}"
+
+
 # --- the daily rollups: what the dashboards read ------------------------------------------
 #
 # Each row sums one program's leads created on one day (the client's timezone), recomputed
@@ -444,8 +530,81 @@ class PartnerDay(models.Model):
         return f"partner {self.partner_id} on {self.day}"
 
 
+class TouchDay(models.Model):
+    """The nurture touches one program did on one day (the client's), per sequence and
+    touch, and the responses that answer them."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    sequence = models.ForeignKey(
+        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    touch = models.ForeignKey(
+        "nurture.Touch",
+        null=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+    )
+    sent = models.PositiveIntegerField()
+    skipped = models.PositiveIntegerField()
+    responded = models.PositiveIntegerField()
+    clicks = models.PositiveIntegerField()
+    replies = models.PositiveIntegerField()
+    phone = models.PositiveIntegerField()
+    form_fills = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="touchday_read")]
+
+    def __str__(self) -> str:
+        return f"touch {self.touch_id} on {self.day}"
+
+
+class SequenceDay(models.Model):
+    """Per nurture sequence of one program and one day (the client's): the leads that entered
+    it that day and how many of them re-qualified, and the unsubscribes that day."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    sequence = models.ForeignKey(
+        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    enrolled = models.PositiveIntegerField()
+    requalified = models.PositiveIntegerField()
+    unsubscribed = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="sequenceday_read")]
+
+    def __str__(self) -> str:
+        return f"sequence {self.sequence_id} on {self.day}"
+
+
 #: The rollups, each recomputed for the days a refresh touched.
-ROLLUPS = (FunnelDay, RevenueDay, QualifierDay, ReasonDay, RatingDay, DurationDay, PartnerDay)
+ROLLUPS = (
+    FunnelDay,
+    RevenueDay,
+    QualifierDay,
+    ReasonDay,
+    RatingDay,
+    DurationDay,
+    PartnerDay,
+    TouchDay,
+    SequenceDay,
+)
 
 
 class MailKind(models.TextChoices):

@@ -3,32 +3,22 @@ the period and the responses to them; per sequence, the leads that entered it in
 how many re-qualified out of nurture, and the unsubscribes of the period.
 
 A response without a touch of its own (a reply, a phone response, a form fill: only clicks
-name the touch they came from) answers the last touch that went out to the lead before it.
-Everything is counted by the database: each response is matched to its touch in one
-subquery, never in Python.
+name the touch they came from) answers the last touch that went out to the lead before it
+(``core.reports.responses_attribute``, applied per lead when the lead is folded). The report
+reads the daily rollups ``TouchDay`` (per program, day of the touch, sequence and touch) and
+``SequenceDay`` (per program, day, sequence: entered, re-qualified, unsubscribed).
 """
 
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 
 from leadflow.core.errors import InputError
-from leadflow.core.lifecycle import Action
 from leadflow.core.reports import Period
-from leadflow.leads.models import LeadEvent
-from leadflow.nurture.models import (
-    Engagement,
-    EngagementKind,
-    Enrollment,
-    LeaveReason,
-    Sequence,
-    Touch,
-    TouchKind,
-    TouchSent,
-)
+from leadflow.nurture.models import Sequence, Touch, TouchKind
 from leadflow.programs.models import Program
-from leadflow.reports.selectors.common import Column, Report, cohort, fraction
+from leadflow.reports.models import SequenceDay, TouchDay
+from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 BREAKDOWNS = ("sequence",)
 
@@ -62,67 +52,26 @@ _SEQUENCE_COLUMNS = [
 ]
 
 
-def _sent_in(programs: list[Program], period: Period) -> Any:
-    """Touches done in the period (each client's days), sent or skipped."""
-    return TouchSent.objects.filter(
-        cohort(programs, period, created="done_at", program="enrollment__sequence__program_id")
-    )
-
-
-def _responses(programs: list[Program], period: Period, sent_in_period: Any) -> Any:
-    """The responses to the touches of the period, each with the touch it answers (only the
-    programs' leads' responses since the period's first instant are matched: none earlier
-    can answer a touch of the period)."""
-    earliest = min(period.bounds(program.client.timezone or "UTC")[0] for program in programs)
-    last_before = (
-        TouchSent.objects.filter(lead_id=OuterRef("lead_id"), done_at__lte=OuterRef("at"))
-        .filter(skipped="")
-        .order_by("-done_at", "-id")
-        .values("id")[:1]
-    )
-    answered = Engagement.objects.filter(lead__program__in=programs, at__gte=earliest).annotate(
-        answers=Coalesce(F("sent_id"), Subquery(last_before))
-    )
-    of = TouchSent.objects.filter(pk=OuterRef("answers"))
-    return (
-        answered.filter(answers__in=sent_in_period.values("id"))
-        .annotate(
-            touch=Subquery(of.values("touch_id")[:1]),
-            sequence=Subquery(of.values("enrollment__sequence_id")[:1]),
-        )
-        .order_by()
-        .values("sequence", "touch")
-        .annotate(
-            responded=Count("answers", distinct=True),
-            clicks=Count("pk", filter=Q(kind=EngagementKind.EMAIL_CLICK)),
-            replies=Count("pk", filter=Q(kind=EngagementKind.REPLY)),
-            phone=Count("pk", filter=Q(kind=EngagementKind.PHONE)),
-            form_fills=Count("pk", filter=Q(kind=EngagementKind.FORM_FILL)),
-        )
-    )
-
-
 def _touch_rows(
     programs: list[Program], period: Period, sequences: list[Sequence]
 ) -> list[dict[str, Any]]:
-    sent_in_period = _sent_in(programs, period)
-    figures: dict[tuple[int, int | None], dict[str, int]] = {}
-    sent = (
-        sent_in_period.order_by()
-        .values("enrollment__sequence_id", "touch_id")
-        .annotate(
-            sent=Count("pk", filter=Q(skipped="")), skipped=Count("pk", filter=~Q(skipped=""))
-        )
-    )
-    for row in sent:
-        key = (row["enrollment__sequence_id"], row["touch_id"])
-        figures.setdefault(key, {}).update(sent=row["sent"], skipped=row["skipped"])
-    for row in _responses(programs, period, sent_in_period) if programs else []:
-        figures.setdefault((row["sequence"], row["touch"]), {}).update(row)
     touches = Touch.objects.filter(sequence__in=sequences).order_by("sequence", "position", "id")
     by_sequence: dict[int, list[Touch]] = {}
     for touch in touches:
         by_sequence.setdefault(touch.sequence_id, []).append(touch)
+    current = {touch.pk for touch in touches}
+    figures: dict[tuple[int, int | None], dict[str, int]] = {}
+    for row in (
+        TouchDay.objects.filter(cohort_days(programs, period))
+        .order_by()
+        .values("sequence_id", "touch_id")
+        .annotate(**{f"n_{key}": Sum(key) for key in _TOUCH_KEYS})
+    ):
+        # A touch removed from its sequence since (its rows may still name it).
+        touch_id = row["touch_id"] if row["touch_id"] in current else None
+        counts = figures.setdefault((row["sequence_id"], touch_id), {})
+        for key in _TOUCH_KEYS:
+            counts[key] = counts.get(key, 0) + (row[f"n_{key}"] or 0)
     rows = []
     for sequence in sequences:
         places: list[tuple[int | None, str, int | None]] = [
@@ -151,33 +100,14 @@ def _touch_rows(
 def _sequence_rows(
     programs: list[Program], period: Period, sequences: list[Sequence], touch_rows: list[Any]
 ) -> list[dict[str, Any]]:
-    entered = (
-        Enrollment.objects.filter(
-            cohort(programs, period, created="entered_at", program="sequence__program_id")
-        )
-        .annotate(
-            during=Exists(_requalified_after(bounded=True)),
-            since=Exists(_requalified_after(bounded=False)),
-        )
+    keys = ("enrolled", "requalified", "unsubscribed")
+    figures: dict[int, dict[str, int]] = {
+        row["sequence_id"]: {key: row[f"n_{key}"] for key in keys}
+        for row in SequenceDay.objects.filter(cohort_days(programs, period))
         .order_by()
         .values("sequence_id")
-        .annotate(
-            enrolled=Count("pk"),
-            requalified=Count("pk", filter=Q(during=True) | Q(left_at__isnull=True, since=True)),
-        )
-    )
-    unsubscribed = (
-        Enrollment.objects.filter(
-            cohort(programs, period, created="left_at", program="sequence__program_id"),
-            left_reason=LeaveReason.UNSUBSCRIBED,
-        )
-        .order_by()
-        .values("sequence_id")
-        .annotate(unsubscribed=Count("pk"))
-    )
-    figures: dict[int, dict[str, int]] = {}
-    for row in [*entered, *unsubscribed]:
-        figures.setdefault(row["sequence_id"], {}).update(row)
+        .annotate(**{f"n_{key}": Sum(key) for key in keys})
+    }
     rows = []
     for sequence in sequences:
         counts = figures.get(sequence.pk, {})
@@ -199,18 +129,6 @@ def _sequence_rows(
             }
         )
     return rows
-
-
-def _requalified_after(*, bounded: bool) -> Any:
-    """The lead's re-qualification out of nurture while it was in this enrollment: from its
-    entry to its leaving (the re-qualification and the leaving share one instant), or from
-    its entry on while it has not left."""
-    events = LeadEvent.objects.filter(
-        lead_id=OuterRef("lead_id"),
-        action=Action.REQUALIFY_FROM_NURTURE,
-        at__gte=OuterRef("entered_at"),
-    )
-    return events.filter(at__lte=OuterRef("left_at")) if bounded else events
 
 
 def nurture(*, programs: list[Program], period: Period, by: str = "", **_: Any) -> Report:

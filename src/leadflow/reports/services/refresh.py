@@ -27,16 +27,34 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q, Sum
 
-from leadflow.core.reports import EventRow, duration_step, lead_fold
+from leadflow.core.lifecycle import Action
+from leadflow.core.reports import (
+    EventRow,
+    Response,
+    TouchDone,
+    duration_step,
+    enrollment_requalified,
+    lead_fold,
+    responses_attribute,
+)
 from leadflow.leads.models import Lead, LeadEvent
+from leadflow.nurture.models import (
+    Engagement,
+    EngagementKind,
+    Enrollment,
+    LeaveReason,
+    TouchSent,
+)
 from leadflow.reports.models import (
     ROLLUPS,
+    EnrollmentFact,
     LeadFact,
     PendingLead,
     RatingMark,
     RefreshLock,
     ReviewDecision,
     StatusSpan,
+    TouchFact,
 )
 from leadflow.reports.services.rollup import rollups_recompute
 from leadflow.sales.models import Proposal, ProposalState
@@ -67,6 +85,14 @@ SPAN_COLUMNS = (
     "lead_id", "program_id", "lead_created_at", "lead_created_day", "status", "entered_at",
     "left_at", "seconds", "step",
 )  # fmt: skip
+TOUCH_COLUMNS = (
+    "touch_sent_id", "lead_id", "program_id", "day", "sequence_id", "touch_id", "skipped",
+    "responded", "clicks", "replies", "phone", "form_fills",
+)  # fmt: skip
+ENROLLMENT_COLUMNS = (
+    "enrollment_id", "lead_id", "program_id", "sequence_id", "entered_day", "left_day",
+    "requalified", "unsubscribed",
+)  # fmt: skip
 MARK_COLUMNS = (
     "lead_id", "program_id", "lead_created_at", "lead_created_day", "criteria_version", "rating",
 )  # fmt: skip
@@ -87,6 +113,8 @@ for _model, _columns in (
     (ReviewDecision, DECISION_COLUMNS),
     (StatusSpan, SPAN_COLUMNS),
     (RatingMark, MARK_COLUMNS),
+    (TouchFact, TOUCH_COLUMNS),
+    (EnrollmentFact, ENROLLMENT_COLUMNS),
 ):
     assert _columns_of(_model) == set(_columns), _model
 
@@ -320,6 +348,84 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
     _insert(ReviewDecision, DECISION_COLUMNS, decisions)
     _insert(StatusSpan, SPAN_COLUMNS, spans)
     _insert(RatingMark, MARK_COLUMNS, marks)
+    return touched | _nurture_fold(chosen)
+
+
+#: A response's kind → its column in ``TouchFact``.
+_RESPONSE_COLUMNS = {
+    EngagementKind.EMAIL_CLICK: "clicks",
+    EngagementKind.REPLY: "replies",
+    EngagementKind.PHONE: "phone",
+    EngagementKind.FORM_FILL: "form_fills",
+}
+
+
+def _nurture_fold(chosen: _Leads) -> set[tuple[int, date]]:
+    """Rewrite the leads' nurture rows (``TouchFact``, ``EnrollmentFact``): each touch with the
+    responses that answer it (``core.reports.responses_attribute``), each enrollment with its
+    re-qualification; the (program, day) pairs they were and are in."""
+    touched = set(TouchFact.objects.filter(chosen.q("lead_id")).values_list("program_id", "day"))
+    for program_id, entered, left in EnrollmentFact.objects.filter(chosen.q("lead_id")).values_list(
+        "program_id", "entered_day", "left_day"
+    ):
+        touched.update((program_id, day) for day in (entered, left) if day is not None)
+    sent = TouchSent.objects.filter(chosen.q("lead_id")).values_list(
+        "id", "lead_id", "done_at", "skipped", "enrollment__sequence_id",
+        "enrollment__sequence__program_id", "enrollment__sequence__program__client__timezone",
+        "touch_id",
+    )  # fmt: skip
+    by_lead: dict[int, list[TouchDone]] = defaultdict(list)
+    listed = []
+    for touch_id, lead_id, done_at, skipped, sequence_id, program_id, zone, touch in sent:
+        by_lead[lead_id].append(TouchDone(touch_id, done_at, bool(skipped)))
+        listed.append((touch_id, lead_id, program_id, done_at, zone, sequence_id, touch, skipped))
+    answers: dict[int, list[Response]] = defaultdict(list)
+    for lead_id, kind, at, sent_id in Engagement.objects.filter(chosen.q("lead_id")).values_list(
+        "lead_id", "kind", "at", "sent_id"
+    ):
+        answers[lead_id].append(Response(kind, at, sent_id))
+    counted: dict[int, dict[str, int]] = {}
+    for lead_id, touches in by_lead.items():
+        counted.update(responses_attribute(touches, answers.get(lead_id, [])))
+    touch_rows = []
+    for touch_id, lead_id, program_id, done_at, zone, sequence_id, touch, skipped in listed:
+        day = done_at.astimezone(_zone(zone)).date()
+        touched.add((program_id, day))
+        kinds = counted.get(touch_id, {})
+        by_column = {column: kinds.get(kind, 0) for kind, column in _RESPONSE_COLUMNS.items()}
+        touch_rows.append(
+            (
+                touch_id, lead_id, program_id, day, sequence_id, touch, bool(skipped),
+                bool(kinds), by_column["clicks"], by_column["replies"], by_column["phone"],
+                by_column["form_fills"],
+            )
+        )  # fmt: skip
+    requalified: dict[int, list[datetime]] = defaultdict(list)
+    for lead_id, at in LeadEvent.objects.filter(
+        chosen.q("lead_id"), action=Action.REQUALIFY_FROM_NURTURE
+    ).values_list("lead_id", "at"):
+        requalified[lead_id].append(at)
+    enrollment_rows = []
+    for enrollment_id, lead_id, sequence_id, program_id, zone, entered, left, reason in (
+        Enrollment.objects.filter(chosen.q("lead_id")).values_list(
+            "id", "lead_id", "sequence_id", "sequence__program_id",
+            "sequence__program__client__timezone", "entered_at", "left_at", "left_reason",
+        )
+    ):  # fmt: skip
+        entered_day = entered.astimezone(_zone(zone)).date()
+        left_day = None if left is None else left.astimezone(_zone(zone)).date()
+        touched.update((program_id, day) for day in (entered_day, left_day) if day is not None)
+        enrollment_rows.append(
+            (
+                enrollment_id, lead_id, program_id, sequence_id, entered_day, left_day,
+                enrollment_requalified(entered, left, requalified.get(lead_id, [])),
+                reason == LeaveReason.UNSUBSCRIBED,
+            )
+        )  # fmt: skip
+    for model in (TouchFact, EnrollmentFact):
+        model.objects.filter(chosen.q("lead_id")).delete()
+    _insert(TouchFact, TOUCH_COLUMNS, touch_rows)
+    _insert(EnrollmentFact, ENROLLMENT_COLUMNS, enrollment_rows)
     return touched
 
 
@@ -365,7 +471,15 @@ def facts_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
     pending = quote(PendingLead._meta.db_table)
     with transaction.atomic():
         _lock(wait=True)
-        for model in (*ROLLUPS, RatingMark, StatusSpan, ReviewDecision, LeadFact):
+        for model in (
+            *ROLLUPS,
+            TouchFact,
+            EnrollmentFact,
+            RatingMark,
+            StatusSpan,
+            ReviewDecision,
+            LeadFact,
+        ):
             model.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {pending}")

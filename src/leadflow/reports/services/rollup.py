@@ -22,6 +22,7 @@ from leadflow.reports.models import (
     STEP_COLUMNS,
     DurationDay,
     DurationMeasure,
+    EnrollmentFact,
     FunnelDay,
     LeadFact,
     PartnerDay,
@@ -31,7 +32,10 @@ from leadflow.reports.models import (
     ReasonDay,
     RevenueDay,
     ReviewDecision,
+    SequenceDay,
     StatusSpan,
+    TouchDay,
+    TouchFact,
 )
 
 #: The funnel's breakdowns, each a column of ``LeadFact`` ("" : the day's leads together).
@@ -244,6 +248,46 @@ def _partners(facts: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
     ]
 
 
+def _nurture(
+    touches: tuple[str, list[Any]], entered: tuple[str, list[Any]], left: tuple[str, list[Any]]
+) -> list[tuple[str, list[Any]]]:
+    """The nurture touches of the days per sequence and touch, with their responses; and per
+    sequence the leads that entered on the days (and re-qualified), the unsubscribes on the
+    days."""
+    touch_where, touch_params = touches
+    entered_where, entered_params = entered
+    left_where, left_params = left
+    key = f"{_q('program_id')}, {_q('day')}, {_q('sequence_id')}"
+
+    def flag(column: str, value: str = "1", otherwise: str = "0") -> str:
+        return f"CASE WHEN {_q(column)} THEN {value} ELSE {otherwise} END"
+
+    counts = ("clicks", "replies", "phone", "form_fills")
+    return [
+        (
+            f"INSERT INTO {_table(TouchDay)} ({key}, {_q('touch_id')}, {_q('sent')}, "
+            f"{_q('skipped')}, {_q('responded')}, {', '.join(_q(c) for c in counts)}) "
+            f"SELECT {key}, {_q('touch_id')}, SUM({flag('skipped', '0', '1')}), "
+            f"SUM({flag('skipped')}), SUM({flag('responded')}), "
+            f"{', '.join(f'SUM({_q(c)})' for c in counts)} FROM {_table(TouchFact)} "
+            f"WHERE {touch_where} GROUP BY {key}, {_q('touch_id')}",
+            touch_params,
+        ),
+        (
+            f"INSERT INTO {_table(SequenceDay)} ({key}, {_q('enrolled')}, {_q('requalified')}, "
+            f"{_q('unsubscribed')}) "
+            f"SELECT {key}, SUM(enrolled), SUM(requalified), SUM(unsubscribed) FROM ("
+            f"SELECT {_q('program_id')}, {_q('entered_day')} AS {_q('day')}, {_q('sequence_id')}, "
+            f"1 AS enrolled, {flag('requalified')} AS requalified, 0 AS unsubscribed "
+            f"FROM {_table(EnrollmentFact)} WHERE {entered_where} "
+            f"UNION ALL SELECT {_q('program_id')}, {_q('left_day')}, {_q('sequence_id')}, 0, 0, 1 "
+            f"FROM {_table(EnrollmentFact)} WHERE ({left_where}) AND {_q('unsubscribed')}"
+            f") AS parts GROUP BY {key}",
+            entered_params + left_params,
+        ),
+    ]
+
+
 def _month_start(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('month', {column}) AS date)"
@@ -294,6 +338,7 @@ def _recompute(pairs: list[tuple[int, date]] | None) -> None:
     statements += _durations(facts, details)
     statements += _months(pairs)
     statements += _partners(_where(pairs, "created_day", alias="f"))
+    statements += _nurture(days, _where(pairs, "entered_day"), _where(pairs, "left_day"))
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
