@@ -211,7 +211,12 @@ def delivery(
         lead_walk(item, STEPS_TO["delivered"], at=at)
     last = Delivery.objects.filter(program=program).aggregate(last=Max("number"))["last"] or 0
     recorded = Delivery.objects.create(
-        program=program, kind=kind, number=last + 1, created_at=at, created_by=actor
+        program=program,
+        kind=kind,
+        number=last + 1,
+        created_at=at,
+        created_by=actor,
+        lead_count=len(leads),
     )
     DeliveryItem.objects.bulk_create(
         DeliveryItem(delivery=recorded, lead=item, position=position)

@@ -217,16 +217,16 @@ def test_a_program_without_terms_promises_nothing_but_counts(
     ]
 
 
-def test_the_ledger_takes_three_queries_whatever_the_number_of_leads(
+def test_the_ledger_takes_four_queries_whatever_the_number_of_leads(
     story: Story,
     make_delivered: Callable[..., list[Lead]],
     django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     program = Program.objects.select_related("client").get(pk=story.program.pk)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         program_ledger(program=program, now=NOW)
     make_delivered(program, 30, at=NOVEMBER_AT + timedelta(days=3))
     assert Delivery.objects.filter(program=program).count() == 5
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         ledger = program_ledger(program=program, now=NOW).ledger
     assert ledger.rows[1].delivered == 33

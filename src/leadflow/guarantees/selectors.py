@@ -11,7 +11,7 @@ from functools import reduce
 from operator import or_
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from leadflow.accounts.models import User
@@ -24,7 +24,7 @@ from leadflow.core.guarantee import (
     dispute_window_start,
     guarantee_ledger,
 )
-from leadflow.delivery.models import DeliveryItem
+from leadflow.delivery.models import Delivery, DeliveryItem
 from leadflow.guarantees.models import Dispute, DisputeStatus, GuaranteeTerms
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_scope
@@ -157,8 +157,9 @@ class ProgramLedger:
 def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
     """The guarantee ledger of a program up to the current period (core.guarantee).
 
-    Three queries whatever the number of leads: the terms, the deliveries counted per day in
-    the client's timezone, and the disputes counted per day of the delivery they count for.
+    Four queries whatever the number of leads: the terms, the deliveries' lead counts per day
+    in the client's timezone and the replacements among them, and the disputes counted per
+    day of the delivery they count for.
     Replacements are left out of the deliveries: they count in the period of the dispute they
     replace (``replaced``).
     """
@@ -166,14 +167,25 @@ def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
     timezone = program.client.timezone
     zone = ZoneInfo(timezone)
     counts: list[tuple[date, PeriodCounts]] = []
-    delivered = (
-        DeliveryItem.objects.filter(delivery__program=program, replaced_dispute__isnull=True)
+    # Each delivery's own count of its leads, less the replacements it carried (few): the
+    # deliveries, not every delivered lead, are read.
+    delivered: dict[date, int] = {
+        row["day"]: row["n"] or 0
+        for row in Delivery.objects.filter(program=program)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Sum("lead_count"))
+        .order_by()
+    }
+    for row in (
+        DeliveryItem.objects.filter(delivery__program=program, replaced_dispute__isnull=False)
         .annotate(day=TruncDate("delivery__created_at", tzinfo=zone))
         .values("day")
         .annotate(n=Count("id"))
         .order_by()
-    )
-    counts += [(row["day"], PeriodCounts(delivered=row["n"])) for row in delivered]
+    ):
+        delivered[row["day"]] = delivered.get(row["day"], 0) - row["n"]
+    counts += [(day, PeriodCounts(delivered=n)) for day, n in delivered.items() if n]
     upheld = Q(status=DisputeStatus.UPHELD)
     disputes = (
         Dispute.objects.filter(program=program)
