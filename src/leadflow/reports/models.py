@@ -1,11 +1,16 @@
 """The summary tables of the reports, kept current from the leads' history.
 
-Each row is derived from a lead's ``LeadEvent`` history (and, for won amounts, its proposals)
-by ``services.refresh``; none holds a fact the history does not, so all of them can be
+Each row is derived from a lead's ``LeadEvent`` history (and its won proposals, its nurture
+touches and responses, its partner assignments, each changed only together with an entry in
+that history) by ``services.refresh``; none holds a fact these do not, so all of them can be
 dropped and rebuilt (``leadflow report_rebuild``). A lead whose history grew is listed in
 ``PendingLead`` inside the same transaction (the ``leads.history_recorded`` subscription), and
-the refresh folds the listed leads in, in chunks, one read and one write per chunk.
+the refresh folds the listed leads in, in chunks, one read and one write per chunk, then
+recomputes the daily rollups of the days those leads are in: the rollups are what the
+dashboards read.
 """
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,10 +21,45 @@ from leadflow.core.reports import STEP_COUNT
 #: ``core.reports.STEP_BOUNDS``.
 STEP_COLUMNS = tuple(f"s{step}" for step in range(STEP_COUNT))
 
+
 # The summary rows' references have no database constraint (``db_constraint=False``): Django
 # still deletes them with what they refer to, but the database does not check each of the
 # millions of rows a rebuild writes against its lead, program, client and qualifier (two
 # thirds of a rebuild's time on PostgreSQL); the rows are derived, the history is the truth.
+
+
+def _program() -> Any:
+    """A summary row's program (no index of its own: every table's index starts with it)."""
+    return models.ForeignKey(
+        "programs.Program",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+
+
+def _lead() -> Any:
+    return models.ForeignKey(
+        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+
+
+def _qualifier() -> Any:
+    """The qualifier a row counts for (none when the user is deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+
+
+def _sequence() -> Any:
+    return models.ForeignKey(
+        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
 
 
 class PendingLead(models.Model):
@@ -52,13 +92,7 @@ class LeadFact(models.Model):
         primary_key=True,
         related_name="report_fact",
     )
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     client = models.ForeignKey(
         "programs.Client", related_name="+", on_delete=models.CASCADE, db_constraint=False
     )
@@ -92,13 +126,7 @@ class LeadFact(models.Model):
     calls = models.PositiveIntegerField(default=0)
     submissions = models.PositiveIntegerField(default=0)
     pushbacks = models.PositiveIntegerField(default=0)
-    qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
+    qualifier = _qualifier()
     won_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     won_currency = models.CharField(max_length=3, blank=True)
 
@@ -123,25 +151,11 @@ class ReviewDecision(models.Model):
     submitted it that time."""
 
     event_id = models.BigIntegerField(primary_key=True)
-    lead = models.ForeignKey(
-        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    lead = _lead()
+    program = _program()
     lead_created_at = models.DateTimeField()
     lead_created_day = models.DateField()
-    qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
+    qualifier = _qualifier()
     decided_at = models.DateTimeField()
     approved = models.BooleanField()
     reason = models.CharField(max_length=200, blank=True)
@@ -156,16 +170,8 @@ class ReviewDecision(models.Model):
 class StatusSpan(models.Model):
     """A stretch of time a lead spent in one lifecycle status (``left_at`` ``None``: still)."""
 
-    lead = models.ForeignKey(
-        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    lead = _lead()
+    program = _program()
     lead_created_at = models.DateTimeField()
     lead_created_day = models.DateField()
     status = models.CharField(max_length=16)
@@ -193,13 +199,7 @@ class RatingMark(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     lead_created_at = models.DateTimeField()
     lead_created_day = models.DateField()
     criteria_version = models.PositiveIntegerField()
@@ -227,20 +227,10 @@ class TouchFact(models.Model):
         primary_key=True,
         related_name="+",
     )
-    lead = models.ForeignKey(
-        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    lead = _lead()
+    program = _program()
     day = models.DateField()
-    sequence = models.ForeignKey(
-        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    sequence = _sequence()
     touch = models.ForeignKey(
         "nurture.Touch",
         null=True,
@@ -273,19 +263,9 @@ class EnrollmentFact(models.Model):
         primary_key=True,
         related_name="+",
     )
-    lead = models.ForeignKey(
-        "leads.Lead", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
-    sequence = models.ForeignKey(
-        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    lead = _lead()
+    program = _program()
+    sequence = _sequence()
     entered_day = models.DateField()
     left_day = models.DateField(null=True)
     requalified = models.BooleanField()
@@ -312,13 +292,7 @@ class FunnelDay(models.Model):
     """The funnel of one program's leads created on one day, for one breakdown value
     (``breakdown`` "" and ``value`` "": all the day's leads)."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
     breakdown = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=100, blank=True)
@@ -341,13 +315,7 @@ class RevenueDay(models.Model):
     """The won revenue of one program's leads created on one day, per breakdown value and
     currency."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
     breakdown = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=100, blank=True)
@@ -365,21 +333,9 @@ class QualifierDay(models.Model):
     """One qualifier's figures for one program's leads created on one day: the leads whose
     qualifier they are and their calls, and the QA decisions on submissions they made."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
-    qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
+    qualifier = _qualifier()
     leads = models.PositiveIntegerField()
     calls = models.PositiveIntegerField()
     decisions = models.PositiveIntegerField()
@@ -397,21 +353,9 @@ class ReasonDay(models.Model):
     """How often one push-back reason was given on one qualifier's submissions of one
     program's leads created on one day."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
-    qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
+    qualifier = _qualifier()
     reason = models.CharField(max_length=200, blank=True)
     count = models.PositiveIntegerField()
 
@@ -426,13 +370,7 @@ class RatingDay(models.Model):
     """How many of one program's leads created on one day last had each rating under one
     criteria version."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
     criteria_version = models.PositiveIntegerField()
     rating = models.CharField(max_length=8, blank=True)
@@ -460,23 +398,11 @@ class DurationDay(models.Model):
     period reads whole months from them and only the days at its ends from day rows, since
     adding up the step columns costs per row read."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
     month = models.BooleanField(default=False)
     measure = models.CharField(max_length=16, choices=DurationMeasure.choices)
-    qualifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
+    qualifier = _qualifier()
     status = models.CharField(max_length=16, blank=True)
     count = models.PositiveIntegerField()
     for _column in STEP_COLUMNS:
@@ -498,13 +424,7 @@ class PartnerDay(models.Model):
     (every change of an assignment comes with an entry in its lead's history, which lists the
     lead for the refresh)."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
     partner = models.ForeignKey(
         "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
@@ -534,17 +454,9 @@ class TouchDay(models.Model):
     """The nurture touches one program did on one day (the client's), per sequence and
     touch, and the responses that answer them."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
-    sequence = models.ForeignKey(
-        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    sequence = _sequence()
     touch = models.ForeignKey(
         "nurture.Touch",
         null=True,
@@ -571,17 +483,9 @@ class SequenceDay(models.Model):
     """Per nurture sequence of one program and one day (the client's): the leads that entered
     it that day and how many of them re-qualified, and the unsubscribes that day."""
 
-    program = models.ForeignKey(
-        "programs.Program",
-        related_name="+",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-    )
+    program = _program()
     day = models.DateField()
-    sequence = models.ForeignKey(
-        "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    sequence = _sequence()
     enrolled = models.PositiveIntegerField()
     requalified = models.PositiveIntegerField()
     unsubscribed = models.PositiveIntegerField()
