@@ -24,7 +24,7 @@ from leadflow.core.guarantee import (
     dispute_window_start,
     guarantee_ledger,
 )
-from leadflow.delivery.models import Delivery, DeliveryItem
+from leadflow.delivery.models import Delivery
 from leadflow.guarantees.models import Dispute, DisputeStatus, GuaranteeTerms
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_scope
@@ -178,8 +178,8 @@ def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
         .order_by()
     }
     for row in (
-        DeliveryItem.objects.filter(delivery__program=program, replaced_dispute__isnull=False)
-        .annotate(day=TruncDate("delivery__created_at", tzinfo=zone))
+        Dispute.objects.filter(program=program, replacement__isnull=False)
+        .annotate(day=TruncDate("replacement__delivery__created_at", tzinfo=zone))
         .values("day")
         .annotate(n=Count("id"))
         .order_by()

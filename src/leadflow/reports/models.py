@@ -116,6 +116,10 @@ class LeadFact(models.Model):
     nurtured_at = models.DateTimeField(null=True)
     submitted_at = models.DateTimeField(null=True)
     first_call_at = models.DateTimeField(null=True)
+    #: When the delivery that carried the lead to the client was made, and how long after
+    #: capture (the Hot clock of the deliverables report).
+    delivered_at = models.DateTimeField(null=True)
+    delivery_seconds = models.FloatField(null=True)
     #: Seconds from capture to the first call and to the first submission (stored, so that
     #: their medians order a number).
     first_call_seconds = models.FloatField(null=True)
@@ -135,11 +139,6 @@ class LeadFact(models.Model):
             models.Index(fields=["program", "created_at"], name="fact_program_created"),
             models.Index(fields=["client", "created_at"], name="fact_client_created"),
             models.Index(fields=["program", "created_day"], name="fact_program_day"),
-            models.Index(
-                fields=["program", "created_at"],
-                condition=models.Q(rating="hot", approved_at__isnull=False),
-                name="fact_hot_approved",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -418,6 +417,25 @@ class DurationDay(models.Model):
         return f"{self.measure} {self.status or self.qualifier_id} on {self.day}"
 
 
+class HotDay(models.Model):
+    """The Hot leads QA approved among one program's leads created on one day, by the time from
+    capture to the delivery that carried them (the delivery app's Hot clock)."""
+
+    program = _program()
+    day = models.DateField()
+    hot_leads = models.PositiveIntegerField()
+    within_target = models.PositiveIntegerField()
+    within_limit = models.PositiveIntegerField()
+    over_limit = models.PositiveIntegerField()
+    not_delivered = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="hotday_read")]
+
+    def __str__(self) -> str:
+        return f"Hot leads of {self.program_id} on {self.day}"
+
+
 class PartnerDay(models.Model):
     """One partner's record on the assignments of one program's leads created on one day, per
     the lead's territory (country and subdivision): the partners app's assignments, regrouped
@@ -505,6 +523,7 @@ ROLLUPS = (
     ReasonDay,
     RatingDay,
     DurationDay,
+    HotDay,
     PartnerDay,
     TouchDay,
     SequenceDay,

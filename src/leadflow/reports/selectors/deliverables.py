@@ -11,15 +11,14 @@ the report's period, so the ledger page and the report always agree.
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Sum
 
 from leadflow.core.errors import InputError
-from leadflow.core.handoff import HOT_LIMIT, HOT_TARGET
 from leadflow.core.reports import Period
 from leadflow.guarantees.selectors import program_ledger
 from leadflow.programs.models import HandOffMode, Program
-from leadflow.reports.models import LeadFact
-from leadflow.reports.selectors.common import Column, Report, cohort, fraction
+from leadflow.reports.models import HotDay
+from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 BREAKDOWNS = ("hot",)
 
@@ -106,37 +105,18 @@ def _period_report(programs: list[Program], period: Period) -> Report:
     return Report("deliverables", programs, period, "", list(_PERIOD_COLUMNS), rows, totals)
 
 
-def _hot_counts() -> dict[str, Any]:
-    delivered = "lead__delivery_item__delivery__created_at"
-    return {
-        "hot_leads": Count("pk"),
-        "within_target": Count(
-            "pk", filter=Q(**{f"{delivered}__lte": F("created_at") + HOT_TARGET})
-        ),
-        "within_limit": Count(
-            "pk",
-            filter=Q(**{f"{delivered}__gt": F("created_at") + HOT_TARGET})
-            & Q(**{f"{delivered}__lte": F("created_at") + HOT_LIMIT}),
-        ),
-        "over_limit": Count("pk", filter=Q(**{f"{delivered}__gt": F("created_at") + HOT_LIMIT})),
-        "not_delivered": Count("pk", filter=Q(**{f"{delivered}__isnull": True})),
-    }
-
-
 def _hot_row(counts: dict[str, Any]) -> dict[str, Any]:
-    figures = {key: counts.get(key) or 0 for key in _HOT_KEYS}
+    figures = {key: counts.get(f"n_{key}") or 0 for key in _HOT_KEYS}
     return {**figures, "on_target": fraction(figures["within_target"], figures["hot_leads"])}
 
 
 def _hot_report(programs: list[Program], period: Period) -> Report:
     """The cohort's Hot leads that QA approved, by the hours from capture to delivery (the
     delivery app's Hot clock)."""
-    facts = LeadFact.objects.filter(
-        cohort(programs, period), rating="hot", approved_at__isnull=False
-    )
+    days = HotDay.objects.filter(cohort_days(programs, period))
+    sums = {f"n_{key}": Sum(key) for key in _HOT_KEYS}
     grouped = {
-        row["program_id"]: row
-        for row in facts.order_by().values("program_id").annotate(**_hot_counts())
+        row["program_id"]: row for row in days.order_by().values("program_id").annotate(**sums)
     }
     rows = [
         {
@@ -146,7 +126,7 @@ def _hot_report(programs: list[Program], period: Period) -> Report:
         }
         for program in programs
     ]
-    totals = _hot_row(facts.aggregate(**_hot_counts()))
+    totals = _hot_row(days.aggregate(**sums))
     return Report("deliverables", programs, period, "hot", list(_HOT_COLUMNS), rows, totals)
 
 

@@ -37,6 +37,7 @@ from leadflow.core.reports import (
     lead_fold,
     responses_attribute,
 )
+from leadflow.delivery.models import DeliveryItem
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.nurture.models import (
     Engagement,
@@ -73,7 +74,8 @@ FACT_COLUMNS = (
     "lead_id", "program_id", "client_id", "created_at", "created_day", "channel", "campaign",
     "inquiry_type", "rating", "criteria_version", "status", "status_since", "lead_at",
     "opportunity_at", "qualified_at", "approved_at", "handed_off_at", "won_at", "lost_at",
-    "nurtured_at", "submitted_at", "first_call_at", "first_call_seconds", "submission_seconds",
+    "nurtured_at", "submitted_at", "first_call_at", "delivered_at", "delivery_seconds",
+    "first_call_seconds", "submission_seconds",
     "first_call_step", "submission_step", "calls", "submissions", "pushbacks", "qualifier_id",
     "won_amount", "won_currency",
 )  # fmt: skip
@@ -301,6 +303,11 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
     )
     history = _events(chosen)
     won = _won(chosen)
+    deliveries = dict(
+        DeliveryItem.objects.filter(chosen.q("lead_id")).values_list(
+            "lead_id", "delivery__created_at"
+        )
+    )
     facts: list[tuple[Any, ...]] = []
     decisions: list[tuple[Any, ...]] = []
     spans: list[tuple[Any, ...]] = []
@@ -308,6 +315,7 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
     for lead_id, program_id, client_id, zone, created_at, channel, campaign, inquiry in leads:
         folded = lead_fold(history.get(lead_id, []))
         amount, currency = won.get(lead_id, (None, ""))
+        delivered = deliveries.get(lead_id)
         day = created_at.astimezone(_zone(zone)).date()
         touched.add((program_id, day))
         first_call = _seconds(created_at, folded.first_call_at)
@@ -320,6 +328,7 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
                 folded.status_since or created_at, folded.lead_at, folded.opportunity_at,
                 folded.qualified_at, folded.approved_at, folded.handed_off_at, folded.won_at,
                 folded.lost_at, folded.nurtured_at, folded.submitted_at, folded.first_call_at,
+                delivered, _seconds(created_at, delivered),
                 first_call, submission, _step(first_call), _step(submission), folded.calls,
                 folded.submissions, folded.pushbacks, folded.qualifier_id, amount, currency,
             )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 
+from leadflow.core.handoff import HOT_LIMIT, HOT_TARGET
 from leadflow.core.reports import FUNNEL_STEPS
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Assignment, Decline, Outcome, Violation
@@ -24,6 +25,7 @@ from leadflow.reports.models import (
     DurationMeasure,
     EnrollmentFact,
     FunnelDay,
+    HotDay,
     LeadFact,
     PartnerDay,
     QualifierDay,
@@ -288,6 +290,32 @@ def _nurture(
     ]
 
 
+def _hot(facts: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
+    """The days' Hot leads approved by QA, by the seconds from capture to their delivery."""
+    where, params = facts
+    seconds = _q("delivery_seconds")
+    target, limit = int(HOT_TARGET.total_seconds()), int(HOT_LIMIT.total_seconds())
+
+    def within(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    columns = ("hot_leads", "within_target", "within_limit", "over_limit", "not_delivered")
+    return [
+        (
+            f"INSERT INTO {_table(HotDay)} ({_q('program_id')}, {_q('day')}, "
+            f"{', '.join(_q(c) for c in columns)}) "
+            f"SELECT {_q('program_id')}, {_q('created_day')}, COUNT(*), "
+            f"{within(f'{seconds} <= {target}')}, "
+            f"{within(f'{seconds} > {target} AND {seconds} <= {limit}')}, "
+            f"{within(f'{seconds} > {limit}')}, {within(f'{seconds} IS NULL')} "
+            f"FROM {_table(LeadFact)} WHERE ({where}) AND {_q('rating')} = 'hot' "
+            f"AND {_q('approved_at')} IS NOT NULL "
+            f"GROUP BY {_q('program_id')}, {_q('created_day')}",
+            params,
+        )
+    ]
+
+
 def _month_start(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('month', {column}) AS date)"
@@ -337,6 +365,7 @@ def _recompute(pairs: list[tuple[int, date]] | None) -> None:
     statements += _ratings(details)
     statements += _durations(facts, details)
     statements += _months(pairs)
+    statements += _hot(facts)
     statements += _partners(_where(pairs, "created_day", alias="f"))
     statements += _nurture(days, _where(pairs, "entered_day"), _where(pairs, "left_day"))
     with connection.cursor() as cursor:
