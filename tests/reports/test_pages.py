@@ -167,3 +167,21 @@ def test_the_navigation_leads_to_the_reports(team: Team):
 
 def test_signed_out_visitors_are_sent_to_sign_in():
     assert HttpClient().get("/reports/funnel/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("name", "counted"),
+    [
+        ("funnel", "leads created 1 Apr 2026"),
+        ("qualifying", "leads created 1 Apr 2026"),
+        ("deliverables", "guarantee periods overlapping, and Hot leads created, 1 Apr 2026"),
+        ("nurture", "touches done, and leads entering or leaving nurture, 1 Apr 2026"),
+    ],
+)
+def test_the_period_line_says_what_each_report_counts(
+    history: None, team: Team, name: str, counted: str
+):
+    page = browser_for(team.manager).get(f"/reports/{name}/?{APRIL}")
+    assert page.status_code == 200
+    [line] = [part for part in page.content.decode().split("\n") if 'data-testid="period"' in part]
+    assert counted in line

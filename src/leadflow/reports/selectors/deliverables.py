@@ -112,7 +112,7 @@ def _hot_row(counts: dict[str, Any]) -> dict[str, Any]:
 
 def _hot_report(programs: list[Program], period: Period) -> Report:
     """The cohort's Hot leads that QA approved, by the hours from capture to delivery (the
-    delivery app's Hot clock)."""
+    delivery app's Hot clock), from the daily rollup ``HotDay``."""
     days = HotDay.objects.filter(cohort_days(programs, period))
     sums = {f"n_{key}": Sum(key) for key in _HOT_KEYS}
     grouped = {

@@ -132,9 +132,18 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
             "previous_last": _last_day(previous.end),
             "export_query": query.as_query(),
             "program_names": ", ".join(program.name for program in ran.scope.programs),
+            "counted": COUNTED.get(name, "leads created"),
         }
     )
     return render(request, "reports/report.html", context)
+
+
+#: What each report counts in its period, as the page's period line says it
+#: (docs/REPORTS.md: most count the leads created in the period).
+COUNTED = {
+    "deliverables": "guarantee periods overlapping, and Hot leads created,",
+    "nurture": "touches done, and leads entering or leaving nurture,",
+}
 
 
 @login_required
