@@ -56,6 +56,17 @@ def _qualifier() -> Any:
     )
 
 
+def _touch() -> Any:
+    """A nurture touch (none once removed from its sequence)."""
+    return models.ForeignKey(
+        "nurture.Touch",
+        null=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+    )
+
+
 def _sequence() -> Any:
     return models.ForeignKey(
         "nurture.Sequence", related_name="+", on_delete=models.CASCADE, db_constraint=False
@@ -230,13 +241,7 @@ class TouchFact(models.Model):
     program = _program()
     day = models.DateField()
     sequence = _sequence()
-    touch = models.ForeignKey(
-        "nurture.Touch",
-        null=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-    )
+    touch = _touch()
     skipped = models.BooleanField()
     responded = models.BooleanField()
     clicks = models.PositiveIntegerField()
@@ -475,13 +480,7 @@ class TouchDay(models.Model):
     program = _program()
     day = models.DateField()
     sequence = _sequence()
-    touch = models.ForeignKey(
-        "nurture.Touch",
-        null=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-    )
+    touch = _touch()
     sent = models.PositiveIntegerField()
     skipped = models.PositiveIntegerField()
     responded = models.PositiveIntegerField()
