@@ -70,3 +70,31 @@ def rows_update(objects: Sequence[Model], field_names: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def rows_copy(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Write plain rows (values in the order of ``columns``, no model instances, no primary
+    keys back): ``COPY`` on PostgreSQL, where the driver adapts each Python value as it adapts
+    a parameter; one ``executemany`` elsewhere, values prepared as ``save()`` would. For the
+    paths that write millions of rows."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        by_column = {field.column: field for field in model._meta.concrete_fields}
+        fields = [by_column[column] for column in columns]
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",
+            [
+                [_db_value(field, value) for field, value in zip(fields, row, strict=True)]
+                for row in rows
+            ],
+        )

@@ -18,7 +18,7 @@ the history.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -39,6 +39,7 @@ from leadflow.core.reports import (
 )
 from leadflow.delivery.models import DeliveryItem
 from leadflow.leads.models import Lead, LeadEvent
+from leadflow.lib.rows import rows_copy
 from leadflow.nurture.models import (
     Engagement,
     EngagementKind,
@@ -98,85 +99,6 @@ ENROLLMENT_COLUMNS = (
 MARK_COLUMNS = (
     "lead_id", "program_id", "lead_created_at", "lead_created_day", "criteria_version", "rating",
 )  # fmt: skip
-
-
-def _columns_of(model: Any) -> set[str]:
-    """Every column of the model but an automatic id."""
-    return {
-        field.column
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and field.name == "id")
-    }
-
-
-# Each fold writes every column (a new column must be folded, not left to a default).
-for _model, _columns in (
-    (LeadFact, FACT_COLUMNS),
-    (ReviewDecision, DECISION_COLUMNS),
-    (StatusSpan, SPAN_COLUMNS),
-    (RatingMark, MARK_COLUMNS),
-    (TouchFact, TOUCH_COLUMNS),
-    (EnrollmentFact, ENROLLMENT_COLUMNS),
-):
-    assert _columns_of(_model) == set(_columns), _model
-
-
-def _insert(model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Write plain rows: ``COPY`` on PostgreSQL, one ``executemany`` elsewhere (no model
-    objects: at a rebuild these are millions of rows)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        adapt = _sqlite_adapter(model, columns)
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})", [adapt(row) for row in rows]
-        )
-
-
-def _utc_text(value: datetime) -> str:
-    """An aware time as Django's SQLite backend stores it (UTC, no offset; its
-    ``adapt_datetimefield_value`` without the per-value checks)."""
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ")
-
-
-def _sqlite_adapter(model: Any, columns: Sequence[str]) -> Any:
-    """Rows as SQLite stores them: times as UTC text, days as ISO dates (what Django's
-    backend does per value)."""
-    by_column = {field.column: field for field in model._meta.concrete_fields}
-    times = [
-        index
-        for index, column in enumerate(columns)
-        if by_column[column].get_internal_type() == "DateTimeField"
-    ]
-    days = [
-        index
-        for index, column in enumerate(columns)
-        if by_column[column].get_internal_type() == "DateField"
-    ]
-    to_day = connection.ops.adapt_datefield_value
-
-    def adapt(row: tuple[Any, ...]) -> list[Any]:
-        values = list(row)
-        for index in times:
-            if values[index] is not None:
-                values[index] = _utc_text(values[index])
-        for index in days:
-            if values[index] is not None:
-                values[index] = to_day(values[index])
-        return values
-
-    return adapt
 
 
 def leads_pending_add(*, lead_ids: Iterable[int]) -> None:
@@ -353,10 +275,10 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
         )
     for model in (LeadFact, ReviewDecision, StatusSpan, RatingMark):
         model.objects.filter(chosen.q("lead_id")).delete()
-    _insert(LeadFact, FACT_COLUMNS, facts)
-    _insert(ReviewDecision, DECISION_COLUMNS, decisions)
-    _insert(StatusSpan, SPAN_COLUMNS, spans)
-    _insert(RatingMark, MARK_COLUMNS, marks)
+    rows_copy(LeadFact, FACT_COLUMNS, facts)
+    rows_copy(ReviewDecision, DECISION_COLUMNS, decisions)
+    rows_copy(StatusSpan, SPAN_COLUMNS, spans)
+    rows_copy(RatingMark, MARK_COLUMNS, marks)
     return touched | _nurture_fold(chosen)
 
 
@@ -433,8 +355,8 @@ def _nurture_fold(chosen: _Leads) -> set[tuple[int, date]]:
         )  # fmt: skip
     for model in (TouchFact, EnrollmentFact):
         model.objects.filter(chosen.q("lead_id")).delete()
-    _insert(TouchFact, TOUCH_COLUMNS, touch_rows)
-    _insert(EnrollmentFact, ENROLLMENT_COLUMNS, enrollment_rows)
+    rows_copy(TouchFact, TOUCH_COLUMNS, touch_rows)
+    rows_copy(EnrollmentFact, ENROLLMENT_COLUMNS, enrollment_rows)
     return touched
 
 
