@@ -45,6 +45,7 @@ from leadflow.nurture.services import (
     sent_unsubscribe,
     touches_due_process,
 )
+from leadflow.nurture.services.sequences import touch_delete
 from leadflow.programs.models import Program
 from leadflow.reports.models import EnrollmentFact, SequenceDay, TouchDay, TouchFact
 from leadflow.reports.selectors.nurture import nurture
@@ -192,3 +193,15 @@ def test_the_nurture_rollups_equal_a_rebuild(history: dict[str, Lead]) -> None:
     assert all(kept.values())
     facts_rebuild()
     assert {model.__name__: rows(model) for model in models} == kept
+
+
+def test_a_touch_removed_since_counts_under_touches_since_removed(
+    history: dict[str, Lead], program: Program, sequence: Sequence
+) -> None:
+    """Removing a touch sets the summary rows' touch to none with the nurture rows' (no
+    refresh needed): its figures move to "Touches since removed"."""
+    call = sequence.touches.get(position=1)
+    touch_delete(touch=call, now=NOW + timedelta(days=30))
+    assert touches(nurture(programs=[program], period=NOVEMBER))["Touches since removed"] == (
+        2, 0, 0, 0, 0, 0.0,
+    )  # fmt: skip

@@ -36,6 +36,9 @@ FUNNEL_STEPS: tuple[str, ...] = (
     "won",
 )
 
+#: What the funnel is broken down by (``by``), each a column of the lead's summary row.
+FUNNEL_BREAKDOWNS: tuple[str, ...] = ("channel", "campaign", "inquiry_type", "rating")
+
 FUNNEL_LABELS: dict[str, str] = {
     "inquiry": "Inquiry",
     "lead": "Lead",

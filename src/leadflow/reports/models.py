@@ -409,9 +409,7 @@ class DurationDay(models.Model):
     qualifier = _qualifier()
     status = models.CharField(max_length=16, blank=True)
     count = models.PositiveIntegerField()
-    for _column in STEP_COLUMNS:
-        locals()[_column] = models.PositiveIntegerField(default=0)
-    del _column
+    # s0 … one count per step: added below the class.
 
     class Meta:
         indexes = [
@@ -513,6 +511,12 @@ class SequenceDay(models.Model):
     def __str__(self) -> str:
         return f"sequence {self.sequence_id} on {self.day}"
 
+
+for _column in STEP_COLUMNS:
+    DurationDay.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+#: The per-lead rows, each rewritten for the leads a refresh folds.
+PER_LEAD = (LeadFact, ReviewDecision, StatusSpan, RatingMark, TouchFact, EnrollmentFact)
 
 #: The rollups, each recomputed for the days a refresh touched.
 ROLLUPS = (

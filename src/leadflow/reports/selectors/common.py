@@ -7,11 +7,9 @@ each program's client's timezone (``from`` inclusive, ``to`` exclusive), optiona
 table: one dict per row, the same keys in each) and ``totals`` (one dict).
 """
 
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
 from typing import Any
 
 from django.db.models import Q
@@ -150,28 +148,6 @@ def period_parse(start: str | date | None, end: str | date | None, today: date) 
     if (last - first).days > 3_700:
         raise InputError("from", "a period is at most ten years")
     return Period(first, last)
-
-
-def cohort(
-    programs: Sequence[Program],
-    period: Period,
-    created: str = "created_at",
-    program: str = "program_id",
-) -> Q:
-    """Rows of leads created in the period (each client's own timezone) in these programs;
-    ``created`` and ``program`` name the row's lead-creation time and program."""
-    by_zone: dict[str, list[int]] = {}
-    for each in programs:
-        by_zone.setdefault(each.client.timezone or "UTC", []).append(each.pk)
-    if not by_zone:
-        return Q(pk__in=[])
-    parts = []
-    for zone, program_ids in by_zone.items():
-        start, end = period.bounds(zone)
-        parts.append(
-            Q(**{f"{program}__in": program_ids, f"{created}__gte": start, f"{created}__lt": end})
-        )
-    return reduce(operator.or_, parts)
 
 
 def cohort_days(programs: Sequence[Program], period: Period, day: str = "day") -> Q:

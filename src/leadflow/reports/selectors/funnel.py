@@ -9,19 +9,19 @@ from typing import Any
 from django.db.models import Sum
 
 from leadflow.core.errors import InputError
-from leadflow.core.reports import FUNNEL_LABELS, FUNNEL_STEPS, Period, conversion
+from leadflow.core.reports import (
+    FUNNEL_BREAKDOWNS,
+    FUNNEL_LABELS,
+    FUNNEL_STEPS,
+    Period,
+    conversion,
+)
 from leadflow.leads.models import CHANNEL_CHOICES, INQUIRY_TYPE_CHOICES, RATING_CHOICES
 from leadflow.programs.models import Program
 from leadflow.reports.models import FunnelDay, RevenueDay
 from leadflow.reports.selectors.common import Column, Report, cohort_days
 
-#: ``by`` → the facts' column.
-BREAKDOWNS = {
-    "channel": "channel",
-    "campaign": "campaign",
-    "inquiry_type": "inquiry_type",
-    "rating": "rating",
-}
+BREAKDOWNS = FUNNEL_BREAKDOWNS
 
 _LABELS = {
     "channel": dict(CHANNEL_CHOICES),

@@ -59,19 +59,14 @@ def _touch_rows(
     by_sequence: dict[int, list[Touch]] = {}
     for touch in touches:
         by_sequence.setdefault(touch.sequence_id, []).append(touch)
-    current = {touch.pk for touch in touches}
-    figures: dict[tuple[int, int | None], dict[str, int]] = {}
-    for row in (
-        TouchDay.objects.filter(cohort_days(programs, period))
+    # A touch removed from its sequence: Django sets the rows' touch to none (SET_NULL).
+    figures: dict[tuple[int, int | None], dict[str, int]] = {
+        (row["sequence_id"], row["touch_id"]): {key: row[f"n_{key}"] or 0 for key in _TOUCH_KEYS}
+        for row in TouchDay.objects.filter(cohort_days(programs, period))
         .order_by()
         .values("sequence_id", "touch_id")
         .annotate(**{f"n_{key}": Sum(key) for key in _TOUCH_KEYS})
-    ):
-        # A touch removed from its sequence since (its rows may still name it).
-        touch_id = row["touch_id"] if row["touch_id"] in current else None
-        counts = figures.setdefault((row["sequence_id"], touch_id), {})
-        for key in _TOUCH_KEYS:
-            counts[key] = counts.get(key, 0) + (row[f"n_{key}"] or 0)
+    }
     rows = []
     for sequence in sequences:
         places: list[tuple[int | None, str, int | None]] = [

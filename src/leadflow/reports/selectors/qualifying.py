@@ -80,12 +80,8 @@ def _percentile_hours(counts: list[int] | None, fraction_of: float) -> float | N
     return _hours(step_percentile(counts, fraction_of))
 
 
-def _hours(value: timedelta | float | None) -> float | None:
-    """A duration (or seconds) as hours."""
-    if value is None:
-        return None
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return round(seconds / 3600, 4)
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 4)
 
 
 # --- per qualifier ---------------------------------------------------------------------------

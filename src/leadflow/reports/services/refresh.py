@@ -48,6 +48,7 @@ from leadflow.nurture.models import (
     TouchSent,
 )
 from leadflow.reports.models import (
+    PER_LEAD,
     ROLLUPS,
     EnrollmentFact,
     LeadFact,
@@ -273,7 +274,7 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
             (lead_id, program_id, created_at, day, version, rating)
             for version, rating in folded.marks.items()
         )
-    for model in (LeadFact, ReviewDecision, StatusSpan, RatingMark):
+    for model in (LeadFact, ReviewDecision, StatusSpan, RatingMark):  # the nurture rows below
         model.objects.filter(chosen.q("lead_id")).delete()
     rows_copy(LeadFact, FACT_COLUMNS, facts)
     rows_copy(ReviewDecision, DECISION_COLUMNS, decisions)
@@ -360,14 +361,11 @@ def _nurture_fold(chosen: _Leads) -> set[tuple[int, date]]:
     return touched
 
 
-def facts_refresh(
-    *, limit: int | None = None, chunk: int = CHUNK, wait: bool = True, rollups: bool = True
-) -> int:
+def facts_refresh(*, limit: int | None = None, chunk: int = CHUNK, wait: bool = True) -> int:
     """Fold the listed leads in (about ``limit`` listed rows at most; all when ``None``); how
     many rows were folded. With ``wait`` off, a refresh already running elsewhere makes
     this one return 0 at once (a report about to read does not queue behind a rebuild).
-    Each chunk recomputes the rollups of the days its leads are in, unless ``rollups`` is off
-    (the rebuild recomputes them all once at the end)."""
+    Each chunk recomputes the rollups of the days its leads are in."""
     done = 0
     while limit is None or done < limit:
         size = chunk if limit is None else min(chunk, limit - done)
@@ -377,9 +375,7 @@ def facts_refresh(
             row_ids, lead_ids = _claim(size)
             if not row_ids:
                 break
-            touched = _fold(_Leads(ids=lead_ids))
-            if rollups:
-                rollups_recompute(touched)
+            rollups_recompute(_fold(_Leads(ids=lead_ids)))
             PendingLead.objects.filter(id__in=row_ids).delete()
         done += len(row_ids)
     return done
@@ -402,15 +398,7 @@ def facts_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
     pending = quote(PendingLead._meta.db_table)
     with transaction.atomic():
         _lock(wait=True)
-        for model in (
-            *ROLLUPS,
-            TouchFact,
-            EnrollmentFact,
-            RatingMark,
-            StatusSpan,
-            ReviewDecision,
-            LeadFact,
-        ):
+        for model in (*ROLLUPS, *PER_LEAD):
             model.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {pending}")
@@ -427,9 +415,8 @@ def facts_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
             with transaction.atomic():
                 _lock(wait=True)
                 _fold(chosen)
-                folded += PendingLead.objects.filter(chosen.q("lead_id"), id__lte=listed).delete()[
-                    0
-                ]
+                done, _ = PendingLead.objects.filter(chosen.q("lead_id"), id__lte=listed).delete()
+                folded += done
     with transaction.atomic():
         _lock(wait=True)
         rollups_recompute()

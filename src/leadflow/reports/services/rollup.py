@@ -1,6 +1,7 @@
 """The daily rollups (docs/REPORTS.md, "Summary tables"): what the dashboards read.
 
-Each rollup row sums one program's leads created on one day (in its client's timezone). A
+Each rollup row sums one program's leads created on one day (in its client's timezone; for
+the nurture rollups, the touches done, and the enrollments entered or left, that day). A
 refresh recomputes the rows of the (program, day) pairs whose leads it folded, from the
 per-lead tables, set-based: one ``DELETE`` and one ``INSERT … SELECT … GROUP BY`` per rollup,
 whatever the number of leads; the rebuild recomputes every row the same way. So a rollup always
@@ -15,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from leadflow.core.handoff import HOT_LIMIT, HOT_TARGET
-from leadflow.core.reports import FUNNEL_STEPS
+from leadflow.core.reports import FUNNEL_BREAKDOWNS, FUNNEL_STEPS
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Assignment, Decline, Outcome, Violation
 from leadflow.reports.models import (
@@ -41,7 +42,7 @@ from leadflow.reports.models import (
 )
 
 #: The funnel's breakdowns, each a column of ``LeadFact`` ("" : the day's leads together).
-BREAKDOWNS = ("", "channel", "campaign", "inquiry_type", "rating")
+BREAKDOWNS = ("", *FUNNEL_BREAKDOWNS)
 #: (program, day) pairs recomputed per statement (the databases' parameter limits).
 PAIRS_PER_STATEMENT = 400
 
@@ -87,7 +88,8 @@ def _where(
     return " OR ".join(parts) or "1 = 0", params
 
 
-def _funnel(where: str, params: list[Any]) -> list[tuple[str, list[Any]]]:
+def _funnel(facts: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
+    where, params = facts
     steps = ", ".join(_q(step) for step in FUNNEL_STEPS)
     counts = ", ".join(["COUNT(*)", *(f"COUNT({_q(_REACHED[step])})" for step in FUNNEL_STEPS[1:])])
     statements = []
@@ -360,7 +362,7 @@ def _recompute(pairs: list[tuple[int, date]] | None) -> None:
     facts = _where(pairs, "created_day")
     details = _where(pairs, "lead_created_day")
     statements = [(f"DELETE FROM {_table(model)} WHERE {days[0]}", days[1]) for model in ROLLUPS]
-    statements += _funnel(*facts)
+    statements += _funnel(facts)
     statements += _qualifiers(facts, details)
     statements += _ratings(details)
     statements += _durations(facts, details)
