@@ -20,6 +20,8 @@ from leadflow.programs.models import Program
 from leadflow.reports.models import SequenceDay, TouchDay
 from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
+#: What the report counts in its period (the page's period line).
+COUNTED = "touches done, and leads entering or leaving nurture,"
 BREAKDOWNS = ("sequence",)
 
 _TOUCH_KEYS = ("sent", "skipped", "responded", "clicks", "replies", "phone", "form_fills")

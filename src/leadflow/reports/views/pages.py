@@ -25,7 +25,7 @@ from leadflow.reports.selectors.common import (
 )
 from leadflow.reports.selectors.registry import REPORTS
 from leadflow.reports.services.run import Ran, report_run
-from leadflow.reports.views.query import PRESETS, Query, breakdowns, query_read
+from leadflow.reports.views.query import PRESETS, Query, breakdowns, counted, query_read
 from leadflow.reports.views.tables import table_shown
 
 DESCRIPTIONS: dict[str, str] = {
@@ -132,18 +132,10 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
             "previous_last": _last_day(previous.end),
             "export_query": query.as_query(),
             "program_names": ", ".join(program.name for program in ran.scope.programs),
-            "counted": COUNTED.get(name, "leads created"),
+            "counted": counted(name),
         }
     )
     return render(request, "reports/report.html", context)
-
-
-#: What each report counts in its period, as the page's period line says it
-#: (docs/REPORTS.md: most count the leads created in the period).
-COUNTED = {
-    "deliverables": "guarantee periods overlapping, and Hot leads created,",
-    "nurture": "touches done, and leads entering or leaving nurture,",
-}
 
 
 @login_required

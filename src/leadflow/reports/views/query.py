@@ -78,6 +78,12 @@ def query_read(data: QueryDict, today: date) -> Query:
     )
 
 
+def counted(name: str) -> str:
+    """What a report counts in its period, for the page's period line: its selector module's
+    ``COUNTED`` (the leads created in the period, when it has none)."""
+    return str(getattr(import_module(REPORTS[name].__module__), "COUNTED", "leads created"))
+
+
 def breakdowns(name: str) -> dict[str, str]:
     """The breakdowns a report offers, ``by`` → plain words: its selector module's
     ``BREAKDOWNS`` (none when it has no such table)."""
