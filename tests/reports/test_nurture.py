@@ -45,7 +45,7 @@ from leadflow.nurture.services import (
     sent_unsubscribe,
     touches_due_process,
 )
-from leadflow.nurture.services.sequences import touch_delete
+from leadflow.nurture.services.sequences import sequence_create, touch_delete
 from leadflow.programs.models import Program
 from leadflow.reports.models import EnrollmentFact, SequenceDay, TouchDay, TouchFact
 from leadflow.reports.selectors.nurture import nurture
@@ -205,3 +205,17 @@ def test_a_touch_removed_since_counts_under_touches_since_removed(
     assert touches(nurture(programs=[program], period=NOVEMBER))["Touches since removed"] == (
         2, 0, 0, 0, 0, 0.0,
     )  # fmt: skip
+
+
+def test_across_programs_each_sequence_is_named_with_its_program(
+    history: dict[str, Lead], program: Program, other_program: Program, sequence: Sequence
+) -> None:
+    """Two programs' sequences are often named alike."""
+    sequence_create(program=other_program, name=sequence.name, slug="alike", now=NOW)
+    report = nurture(programs=[program, other_program], period=NOVEMBER, by="sequence")
+    assert {row["sequence_label"] for row in report.rows} == {
+        f"{program.name}: {sequence.name}",
+        f"{other_program.name}: {sequence.name}",
+    }
+    alone = nurture(programs=[program], period=NOVEMBER, by="sequence")
+    assert [row["sequence_label"] for row in alone.rows] == [sequence.name]

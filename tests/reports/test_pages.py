@@ -174,8 +174,8 @@ def test_signed_out_visitors_are_sent_to_sign_in():
     [
         ("funnel", "leads created 1 Apr 2026"),
         ("qualifying", "leads created 1 Apr 2026"),
-        ("deliverables", "guarantee periods overlapping, and Hot leads created, 1 Apr 2026"),
-        ("nurture", "touches done, and leads entering or leaving nurture, 1 Apr 2026"),
+        ("deliverables", "guarantee periods and Hot leads of 1 Apr 2026"),
+        ("nurture", "nurture touches, entries and exits of 1 Apr 2026"),
     ],
 )
 def test_the_period_line_says_what_each_report_counts(

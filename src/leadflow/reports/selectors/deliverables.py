@@ -21,7 +21,7 @@ from leadflow.reports.models import HotDay
 from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 #: What the report counts in its period (the page's period line).
-COUNTED = "guarantee periods overlapping, and Hot leads created,"
+COUNTED = "guarantee periods and Hot leads of"
 BREAKDOWNS = ("hot",)
 
 #: The ledger's figures in the report, by row key (every one a count).

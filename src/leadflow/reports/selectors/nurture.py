@@ -21,7 +21,7 @@ from leadflow.reports.models import SequenceDay, TouchDay
 from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 #: What the report counts in its period (the page's period line).
-COUNTED = "touches done, and leads entering or leaving nurture,"
+COUNTED = "nurture touches, entries and exits of"
 BREAKDOWNS = ("sequence",)
 
 _TOUCH_KEYS = ("sent", "skipped", "responded", "clicks", "replies", "phone", "form_fills")
@@ -54,6 +54,12 @@ _SEQUENCE_COLUMNS = [
 ]
 
 
+def _sequence_label(sequence: Sequence, programs: list[Program]) -> str:
+    """A sequence's name, after its program's when the report spans several (two programs'
+    sequences are often named alike)."""
+    return f"{sequence.program.name}: {sequence.name}" if len(programs) > 1 else sequence.name
+
+
 def _touch_rows(
     programs: list[Program], period: Period, sequences: list[Sequence]
 ) -> list[dict[str, Any]]:
@@ -83,7 +89,7 @@ def _touch_rows(
             rows.append(
                 {
                     "sequence": sequence.slug,
-                    "sequence_label": sequence.name,
+                    "sequence_label": _sequence_label(sequence, programs),
                     "program": sequence.program.slug,
                     "touch": number,
                     "touch_label": label,
@@ -118,7 +124,7 @@ def _sequence_rows(
         rows.append(
             {
                 "sequence": sequence.slug,
-                "sequence_label": sequence.name,
+                "sequence_label": _sequence_label(sequence, programs),
                 "program": sequence.program.slug,
                 **values,
                 "response_rate": fraction(values["responded"], values["sent"]),

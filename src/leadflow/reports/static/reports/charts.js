@@ -16,7 +16,8 @@
       textStyle: { color: INK, fontFamily: "system-ui, sans-serif", fontSize: 13 },
       animation: false,
       tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
-      legend: { top: 0, textStyle: { color: INK } },
+      // One line, paged when the series do not fit, so it never runs over the axis name.
+      legend: { type: "scroll", top: 0, textStyle: { color: INK } },
       grid: { left: 16, right: 16, top: 56, bottom: many ? 64 : 44, containLabel: true },
       xAxis: {
         type: "category",
