@@ -298,16 +298,112 @@ def test_bulk_actions_follow_the_role(client: Client, team: Team, leads: Leads) 
     assert client.post("/leads/bulk/", {"action": "nurture"}).status_code == 403
 
 
-def test_bulk_never_touches_out_of_scope_leads(client: Client, team: Team, leads: Leads) -> None:
+def test_bulk_with_one_out_of_scope_lead_changes_nothing(
+    client: Client, team: Team, leads: Leads
+) -> None:
     client.force_login(team.manager)
     response = client.post(
         "/leads/bulk/",
         {"action": "nurture", "lead": [leads.foreign.pk, leads.c.pk], "confirm": "on"},
         follow=True,
     )
-    assert "1 moved to nurture." in names(response)
-    leads.foreign.refresh_from_db()
-    assert leads.foreign.status == LeadStatus.NEW
+    assert "Nothing changed: 1 of the 2 selected leads is not in your programs" in names(response)
+    for lead in (leads.foreign, leads.c):
+        lead.refresh_from_db()
+        assert lead.status == LeadStatus.NEW
+    assert not LeadEvent.objects.filter(kind=EventKind.STATUS_CHANGED).exists()
+
+
+@pytest.mark.parametrize("action", ["nurture", "dead_file", "assign", "campaign", "export"])
+def test_bulk_with_nothing_selected_says_select_at_least_one_lead(
+    client: Client, team: Team, leads: Leads, action: str
+) -> None:
+    client.force_login(team.manager)
+    before = LeadEvent.objects.count()
+    response = client.post(
+        "/leads/bulk/",
+        {"action": action, "owner": team.qualifier.pk, "campaign": "X", "query": "rating=c"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/leads/?rating=c"
+    assert '<li class="error">Select at least one lead.</li>' in names(response)
+    assert LeadEvent.objects.count() == before
+
+
+def test_bulk_campaign_confirms_then_moves_the_leads_with_events(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    client.force_login(team.marketer)
+    picked = {"action": "campaign", "campaign": " EVT-9 ", "lead": [leads.a.pk, leads.hot.pk]}
+    confirm = client.post("/leads/bulk/", picked)
+    assert "Set the campaign?" in names(confirm)
+    assert "EVT-9" in names(confirm)
+    assert Lead.objects.filter(campaign="EVT-9").count() == 0
+    response = client.post("/leads/bulk/", {**picked, "confirm": "on"}, follow=True)
+    assert "1 moved to the campaign EVT-9, 1 skipped" not in names(response)
+    assert "2 moved to the campaign EVT-9." in names(response)
+    assert set(Lead.objects.filter(campaign="EVT-9").values_list("pk", flat=True)) == {
+        leads.a.pk,
+        leads.hot.pk,
+    }
+    events = LeadEvent.objects.filter(kind=EventKind.UPDATED, action="set_campaign")
+    assert {(e.lead_id, e.before["campaign"], e.after["campaign"]) for e in events} == {
+        (leads.a.pk, "WEB-1", "EVT-9"),
+        (leads.hot.pk, "EVT-1", "EVT-9"),
+    }
+
+
+def test_bulk_campaign_needs_a_code(client: Client, team: Team, leads: Leads) -> None:
+    client.force_login(team.marketer)
+    response = client.post(
+        "/leads/bulk/",
+        {"action": "campaign", "campaign": "  ", "lead": [leads.a.pk], "confirm": "on"},
+        follow=True,
+    )
+    assert "Nothing changed: Type the campaign code" in names(response)
+    leads.a.refresh_from_db()
+    assert leads.a.campaign == "WEB-1"
+
+
+def test_bulk_export_gives_the_selected_leads_as_csv_and_records_it(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    client.force_login(team.marketer)
+    response = client.post("/leads/bulk/", {"action": "export", "lead": [leads.b.pk, leads.a.pk]})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="selected-leads-' in response["Content-Disposition"]
+    lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert lines[0].startswith("id,created_at,client,program,status")
+    assert [line.split(",")[0] for line in lines[1:]] == [str(leads.a.pk), str(leads.b.pk)]
+    assert "'=HYPERLINK" in lines[2]
+    events = LeadEvent.objects.filter(kind=EventKind.EXPORTED)
+    assert {(e.lead_id, e.actor) for e in events} == {
+        (leads.a.pk, team.marketer),
+        (leads.b.pk, team.marketer),
+    }
+
+
+def test_bulk_export_of_an_out_of_scope_lead_gives_no_file(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    client.force_login(team.marketer)
+    response = client.post(
+        "/leads/bulk/", {"action": "export", "lead": [leads.a.pk, leads.foreign.pk]}, follow=True
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "Nothing changed: 1 of the 2 selected leads" in names(response)
+    assert not LeadEvent.objects.filter(kind=EventKind.EXPORTED).exists()
+
+
+def test_bulk_bar_offers_campaign_and_export_to_marketing(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    client.force_login(team.marketer)
+    page = names(client.get("/leads/"))
+    assert '<option value="campaign">Set the campaign</option>' in page
+    assert '<option value="export">Export as CSV</option>' in page
+    assert '<option value="assign">' not in page
 
 
 # --- CSV export --------------------------------------------------------------------------------

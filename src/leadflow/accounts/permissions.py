@@ -54,6 +54,8 @@ class Capability(StrEnum):
     """Give leads to a qualifier (bulk action)."""
     LEADS_SET_ASIDE = "leads.set_aside"
     """Move leads to nurture or the dead file (bulk actions)."""
+    LEADS_CAMPAIGN = "leads.campaign"
+    """Put leads under another campaign code (bulk action): marketing owns campaigns."""
     QUEUE_WORK = "queue.work"
     """Work the qualification queue."""
     RECORDINGS_UPLOAD = "recordings.upload"
@@ -140,6 +142,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.LEADS_EXPORT: _MARKETING,
     Capability.LEADS_ASSIGN: _MANAGERS,
     Capability.LEADS_SET_ASIDE: _MARKETING,
+    Capability.LEADS_CAMPAIGN: _MARKETING,
     Capability.QUEUE_WORK: _QUALIFIERS,
     Capability.RECORDINGS_UPLOAD: _QUALIFIERS,
     Capability.RECORDINGS_LISTEN: _REVIEWERS,

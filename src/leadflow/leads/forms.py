@@ -17,11 +17,19 @@ from leadflow.leads.selectors.lists import (
     DEFAULT_SORT,
     NO_OWNER,
     NO_RATING,
+    SELECT_AT_LEAST_ONE,
     SORTS,
     LeadFilters,
     qualifier_list,
 )
-from leadflow.leads.services.bulk import BULK_ACTIONS, SAVED_KEYS, BulkAction, bulk_actions_for
+from leadflow.leads.selectors.preferences import LIST_COLUMNS, PAGE_SIZES
+from leadflow.leads.services.bulk import (
+    BULK_ACTIONS,
+    CAMPAIGN_MAX,
+    SAVED_KEYS,
+    BulkAction,
+    bulk_actions_for,
+)
 from leadflow.leads.workspace.text import label
 from leadflow.programs.selectors import program_list
 
@@ -117,8 +125,11 @@ class BulkForm(forms.Form):
     confirmation page; without it the action is only shown, not run."""
 
     action = forms.ChoiceField(label="With the selected leads")
-    lead = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    lead = forms.TypedMultipleChoiceField(
+        coerce=int, required=True, error_messages={"required": SELECT_AT_LEAST_ONE}
+    )
     owner = forms.TypedChoiceField(label="Qualifier", required=False, coerce=int, empty_value=None)
+    campaign = forms.CharField(label="Campaign", required=False, max_length=CAMPAIGN_MAX)
     query = forms.CharField(required=False, max_length=1000)
     confirm = forms.BooleanField(required=False)
 
@@ -139,6 +150,8 @@ class BulkForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("action") == "assign" and not cleaned.get("owner"):
             self.add_error("owner", "Choose the qualifier to assign the leads to.")
+        if cleaned.get("action") == "campaign" and not cleaned.get("campaign", "").strip():
+            self.add_error("campaign", "Type the campaign code to put the leads under.")
         return cleaned
 
     @property
@@ -149,6 +162,18 @@ class BulkForm(forms.Form):
     def owner_user(self) -> User | None:
         owner = self.cleaned_data.get("owner")
         return self.owners.get(owner) if owner else None
+
+
+class ListSettingsForm(forms.Form):
+    """The column chooser and the page size of the lead list."""
+
+    columns = forms.MultipleChoiceField(
+        label="Columns", required=False, choices=[(c.key, c.label) for c in LIST_COLUMNS]
+    )
+    per_page = forms.TypedChoiceField(
+        label="Leads per page", coerce=int, choices=[(size, size) for size in PAGE_SIZES]
+    )
+    query = forms.CharField(required=False, max_length=1000)
 
 
 class CallForm(forms.Form):

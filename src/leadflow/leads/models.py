@@ -209,6 +209,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up recorded"
     VIOLATION = "violation", "SLA violation"
     ALERT = "alert", "Alert raised"
+    EXPORTED = "exported", "Exported"
 
 
 class LeadEvent(models.Model):
@@ -332,3 +333,19 @@ class ContactConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}: {self.get_status_display()}"
+
+
+class ListPreference(models.Model):
+    """How a user wants the lead list drawn: the columns they chose (keys of
+    ``leads.selectors.preferences.LIST_COLUMNS``, in the list's order) and the page size. Kept
+    on the server so the list looks the same on every browser the user signs in from."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    columns: models.JSONField[list[str]] = models.JSONField(default=list)
+    per_page = models.PositiveSmallIntegerField(default=50)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"lead list of {self.user_id}"

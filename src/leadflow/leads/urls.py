@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("leads/", lead_list.lead_list_view, name="list"),
     path("leads/export.csv", lead_list.lead_export, name="export"),
     path("leads/bulk/", lead_list.lead_bulk, name="bulk"),
+    path("leads/columns/", lead_list.list_settings_update, name="columns"),
     path("leads/filters/", lead_list.saved_filter_create, name="filter_save"),
     path(
         "leads/filters/<int:filter_id>/delete/",

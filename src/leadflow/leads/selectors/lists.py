@@ -16,6 +16,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.accounts.permissions import Capability, user_can
 from leadflow.config.leads import LEAD_LIST_VIEWS, ListView
 from leadflow.core.enums import Rating
+from leadflow.core.errors import InputError
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead, SavedFilter
 from leadflow.leads.selectors import lead_scope
@@ -172,6 +173,28 @@ def lead_page(*, leads: QuerySet[Lead], number: int, per_page: int = PER_PAGE) -
 def leads_selected(*, user: User, lead_ids: list[int]) -> QuerySet[Lead]:
     """The leads picked for a bulk action, among those the user may see (others vanish)."""
     return lead_scope(user=user).filter(pk__in=lead_ids).order_by("id")
+
+
+#: What the lead list says when a bulk action is asked for with no lead ticked.
+SELECT_AT_LEAST_ONE = "Select at least one lead."
+
+
+def leads_picked(*, user: User, lead_ids: list[int]) -> QuerySet[Lead]:
+    """The leads picked for a bulk action, all of them or none: an empty pick, or one id the
+    user may not see (another client's lead, a lead since merged away), is an ``InputError``,
+    so the action changes nothing rather than a part of what was asked."""
+    wanted = set(lead_ids)
+    if not wanted:
+        raise InputError("lead", SELECT_AT_LEAST_ONE)
+    leads = leads_selected(user=user, lead_ids=list(wanted))
+    missing = len(wanted) - leads.count()
+    if missing:
+        raise InputError(
+            "lead",
+            f"Nothing changed: {missing} of the {len(wanted)} selected leads "
+            f"{'is' if missing == 1 else 'are'} not in your programs or no longer there.",
+        )
+    return leads
 
 
 def qualifier_list(*, user: User) -> QuerySet[User]:

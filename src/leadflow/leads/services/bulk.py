@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.permissions import Capability, user_can
-from leadflow.core.errors import DomainError, InvalidTransition
+from leadflow.core.errors import DomainError, InputError, InvalidTransition
 from leadflow.core.lifecycle import CLOSED, Action, LeadStatus, next_status
 from leadflow.leads.models import EventKind, Lead, SavedFilter
-from leadflow.leads.services.history import event_record
+from leadflow.leads.services.history import event_build, event_record, events_record
 from leadflow.leads.services.transitions import leads_move
 from leadflow.programs.selectors import program_list
 
@@ -44,6 +44,9 @@ BULK_ACTIONS = {
     for action in (
         BulkAction("assign", "Assign to a qualifier", "assigned", Capability.LEADS_ASSIGN),
         BulkAction(
+            "campaign", "Set the campaign", "moved to the campaign", Capability.LEADS_CAMPAIGN
+        ),
+        BulkAction(
             "nurture",
             "Move to nurture",
             "moved to nurture",
@@ -57,6 +60,7 @@ BULK_ACTIONS = {
             Capability.LEADS_SET_ASIDE,
             Action.DEAD_FILE,
         ),
+        BulkAction("export", "Export as CSV", "exported", Capability.LEADS_EXPORT),
     )
 }
 
@@ -159,6 +163,65 @@ def leads_bulk_assign_owner(
         )
         result.changed.append(lead.pk)
     return result
+
+
+CAMPAIGN_MAX = Lead._meta.get_field("campaign").max_length or 100
+
+
+@transaction.atomic
+def leads_bulk_set_campaign(
+    *, leads: QuerySet[Lead], campaign: str, actor: User, now: datetime
+) -> BulkResult:
+    """Put every lead under the campaign code ``campaign`` (a correction of where the leads
+    came from, read by the funnel by campaign); leads already under it are skipped."""
+    _check_allowed(actor, "campaign")
+    campaign = campaign.strip()
+    if not campaign:
+        raise InputError("campaign", "Type the campaign code to put the leads under.")
+    if len(campaign) > CAMPAIGN_MAX:
+        raise InputError("campaign", f"A campaign code has at most {CAMPAIGN_MAX} characters.")
+    result = BulkResult(done_label=f"moved to the campaign {campaign}")
+    changed: list[tuple[Lead, str]] = []
+    for lead in _locked(leads):
+        if lead.campaign == campaign:
+            result.skipped[lead.pk] = f"already in the campaign {campaign}"
+        else:
+            changed.append((lead, lead.campaign))
+    if changed:
+        Lead.objects.filter(pk__in=[lead.pk for lead, _ in changed]).update(
+            campaign=campaign, updated_at=now
+        )
+    events_record(
+        [
+            event_build(
+                lead=lead,
+                kind=EventKind.UPDATED,
+                action="set_campaign",
+                actor=actor,
+                now=now,
+                before={"campaign": previous},
+                after={"campaign": campaign},
+            )
+            for lead, previous in changed
+        ]
+    )
+    result.changed.extend(lead.pk for lead, _ in changed)
+    return result
+
+
+@transaction.atomic
+def leads_bulk_export_record(*, leads: QuerySet[Lead], actor: User, now: datetime) -> list[int]:
+    """Record in each lead's history that ``actor`` took it away in a CSV file (the contact
+    data left LeadFlow); returns the ids, in order, for the file. Changes no lead."""
+    _check_allowed(actor, "export")
+    exported = list(leads.order_by("id").values_list("pk", flat=True))
+    events_record(
+        [
+            event_build(lead_id=pk, kind=EventKind.EXPORTED, action="export", actor=actor, now=now)
+            for pk in exported
+        ]
+    )
+    return exported
 
 
 #: Query-string keys a saved filter keeps (never the page number or unknown keys).

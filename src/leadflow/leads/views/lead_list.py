@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -22,34 +23,49 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
-from leadflow.config.leads import LEAD_LIST_VIEWS
+from leadflow.config.leads import LEAD_LIST_VIEWS, ListView
+from leadflow.core.errors import InputError
 from leadflow.core.spreadsheet import csv_row
-from leadflow.leads.forms import BulkForm, LeadFilterForm, SavedFilterForm
+from leadflow.leads.forms import BulkForm, LeadFilterForm, ListSettingsForm, SavedFilterForm
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors.lists import (
     DEFAULT_SORT,
+    SELECT_AT_LEAST_ONE,
     SORTS,
+    LeadFilters,
     lead_list,
     lead_page,
-    leads_selected,
+    leads_picked,
     list_view,
     saved_filter_get,
     saved_filter_list,
+)
+from leadflow.leads.selectors.preferences import (
+    ALWAYS_SHOWN,
+    LIST_COLUMNS,
+    PAGE_SIZES,
+    ListColumn,
+    ListSettings,
+    list_settings_get,
 )
 from leadflow.leads.services.bulk import (
     BulkNotAllowed,
     bulk_actions_for,
     leads_bulk_assign_owner,
+    leads_bulk_export_record,
+    leads_bulk_set_campaign,
     leads_bulk_transition,
     saved_filter_delete,
     saved_filter_save,
 )
+from leadflow.leads.services.preferences import list_settings_save
 from leadflow.leads.views.extensions import list_actions_for, list_view_columns
 
 #: How many leads the export reads at a time (and asks the view's extra columns for).
@@ -61,18 +77,6 @@ EXPORT_HEADER = [
     "last_name", "title", "email", "phone", "company", "street", "city", "postal_code",
     "country", "subdivision", "channel", "campaign", "owner",
 ]  # fmt: skip
-COLUMNS = [
-    ("Lead", ""),
-    ("Company", "company"),
-    ("Program", ""),
-    ("Status", "status"),
-    ("Stage", ""),
-    ("Rating", "rating"),
-    ("Score", "score"),
-    ("Source", ""),
-    ("Owner", ""),
-    ("Created", "created"),
-]
 NO_ACCESS = "Your role has no access to the lead list."
 
 
@@ -81,12 +85,14 @@ def _list_url(query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
-def _columns(base_query: str, sort: str) -> list[dict[str, Any]]:
-    """Table headers: a sortable column links to its ascending sort, or descending when it is
-    already ascending, and says its state to screen readers (``aria-sort``)."""
+def _columns(base_query: str, sort: str, shown: tuple[ListColumn, ...]) -> list[dict[str, Any]]:
+    """Table headers of the user's columns: a sortable column links to its ascending sort, or
+    descending when it is already ascending, and says its state to screen readers
+    (``aria-sort``)."""
     columns = []
-    for label, key in COLUMNS:
-        column: dict[str, Any] = {"label": label, "key": key}
+    for shown_column in shown:
+        key = shown_column.sort
+        column: dict[str, Any] = {"label": shown_column.label, "key": shown_column.key}
         if key:
             current = sort.removeprefix("-") == key
             descending = sort.startswith("-")
@@ -97,6 +103,19 @@ def _columns(base_query: str, sort: str) -> list[dict[str, Any]]:
                 column["aria_sort"] = "descending" if descending else "ascending"
         columns.append(column)
     return columns
+
+
+def _chooser(settings: ListSettings) -> list[dict[str, Any]]:
+    """The column chooser's boxes: every column, ticked when shown; "Lead" cannot be untied."""
+    return [
+        {
+            "key": column.key,
+            "label": column.label,
+            "checked": column.key in settings.columns,
+            "fixed": column.key in ALWAYS_SHOWN,
+        }
+        for column in LIST_COLUMNS
+    ]
 
 
 @capability_required(Capability.LEADS_VIEW, NO_ACCESS)
@@ -110,7 +129,10 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         number = int(request.GET.get("page", "1"))
     except ValueError:
         number = 1
-    page = lead_page(leads=lead_list(user=user, filters=filters), number=number)
+    settings = list_settings_get(user=user)
+    page = lead_page(
+        leads=lead_list(user=user, filters=filters), number=number, per_page=settings.per_page
+    )
     view = list_view(filters.view)
     extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in page.leads])
     for lead in page.leads:
@@ -126,7 +148,10 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "query": query,
         "sort": filters.sort,
         "default_sort": DEFAULT_SORT,
-        "columns": _columns(base_query, filters.sort),
+        "columns": _columns(base_query, filters.sort, settings.shown),
+        "chooser": _chooser(settings),
+        "per_page": settings.per_page,
+        "page_sizes": PAGE_SIZES,
         "view": view,
         "views": LEAD_LIST_VIEWS,
         "extra_columns": [label for label, _ in extra],
@@ -160,8 +185,15 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
     form = LeadFilterForm(request.GET, user=user)
     form.is_valid()
     filters = form.filters()
-    leads = lead_list(user=user, filters=filters)
     view = list_view(filters.view)
+    name = view.slug if view is not None else "leads"
+    return _csv_response(lead_list(user=user, filters=filters), view=view, name=name)
+
+
+def _csv_response(
+    leads: QuerySet[Lead], *, view: ListView | None, name: str
+) -> StreamingHttpResponse:
+    """``leads`` as a CSV file, streamed a chunk at a time, with the view's extra columns."""
 
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo())
@@ -174,7 +206,6 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
                 yield writer.writerow(_export_row(lead, [v.get(lead.pk, "") for _, v in extra]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = view.slug if view is not None else "leads"
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.csv"'
     )
@@ -241,7 +272,7 @@ def saved_filter_remove(request: HttpRequest, filter_id: int) -> HttpResponse:
 
 @capability_required(Capability.LEADS_VIEW, NO_ACCESS)
 @require_POST
-def lead_bulk(request: HttpRequest) -> HttpResponse:
+def lead_bulk(request: HttpRequest) -> HttpResponseBase:
     """Two steps: the first POST shows what will happen (confirmation page), the second, with
     ``confirm``, runs the service and reports changed and skipped leads on the list."""
     user = request_user(request)
@@ -250,11 +281,26 @@ def lead_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, user=user)
     query = request.POST.get("query", "")[:1000]
     if not form.is_valid():
-        problems = "; ".join(str(message) for errors in form.errors.values() for message in errors)
-        messages.error(request, f"Nothing changed: {problems}")
+        if "lead" in form.errors:
+            messages.error(request, SELECT_AT_LEAST_ONE)
+        else:
+            problems = "; ".join(
+                str(message) for errors in form.errors.values() for message in errors
+            )
+            messages.error(request, f"Nothing changed: {problems}")
         return HttpResponseRedirect(_list_url(query))
-    leads = leads_selected(user=user, lead_ids=form.cleaned_data["lead"])
+    try:
+        leads = leads_picked(user=user, lead_ids=form.cleaned_data["lead"])
+    except InputError as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(_list_url(query))
     bulk = form.bulk_action
+    now = timezone.now()
+    if bulk.name == "export":
+        # A read: no confirmation, the file comes at once; each lead's history says who took it.
+        exported = leads_bulk_export_record(leads=leads, actor=user, now=now)
+        picked = lead_list(user=user, filters=LeadFilters()).filter(pk__in=exported)
+        return _csv_response(picked.order_by("id"), view=None, name="selected-leads")
     if not form.cleaned_data["confirm"]:
         return render(
             request,
@@ -265,19 +311,47 @@ def lead_bulk(request: HttpRequest) -> HttpResponse:
                 "count": leads.count(),
                 "shown": leads.select_related("owner")[:CONFIRM_SHOWN],
                 "lead_ids": form.cleaned_data["lead"],
-                "owner": form.owner_user,
+                "owner": form.owner_user if bulk.name == "assign" else None,
+                "campaign": form.cleaned_data["campaign"].strip(),
                 "query": query,
             },
         )
-    now = timezone.now()
     try:
-        if bulk.action is None:
+        if bulk.name == "assign":
             owner = form.owner_user
             assert owner is not None
             result = leads_bulk_assign_owner(leads=leads, owner=owner, actor=user, now=now)
+        elif bulk.name == "campaign":
+            result = leads_bulk_set_campaign(
+                leads=leads, campaign=form.cleaned_data["campaign"], actor=user, now=now
+            )
         else:
+            assert bulk.action is not None
             result = leads_bulk_transition(leads=leads, action=bulk.action, actor=user, now=now)
     except BulkNotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     messages.success(request, result.message[0].upper() + result.message[1:] + ".")
     return HttpResponseRedirect(_list_url(query))
+
+
+@capability_required(Capability.LEADS_VIEW, NO_ACCESS)
+@require_POST
+def list_settings_update(request: HttpRequest) -> HttpResponse:
+    """The column chooser's Save: the user's columns and page size, then the list again with
+    the filters it had."""
+    user = request_user(request)
+    form = ListSettingsForm(request.POST)
+    query = request.POST.get("query", "")[:1000]
+    if not form.is_valid():
+        messages.error(request, "Nothing saved: choose columns the list has and 25, 50 or 100.")
+        return HttpResponseRedirect(_list_url(query))
+    list_settings_save(
+        user=user,
+        columns=form.cleaned_data["columns"],
+        per_page=form.cleaned_data["per_page"],
+        now=timezone.now(),
+    )
+    messages.success(request, "Your columns and page size are saved.")
+    # A new page size moves the rows: start from the first page.
+    kept = "&".join(part for part in query.split("&") if part and not part.startswith("page="))
+    return HttpResponseRedirect(_list_url(kept))
