@@ -9,8 +9,8 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.errors import InputError
 from leadflow.core.lifecycle import Action, LeadStatus
 from leadflow.leads.models import EventKind, Lead, LeadEvent
-from leadflow.leads.services import lead_transition
 from leadflow.leads.selectors.lists import leads_picked
+from leadflow.leads.services import lead_transition
 from leadflow.leads.services.bulk import (
     BulkNotAllowed,
     leads_bulk_assign_owner,
