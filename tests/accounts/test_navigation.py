@@ -25,6 +25,7 @@ PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
 DUPLICATES = ("Duplicates", "/duplicates/")
 TOKENS = ("API tokens", "/accounts/tokens/")
+USERS = ("Users", "/users/")
 ADMIN = ("Admin", "/admin/")
 
 ADMINS_BAR = [
@@ -42,6 +43,7 @@ ADMINS_BAR = [
     IMPORTS,
     DUPLICATES,
     TOKENS,
+    USERS,
     ADMIN,
 ]
 BARS = {
@@ -62,6 +64,7 @@ BARS = {
         IMPORTS,
         DUPLICATES,
         TOKENS,
+        USERS,
     ],
     Role.PARTNER: [HOME, INBOX, SALES, REPORTS],
     Role.CLIENT: [HOME, DELIVERIES, DISPUTES, REPORTS],

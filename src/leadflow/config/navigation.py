@@ -38,5 +38,6 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Imports", "imports:index", "imports.run"),
     NavEntry("Duplicates", "duplicates:index", "duplicates.decide"),
     NavEntry("API tokens", "accounts:tokens", "api.tokens"),
+    NavEntry("Users", "users:index", "users.manage"),
     NavEntry("Admin", "admin:index", "admin"),
 )

@@ -1,0 +1,97 @@
+"""The user form of the administration pages: who the person is, their roles and the programs
+and clients they see. The choices are only what the person filling it in may grant."""
+
+from typing import Any
+
+from django import forms
+
+from leadflow.accounts.models import Role, User
+from leadflow.programs.administration.selectors import (
+    grantable_roles,
+    managed_clients,
+    managed_programs,
+)
+from leadflow.programs.forms.fields import EditorForm
+from leadflow.programs.models import Client, Program
+
+ROLE_HELP = {
+    Role.ADMIN: "everything, every program, and the Django admin",
+    Role.MARKETER: "campaigns, imports, nurture",
+    Role.QUALIFIER: "works the qualification queue",
+    Role.REVIEWER: "QA review and disputes",
+    Role.MANAGER: "criteria, routing, partners, users of their programs",
+    Role.PARTNER: "the partner portal (add them to a partner on its page)",
+    Role.CLIENT: "receives deliveries, raises disputes",
+}
+
+
+class _ProgramChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.client.name}: {obj.name}"
+
+
+class UserForm(EditorForm):
+    username = forms.CharField(
+        label="Sign-in name",
+        max_length=150,
+        help_text="What they type to sign in: letters, digits and @ . + - _, no spaces.",
+    )
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.CharField(
+        label="E-mail",
+        max_length=254,
+        required=False,
+        help_text="Where notifications go (a partner's new leads, a manager's alerts).",
+    )
+    roles = forms.MultipleChoiceField(
+        label="Roles", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    programs = _ProgramChoice(
+        label="Programs they see",
+        queryset=Program.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    clients = forms.ModelMultipleChoiceField(
+        label="Whole clients they see (every program of the client, new ones too)",
+        queryset=Client.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, by: User, user: User | None = None, **kwargs: Any) -> None:
+        if user is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "email": user.email,
+                    "roles": sorted(user.role_names),
+                    "programs": list(
+                        user.scopes.filter(program__isnull=False).values_list(
+                            "program_id", flat=True
+                        )
+                    ),
+                    "clients": list(
+                        user.scopes.filter(client__isnull=False).values_list("client_id", flat=True)
+                    ),
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            del self.fields["username"]
+        roles = self.fields["roles"]
+        assert isinstance(roles, forms.MultipleChoiceField)
+        roles.choices = [
+            (role.value, f"{role.label} — {ROLE_HELP[role]}") for role in grantable_roles(by=by)
+        ]
+        programs = self.fields["programs"]
+        assert isinstance(programs, forms.ModelMultipleChoiceField)
+        programs.queryset = managed_programs(by=by)
+        clients = self.fields["clients"]
+        assert isinstance(clients, forms.ModelMultipleChoiceField)
+        clients.queryset = managed_clients(by=by)
+        if not clients.queryset.exists():
+            del self.fields["clients"]
