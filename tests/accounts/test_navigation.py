@@ -18,6 +18,7 @@ DELIVERIES = ("Deliveries", "/deliveries/")
 DISPUTES = ("Disputes", "/disputes/")
 INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
+SETUP = ("Partner setup", "/partners/setup/")
 NURTURE = ("Nurture", "/nurture/")
 SALES = ("Sales", "/sales/")
 REPORTS = ("Reports", "/reports/")
@@ -36,6 +37,7 @@ ADMINS_BAR = [
     DELIVERIES,
     DISPUTES,
     PARTNERS,
+    SETUP,
     NURTURE,
     SALES,
     REPORTS,
@@ -57,6 +59,7 @@ BARS = {
         DELIVERIES,
         DISPUTES,
         PARTNERS,
+        SETUP,
         NURTURE,
         SALES,
         REPORTS,

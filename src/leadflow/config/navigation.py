@@ -31,6 +31,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Disputes", "guarantees:index", "disputes.view"),
     NavEntry("Inbox", "partners:inbox", "portal.use"),
     NavEntry("Partners", "partners:manage", "partners.manage"),
+    NavEntry("Partner setup", "partners:setup", "partners.manage"),
     NavEntry("Nurture", "nurture:index", "nurture.manage"),
     NavEntry("Sales", "sales:tasks", "sales.view"),
     NavEntry("Reports", "reports:index", "reports.view"),

@@ -1,6 +1,7 @@
 """The user form of the administration pages: who the person is, their roles and the programs
 and clients they see. The choices are only what the person filling it in may grant."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from leadflow.programs.administration.selectors import (
     managed_programs,
 )
 from leadflow.programs.forms.fields import EditorForm
-from leadflow.programs.models import Client, Program
+from leadflow.programs.models import Client, HandOffMode, Program
 
 ROLE_HELP = {
     Role.ADMIN: "everything, every program, and the Django admin",
@@ -95,3 +96,47 @@ class UserForm(EditorForm):
         clients.queryset = managed_clients(by=by)
         if not clients.queryset.exists():
             del self.fields["clients"]
+
+
+class ProgramSettingsForm(EditorForm):
+    hand_off_mode = forms.ChoiceField(
+        label="How leads are handed off",
+        choices=HandOffMode.choices,
+        widget=forms.RadioSelect,
+        help_text="Where approved leads go. A change applies to leads approved from now on.",
+    )
+    closure_days = forms.CharField(
+        required=False,
+        label="Closure days",
+        help_text="Days the program is closed, one a line as 2026-12-24: no SLA clock counts "
+        "them, beside weekends and the public holidays of each partner's country.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "hand_off_mode": program.hand_off_mode,
+                "closure_days": "\n".join(sorted(program.closure_days or ())),
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean_closure_days(self) -> list[str]:
+        days: list[str] = []
+        problems: list[str] = []
+        lines = [line.strip() for line in self.cleaned_data["closure_days"].splitlines()]
+        for number, line in enumerate(lines, start=1):
+            if not line:
+                continue
+            try:
+                day = date.fromisoformat(line)
+            except ValueError:
+                problems.append(f"Line {number}: “{line}” is not a date such as 2026-12-24.")
+                continue
+            if day.isoformat() not in days:
+                days.append(day.isoformat())
+        if problems:
+            raise forms.ValidationError(problems)
+        return sorted(days)

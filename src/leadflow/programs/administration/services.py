@@ -3,6 +3,7 @@ manager, checked against what the person doing it may grant (``selectors.grantab
 ``managed_programs``, ``managed_clients``), then written by the accounts services in one
 transaction, so a refused change writes nothing."""
 
+import logging
 from collections.abc import Sequence
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -18,7 +19,9 @@ from leadflow.programs.administration.selectors import (
     managed_clients,
     managed_programs,
 )
-from leadflow.programs.models import Client, Program
+from leadflow.programs.models import Client, HandOffMode, Program
+
+logger = logging.getLogger(__name__)
 
 #: Roles whose scope is not a client or program: an admin sees everything, a partner's user
 #: sees what is assigned to its partner (set on the partner's page).
@@ -51,7 +54,10 @@ def _check(
     program_ids = set(managed_programs(by=by).values_list("pk", flat=True))
     if any(program.pk not in program_ids for program in programs):
         raise InputError("programs", "You may only give programs of your own scope.")
-    if not (clients or programs) and not _NO_SCOPE_NEEDED.intersection(role_list):
+    # A manager's users are the users of their programs: whoever they create has a scope
+    # inside it, or the manager could not find them again.
+    needs_scope = not by.sees_everything or not _NO_SCOPE_NEEDED.intersection(role_list)
+    if not (clients or programs) and needs_scope:
         raise InputError(
             "programs", "Choose the programs or clients this user works on: they see only those."
         )
@@ -132,3 +138,31 @@ def user_admin_set_active(*, by: User, user: User, active: bool) -> User:
         return user_set_active(user=user, by=by, active=active)
     except ValueError as exc:
         raise InputError("", str(exc)) from exc
+
+
+@transaction.atomic
+def program_settings_save(
+    *, by: User, program: Program, hand_off_mode: str, closure_days: Sequence[str]
+) -> Program:
+    """Store the program's hand-off mode and closure days, as its managers set them on the
+    program's settings page. New approvals follow the new mode; leads already delivered or
+    routed stay where they are. New SLA clocks skip the closure days; running clocks keep
+    their deadlines."""
+    if hand_off_mode not in HandOffMode.values:
+        raise InputError("hand_off_mode", "Choose how the program hands its leads off.")
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    before = (locked.hand_off_mode, list(locked.closure_days))
+    locked.hand_off_mode = hand_off_mode
+    locked.closure_days = sorted(set(closure_days))
+    locked.save(update_fields=["hand_off_mode", "closure_days"])
+    if before != (locked.hand_off_mode, locked.closure_days):
+        logger.info(
+            "program %s settings changed by %s: hand-off %s → %s, closure days %s → %s",
+            locked.slug,
+            by.get_username(),
+            before[0],
+            locked.hand_off_mode,
+            before[1],
+            locked.closure_days,
+        )
+    return locked

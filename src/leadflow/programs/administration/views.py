@@ -20,13 +20,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.errors import InputError
-from leadflow.programs.administration.forms import UserForm
+from leadflow.programs.administration.forms import ProgramSettingsForm, UserForm
 from leadflow.programs.administration.selectors import user_admin_get, user_admin_list, user_scope
 from leadflow.programs.administration.services import (
+    program_settings_save,
     user_admin_create,
     user_admin_set_active,
     user_admin_update,
 )
+from leadflow.programs.selectors import program_get
 
 PAGE_SIZE = 50
 
@@ -182,4 +184,34 @@ def user_password_link(request: HttpRequest, user_id: int) -> HttpResponse:
             "is_self": user.pk == by.pk,
             "password_link": request.build_absolute_uri(path),
         },
+    )
+
+
+settings_required = capability_required(
+    Capability.PROGRAMS_SETTINGS, "Only admins and sales managers change a program's settings."
+)
+
+
+@settings_required
+@require_http_methods(["GET", "POST"])
+def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """A program's settings: its hand-off mode and closure days, with the way to its other
+    settings pages (form and intake, criteria)."""
+    by = request_user(request)
+    program = program_get(user=by, slug=slug)
+    form = ProgramSettingsForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        program_settings_save(
+            by=by,
+            program=program,
+            hand_off_mode=form.cleaned_data["hand_off_mode"],
+            closure_days=form.cleaned_data["closure_days"],
+        )
+        messages.success(request, "Program settings saved.")
+        return redirect("programs:settings", slug=program.slug)
+    return render(
+        request,
+        "programs/admin/program_settings.html",
+        {"program": program, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
