@@ -93,7 +93,8 @@ def test_manager_creates_a_partner_with_territories(
     partner = Partner.objects.get(name="Initech Solutions")
     assert response.status_code == 302
     assert response["Location"] == f"/partners/setup/{partner.pk}/"
-    assert partner.capacity == 7 and partner.subdivision == "TX"
+    assert partner.capacity == 7
+    assert partner.subdivision == "TX"
     assert sorted(str(t) for t in partner.territories.all()) == ["US-OK 73*", "US-TX"]
 
 
@@ -108,7 +109,8 @@ def test_manager_changes_a_partner_and_its_territories(
     )
     assert response.status_code == 302
     partner.refresh_from_db()
-    assert partner.capacity == 3 and partner.manager == team.manager
+    assert partner.capacity == 3
+    assert partner.manager == team.manager
     assert sorted(str(t) for t in partner.territories.all()) == ["US-CA", "US-NV"]
 
 
@@ -136,7 +138,8 @@ def test_a_bad_value_is_refused_and_nothing_changes(
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert message in page and "Nothing was saved" in page
+    assert message in page
+    assert "Nothing was saved" in page
     partner.refresh_from_db()
     assert partner.name != "Renamed"
     assert [str(t) for t in partner.territories.all()] == ["US-CA"]

@@ -52,7 +52,8 @@ def test_a_bad_closure_day_is_refused_and_nothing_changes(
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Line 2: “24 Dec” is not a date" in page and "Nothing was saved" in page
+    assert "Line 2: “24 Dec” is not a date" in page
+    assert "Nothing was saved" in page
     program.refresh_from_db()
     assert program.hand_off_mode == HandOffMode.DELIVERY
     assert program.closure_days == []

@@ -71,7 +71,8 @@ def test_a_user_with_a_scope_beyond_the_manager_is_not_theirs(
 def test_admin_sees_everyone(client: Client, team: Team, admin: User) -> None:
     client.force_login(admin)
     page = client.get("/users/").content.decode()
-    assert team.outsider.username in page and team.qualifier.username in page
+    assert team.outsider.username in page
+    assert team.qualifier.username in page
     assert client.get(f"/users/{team.outsider.pk}/").status_code == 200
 
 
@@ -194,7 +195,8 @@ def test_admin_grants_and_takes_away_the_admin_role(
     client.force_login(admin)
     client.post(f"/users/{team.qualifier.pk}/edit/", {"roles": ["admin"]})
     user = User.objects.get(pk=team.qualifier.pk)
-    assert user.is_superuser and user.role_names == {"admin"}
+    assert user.is_superuser
+    assert user.role_names == {"admin"}
     client.post(
         f"/users/{team.qualifier.pk}/edit/",
         {"roles": ["qualifier"], "programs": [team.qualifier.scopes.get().program_id]}
@@ -202,7 +204,8 @@ def test_admin_grants_and_takes_away_the_admin_role(
         else {"roles": ["qualifier"], "clients": [team.manager.scopes.get().client_id]},
     )
     user = User.objects.get(pk=team.qualifier.pk)
-    assert not user.is_superuser and user.role_names == {"qualifier"}
+    assert not user.is_superuser
+    assert user.role_names == {"qualifier"}
 
 
 def test_nobody_changes_their_own_roles(client: Client, admin: User) -> None:
