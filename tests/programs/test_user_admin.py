@@ -2,6 +2,7 @@
 their own programs; a manager never grants the admin role nor a program outside their scope;
 a refused change writes nothing."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -259,3 +260,16 @@ def test_the_navigation_shows_users_to_managers(client: Client, team: Team) -> N
     assert 'href="/users/"' in client.get("/").content.decode()
     client.force_login(team.qualifier)
     assert 'href="/users/"' not in client.get("/").content.decode()
+
+
+def test_a_superuser_without_groups_shows_as_admin_and_stays_one(
+    client: Client, admin: User, make_user: Callable[..., User]
+) -> None:
+    root = make_user()
+    root.is_superuser = root.is_staff = True
+    root.save()
+    client.force_login(admin)
+    page = client.get(f"/users/{root.pk}/edit/").content.decode()
+    assert re.search(r'value="admin"[^>]*checked', page)
+    client.post(f"/users/{root.pk}/edit/", {"roles": ["admin"]})
+    assert User.objects.get(pk=root.pk).is_superuser

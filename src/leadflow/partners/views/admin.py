@@ -153,7 +153,10 @@ class PartnerForm(EditorForm):
             del self.fields["client"]
         manager = self.fields["manager"]
         assert isinstance(manager, forms.ModelChoiceField)
-        manager.queryset = _managers(by)
+        people = _managers(by)
+        if partner is not None and partner.manager_id is not None:
+            people = (people | User.objects.filter(pk=partner.manager_id)).distinct()
+        manager.queryset = people
         levels = (
             PartnerLevels.objects.filter(client_id=partner.client_id).first() if partner else None
         )

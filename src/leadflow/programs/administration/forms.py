@@ -26,6 +26,11 @@ ROLE_HELP = {
 }
 
 
+def effective_roles(user: User) -> set[str]:
+    """The user's roles as the form shows them: a superuser holds the admin role."""
+    return set(user.role_names) | ({Role.ADMIN.value} if user.is_superuser else set())
+
+
 class _ProgramChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.client.name}: {obj.name}"
@@ -69,7 +74,7 @@ class UserForm(EditorForm):
                     "first_name": user.first_name,
                     "last_name": user.last_name,
                     "email": user.email,
-                    "roles": sorted(user.role_names),
+                    "roles": sorted(effective_roles(user)),
                     "programs": list(
                         user.scopes.filter(program__isnull=False).values_list(
                             "program_id", flat=True

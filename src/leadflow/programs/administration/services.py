@@ -118,7 +118,8 @@ def user_admin_update(
 ) -> User:
     """Change a user ``by`` may manage (the caller found them through ``user_admin_get``)."""
     role_list = _check(by=by, email=email, roles=roles, clients=clients, programs=programs)
-    if user.pk == by.pk and set(role_list) != {Role(r) for r in user.role_names}:
+    current = {Role(r) for r in user.role_names} | ({Role.ADMIN} if user.is_superuser else set())
+    if user.pk == by.pk and set(role_list) != current:
         raise InputError("roles", "You cannot change your own roles; ask another admin.")
     return user_update(
         user=user,

@@ -45,6 +45,10 @@ def user_index(request: HttpRequest) -> HttpResponse:
     page = Paginator(user_admin_list(by=by, query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    for person in page:
+        person.role_labels = [  # type: ignore[attr-defined]
+            Role(group.name).label for group in person.groups.all() if group.name in Role.values
+        ]
     return render(request, "programs/admin/user_index.html", {"users": page, "query": query})
 
 
