@@ -110,6 +110,7 @@ class PartnerForm(EditorForm):
         queryset=User.objects.none(),
         required=False,
         help_text="Warned of its missed deadlines.",
+        empty_label="Nobody",
     )
     notify_format = forms.ChoiceField(label="New leads are sent as", choices=NotifyFormat.choices)
     email = forms.EmailField(
