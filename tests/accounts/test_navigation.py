@@ -18,6 +18,7 @@ DELIVERIES = ("Deliveries", "/deliveries/")
 DISPUTES = ("Disputes", "/disputes/")
 INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
+SETUP = ("Partner setup", "/partners/setup/")
 NURTURE = ("Nurture", "/nurture/")
 SALES = ("Sales", "/sales/")
 REPORTS = ("Reports", "/reports/")
@@ -25,6 +26,7 @@ PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
 DUPLICATES = ("Duplicates", "/duplicates/")
 TOKENS = ("API tokens", "/accounts/tokens/")
+USERS = ("Users", "/users/")
 ADMIN = ("Admin", "/admin/")
 
 ADMINS_BAR = [
@@ -35,6 +37,7 @@ ADMINS_BAR = [
     DELIVERIES,
     DISPUTES,
     PARTNERS,
+    SETUP,
     NURTURE,
     SALES,
     REPORTS,
@@ -42,6 +45,7 @@ ADMINS_BAR = [
     IMPORTS,
     DUPLICATES,
     TOKENS,
+    USERS,
     ADMIN,
 ]
 BARS = {
@@ -55,6 +59,7 @@ BARS = {
         DELIVERIES,
         DISPUTES,
         PARTNERS,
+        SETUP,
         NURTURE,
         SALES,
         REPORTS,
@@ -62,6 +67,7 @@ BARS = {
         IMPORTS,
         DUPLICATES,
         TOKENS,
+        USERS,
     ],
     Role.PARTNER: [HOME, INBOX, SALES, REPORTS],
     Role.CLIENT: [HOME, DELIVERIES, DISPUTES, REPORTS],

@@ -60,6 +60,8 @@ EXPECTED: dict[str, set[str]] = {
     "reports.nurture": {"admin", "marketer", "manager"},
     "api.tokens": {"admin", "marketer", "qualifier", "manager"},
     "api.write": {"admin", "marketer", "qualifier", "manager"},
+    "users.manage": {"admin", "manager"},
+    "programs.settings": {"admin", "manager"},
     "admin": {"admin"},
 }
 

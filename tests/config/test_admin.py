@@ -54,3 +54,15 @@ def test_role_page_lists_its_members(client: Client, team: Team, superuser: User
 def test_events_are_read_only(client: Client, leads: Leads, superuser: User) -> None:
     client.force_login(superuser)
     assert client.get("/admin/leads/leadevent/add/").status_code == 403
+
+
+def test_the_admin_is_for_superusers_only(
+    client: Client, team: Team, make_user: Callable[..., User]
+) -> None:
+    staff = make_user(Role.MANAGER)
+    staff.is_staff = True
+    staff.save()
+    for user in (staff, team.manager):
+        client.force_login(user)
+        assert client.get("/admin/").status_code == 302
+        assert client.get("/admin/accounts/user/").status_code == 302

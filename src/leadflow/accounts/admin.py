@@ -21,6 +21,15 @@ def _sign_in_first(request: HttpRequest, extra_context: object = None) -> HttpRe
 admin.site.login = _sign_in_first  # type: ignore[method-assign]
 
 
+def _superusers_only(request: HttpRequest) -> bool:
+    """The Django admin is for superusers only (issue 17: everyone else manages users,
+    partners and programs in the app's own pages); a staff flag alone does not open it."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
+
+
 class ScopeInline(admin.TabularInline[Scope, User]):
     model = Scope
     fk_name = "user"

@@ -122,6 +122,12 @@ class Capability(StrEnum):
     """The API tokens page in the navigation."""
     API_WRITE = "api.write"
     """Create and change leads through the API (the other roles only read)."""
+    USERS_MANAGE = "users.manage"
+    """Create, change and deactivate users, their roles and scope (a sales manager: the users
+    of their own programs, never the admin role)."""
+    PROGRAMS_SETTINGS = "programs.settings"
+    """Change a program's settings: hand-off mode, closure days (and, in the partners app,
+    its SLA policy)."""
     ADMIN = "admin"
     """Django's admin site; the admin-only exceptions of the rules (any call's recording)."""
 
@@ -175,6 +181,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.REPORTS_NURTURE: _MARKETING,
     Capability.API_TOKENS: _WRITERS,
     Capability.API_WRITE: _WRITERS,
+    Capability.USERS_MANAGE: _MANAGERS,
+    Capability.PROGRAMS_SETTINGS: _MANAGERS,
     Capability.ADMIN: frozenset({Role.ADMIN}),
 }
 

@@ -235,3 +235,78 @@ def authenticator_reset(*, user: User, by: User) -> bool:
     if deleted:
         logger.info("two-step sign-in of %s reset by %s", user.get_username(), by.get_username())
     return bool(deleted)
+
+
+# --- managing users in the app's own pages (issue 17, item 9) -------------------------------
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    by: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: Iterable[str],
+    clients: Iterable[ScopeTarget],
+    programs: Iterable[ScopeTarget],
+) -> User:
+    """Change a user's name, e-mail, roles and scope in one step; the scope rows are replaced.
+    The admin role carries the Django admin with it (as in ``user_create``): granting it makes
+    the user a superuser, taking it away ends that. Who may grant what is the caller's check."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    role_list = [Role(role) for role in roles]
+    before = (sorted(locked.role_names), _scope_names(locked))
+    locked.email = email
+    locked.first_name = first_name
+    locked.last_name = last_name
+    locked.is_superuser = locked.is_staff = Role.ADMIN in role_list
+    locked.save(update_fields=["email", "first_name", "last_name", "is_superuser", "is_staff"])
+    user_set_roles(user=locked, roles=role_list)
+    locked.scopes.all().delete()
+    Scope.objects.bulk_create(
+        [Scope(user=locked, client_id=_scope_pk("client", client)) for client in clients]
+        + [Scope(user=locked, program_id=_scope_pk("program", program)) for program in programs]
+    )
+    after = (sorted(r.value for r in role_list), _scope_names(locked))
+    if before != after:
+        logger.info(
+            "user %s changed by %s: roles %s → %s, scope %s → %s",
+            locked.get_username(),
+            by.get_username(),
+            before[0],
+            after[0],
+            before[1],
+            after[1],
+        )
+    return locked
+
+
+def _scope_names(user: User) -> list[str]:
+    return sorted(
+        f"client:{client}" if client else f"program:{program}"
+        for client, program in Scope.objects.filter(user=user).values_list(
+            "client_id", "program_id"
+        )
+    )
+
+
+def user_set_active(*, user: User, by: User, active: bool) -> User:
+    """Deactivate a user (they can no longer sign in; their history stays, naming them) or
+    bring them back. Nobody deactivates themselves: an admin locked out by their own hand
+    would need the command line to get back in."""
+    if user.pk == by.pk and not active:
+        raise ValueError("You cannot deactivate yourself.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active != active:
+            locked.is_active = active
+            locked.save(update_fields=["is_active"])
+            logger.info(
+                "user %s %s by %s",
+                locked.get_username(),
+                "reactivated" if active else "deactivated",
+                by.get_username(),
+            )
+    return locked

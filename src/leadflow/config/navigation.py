@@ -31,6 +31,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Disputes", "guarantees:index", "disputes.view"),
     NavEntry("Inbox", "partners:inbox", "portal.use"),
     NavEntry("Partners", "partners:manage", "partners.manage"),
+    NavEntry("Partner setup", "partners:setup", "partners.manage"),
     NavEntry("Nurture", "nurture:index", "nurture.manage"),
     NavEntry("Sales", "sales:tasks", "sales.view"),
     NavEntry("Reports", "reports:index", "reports.view"),
@@ -38,5 +39,6 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Imports", "imports:index", "imports.run"),
     NavEntry("Duplicates", "duplicates:index", "duplicates.decide"),
     NavEntry("API tokens", "accounts:tokens", "api.tokens"),
+    NavEntry("Users", "users:index", "users.manage"),
     NavEntry("Admin", "admin:index", "admin"),
 )

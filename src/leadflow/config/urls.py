@@ -29,6 +29,7 @@ urlpatterns = [
     path("imports/", include("leadflow.imports.urls")),
     path("duplicates/", include((intake_urls.duplicate_patterns, "duplicates"))),
     path("programs/", include("leadflow.programs.urls")),
+    path("users/", include("leadflow.programs.administration.urls")),
     path("queue/", include((leads_urls.queue_patterns, "queue"))),
     path("review/", include("leadflow.review.urls")),
     path("deliveries/", include("leadflow.delivery.urls")),

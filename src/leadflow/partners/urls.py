@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from leadflow.partners.views import manage, portal
+from leadflow.partners.views import admin, manage, portal
 
 app_name = "partners"
 
@@ -16,4 +16,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("manage/", manage.partner_index, name="manage"),
     path("manage/queue/", manage.queue, name="manage_queue"),
     path("manage/<int:partner_id>/", manage.partner_detail, name="manage_detail"),
+    path("setup/", admin.setup_index, name="setup"),
+    path("setup/new/", admin.partner_new, name="setup_new"),
+    path("setup/<int:partner_id>/", admin.partner_edit, name="setup_partner"),
+    path("setup/<int:partner_id>/members/", admin.member_add, name="setup_member_add"),
+    path(
+        "setup/<int:partner_id>/members/<int:user_id>/remove/",
+        admin.member_remove,
+        name="setup_member_remove",
+    ),
+    path("setup/levels/<int:client_id>/", admin.levels_edit, name="setup_levels"),
+    path("setup/sla/<slug:slug>/", admin.sla_edit, name="setup_sla"),
 ]

@@ -1,0 +1,221 @@
+"""The users pages: the users one may manage, a new user, a user's page with their roles and
+scope, changing them, deactivating and reactivating, and a link to choose a password.
+
+Admins and sales managers (``Capability.USERS_MANAGE``; 403 for other roles); a user outside
+the manager's programs is 404 (``user_admin_get``). Every write goes through the services of
+``administration.services``, which refuse what the person may not grant with a message beside
+the field, and write nothing then.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.tokens import default_token_generator
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leadflow.accounts.models import Role, User
+from leadflow.accounts.permissions import Capability, capability_required, request_user
+from leadflow.core.errors import InputError
+from leadflow.programs.administration.forms import ProgramSettingsForm, UserForm
+from leadflow.programs.administration.selectors import user_admin_get, user_admin_list, user_scope
+from leadflow.programs.administration.services import (
+    program_settings_save,
+    user_admin_create,
+    user_admin_set_active,
+    user_admin_update,
+)
+from leadflow.programs.selectors import program_get
+
+PAGE_SIZE = 50
+
+users_required = capability_required(
+    Capability.USERS_MANAGE, "Only admins and sales managers manage users."
+)
+
+
+@users_required
+@require_GET
+def user_index(request: HttpRequest) -> HttpResponse:
+    by = request_user(request)
+    query = request.GET.get("q", "").strip()
+    page = Paginator(user_admin_list(by=by, query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for person in page:
+        person.role_labels = [  # type: ignore[attr-defined]
+            Role(group.name).label for group in person.groups.all() if group.name in Role.values
+        ]
+    return render(request, "programs/admin/user_index.html", {"users": page, "query": query})
+
+
+def _form_values(form: UserForm) -> dict[str, object]:
+    data = form.cleaned_data
+    return {
+        "email": data["email"].strip(),
+        "first_name": data["first_name"].strip(),
+        "last_name": data["last_name"].strip(),
+        "roles": data["roles"],
+        "clients": list(data.get("clients") or ()),
+        "programs": list(data["programs"]),
+    }
+
+
+def _add_error(form: UserForm, exc: InputError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+
+
+@users_required
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest) -> HttpResponse:
+    by = request_user(request)
+    form = UserForm(request.POST or None, by=by)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_admin_create(
+                by=by,
+                username=form.cleaned_data["username"],
+                **_form_values(form),  # type: ignore[arg-type]
+            )
+        except InputError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{user.username} was created. Make them a password link below and pass it on.",
+            )
+            return redirect("users:detail", user_id=user.pk)
+    return render(
+        request,
+        "programs/admin/user_form.html",
+        {"form": form, "editing": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@users_required
+@require_GET
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    by = request_user(request)
+    user = user_admin_get(by=by, user_id=user_id)
+    clients, programs = user_scope(user=user)
+    return render(
+        request,
+        "programs/admin/user_detail.html",
+        {
+            "person": user,
+            "clients": clients,
+            "programs": programs,
+            "roles": _role_labels(user),
+            "is_self": user.pk == by.pk,
+        },
+    )
+
+
+def _role_labels(user: User) -> list[str]:
+    return [role.label for role in Role if role.value in user.role_names]
+
+
+@users_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    by = request_user(request)
+    user = user_admin_get(by=by, user_id=user_id)
+    form = UserForm(request.POST or None, by=by, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_admin_update(by=by, user=user, **_form_values(form))  # type: ignore[arg-type]
+        except InputError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, f"{user.username} was saved.")
+            return redirect("users:detail", user_id=user.pk)
+    return render(
+        request,
+        "programs/admin/user_form.html",
+        {"form": form, "editing": user},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@users_required
+@require_POST
+def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    by = request_user(request)
+    user = user_admin_get(by=by, user_id=user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        user_admin_set_active(by=by, user=user, active=active)
+    except InputError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{user.username} can sign in again."
+            if active
+            else f"{user.username} was deactivated: they can no longer sign in; "
+            "their history stays.",
+        )
+    return redirect("users:detail", user_id=user.pk)
+
+
+@users_required
+@require_POST
+def user_password_link(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A link for the user to choose a new password (valid for the password-reset time, and
+    only until it is used or they sign in); shown once, to pass on to them."""
+    by = request_user(request)
+    user = user_admin_get(by=by, user_id=user_id)
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    clients, programs = user_scope(user=user)
+    return render(
+        request,
+        "programs/admin/user_detail.html",
+        {
+            "person": user,
+            "clients": clients,
+            "programs": programs,
+            "roles": _role_labels(user),
+            "is_self": user.pk == by.pk,
+            "password_link": request.build_absolute_uri(path),
+        },
+    )
+
+
+settings_required = capability_required(
+    Capability.PROGRAMS_SETTINGS, "Only admins and sales managers change a program's settings."
+)
+
+
+@settings_required
+@require_http_methods(["GET", "POST"])
+def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """A program's settings: its hand-off mode and closure days, with the way to its other
+    settings pages (form and intake, criteria)."""
+    by = request_user(request)
+    program = program_get(user=by, slug=slug)
+    form = ProgramSettingsForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        program_settings_save(
+            by=by,
+            program=program,
+            hand_off_mode=form.cleaned_data["hand_off_mode"],
+            closure_days=form.cleaned_data["closure_days"],
+        )
+        messages.success(request, "Program settings saved.")
+        return redirect("programs:settings", slug=program.slug)
+    return render(
+        request,
+        "programs/admin/program_settings.html",
+        {"program": program, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
