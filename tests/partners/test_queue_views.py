@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from pytest_django import Settings
 
 from leadflow.accounts.models import Role, User
@@ -211,3 +213,22 @@ def test_reassigning_is_for_managers_of_the_partner_s_client(
     client.force_login(member(holder))
     assert client.post(url, data).status_code == 403
     assert Assignment.objects.active().get(lead=lead).partner == holder
+
+
+def test_the_queue_page_reads_a_fixed_number_of_queries_whatever_the_number_of_leads(
+    client: Client,
+    manager: User,
+    waiting: Lead,
+    partner_program: Program,
+    make_approved: Callable[..., Lead],
+) -> None:
+    client.force_login(manager)
+    client.get("/partners/manage/queue/")  # the session and the user are read and cached
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/partners/manage/queue/").status_code == 200
+    more = [make_approved(partner_program, "b", company=f"More {n}") for n in range(3)]
+    leads_route(lead_ids=[lead.pk for lead in more], now=NOW)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get("/partners/manage/queue/").content.decode()
+    assert page.count('data-testid="waiting-lead"') == 4
+    assert len(four.captured_queries) == len(one.captured_queries)

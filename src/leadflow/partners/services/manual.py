@@ -182,10 +182,11 @@ def lead_queue_nurture(*, lead: Lead, user: User, reason: str, now: datetime) ->
 
 def lead_reassign_to(
     *, lead: Lead, user: User, reason: str, now: datetime, partner_id: int | None
-) -> Lead:
+) -> Assignment | None:
     """A manager takes a lead from the partner that holds it (no violation) and gives it to
-    the chosen partner, or, with ``partner_id`` None, sends it back to the routing queue. The
-    first partner loses access at once, as when the SLA sweep takes a lead away."""
+    the chosen partner (returns the new assignment), or, with ``partner_id`` None, sends it
+    back to the routing queue (returns None). The first partner loses access at once, as when
+    the SLA sweep takes a lead away."""
     reason = _required(reason, "reassigned")
     with transaction.atomic():
         lead = _lock(lead)
@@ -209,7 +210,7 @@ def lead_reassign_to(
         assignment.save(update_fields=["ended_at", "end_reason", "next_due"])
         taken = f"taken from {assignment.partner.name} by a manager: {reason}"
         if partner_id is not None:
-            _hand_to(
+            return _hand_to(
                 lead=lead,
                 partner_id=partner_id,
                 user=user,
@@ -217,7 +218,6 @@ def lead_reassign_to(
                 now=now,
                 steps_before=[],
             )
-            return lead
         leads_transition(
             steps=[
                 LeadStep(
@@ -240,7 +240,7 @@ def lead_reassign_to(
                 "reason": taken,
             },
         )
-        return lead
+        return None
 
 
 def queue_limit(*, queued_at: datetime, rating: str | None, closed: frozenset[date]) -> datetime:

@@ -127,7 +127,7 @@ def lead_reassign_view(request: HttpRequest, partner_id: int, lead_id: int) -> H
     if form.is_valid():
         target = form.cleaned_data["partner"]
         try:
-            lead_reassign_to(
+            given = lead_reassign_to(
                 lead=assignment.lead,
                 user=user,
                 reason=form.cleaned_data["reason"],
@@ -137,7 +137,7 @@ def lead_reassign_view(request: HttpRequest, partner_id: int, lead_id: int) -> H
         except PartnerInputError as exc:
             form.add_service_error(exc.field, str(exc))
         else:
-            where = dict(fit_choices(fits)).get(target, "").split(" — ")[0] or "the routing queue"
+            where = given.partner.name if given is not None else "the routing queue"
             messages.success(
                 request, f"Lead #{lead_id} taken from {partner.name}: it went to {where}."
             )
