@@ -27,7 +27,12 @@ from leadflow.notifications.services import email_enqueue
 from leadflow.partners.models import Assignment, EndReason, Partner, RoutingQueueEntry
 from leadflow.partners.policies import closure_days, program_terms
 from leadflow.partners.services.notify import notifications_send
-from leadflow.partners.services.pool import PartnerPool, previous_partners, routing_lead
+from leadflow.partners.services.pool import (
+    PartnerPool,
+    previous_partners,
+    routing_lead,
+    skip_locked,
+)
 from leadflow.partners.services.portal import PartnerInputError
 from leadflow.partners.services.routing import RATING_RANK, assignment_build, routing_ready
 
@@ -273,7 +278,8 @@ def routing_queue_alert(*, now: datetime) -> QueueAlertResult:
     """Alert the program's managers, once per wait, to each lead that waits in the routing
     queue past the limit (``queue_limit``): one ALERT event in the lead's history and one
     e-mail (outbox key ``routing-alert:<lead>:<entry>``) to the managers whose scope covers
-    the program. Waiting entries are few (a queue, not the lead table): read in one pass."""
+    the program. Waiting entries are few (a queue, not the lead table): read in one pass, locked
+    skipping those another worker holds, so that no lead is alerted twice."""
     with transaction.atomic():
         entries = list(
             RoutingQueueEntry.objects.exclude(
@@ -281,11 +287,19 @@ def routing_queue_alert(*, now: datetime) -> QueueAlertResult:
             )
             .select_related("lead", "lead__program")
             .order_by("queued_at", "id")
+            .select_for_update(of=("self",), **skip_locked())
+        )
+        # Read again after locking: an alert another worker committed meanwhile is seen now.
+        done = set(
+            _alerts()
+            .filter(lead_id__in=[entry.lead_id for entry in entries])
+            .values_list("lead_id", "at")
         )
         late = [
             entry
             for entry in entries
-            if now
+            if not any(lead == entry.lead_id and at >= entry.queued_at for lead, at in done)
+            and now
             > queue_limit(
                 queued_at=entry.queued_at,
                 rating=entry.lead.rating,
