@@ -79,7 +79,16 @@ def test_a_missed_claim_reassigns_the_lead_and_the_first_partner_loses_it_everyw
     ]
     (warning,) = outbox_messages(key_prefix=f"partner-violation:{slow.pk}:")
     assert warning.content["subject"] == "Warning: Slow missed a follow-up deadline"
-    assert set(warning.content["to"]) == {member(slow).email, "pm@acme.example"}
+    assert set(warning.content["to"]) == {member(slow).email}
+    # The missed clock as its rule, and where the lead went: "another partner" for the
+    # partner that lost it, the new partner's name for its manager.
+    assert "missed “claim within 2 working days of assignment”" in warning.content["body"]
+    assert "it went to another partner" in warning.content["body"]
+    assert "Quick" not in warning.content["body"]
+    (to_manager,) = outbox_messages(key_prefix=f"partner-violation-manager:{slow.pk}:")
+    assert to_manager.content["to"] == ["pm@acme.example"]
+    assert f"lead #{lead.pk}: missed “claim within 2 working days" in to_manager.content["body"]
+    assert "it went to Quick" in to_manager.content["body"]
     record = partner_record(partner=slow, now=timezone.now())
     assert (record.violations_in_window, record.flow_enabled) == (1, True)
 

@@ -38,6 +38,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         timedelta(minutes=5),
     ),
     PeriodicJob(
+        "partners.routing_queue_alert",
+        "leadflow.partners.tasks.routing_queue_alert_task",
+        timedelta(minutes=10),
+    ),
+    PeriodicJob(
         "nurture.touches_due", "leadflow.nurture.tasks.touches_due_task", timedelta(minutes=1)
     ),
     PeriodicJob(

@@ -38,6 +38,7 @@ class Action(StrEnum):
     SUBMIT_FOR_REVIEW = "submit_for_review"
     APPROVE = "approve"
     PUSH_BACK = "push_back"
+    RETURN_TO_REVIEW = "return_to_review"
     DELIVER = "deliver"
     ASSIGN = "assign"
     UNASSIGN = "unassign"
@@ -78,6 +79,8 @@ EDGES: dict[Action, Edge] = {
         Edge(Action.APPROVE, frozenset({S.IN_REVIEW}), S.APPROVED),
         Edge(Action.PUSH_BACK, frozenset({S.IN_REVIEW}), S.QUALIFYING, requires_reason=True),
         Edge(Action.DELIVER, frozenset({S.APPROVED}), S.DELIVERED),
+        # A manager sends an approved lead that waits for a partner back to QA review.
+        Edge(Action.RETURN_TO_REVIEW, frozenset({S.APPROVED}), S.IN_REVIEW, requires_reason=True),
         # Assign covers the first routing and every reassignment (decline, missed clock); a
         # program with both hand-offs routes a lead once its client has received it.
         Edge(Action.ASSIGN, frozenset({S.APPROVED, S.DELIVERED} | PARTNER_HELD), S.ASSIGNED),

@@ -110,3 +110,49 @@ class FlowEnableForm(PartnerForm):
         "Required: why the partner may receive leads again (what was agreed with it).",
         required=True,
     )
+
+
+class QueueDecisionForm(PartnerForm):
+    """A manager's decision on a lead waiting in the routing queue: assign it to a chosen
+    partner, send it back to review, or move it to nurture; always with a reason."""
+
+    DECISIONS = (
+        ("assign", "Assign to the chosen partner"),
+        ("review", "Send back to review"),
+        ("nurture", "Move to nurture"),
+    )
+    decision = forms.ChoiceField(choices=DECISIONS)
+    partner = forms.TypedChoiceField(
+        label="Partner", coerce=int, required=False, empty_value=None, choices=()
+    )
+    reason = _note("Reason", "Required: it is kept in the lead's history.", required=True)
+
+    def __init__(self, *args: Any, partners: Sequence[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["partner"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "Choose a partner"), *partners]
+        self.fields["reason"].error_messages["required"] = "Say why: the reason is required."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "assign" and data.get("partner") is None:
+            self.add_error("partner", "Choose the partner to assign the lead to.")
+        return data
+
+
+class ReassignForm(PartnerForm):
+    """A manager takes a lead from its partner: to another chosen partner, or back to the
+    routing queue (the empty choice)."""
+
+    partner = forms.TypedChoiceField(
+        label="Give it to", coerce=int, required=False, empty_value=None, choices=()
+    )
+    reason = _note("Reason", "Required: it is kept in the lead's history.", required=True)
+
+    def __init__(self, *args: Any, partners: Sequence[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["partner"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "Back to the routing queue"), *partners]
+        self.fields["reason"].error_messages["required"] = "Say why: the reason is required."

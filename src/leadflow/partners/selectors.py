@@ -3,6 +3,7 @@
 A partner's user sees exactly the leads with an active assignment to its partner; a lead taken
 away (declined, reassigned, clock missed) does not exist for it any more (404 everywhere)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce, Least
 
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
+from leadflow.core.routing import AGENCY, ineligibility
 from leadflow.core.sla import (
     DEFAULT_TERMS,
     AssignmentTimes,
@@ -248,10 +250,67 @@ def partner_rows(*, user: User, now: datetime) -> QuerySet[Partner]:
 
 
 def partner_held_leads(*, user: User, partner: Partner) -> QuerySet[Assignment]:
-    """The partner's active assignments of leads the user may see, oldest first."""
+    """The partner's active assignments of leads the user may see, oldest first (open and
+    closed: ``partner_open_leads`` and ``partner_closed_leads`` split them)."""
     return (
         Assignment.objects.active()
         .filter(partner=partner, lead__in=lead_scope(user=user))
         .select_related("lead", "lead__program", "partner")
         .order_by("assigned_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class PartnerFit:
+    """One partner of the client as a choice for one lead: the reasons it cannot take the lead
+    by the routing rules (empty: routing would give it the lead) and whether a manager may
+    still choose it (an override; never an inactive, flow-disabled or agency partner)."""
+
+    partner_id: int
+    name: str
+    reasons: tuple[str, ...]
+    choosable: bool
+
+
+def lead_partner_fits(*, leads: Sequence[Lead], now: datetime) -> dict[int, list[PartnerFit]]:
+    """For each lead, every active partner of its program's client with the reasons
+    (``core.routing.ineligibility``) it is not eligible now, eligible ones first, in a fixed
+    number of queries whatever the number of leads."""
+    from leadflow.partners.services.pool import PartnerPool, previous_partners, routing_lead
+
+    if not leads:
+        return {}
+    pool = PartnerPool({lead.program.client_id for lead in leads}, now, lock=False)
+    previous = previous_partners(lead.pk for lead in leads)
+    fits: dict[int, list[PartnerFit]] = {}
+    for lead in leads:
+        target = routing_lead(lead, previous.get(lead.pk, frozenset()))
+        rows = []
+        for state in pool.client_candidates(lead.program.client_id):
+            reasons = ineligibility(target, state)
+            fixed = {"inactive", "lead flow disabled"} & set(reasons)
+            rows.append(
+                PartnerFit(
+                    partner_id=state.partner_id,
+                    name=state.name,
+                    reasons=reasons,
+                    choosable=not fixed and state.partner_type != AGENCY,
+                )
+            )
+        rows.sort(key=lambda fit: (bool(fit.reasons), not fit.choosable, fit.name.casefold()))
+        fits[lead.pk] = rows
+    return fits
+
+
+def partner_open_leads(*, user: User, partner: Partner) -> QuerySet[Assignment]:
+    """The partner's open leads (no outcome yet) the user may see, oldest first."""
+    return partner_held_leads(user=user, partner=partner).filter(outcome="")
+
+
+def partner_closed_leads(*, user: User, partner: Partner) -> QuerySet[Assignment]:
+    """The partner's leads closed with an outcome it still keeps (won or lost), newest first."""
+    return (
+        partner_held_leads(user=user, partner=partner)
+        .exclude(outcome="")
+        .order_by("-closed_at", "-id")
     )

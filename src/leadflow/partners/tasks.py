@@ -5,6 +5,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from leadflow.partners.services import leads_route, routing_queue_drain, sla_sweep
+from leadflow.partners.services.manual import routing_queue_alert
 from leadflow.partners.services.notify import notifications_send
 
 
@@ -44,3 +45,10 @@ def partner_notifications_task(assignment_ids: list[int], violation_ids: list[in
     return notifications_send(
         assignment_ids=assignment_ids, violation_ids=violation_ids, now=timezone.now()
     )
+
+
+@task(queue_name="urgent")
+def routing_queue_alert_task() -> dict[str, int]:
+    """Every few minutes: alert the program's managers to leads waiting too long for a partner."""
+    result = routing_queue_alert(now=timezone.now())
+    return {"alerted": result.alerted, "emails": result.emails}

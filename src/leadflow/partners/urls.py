@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from leadflow.partners.views import admin, manage, portal
+from leadflow.partners.views import admin, manage, portal, queue
 
 app_name = "partners"
 
@@ -14,7 +14,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("leads/<int:lead_id>/contact/", portal.lead_contact_view, name="contact"),
     path("leads/<int:lead_id>/outcome/", portal.lead_outcome_view, name="outcome"),
     path("manage/", manage.partner_index, name="manage"),
-    path("manage/queue/", manage.queue, name="manage_queue"),
+    path("manage/queue/", queue.queue, name="manage_queue"),
+    path("manage/queue/<int:lead_id>/", queue.queue_decide, name="manage_queue_decide"),
+    path(
+        "manage/<int:partner_id>/leads/<int:lead_id>/reassign/",
+        queue.lead_reassign_view,
+        name="manage_reassign",
+    ),
     path("manage/<int:partner_id>/", manage.partner_detail, name="manage_detail"),
     path("setup/", admin.setup_index, name="setup"),
     path("setup/new/", admin.partner_new, name="setup_new"),

@@ -14,13 +14,21 @@ from django.conf import settings
 from django.db import transaction
 
 from leadflow.core.enums import Rating
-from leadflow.core.sla import Consequence
+from leadflow.core.sla import ClockName, Consequence, SlaTerms
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import event_build, events_record
 from leadflow.notifications.selectors import outbox_messages
 from leadflow.notifications.services import Attachment, email_enqueue
 from leadflow.partners.exports import lead_csv, lead_pdf, local_time
-from leadflow.partners.models import Assignment, NotifyFormat, Partner, PartnerMember, Violation
+from leadflow.partners.models import (
+    Assignment,
+    NotifyFormat,
+    Partner,
+    PartnerMember,
+    RoutingQueueEntry,
+    Violation,
+)
+from leadflow.partners.policies import program_terms
 
 
 def portal_path(lead_id: int) -> str:
@@ -104,54 +112,126 @@ def assignment_notify(
     )
 
 
+def manager_violations_key(partner_id: int, first_violation_id: int) -> str:
+    return f"partner-violation-manager:{partner_id}:{first_violation_id}"
+
+
+def clock_rule(*, clock: str, rating: str, terms: SlaTerms) -> str:
+    """The missed clock as its rule, in words: "claim within 2 working days of assignment"."""
+    if clock == ClockName.CLAIM:
+        days, what = terms.claim_days, "claim within {} of assignment"
+    elif clock == ClockName.CONTACT:
+        days = terms.contact_days(Rating(rating)) if rating else terms.contact_days_b
+        what = "first contact within {} of assignment"
+    else:
+        days, what = (
+            terms.followup_days,
+            "record the follow-up's outcome within {} of first contact",
+        )
+    return what.format(f"{days} working day{'s' if days != 1 else ''}")
+
+
+def lead_whereabouts(lead_ids: Sequence[int]) -> dict[int, str]:
+    """Where each lead is now: the name of the partner that holds it, or "" when it waits in
+    the routing queue or left partner routing."""
+    return dict(
+        Assignment.objects.active()
+        .filter(lead_id__in=list(lead_ids))
+        .values_list("lead_id", "partner__name")
+    )
+
+
 def violations_notify(
     *,
     partner: Partner,
     violations: Sequence[Violation],
     recipients: Recipients,
     now: datetime,
+    already: frozenset[str] = frozenset(),
 ) -> int:
-    """One e-mail to the partner and its manager about the leads a sweep took away: a warning
-    at the first violation, the notice that the lead flow is disabled at the threshold.
-    Returns 1 when queued, 0 when there is no one to write to."""
-    to = [*recipients.partner, recipients.manager]
-    if not [address for address in to if address] or not violations:
+    """Two e-mails about the leads a sweep took away from a partner: one to the partner, one
+    to its manager; a warning at the first violation, the notice that the lead flow is
+    disabled at the threshold. Each line names the clock that was missed, as its rule, and
+    where the lead went: the manager reads the new partner's name, the partner only that
+    "another partner" has it (DESIGN.md: after reassignment the lead is gone for it), or that
+    it waits in the routing queue. Keys in ``already`` are in the outbox and skipped. Returns how
+    many e-mails were queued."""
+    if not violations:
         return 0
+    terms = program_terms(program_ids={violation.lead.program_id for violation in violations})
+    went = lead_whereabouts([violation.lead_id for violation in violations])
+    queued = set(
+        RoutingQueueEntry.objects.filter(
+            lead_id__in=[violation.lead_id for violation in violations]
+        ).values_list("lead_id", flat=True)
+    )
     consequences = {violation.consequence for violation in violations}
-    lines = [
-        f"{partner.name} missed {len(violations)} follow-up deadline(s); the lead(s) went to "
-        "other partners and are no longer visible to you:",
-        "",
-    ]
-    for violation in violations:
-        lines.append(
-            f"- lead #{violation.lead_id}: {violation.get_clock_display()} was due "
-            f"{local_time(violation.due, partner.timezone)}"
-        )
-    lines.append("")
     if Consequence.FLOW_DISABLED in consequences:
         subject = f"{partner.name}: lead flow disabled after SLA violations"
-        lines.append(
+        closing = (
             "The partner has reached the program's violation threshold: it receives no new "
             "leads until a partner manager re-enables its lead flow."
         )
     elif Consequence.WARNING in consequences:
         subject = f"Warning: {partner.name} missed a follow-up deadline"
-        lines.append(
+        closing = (
             "This is a warning. Further violations disable the partner's lead flow at the "
             "program's threshold."
         )
     else:
         subject = f"{partner.name}: follow-up deadline missed"
-        lines.append("The violation is recorded in the partner's SLA record.")
-    email_enqueue(
-        key=violations_key(partner.pk, min(violation.pk for violation in violations)),
-        to=[address for address in to if address],
-        subject=subject,
-        body="\n".join(lines),
-        now=now,
-    )
-    return 1
+        closing = "The violation is recorded in the partner's SLA record."
+
+    def body(*, for_manager: bool) -> str:
+        lines = [
+            f"{partner.name} missed {len(violations)} deadline(s); "
+            + (
+                "the partner no longer sees the lead(s):"
+                if for_manager
+                else "you no longer see the lead(s):"
+            ),
+            "",
+        ]
+        for violation in violations:
+            rule = clock_rule(
+                clock=violation.clock,
+                rating=violation.assignment.rating,
+                terms=terms[violation.lead.program_id],
+            )
+            holder = went.get(violation.lead_id, "")
+            if holder:
+                where = f"it went to {holder}" if for_manager else "it went to another partner"
+            elif violation.lead_id in queued:
+                where = "it waits in the routing queue for a partner"
+            else:
+                where = "it left partner routing"
+            lines.append(
+                f"- lead #{violation.lead_id}: missed “{rule}” (due "
+                f"{local_time(violation.due, partner.timezone)}); {where}."
+            )
+        return "\n".join([*lines, "", closing])
+
+    first = min(violation.pk for violation in violations)
+    sent = 0
+    if recipients.partner and violations_key(partner.pk, first) not in already:
+        email_enqueue(
+            key=violations_key(partner.pk, first),
+            to=list(recipients.partner),
+            subject=subject,
+            body=body(for_manager=False),
+            now=now,
+        )
+        sent += 1
+    if recipients.manager and manager_violations_key(partner.pk, first) not in already:
+        email_enqueue(
+            key=manager_violations_key(partner.pk, first),
+            to=[recipients.manager],
+            subject=subject,
+            body=body(for_manager=True),
+            now=now,
+        )
+        sent += 1
+    return sent
 
 
 def recipients_of(partner_ids: Sequence[int]) -> dict[int, Recipients]:
@@ -192,7 +272,7 @@ def notifications_send(
     )
     violations = list(
         Violation.objects.filter(pk__in=list(violation_ids))
-        .select_related("partner")
+        .select_related("partner", "lead", "assignment")
         .order_by("id")
     )
     partner_ids = {a.partner_id for a in assignments} | {v.partner_id for v in violations}
@@ -215,15 +295,19 @@ def notifications_send(
     by_partner: dict[int, list[Violation]] = defaultdict(list)
     for violation in violations:
         by_partner[violation.partner_id].append(violation)
-    keys = {pid: violations_key(pid, found[0].pk) for pid, found in by_partner.items()}
-    done = _queued(list(keys.values()), "partner-violation:")
+    keys = [
+        make(pid, found[0].pk)
+        for pid, found in by_partner.items()
+        for make in (violations_key, manager_violations_key)
+    ]
+    queued = frozenset(_queued(keys, "partner-violation"))
     sent = len(events)
     for partner_id, found in by_partner.items():
-        if keys[partner_id] not in done:
-            sent += violations_notify(
-                partner=found[0].partner,
-                violations=found,
-                recipients=recipients[partner_id],
-                now=now,
-            )
+        sent += violations_notify(
+            partner=found[0].partner,
+            violations=found,
+            recipients=recipients[partner_id],
+            now=now,
+            already=queued,
+        )
     return sent

@@ -43,13 +43,11 @@ class PartnerPool:
     state (open leads, leads received in the fairness window, territories, levels), read in a
     fixed number of queries whatever the number of partners."""
 
-    def __init__(self, client_ids: Iterable[int], now: datetime) -> None:
+    def __init__(self, client_ids: Iterable[int], now: datetime, *, lock: bool = True) -> None:
         clients = sorted(set(client_ids))
-        partners = list(
-            Partner.objects.filter(client_id__in=clients, is_active=True)
-            .order_by("id")
-            .select_for_update(of=("self",))
-        )
+        found = Partner.objects.filter(client_id__in=clients, is_active=True).order_by("id")
+        # ``lock=False`` reads the same state for a page (the routing queue's reasons).
+        partners = list(found.select_for_update(of=("self",)) if lock else found)
         self.partners = {partner.pk: partner for partner in partners}
         ids = list(self.partners)
         open_counts = dict(
@@ -106,6 +104,11 @@ class PartnerPool:
         client has (none of which covers the lead)."""
         ids = self._by_country.get((client_id, country.upper()), [])
         return [self.states[pid] for pid in ids], len(self._by_client[client_id]) - len(ids)
+
+    def client_candidates(self, client_id: int) -> list[PartnerState]:
+        """Every active partner of the client, whatever its territory (the routing queue shows
+        each with the reasons it cannot take a lead)."""
+        return [self.states[pid] for pid in self._by_client[client_id]]
 
     def has_room(self, client_id: int) -> bool:
         """Whether any partner of the client may take a lead at all (enabled, under capacity)."""

@@ -116,10 +116,10 @@ def assign_leads(
         candidates, others = pool.candidates(lead.program.client_id, lead.country)
         decision = route(routing_lead(lead, previous.get(lead.pk, frozenset())), candidates, now)
         if decision.partner_id is None:
-            results.append(_queue(lead, decision, writes, now, actor))
+            results.append(_queue(lead, decision, writes, now, actor, others))
             continue
         partner = pool.partners[decision.partner_id]
-        assignment = _assignment(
+        assignment = assignment_build(
             lead, partner, terms[lead.program_id], decision_summary(decision, others), now, actor
         )
         writes.assignments.append((assignment, lead))
@@ -139,7 +139,7 @@ def assign_leads(
     return _flush(writes, results, now, actor, notify)
 
 
-def _assignment(
+def assignment_build(
     lead: Lead,
     partner: Partner,
     terms: SlaTerms,
@@ -164,8 +164,29 @@ def _assignment(
     )
 
 
+def queue_reason(decision: RoutingDecision, others: int, country: str) -> str:
+    """Why a lead waits, in words: every partner that covers its country with the reasons it
+    cannot take the lead, and how many others cover other countries only (the routing pass
+    looks only at the partners of the lead's country, so they are counted, not listed)."""
+    total = len(decision.candidates) + others
+    parts = [
+        f"{candidate.name}: {'; '.join(candidate.reasons)}" for candidate in decision.ineligible
+    ]
+    if others:
+        place = country.upper() or "the lead's country"
+        parts.append(f"{others} other partner(s) do not cover {place}")
+    if not parts:
+        return f"no eligible partner among {total}"
+    return f"no eligible partner among {total}: " + "; ".join(parts)
+
+
 def _queue(
-    lead: Lead, decision: RoutingDecision, writes: _Writes, now: datetime, actor: User | None
+    lead: Lead,
+    decision: RoutingDecision,
+    writes: _Writes,
+    now: datetime,
+    actor: User | None,
+    others: int = 0,
 ) -> RouteResult:
     if LeadStatus(lead.status) in PARTNER_HELD:
         writes.steps.append(LeadStep(lead=lead, action=Action.UNASSIGN, reason=NO_PARTNER))
@@ -176,7 +197,7 @@ def _queue(
             client_id=lead.program.client_id,
             rating_rank=rank,
             queued_at=now,
-            reason="; ".join(decision.explanation),
+            reason=queue_reason(decision, others, lead.country),
         )
     )
     return RouteResult(lead.pk, "queued", None, None, decision.explanation)

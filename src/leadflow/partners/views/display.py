@@ -14,6 +14,7 @@ from leadflow.partners.models import (
     EndReason,
     Outcome,
 )
+from leadflow.partners.selectors import PartnerFit
 
 CHANNEL_LABELS = dict(CONTACT_CHANNELS)
 LOST_LABELS = dict(LOST_REASONS)
@@ -134,4 +135,17 @@ def profile_items(lead: Lead) -> list[tuple[str, str]]:
         (key.replace("_", " ").capitalize(), str(value))
         for key, value in lead.profile.items()
         if value not in (None, "")
+    ]
+
+
+def fit_choices(fits: list[PartnerFit], *, exclude: int | None = None) -> list[tuple[int, str]]:
+    """The partners a manager may choose, each saying what choosing it sets aside."""
+    return [
+        (
+            fit.partner_id,
+            fit.name
+            + (" — sets aside: " + "; ".join(fit.reasons) if fit.reasons else " — eligible"),
+        )
+        for fit in fits
+        if fit.choosable and fit.partner_id != exclude
     ]

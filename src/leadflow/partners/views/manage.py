@@ -17,20 +17,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.sla import DEFAULT_TERMS
-from leadflow.partners.forms import FlowEnableForm
+from leadflow.partners.forms import FlowEnableForm, ReassignForm
+from leadflow.partners.models import Partner
 from leadflow.partners.selectors import (
     lead_clocks,
+    lead_partner_fits,
     may_manage,
+    partner_closed_leads,
     partner_get,
-    partner_held_leads,
+    partner_open_leads,
     partner_record,
     partner_rows,
     routing_queue,
 )
 from leadflow.partners.services import PartnerInputError, partner_flow_enable
-from leadflow.partners.views.display import next_clock
+from leadflow.partners.views.display import fit_choices, next_clock
 
 PAGE_SIZE = 50
 
@@ -80,10 +84,33 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
                 messages.success(request, f"Lead flow of {partner.name} re-enabled.")
                 return redirect("partners:manage_detail", partner_id=partner.pk)
         status = 400
-    rows = [
-        (assignment, next_clock(lead_clocks(assignment=assignment, now=now)))
-        for assignment in partner_held_leads(user=user, partner=partner)
-    ]
+    return partner_detail_page(request, user, partner, form=form, status=status)
+
+
+def partner_detail_page(
+    request: HttpRequest,
+    user: User,
+    partner: Partner,
+    *,
+    form: FlowEnableForm | None = None,
+    bound: ReassignForm | None = None,
+    bound_lead: int = 0,
+    status: int = 200,
+) -> HttpResponse:
+    """The partner's page: its record, the open leads it holds (each with the form to take it
+    away), and the closed ones it keeps under their own heading."""
+    now = timezone.now()
+    open_leads = list(partner_open_leads(user=user, partner=partner))
+    fits = lead_partner_fits(leads=[a.lead for a in open_leads], now=now)
+    rows = []
+    for assignment in open_leads:
+        reassign = bound if bound is not None and bound_lead == assignment.lead_id else None
+        if reassign is None:
+            reassign = ReassignForm(
+                prefix=f"reassign-{assignment.lead_id}",
+                partners=fit_choices(fits.get(assignment.lead_id, []), exclude=partner.pk),
+            )
+        rows.append((assignment, next_clock(lead_clocks(assignment=assignment, now=now)), reassign))
     return render(
         request,
         "partners/manage/detail.html",
@@ -91,22 +118,9 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
             "partner": partner,
             "record": partner_record(partner=partner, now=now),
             "rows": rows,
+            "closed": partner_closed_leads(user=user, partner=partner),
             "can_enable": not partner.flow_enabled and may_manage(user=user, partner=partner),
-            "form": form,
+            "form": form or FlowEnableForm(),
         },
         status=status,
-    )
-
-
-@login_required
-@require_GET
-@manager_required
-def queue(request: HttpRequest) -> HttpResponse:
-    """Approved leads that no partner could take, in the order they will be routed."""
-    user = request_user(request)
-    entries = routing_queue(user=user)
-    return render(
-        request,
-        "partners/manage/queue.html",
-        {"entries": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))},
     )
