@@ -9,6 +9,8 @@ from django.test import Client
 
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.selectors import viewer_timezone
+from leadflow.accounts.services import user_timezone_set
+from leadflow.core.errors import InputError
 from leadflow.delivery.services import hot_leads_deliver
 from leadflow.programs.models import Program
 from tests import factories
@@ -33,7 +35,7 @@ def test_a_client_contact_reads_their_clients_zone_whatever_their_own_setting(
 
 
 def test_anyone_else_reads_their_own_zone_else_the_sites(
-    program: Program, make_user: Callable[..., User], settings: object
+    program: Program, make_user: Callable[..., User]
 ) -> None:
     qualifier = make_user(Role.QUALIFIER, programs=(program,))
     assert viewer_timezone(user=qualifier).name == "UTC"
@@ -116,3 +118,16 @@ def test_the_lead_page_shows_a_qualifier_their_own_zone_labelled(
     assert "Times in Tokyo time (JST)" in page
     assert "2026-11-02 23:30 JST" in page
     assert "14:30" not in page
+
+
+def test_the_service_refuses_an_unknown_zone_and_keeps_the_old_one(
+    program: Program, make_user: Callable[..., User]
+) -> None:
+    qualifier = make_user(Role.QUALIFIER, programs=(program,))
+    user_timezone_set(user=qualifier, timezone="Europe/Paris")
+    with pytest.raises(InputError, match="is not a time zone"):
+        user_timezone_set(user=qualifier, timezone="Europe/Atlantis")
+    qualifier.refresh_from_db()
+    assert qualifier.timezone == "Europe/Paris"
+    user_timezone_set(user=qualifier, timezone="")
+    assert viewer_timezone(user=qualifier).source == "default"

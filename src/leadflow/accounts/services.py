@@ -244,7 +244,7 @@ def user_timezone_set(*, user: User, timezone: str) -> User:
     zone, else the site's). An unknown zone is refused and nothing changes."""
     name = timezone.strip()
     if name and not timezone_valid(name):
-        raise InputError(f"“{name}” is not a time zone (choose one from the list)")
+        raise InputError("timezone", f"“{name}” is not a time zone (choose one from the list)")
     user.timezone = name
     user.save(update_fields=["timezone"])
     return user
