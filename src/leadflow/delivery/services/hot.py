@@ -39,6 +39,8 @@ from leadflow.programs.models import Program
 HOT_ALERT_ACTION = "hot_waiting"
 #: The ``action`` of the ALERT event of a manager's escalation of a late Hot lead.
 HOT_ESCALATED_ACTION = "hot_escalated"
+#: The longest note an escalation carries.
+ESCALATION_NOTE_MAX = 1000
 #: Leads alerted per transaction.
 ALERT_BATCH = 500
 
@@ -253,7 +255,3 @@ def hot_lead_escalate(
         now=now,
     )
     return manager
-
-
-#: The longest note an escalation carries.
-ESCALATION_NOTE_MAX = 1000
