@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.utils import timezone
+
 from leadflow.core.criteria import Choice, QualifyingCriteria, Question, QuestionType
 from leadflow.core.criteria import default_criteria as default
 from leadflow.core.enums import Rating
@@ -219,7 +221,10 @@ def test_a_history_row_is_readable() -> None:
     assert row.changes == (Change("status", "In review", "Qualifying"),)
     held = history_row(Event(kind="held", after={"held_until": "2026-11-02T15:00:00+00:00"}), "")
     assert (held.kind, held.actor) == ("Held for a call", "system")
-    assert held.changes == (Change("held until", None, "2026-11-02 15:00"),)
+    assert held.changes == (Change("held until", None, "2026-11-02 15:00 UTC"),)
+    with timezone.override("Asia/Tokyo"):  # the viewer's zone, as the middleware activates it
+        held = history_row(Event(kind="held", after={"held_until": "2026-11-02T15:00:00Z"}), "")
+    assert held.changes == (Change("held until", None, "2026-11-03 00:00 JST"),)
 
 
 def test_the_push_back_reason_shows_while_the_latest_status_change_is_the_push_back() -> None:

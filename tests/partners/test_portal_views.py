@@ -241,7 +241,10 @@ def test_claiming_moves_the_lead_and_writes_its_history(
     assert lead.status == LeadStatus.CLAIMED
     assert kinds(lead)[-1] == (EventKind.STATUS_CHANGED, Action.CLAIM)
     page = response.content.decode()
-    assert f"Lead #{lead.pk} claimed. Record the first contact by Wed 04 Nov 23:59." in page
+    assert (
+        f"Lead #{lead.pk} claimed. Record the first contact by Thu 05 Nov 07:59 UTC "
+        "(Wed 04 Nov 23:59 PST in the partner&#x27;s time zone)."
+    ) in page
     assert "Record the first contact" in page
 
 

@@ -136,3 +136,45 @@ def test_sending_a_pushed_back_lead_to_nurture_settles_its_flag(
         "",
     )
     assert list(queue_pushed_back(user=team.qualifier)) == []
+
+
+def _pushed_back_without_qualifier(team: Team, program: Program, submit_lead: SubmitLead) -> Lead:
+    """A lead in review whose submitter was never recorded (an import or a form put it there)."""
+    lead = submit_lead(program, team.qualifier, answers={"timeframe_months": 8})
+    Lead.objects.filter(pk=lead.pk).update(submitted_by=None, owner=None)
+    lead.refresh_from_db()
+    return lead_push_back(
+        lead=lead, reviewer=team.reviewer, reason="Wrong contact", note="Ask for Bob.", now=at(30)
+    )
+
+
+def test_a_push_back_with_no_qualifier_comes_first_for_every_qualifier(
+    team: Team, program: Program, submit_lead: SubmitLead
+) -> None:
+    hot = _fresh_hot(program)
+    pushed = _pushed_back_without_qualifier(team, program, submit_lead)
+    for qualifier in (team.qualifier, team.other_qualifier):
+        order = list(queue_leads(user=qualifier, now=LATER).values_list("pk", flat=True))
+        assert order == [pushed.pk, hot.pk]
+        assert list(queue_pushed_back(user=qualifier)) == [pushed]
+
+
+def test_push_backs_to_the_qualifier_and_to_nobody_come_first_oldest_first(
+    team: Team, program: Program, submit_lead: SubmitLead
+) -> None:
+    mine = _pushed_back(team, program, submit_lead)
+    nobodys = _pushed_back_without_qualifier(team, program, submit_lead)
+    Lead.objects.filter(pk=nobodys.pk).update(pushed_back_at=at(10))
+    order = list(queue_leads(user=team.qualifier, now=LATER).values_list("pk", flat=True))
+    assert order == [nobodys.pk, mine.pk]
+    assert list(queue_leads(user=team.other_qualifier, now=LATER)) == [nobodys]
+
+
+def test_the_queue_page_flags_a_lead_sent_back_with_no_qualifier(
+    client: Client, team: Team, program: Program, submit_lead: SubmitLead
+) -> None:
+    pushed = _pushed_back_without_qualifier(team, program, submit_lead)
+    client.force_login(team.other_qualifier)
+    page = client.get("/queue/").content.decode()
+    assert '<li data-testid="pushed-back"><span class="flag">Sent back by review</span>' in page
+    assert f"#{pushed.pk} Prospect" in page

@@ -254,6 +254,25 @@ def test_pushing_back_with_a_reason_and_a_note(
     )
 
 
+def test_pushing_back_a_lead_with_no_qualifier_says_where_it_goes(
+    client: Client, team: Team, program: Program, submit_lead: SubmitLead
+) -> None:
+    lead = submit_lead(program, team.qualifier)
+    Lead.objects.filter(pk=lead.pk).update(submitted_by=None, owner=None)
+    client.force_login(team.reviewer)
+    response = client.post(
+        f"/review/{program.slug}/leads/{lead.pk}/push-back",
+        {f"push-{lead.pk}-reason": "Wrong contact", f"push-{lead.pk}-note": "Ask for Bob."},
+        **HTMX,
+    )
+    body = response.content.decode()
+    assert (
+        f"Lead #{lead.pk} pushed back (Wrong contact). No qualifier submitted this lead, so it "
+        "goes to the top of the program&#x27;s queue for every qualifier."
+    ) in body
+    assert "to its qualifier" not in body
+
+
 @pytest.mark.parametrize(
     "data",
     [

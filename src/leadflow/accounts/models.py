@@ -20,6 +20,10 @@ class User(AbstractUser):
     Users are deactivated, never deleted: the lead history names them as actors.
     """
 
+    #: The IANA time zone the person reads times in; empty: the site's ``TIME_ZONE``
+    #: (``accounts.selectors.viewer_timezone``). Client contacts read their client's zone.
+    timezone = models.CharField("time zone", max_length=64, blank=True, default="")
+
     class Meta:
         db_table = "accounts_user"
 

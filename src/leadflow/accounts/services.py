@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 
 from leadflow.accounts.models import Authenticator, RecoveryCode, Role, Scope, User
+from leadflow.accounts.selectors import timezone_valid
+from leadflow.core.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -310,3 +312,14 @@ def user_set_active(*, user: User, by: User, active: bool) -> User:
                 by.get_username(),
             )
     return locked
+
+
+def user_timezone_set(*, user: User, timezone: str) -> User:
+    """Set the zone the person reads times in; empty goes back to the default (their clients'
+    zone, else the site's). An unknown zone is refused and nothing changes."""
+    name = timezone.strip()
+    if name and not timezone_valid(name):
+        raise InputError("timezone", f"“{name}” is not a time zone (choose one from the list)")
+    user.timezone = name
+    user.save(update_fields=["timezone"])
+    return user

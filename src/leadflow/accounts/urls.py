@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/code/", views.two_step_verify_view, name="two_step_verify"),
     path("two-step/", views.two_step_view, name="two_step"),
+    path("", views.account_view, name="account"),
     path("two-step/off/", views.two_step_off_view, name="two_step_off"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's own password views; the URLs they redirect to are named in this namespace.

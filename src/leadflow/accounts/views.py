@@ -14,6 +14,7 @@ import pyotp
 import segno
 from axes.handlers.proxy import AxesProxyHandler  # type: ignore[import-untyped]
 from axes.helpers import get_lockout_response  # type: ignore[import-untyped]
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -25,7 +26,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from leadflow.accounts.forms import CodeForm, SetupCodeForm, TurnOffForm
+from leadflow.accounts.forms import CodeForm, SetupCodeForm, TimezoneForm, TurnOffForm
 from leadflow.accounts.models import Authenticator, User
 from leadflow.accounts.permissions import request_user
 from leadflow.accounts.selectors import (
@@ -33,6 +34,7 @@ from leadflow.accounts.selectors import (
     two_step_authenticator,
     two_step_enabled,
     two_step_required,
+    viewer_timezone,
 )
 from leadflow.accounts.services import (
     CodeKind,
@@ -41,6 +43,7 @@ from leadflow.accounts.services import (
     authenticator_confirm,
     authenticator_remove,
     two_step_verify,
+    user_timezone_set,
 )
 
 PENDING = "two_step_pending"
@@ -222,3 +225,27 @@ def two_step_off_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-step sign-in is off.")
             return redirect("accounts:two_step")
     return _status_page(request, user, authenticator, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_view(request: HttpRequest) -> HttpResponse:
+    """The person's account page: the time zone every page shows times in (issue 17). A client
+    contact reads their client's zone and cannot change it here."""
+    user = request_user(request)
+    viewer = viewer_timezone(user=user)
+    form = TimezoneForm(
+        request.POST if request.method == "POST" else None,
+        initial={"timezone": user.timezone},
+        default=settings.TIME_ZONE,
+    )
+    if request.method == "POST" and viewer.source == "client":
+        messages.info(request, "Times follow your client's time zone; nothing changed.")
+        return redirect("accounts:account")
+    if request.method == "POST" and form.is_valid():
+        user_timezone_set(user=user, timezone=form.cleaned_data["timezone"])
+        shown = viewer_timezone(user=user).name
+        messages.success(request, f"Times are now shown in {shown.replace('_', ' ')}.")
+        return redirect("accounts:account")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/account.html", {"form": form, "viewer": viewer}, status=status)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from leadflow.accounts.models import Scope, User
+from leadflow.accounts.models import Role, Scope, User
 from leadflow.accounts.permissions import Capability, user_can
 from leadflow.core.enums import Rating
 from leadflow.core.handoff import DELIVERING_MODES, HOT_LIMIT, HOT_TARGET
@@ -134,6 +134,30 @@ def program_people(*, program_ids: Sequence[int], role: str) -> dict[int, list[s
             if covered and email not in found[pk]:
                 found[pk].append(email)
     return dict(found)
+
+
+def program_managers(*, program: Program) -> list[User]:
+    """The active managers whose scope covers the program (the whole client, or the program)
+    and who have an e-mail address: the people a late Hot lead may be escalated to."""
+    return list(
+        User.objects.filter(is_active=True, groups__name=Role.MANAGER)
+        .exclude(email="")
+        .filter(Q(scopes__client_id=program.client_id) | Q(scopes__program_id=program.pk))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def hot_lead_waiting_get(*, program: Program, lead_id: int) -> Lead:
+    """One of the program's Hot leads still on its way to the client, for a manager's step on
+    it; any other lead (another program's, delivered, not Hot) does not exist here (404). The
+    program comes from ``delivery_program_get``, which is scoped to the manager."""
+    return (
+        Lead.objects.select_related("program")
+        .filter(program=program, rating=Rating.HOT)
+        .filter(status__in=[status.value for status in PRE_HAND_OFF])
+        .get(pk=lead_id)
+    )
 
 
 @dataclass(frozen=True)

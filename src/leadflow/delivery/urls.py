@@ -12,4 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("program/<slug:slug>/", views.program_deliveries, name="program"),
     path("program/<slug:slug>/run", views.delivery_run, name="run"),
     path("program/<slug:slug>/webhook-secret", views.webhook_secret_rotate, name="secret"),
+    path(
+        "program/<slug:slug>/hot/<int:lead_id>/deliver", views.hot_deliver_now, name="hot_deliver"
+    ),
+    path("program/<slug:slug>/hot/<int:lead_id>/escalate", views.hot_escalate, name="hot_escalate"),
 ]

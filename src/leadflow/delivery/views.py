@@ -32,6 +32,8 @@ from leadflow.delivery.models import Delivery, DeliveryKind, FileFormat
 from leadflow.delivery.services import (
     delivery_batch_run,
     delivery_resend,
+    hot_lead_deliver_now,
+    hot_lead_escalate,
     schedule_of,
     schedule_save,
     schedule_webhook_secret_rotate,
@@ -116,6 +118,7 @@ def program_deliveries(request: HttpRequest, slug: str) -> HttpResponse:
                 for rating, count in selectors.approved_counts(program=program).items()
             ],
             "hot_waiting": selectors.hot_leads_waiting(program=program, now=now),
+            "managers": selectors.program_managers(program=program),
             "hot": selectors.hot_timings(program=program, now=now),
             "rows": _rows(deliveries, True),
         },
@@ -224,3 +227,48 @@ def delivery_file(request: HttpRequest, delivery_id: int, file_format: str) -> H
     response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     response["Content-Length"] = str(found.size)
     return response
+
+
+@login_required
+@require_POST
+@manager_required
+def hot_deliver_now(request: HttpRequest, slug: str, lead_id: int) -> HttpResponse:
+    """ "Deliver now" for a Hot lead past its limit: the usual Hot delivery, made at once."""
+    user = request_user(request)
+    program = selectors.delivery_program_get(user=user, slug=slug)
+    lead = selectors.hot_lead_waiting_get(program=program, lead_id=lead_id)
+    try:
+        delivery = hot_lead_deliver_now(lead=lead, actor=user, now=timezone.now())
+    except DomainError as exc:
+        messages.error(request, f"Lead #{lead.pk} not delivered: {exc}.")
+        return redirect("delivery:program", slug=program.slug)
+    messages.success(request, f"Lead #{lead.pk} delivered to {program.client.name}.")
+    return redirect("delivery:detail", delivery_id=delivery.pk)
+
+
+@login_required
+@require_POST
+@manager_required
+def hot_escalate(request: HttpRequest, slug: str, lead_id: int) -> HttpResponse:
+    """Escalate a Hot lead past its limit to a named manager of the program."""
+    user = request_user(request)
+    program = selectors.delivery_program_get(user=user, slug=slug)
+    lead = selectors.hot_lead_waiting_get(program=program, lead_id=lead_id)
+    try:
+        manager_id = int(request.POST.get("manager", ""))
+    except ValueError:
+        manager_id = 0
+    try:
+        manager = hot_lead_escalate(
+            lead=lead,
+            manager_id=manager_id,
+            note=request.POST.get("note", ""),
+            actor=user,
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        messages.error(request, f"Lead #{lead.pk} not escalated: {exc}.")
+        return redirect("delivery:program", slug=program.slug)
+    name = manager.get_full_name() or manager.get_username()
+    messages.success(request, f"Lead #{lead.pk} escalated to {name}; they have been e-mailed.")
+    return redirect("delivery:program", slug=program.slug)

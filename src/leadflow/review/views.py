@@ -159,12 +159,18 @@ def review_push_back(request: HttpRequest, slug: str, lead_id: int) -> HttpRespo
         )
     except DomainError as exc:
         return _refused(request, user, program, lead, f"Not pushed back: {exc}.")
-    return _decided(
-        request,
-        program,
-        lead,
-        f"Lead #{lead.pk} pushed back to its qualifier ({lead.push_back_reason}).",
-    )
+    return _decided(request, program, lead, _pushed_back_message(lead))
+
+
+def _pushed_back_message(lead: Lead) -> str:
+    """Where the pushed-back lead went, truly: to its qualifier (the owner, else the
+    submitter), or, with neither, to the top of the program's queue for every qualifier."""
+    if lead.owner_id is None and lead.submitted_by_id is None:
+        return (
+            f"Lead #{lead.pk} pushed back ({lead.push_back_reason}). No qualifier submitted "
+            "this lead, so it goes to the top of the program's queue for every qualifier."
+        )
+    return f"Lead #{lead.pk} pushed back to its qualifier ({lead.push_back_reason})."
 
 
 @login_required

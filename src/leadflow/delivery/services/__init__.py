@@ -8,7 +8,14 @@ from leadflow.delivery.services.batches import (
     delivery_create,
     delivery_resend,
 )
-from leadflow.delivery.services.hot import AlertResult, hot_leads_alert, hot_leads_deliver
+from leadflow.delivery.services.hot import (
+    AlertResult,
+    HotRefused,
+    hot_lead_deliver_now,
+    hot_lead_escalate,
+    hot_leads_alert,
+    hot_leads_deliver,
+)
 from leadflow.delivery.services.periodic import DueRun, deliveries_run_due
 from leadflow.delivery.services.schedules import (
     BATCH_RATINGS,
@@ -25,11 +32,14 @@ __all__ = [
     "BatchResult",
     "DeliveryError",
     "DueRun",
+    "HotRefused",
     "ScheduleSettings",
     "deliveries_run_due",
     "delivery_batch_run",
     "delivery_create",
     "delivery_resend",
+    "hot_lead_deliver_now",
+    "hot_lead_escalate",
     "hot_leads_alert",
     "hot_leads_deliver",
     "schedule_of",

@@ -16,8 +16,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
-from leadflow.accounts.models import Role
+from leadflow.accounts.models import Role, User
 from leadflow.core.enums import Rating
+from leadflow.core.errors import DomainRefused
 from leadflow.core.handoff import DELIVERING_MODES, HOT_LIMIT, HOT_TARGET
 from leadflow.core.lifecycle import PRE_HAND_OFF, LeadStatus
 from leadflow.delivery import content as texts
@@ -27,7 +28,7 @@ from leadflow.delivery.models import (
     DeliveryKind,
     DeliverySchedule,
 )
-from leadflow.delivery.selectors import program_people
+from leadflow.delivery.selectors import program_managers, program_people
 from leadflow.delivery.services.batches import delivery_create
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import event_build, events_record
@@ -36,6 +37,10 @@ from leadflow.programs.models import Program
 
 #: The ``action`` of the ALERT event a waiting Hot lead gets (once per lead).
 HOT_ALERT_ACTION = "hot_waiting"
+#: The ``action`` of the ALERT event of a manager's escalation of a late Hot lead.
+HOT_ESCALATED_ACTION = "hot_escalated"
+#: The longest note an escalation carries.
+ESCALATION_NOTE_MAX = 1000
 #: Leads alerted per transaction.
 ALERT_BATCH = 500
 
@@ -61,7 +66,7 @@ def hot_leads_deliver(*, lead_ids: Sequence[int], now: datetime) -> list[Deliver
 
 
 @transaction.atomic
-def _hot_lead_deliver(lead_id: int, now: datetime) -> Delivery | None:
+def _hot_lead_deliver(lead_id: int, now: datetime, actor: User | None = None) -> Delivery | None:
     program_id = (
         Lead.objects.filter(pk=lead_id, status=LeadStatus.APPROVED, rating=Rating.HOT)
         .values_list("program_id", flat=True)
@@ -85,7 +90,7 @@ def _hot_lead_deliver(lead_id: int, now: datetime) -> Delivery | None:
         listed=[],
         settings=settings or DeliverySchedule(program=program, updated_at=now),
         summary={},
-        actor=None,
+        actor=actor,
         now=now,
         captured_at=lead.created_at,
     )
@@ -187,3 +192,66 @@ def _alert_event(
         },
         reason=reason,
     )
+
+
+class HotRefused(DomainRefused):
+    """A step on a late Hot lead that cannot be taken (not approved, not a manager of it)."""
+
+
+def hot_lead_deliver_now(*, lead: Lead, actor: User, now: datetime) -> Delivery:
+    """A manager's "Deliver now" for a Hot lead past its limit (issue 17): the same delivery as
+    the hand-off's (``hot_leads_deliver``), recorded as made by the manager. Only an approved
+    Hot lead can be delivered; one still in qualification or review is refused, saying so."""
+    if lead.status != LeadStatus.APPROVED or lead.rating != Rating.HOT:
+        raise HotRefused(
+            f"only an approved Hot lead can be delivered; this one is "
+            f"{lead.get_status_display().lower()}: escalate it to get it reviewed"
+        )
+    try:
+        delivery = _hot_lead_deliver(lead.pk, now, actor)
+    except IntegrityError:
+        delivery = None
+    if delivery is None:
+        raise HotRefused("it was delivered or changed meanwhile; nothing was delivered twice")
+    return delivery
+
+
+@transaction.atomic
+def hot_lead_escalate(
+    *, lead: Lead, manager_id: int, note: str, actor: User, now: datetime
+) -> User:
+    """Escalate a late Hot lead to one named manager of its program (issue 17): an e-mail to
+    them through the outbox and an ALERT entry in the lead's history naming them. The manager
+    must be an active manager whose scope covers the program, with an e-mail address."""
+    manager = next((m for m in program_managers(program=lead.program) if m.pk == manager_id), None)
+    if manager is None:
+        raise HotRefused("choose a manager of this program with an e-mail address")
+    note = note.strip()
+    if len(note) > ESCALATION_NOTE_MAX:
+        raise HotRefused(f"the note is {len(note)} characters; at most {ESCALATION_NOTE_MAX}")
+    name = manager.get_full_name() or manager.get_username()
+    by = actor.get_full_name() or actor.get_username()
+    event = event_build(
+        lead=lead,
+        kind=EventKind.ALERT,
+        action=HOT_ESCALATED_ACTION,
+        actor=actor,
+        now=now,
+        after={"escalated_to": manager.pk},
+        reason=f"Hot lead escalated to {name}" + (f": {note}" if note else ""),
+    )
+    events_record([event])
+    waited_hours = (now - lead.created_at).total_seconds() / 3600
+    email_enqueue(
+        key=f"hot-escalation:{lead.pk}:{manager.pk}:{now.isoformat()}",
+        to=[manager.email],
+        subject=f"Escalated to you: {texts.hot_alert_subject(lead, waited_hours=waited_hours)}",
+        body=(
+            f"{by} escalated this Hot lead to you.\n"
+            + (f"Their note: {note}\n" if note else "")
+            + "\n"
+            + texts.hot_alert_body(lead, now=now)
+        ),
+        now=now,
+    )
+    return manager

@@ -3,7 +3,9 @@ those QA pushed back to them (the writes — holds, finishing — are in ``leads
 
 A lead QA review pushed back returns to its qualifier: the lead's owner, else the qualifier who
 submitted it. It comes first in that qualifier's queue, flagged with the reason, and no other
-qualifier is given it by "take next"."""
+qualifier is given it by "take next". A pushed-back lead with neither (imported, captured by a
+form and never held) has no qualifier to return to: it comes first in the program's queue for
+every qualifier, flagged "Sent back by review" (issue 17)."""
 
 from datetime import datetime
 from functools import reduce
@@ -32,13 +34,17 @@ def _qualifier_is(user: User) -> Q:
     return Q(owner=user) | Q(owner__isnull=True, submitted_by=user)
 
 
+NO_QUALIFIER = Q(owner__isnull=True, submitted_by__isnull=True)
+
+
 def _not_reserved_for_another(user: User) -> Q:
     """A pushed-back lead waits for its own qualifier; one with no qualifier is anyone's."""
-    return (
-        Q(pushed_back_at__isnull=True)
-        | _qualifier_is(user)
-        | Q(owner__isnull=True, submitted_by__isnull=True)
-    )
+    return Q(pushed_back_at__isnull=True) | _qualifier_is(user) | NO_QUALIFIER
+
+
+def _pushed_back_for(user: User) -> Q:
+    """Pushed back to ``user``, or pushed back with no qualifier, so to every qualifier."""
+    return Q(pushed_back_at__isnull=False) & (_qualifier_is(user) | NO_QUALIFIER)
 
 
 def _first_among_rating() -> Case | Value:
@@ -53,10 +59,9 @@ def _first_among_rating() -> Case | Value:
 
 
 def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
-    """The leads the user may work now, in queue order: the leads QA pushed back to the user
-    first (oldest push-back first), then rating (within a rating, the leads that responded to
-    nurture first), then score, then age."""
-    pushed_back_to_user = Q(pushed_back_at__isnull=False) & _qualifier_is(user)
+    """The leads the user may work now, in queue order: the leads QA pushed back to the user,
+    or to nobody in particular, first (oldest push-back first), then rating (within a rating,
+    the leads that responded to nurture first), then score, then age."""
     return (
         lead_scope(user=user)
         .filter(status__in=WORKABLE)
@@ -67,7 +72,7 @@ def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
             rating_rank=RATING_RANK,
             first_rank=_first_among_rating(),
             pushed_back_rank=Case(
-                When(pushed_back_to_user, then=Value(0)),
+                When(_pushed_back_for(user), then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
@@ -85,11 +90,12 @@ def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
 
 
 def queue_pushed_back(*, user: User, limit: int = 20) -> QuerySet[Lead]:
-    """The leads QA review pushed back to the user and not yet submitted again, oldest
-    push-back first: the queue page shows them flagged, with the reason."""
+    """The leads QA review pushed back to the user, or to every qualifier for want of one, and
+    not yet submitted again, oldest push-back first: the queue page shows them flagged, with
+    the reason."""
     return (
         lead_scope(user=user)
-        .filter(status__in=WORKABLE, pushed_back_at__isnull=False)
-        .filter(_qualifier_is(user))
+        .filter(status__in=WORKABLE)
+        .filter(_pushed_back_for(user))
         .order_by("pushed_back_at", "id")[:limit]
     )

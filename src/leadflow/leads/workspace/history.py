@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.utils import timezone
+
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import Action
 from leadflow.leads.models import EventKind
@@ -42,7 +44,10 @@ def _field_value(name: str, value: object) -> str:
         return label(value)
     if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
         try:
-            return f"{datetime.fromisoformat(value):%Y-%m-%d %H:%M}"
+            moment = datetime.fromisoformat(value)
+            if timezone.is_aware(moment):  # in the viewer's zone, like every time on the page
+                return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}"
+            return f"{moment:%Y-%m-%d %H:%M}"
         except ValueError:
             pass
     return shown(value)

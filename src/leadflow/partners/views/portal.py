@@ -237,9 +237,13 @@ def _step(view: StepView) -> Callable[[HttpRequest, int], HttpResponse]:
 
 
 def _local(moment: datetime | None, partner: Partner) -> str:
+    """A deadline in the viewer's zone, and in the partner's working calendar when that
+    differs: the working days are the partner's (issue 17: one zone per viewer)."""
     if moment is None:
         return ""
-    return timezone.localtime(moment, ZoneInfo(partner.timezone)).strftime("%a %d %b %H:%M")
+    shown = timezone.localtime(moment).strftime("%a %d %b %H:%M %Z")
+    partners = timezone.localtime(moment, ZoneInfo(partner.timezone)).strftime("%a %d %b %H:%M %Z")
+    return shown if shown == partners else f"{shown} ({partners} in the partner's time zone)"
 
 
 @_step
