@@ -3,11 +3,15 @@
 leads would move between ratings).
 
 The preview qualifies every lead twice, with the published and with the draft criteria, and
-counts the moves. Answers that the draft no longer accepts (a question removed, a choice
+counts the moves between ratings and the changes of score: how many leads change score, by how
+much (a small distribution of the differences), and the leads that change most, each before →
+after. Engagement points are left out on both sides (they decay with time and are not part of a
+criteria change), so a score here is the answer and profile points only. Answers that the draft no longer accepts (a question removed, a choice
 renamed) are counted and shown, because publishing would leave those leads unqualifiable until
 someone fixes their answers.
 """
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +22,8 @@ from leadflow.core.errors import CriteriaError
 from leadflow.core.qualification import parse_answers, qualify
 
 EXAMPLES_PER_MOVE = 5
+#: How many leads the preview lists one by one (before → after), those that change most first.
+CHANGED_LEADS_SHOWN = 20
 #: Ratings as they are shown in the preview, best first; None is "no rating" (disqualified).
 RATING_ORDER: tuple[Rating | None, ...] = (*Rating, None)
 
@@ -43,6 +49,33 @@ class Move:
 
 
 @dataclass(frozen=True)
+class ScoreChange:
+    """How many leads' score would change by ``difference`` points (after minus before)."""
+
+    difference: float
+    count: int
+
+
+@dataclass(frozen=True)
+class ChangedLead:
+    """One lead whose rating or score the draft would change: before → after."""
+
+    id: int
+    before_rating: Rating | None
+    after_rating: Rating | None
+    before_score: float
+    after_score: float
+
+    @property
+    def difference(self) -> float:
+        return round(self.after_score - self.before_score, 2)
+
+    @property
+    def rating_label(self) -> str:
+        return f"{_label(self.before_rating)} → {_label(self.after_rating)}"
+
+
+@dataclass(frozen=True)
 class Preview:
     total: int
     unchanged: int
@@ -51,10 +84,28 @@ class Preview:
     after_counts: Mapping[Rating | None, int]
     invalid: int
     invalid_examples: tuple[tuple[int, str], ...]
+    #: The differences of score, smallest (most negative) first; leads whose score stays out.
+    score_changes: tuple[ScoreChange, ...] = ()
+    #: The leads that change most (score difference, then rating move), up to
+    #: ``CHANGED_LEADS_SHOWN``, biggest change first.
+    changed_leads: tuple[ChangedLead, ...] = ()
 
     @property
     def moved(self) -> int:
         return sum(move.count for move in self.moves)
+
+    @property
+    def rescored(self) -> int:
+        """How many leads' score would change."""
+        return sum(change.count for change in self.score_changes)
+
+    @property
+    def score_raised(self) -> int:
+        return sum(change.count for change in self.score_changes if change.difference > 0)
+
+    @property
+    def score_lowered(self) -> int:
+        return sum(change.count for change in self.score_changes if change.difference < 0)
 
 
 def _label(rating: Rating | None) -> str:
@@ -70,18 +121,35 @@ def criteria_preview(
     before_counts: Counter[Rating | None] = Counter()
     after_counts: Counter[Rating | None] = Counter()
     invalid: list[tuple[int, str]] = []
+    differences: Counter[float] = Counter()
+    # A bounded min-heap of (size of the change, rating moved, -id, lead): the biggest survive.
+    biggest: list[tuple[float, bool, int, ChangedLead]] = []
     total = unchanged = 0
     for lead in leads:
         total += 1
-        before = _rating(published, lead)
+        before, before_score = _result(published, lead)
         try:
-            after = _rating(draft, lead)
+            after, after_score = _result(draft, lead)
         except CriteriaError as exc:
             invalid.append((lead.id, str(exc)))
             before_counts[before] += 1
             continue
         before_counts[before] += 1
         after_counts[after] += 1
+        difference = round(after_score - before_score, 2)
+        if difference:
+            differences[difference] += 1
+        if difference or before != after:
+            entry = (
+                abs(difference),
+                before != after,
+                -lead.id,
+                ChangedLead(lead.id, before, after, before_score, after_score),
+            )
+            if len(biggest) < CHANGED_LEADS_SHOWN:
+                heapq.heappush(biggest, entry)
+            elif entry[:3] > biggest[0][:3]:
+                heapq.heapreplace(biggest, entry)
         if before == after:
             unchanged += 1
             continue
@@ -103,13 +171,20 @@ def criteria_preview(
         after_counts=dict(after_counts),
         invalid=len(invalid),
         invalid_examples=tuple(invalid[:EXAMPLES_PER_MOVE]),
+        score_changes=tuple(
+            ScoreChange(difference, count) for difference, count in sorted(differences.items())
+        ),
+        changed_leads=tuple(
+            entry[3] for entry in sorted(biggest, key=lambda entry: entry[:3], reverse=True)
+        ),
     )
 
 
-def _rating(criteria: QualifyingCriteria, lead: PreviewLead) -> Rating | None:
-    return qualify(
+def _result(criteria: QualifyingCriteria, lead: PreviewLead) -> tuple[Rating | None, float]:
+    qualification = qualify(
         criteria,
         parse_answers(criteria, lead.answers),
         profile=lead.profile,
         disqualified=lead.disqualified,
-    ).rating
+    )
+    return qualification.rating, qualification.score
