@@ -157,3 +157,24 @@ def test_an_unchanged_draft_changes_no_score() -> None:
     leads = [lead(1, budget="approved", timeframe_months=2), lead(2, need="identified")]
     preview = criteria_preview(default_criteria(), default_criteria(), leads)
     assert (preview.rescored, preview.score_changes, preview.changed_leads) == (0, (), ())
+
+
+def test_leads_sharing_a_key_are_counted_each_with_their_own_id() -> None:
+    draft = _with_points("budget approved", 30)
+    shared = {"budget": "approved"}
+    leads = [PreviewLead(id=n, answers=shared, key="approved") for n in (1, 2, 3)]
+    leads.append(PreviewLead(id=4, answers={"budget": "none"}, key="none"))
+    preview = criteria_preview(default_criteria(), draft, leads)
+    assert (preview.total, preview.rescored) == (4, 3)
+    assert [changed.id for changed in preview.changed_leads] == [1, 2, 3]
+
+
+def test_a_refused_answer_shared_by_a_key_is_reported_for_every_lead() -> None:
+    spec = default_criteria().model_dump(mode="json")
+    spec["point_rules"] = [r for r in spec["point_rules"] if r["key"] != "need"]
+    spec["questions"] = [q for q in spec["questions"] if q["key"] != "need"]
+    spec["rating_ladder"] = [spec["rating_ladder"][1], spec["rating_ladder"][2]]
+    draft = QualifyingCriteria.from_dict(spec)
+    leads = [PreviewLead(id=n, answers={"need": "identified"}, key="need") for n in (5, 6)]
+    preview = criteria_preview(default_criteria(), draft, leads)
+    assert (preview.invalid, [lead_id for lead_id, _ in preview.invalid_examples]) == (2, [5, 6])
