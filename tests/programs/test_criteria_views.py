@@ -452,3 +452,38 @@ def test_diff_shows_marked_lines_and_a_summary(
     assert "Rating rule Hot changed: timeframe ≤ 3 months" in page
     assert "Horizon changed from no horizon to 12 months." in page
     assert signed_in.get(f"/programs/{program.slug}/criteria/diff?from=1&to=7").status_code == 404
+
+
+def test_preview_shows_score_changes_with_their_distribution_and_each_lead_before_and_after(
+    signed_in: Client, program: Program, make_lead: Callable[..., Lead], now: Any
+) -> None:
+    approved = make_lead(program, answers={"budget": "approved"}, email="a@x.example")
+    make_lead(program, answers={"budget": "none"}, email="b@x.example")
+    data = default_criteria().model_dump(mode="json")
+    for rule in data["point_rules"]:
+        if rule["label"] == "budget approved":
+            rule["points"] = 30
+    criteria_draft_save(
+        program=program, criteria=QualifyingCriteria.from_dict(data), actor=None, now=now
+    )
+    page = signed_in.get(f"/programs/{program.slug}/criteria/preview").content.decode()
+    assert "<strong>0</strong> of 2 leads would move" in page
+    assert "<strong>1</strong> of 2 leads would change score: 1 up, 0 down." in page
+    assert '<td class="num">+5 points</td><td class="num">1</td>' in page
+    assert (
+        f'<td><a href="/leads/{approved.pk}/">#{approved.pk}</a></td>\n'
+        "        <td>FYI (stays)</td>\n"
+        '        <td class="num">25</td>\n'
+        '        <td class="num">30</td>\n'
+        '        <td class="num">+5</td>' in page
+    )
+
+
+def test_preview_of_an_unchanged_score_says_no_lead_changes_score(
+    signed_in: Client, program: Program, make_lead: Callable[..., Lead], now: Any
+) -> None:
+    make_leads(make_lead, program, [0.5, 2])
+    criteria_draft_save(program=program, criteria=tightened(1), actor=None, now=now)
+    page = signed_in.get(f"/programs/{program.slug}/criteria/preview").content.decode()
+    assert "<strong>0</strong> of 2 leads would change score." in page
+    assert "The leads that change most" in page  # the Hot → A lead, at the same score
