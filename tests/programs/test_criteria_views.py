@@ -486,4 +486,4 @@ def test_preview_of_an_unchanged_score_says_no_lead_changes_score(
     criteria_draft_save(program=program, criteria=tightened(1), actor=None, now=now)
     page = signed_in.get(f"/programs/{program.slug}/criteria/preview").content.decode()
     assert "<strong>0</strong> of 2 leads would change score." in page
-    assert "The leads that change most" in page  # the Hot → A lead, at the same score
+    assert "Leads that change, biggest change first" in page  # Hot → A, same score

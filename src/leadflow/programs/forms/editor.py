@@ -206,7 +206,7 @@ def editor_sections(
         if criteria.horizon_months is None
         else f"horizon {months(criteria.horizon_months)}"
     )
-    sources = Counter(rule.source for rule in criteria.point_rules)
+    sources: Counter[str] = Counter(rule.source for rule in criteria.point_rules)
     by_source = ", ".join(
         f"{sources[source]} on {word}"
         for source, word in (
