@@ -146,6 +146,6 @@ def test_the_import_page_is_cards_like_the_other_pages(
     client.force_login(make_user(Role.MARKETER, programs=(program,)))
     page = client.get("/imports/").content.decode()
     assert '<section class="card import-upload" aria-labelledby="upload-heading">' in page
-    assert '<h2 id="upload-heading">Upload a file</h2>' in page
+    assert '<h2 id="upload-heading">Start an import</h2>' in page
     assert '<section class="card" aria-labelledby="recent-heading">' in page
     assert "leadflow/imports.css" in page
