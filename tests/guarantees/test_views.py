@@ -16,7 +16,7 @@ from leadflow.guarantees.models import Dispute, GuaranteeTerms
 from leadflow.guarantees.services import dispute_decide, dispute_raise
 from leadflow.leads.models import EventKind, Lead
 from leadflow.programs.models import Program
-from tests.guarantees.conftest import People
+from tests.guarantees.conftest import People, deliver
 
 REASON = "Contact unreachable"
 
@@ -358,3 +358,57 @@ def test_the_dispute_page_reads_a_fixed_number_of_queries(
     as_user(client, people.reviewer)
     with django_assert_max_num_queries(10):
         assert client.get(f"/disputes/{dispute.pk}/").status_code == 200
+
+
+# The client's page: their disputes first, the disputable leads paged and searchable
+
+
+def test_the_clients_own_disputes_come_before_the_leads_they_can_dispute(
+    client: Client, program: Program, make_delivered: MakeDelivered, people: People
+) -> None:
+    first, _ = make_delivered(program, 2, at=timezone.now() - timedelta(hours=1))
+    raised(first, people)
+    page = as_user(client, people.contact).get("/disputes/").content.decode()
+    assert page.index('id="disputes-heading">Your disputes') < page.index(
+        'id="disputable-heading">Delivered leads you can still dispute'
+    )
+
+
+def test_the_leads_a_client_can_dispute_are_found_by_name_company_or_email(
+    client: Client, program: Program, make_lead: Callable[..., Lead], people: People
+) -> None:
+    grace = make_lead(
+        program, first_name="Grace", last_name="Hopper", company="Navy Labs", email="g@navy.example"
+    )
+    alan = make_lead(
+        program, first_name="Alan", last_name="Turing", company="Bletchley", email="a@park.example"
+    )
+    deliver(program, [grace, alan], at=timezone.now() - timedelta(hours=1))
+    as_user(client, people.contact)
+
+    def found(query: str) -> set[int]:
+        page = client.get("/disputes/", {"q": query}).content.decode()
+        return {lead.pk for lead in (grace, alan) if f"/disputes/leads/{lead.pk}/new" in page}
+
+    assert found("hopper") == {grace.pk}
+    assert found("BLETCHLEY") == {alan.pk}
+    assert found("park.example") == {alan.pk}
+    assert found("grace navy") == {grace.pk}
+    assert found("") == {grace.pk, alan.pk}
+    page = client.get("/disputes/", {"q": "nobody"}).content.decode()
+    assert "No lead you can dispute matches “nobody”." in page
+
+
+def test_the_leads_a_client_can_dispute_are_paged(
+    client: Client, program: Program, make_delivered: MakeDelivered, people: People
+) -> None:
+    leads = make_delivered(program, 27, at=timezone.now() - timedelta(hours=1))
+    as_user(client, people.contact)
+    first = client.get("/disputes/").content.decode()
+    assert first.count("/disputes/leads/") == 25
+    assert "Page 1 of 2" in first
+    assert "27 leads." in first
+    second = client.get("/disputes/", {"leads_page": 2}).content.decode()
+    assert second.count("/disputes/leads/") == 2
+    newest_first = sorted(lead.pk for lead in leads)[:2]
+    assert all(f"/disputes/leads/{pk}/new" in second for pk in newest_first)

@@ -138,3 +138,14 @@ def test_htmx_request_gets_the_polling_partial_while_running(
     assert 'hx-trigger="every 1s"' in html
     assert f'hx-get="/imports/{job.pk}/"' in html
     assert 'value="33"' in html
+
+
+def test_the_import_page_is_cards_like_the_other_pages(
+    client: Client, program: Program, make_user: Callable[..., User]
+) -> None:
+    client.force_login(make_user(Role.MARKETER, programs=(program,)))
+    page = client.get("/imports/").content.decode()
+    assert '<section class="card import-upload" aria-labelledby="upload-heading">' in page
+    assert '<h2 id="upload-heading">Start an import</h2>' in page
+    assert '<section class="card" aria-labelledby="recent-heading">' in page
+    assert "leadflow/imports.css" in page

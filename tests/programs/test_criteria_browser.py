@@ -50,7 +50,12 @@ def test_manager_tightens_hot_previews_publishes_and_leads_are_requalified(
     expect(page.get_by_role("heading", name="Current criteria: version 1")).to_be_visible()
     page.get_by_role("link", name="Edit criteria").click()
 
+    ladder = page.locator("#section-ladder > summary")
+    expect(ladder).to_contain_text("4 rules: Hot, A, B, C")
     hot_rule = page.get_by_role("group", name="Rule 1: HOT")
+    expect(hot_rule).to_be_hidden()  # the sections start closed
+    page.screenshot(path=str(screenshots / "criteria-edit-closed.png"))
+    ladder.click()
     months = hot_rule.get_by_role("group", name="Condition 1").get_by_label(
         "Time frame at most (months)"
     )
@@ -59,7 +64,7 @@ def test_manager_tightens_hot_previews_publishes_and_leads_are_requalified(
     page.get_by_label("Note").first.fill("Hot means a decision within a month")
     months.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "criteria-edit.png"))
-    page.get_by_role("button", name="Save draft", exact=True).click()
+    page.get_by_role("button", name="Save and preview", exact=True).click()
 
     expect(page.get_by_role("heading", name="Preview the draft: Acme Demand Gen")).to_be_visible()
     expect(page.get_by_text("3 of 4 leads would move")).to_be_visible()

@@ -183,7 +183,46 @@ def test_the_editor_starts_from_the_current_criteria(signed_in: Client, program:
     page = signed_in.get(f"/programs/{program.slug}/criteria/edit").content.decode()
     assert 'name="ladder-0-conditions-0-timeframe_max_months"' in page
     assert 'value="3"' in page
-    assert "<legend>Questions</legend>" in page
+    assert '<span class="section-title">Questions</span>' in page
+
+
+def test_the_editor_sections_start_closed_each_with_a_summary(
+    signed_in: Client, program: Program
+) -> None:
+    page = signed_in.get(f"/programs/{program.slug}/criteria/edit").content.decode()
+    assert page.count('<details class="card section"') == 4
+    assert '<details class="card section" id="section-questions">' in page
+    assert "4 questions</span>" in page
+    assert "4 rules: Hot, A, B, C; other leads FYI</span>" in page
+    assert "13 point rules (10 on answers, 3 on engagement)</span>" in page
+    assert (
+        "Budget: preliminary or approved; authority: decision maker; need: established; "
+        "no horizon</span>" in page
+    )
+    assert 'class="editor-bar"' in page
+
+
+def test_a_section_with_a_problem_opens_by_itself(signed_in: Client, program: Program) -> None:
+    response = signed_in.post(
+        f"/programs/{program.slug}/criteria/edit",
+        editor_data(default_criteria(), **{"points-0-points": "lots"}),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<details class="card section" id="section-points" open>' in page
+    assert '<details class="card section" id="section-questions">' in page
+    assert '<details class="card section" id="section-ladder">' in page
+
+
+def test_save_draft_stays_in_the_editor_and_save_and_preview_goes_to_the_preview(
+    signed_in: Client, program: Program
+) -> None:
+    url = f"/programs/{program.slug}/criteria/edit"
+    response = signed_in.post(url, editor_data(tightened(), then="edit"))
+    assert (response.status_code, response["Location"]) == (302, url)
+    assert criteria_draft(program=program) is not None
+    response = signed_in.post(url, editor_data(tightened(2)))
+    assert response["Location"] == f"/programs/{program.slug}/criteria/preview"
 
 
 def test_unchanged_editor_round_trips_the_criteria(signed_in: Client, program: Program) -> None:
@@ -413,3 +452,38 @@ def test_diff_shows_marked_lines_and_a_summary(
     assert "Rating rule Hot changed: timeframe ≤ 3 months" in page
     assert "Horizon changed from no horizon to 12 months." in page
     assert signed_in.get(f"/programs/{program.slug}/criteria/diff?from=1&to=7").status_code == 404
+
+
+def test_preview_shows_score_changes_with_their_distribution_and_each_lead_before_and_after(
+    signed_in: Client, program: Program, make_lead: Callable[..., Lead], now: Any
+) -> None:
+    approved = make_lead(program, answers={"budget": "approved"}, email="a@x.example")
+    make_lead(program, answers={"budget": "none"}, email="b@x.example")
+    data = default_criteria().model_dump(mode="json")
+    for rule in data["point_rules"]:
+        if rule["label"] == "budget approved":
+            rule["points"] = 30
+    criteria_draft_save(
+        program=program, criteria=QualifyingCriteria.from_dict(data), actor=None, now=now
+    )
+    page = signed_in.get(f"/programs/{program.slug}/criteria/preview").content.decode()
+    assert "<strong>0</strong> of 2 leads would move" in page
+    assert "<strong>1</strong> of 2 leads would change score: 1 up, 0 down." in page
+    assert '<td class="num">+5 points</td><td class="num">1</td>' in page
+    assert (
+        f'<td><a href="/leads/{approved.pk}/">#{approved.pk}</a></td>\n'
+        "        <td>FYI (stays)</td>\n"
+        '        <td class="num">25</td>\n'
+        '        <td class="num">30</td>\n'
+        '        <td class="num">+5</td>' in page
+    )
+
+
+def test_preview_of_an_unchanged_score_says_no_lead_changes_score(
+    signed_in: Client, program: Program, make_lead: Callable[..., Lead], now: Any
+) -> None:
+    make_leads(make_lead, program, [0.5, 2])
+    criteria_draft_save(program=program, criteria=tightened(1), actor=None, now=now)
+    page = signed_in.get(f"/programs/{program.slug}/criteria/preview").content.decode()
+    assert "<strong>0</strong> of 2 leads would change score." in page
+    assert "Leads that change, biggest change first" in page  # Hot → A, same score

@@ -5,6 +5,7 @@ reviewers, sales managers and admins those of their programs. QA reviewers and a
 sales managers and admins change the terms. Everyone else sees none (404 on every page).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
@@ -96,14 +97,34 @@ class DisputableLead:
     closes_at: datetime
 
 
-def disputable_leads(
-    *, user: User, now: datetime, limit: int = DISPUTABLE_LIMIT
-) -> list[DisputableLead]:
+@dataclass(frozen=True)
+class DisputableLeads:
+    """The leads a client contact may still dispute, as a queryset to page through (newest
+    delivery first; ``delivered_at`` annotated), and each program's window to tell when a
+    lead's closes."""
+
+    leads: QuerySet[Lead]
+    windows: dict[int, tuple[int, str]]
+
+    def with_windows(self, leads: Iterable[Lead]) -> list[DisputableLead]:
+        """The given leads (a page of ``leads``) with their delivery time and window's end."""
+        found = []
+        for lead in leads:
+            delivered_at: datetime = lead.delivered_at  # type: ignore[attr-defined]
+            days, timezone = self.windows[lead.program_id]
+            closes = dispute_deadline(delivered_at, days=days, timezone=timezone)
+            found.append(DisputableLead(lead=lead, delivered_at=delivered_at, closes_at=closes))
+        return found
+
+
+def disputable_lead_search(*, user: User, now: datetime, search: str = "") -> DisputableLeads:
     """Leads delivered to the client contact that may still be disputed (inside their program's
-    window, not yet disputed), newest delivery first. Two queries: the programs with their
-    terms, then the leads, whatever the number of programs."""
+    window, not yet disputed), newest delivery first, whose name, company or e-mail contains
+    ``search`` (any case; every word must match somewhere). One query for the programs with
+    their terms; the leads are a lazy queryset, so a page of them is one more."""
+    nothing = DisputableLeads(Lead.objects.none(), {})
     if not user_can(user, Capability.DISPUTES_RAISE):
-        return []
+        return nothing
     programs = list(program_list(user=user).select_related("guarantee_terms").order_by("pk"))
     windows: dict[int, tuple[int, str]] = {}
     conditions = []
@@ -116,20 +137,31 @@ def disputable_leads(
         start = dispute_window_start(now, days=terms.dispute_window_days, timezone=timezone)
         conditions.append(Q(program_id=program.pk, delivery_item__delivery__created_at__gte=start))
     if not conditions:
-        return []
-    leads = (
-        lead_scope(user=user)
-        .filter(reduce(or_, conditions), delivery_item__dispute__isnull=True)
-        .annotate(delivered_at=F("delivery_item__delivery__created_at"))
-        .order_by("-delivered_at", "-id")[:limit]
+        return nothing
+    leads = lead_scope(user=user).filter(
+        reduce(or_, conditions), delivery_item__dispute__isnull=True
     )
-    found = []
-    for lead in leads:
-        delivered_at: datetime = lead.delivered_at
-        days, timezone = windows[lead.program_id]
-        closes = dispute_deadline(delivered_at, days=days, timezone=timezone)
-        found.append(DisputableLead(lead=lead, delivered_at=delivered_at, closes_at=closes))
-    return found
+    for word in search.split():
+        leads = leads.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(company__icontains=word)
+            | Q(email__icontains=word)
+        )
+    leads = (
+        leads.select_related("program__client")
+        .annotate(delivered_at=F("delivery_item__delivery__created_at"))
+        .order_by("-delivered_at", "-id")
+    )
+    return DisputableLeads(leads, windows)
+
+
+def disputable_leads(
+    *, user: User, now: datetime, limit: int = DISPUTABLE_LIMIT
+) -> list[DisputableLead]:
+    """The first ``limit`` leads of ``disputable_lead_search``, with their windows."""
+    found = disputable_lead_search(user=user, now=now)
+    return found.with_windows(found.leads[:limit])
 
 
 def ledger_programs(*, user: User) -> QuerySet[Program]:

@@ -35,7 +35,7 @@ from leadflow.guarantees.forms import DecisionForm, DisputeForm, TermsForm
 from leadflow.guarantees.models import Dispute, DisputeStatus
 from leadflow.guarantees.selectors import (
     delivered_lead_get,
-    disputable_leads,
+    disputable_lead_search,
     dispute_get,
     dispute_list,
     dispute_review_queue,
@@ -58,6 +58,8 @@ from leadflow.leads.workspace.history import history_row
 from leadflow.programs.models import Program
 
 PAGE_SIZE = 50
+#: Delivered leads a client contact may dispute, per page (issue 17: the list is paginated).
+DISPUTABLE_PAGE_SIZE = 25
 
 
 decider_required = capability_required(
@@ -78,7 +80,15 @@ def dispute_index(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     status = request.GET.get("status", "")
     chosen = DisputeStatus(status) if status in DisputeStatus.values else None
+    search = request.GET.get("q", "").strip()[:200]
     now = timezone.now()
+    found = disputable_lead_search(user=user, now=now, search=search)
+    leads_page = Paginator(found.leads, DISPUTABLE_PAGE_SIZE).get_page(
+        request.GET.get("leads_page")
+    )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep.pop("leads_page", None)
     return render(
         request,
         "guarantees/index.html",
@@ -86,7 +96,10 @@ def dispute_index(request: HttpRequest) -> HttpResponse:
             "disputes": _page(request, dispute_list(user=user, status=chosen)),
             "status": chosen.value if chosen else "",
             "statuses": DisputeStatus.choices,
-            "disputable": disputable_leads(user=user, now=now),
+            "search": search,
+            "disputable_page": leads_page,
+            "disputable": found.with_windows(leads_page.object_list),
+            "keep": keep.urlencode(),
             "is_client": user_can(user, Capability.DISPUTES_RAISE),
             "can_decide": user_can(user, Capability.DISPUTES_DECIDE),
             "programs": ledger_programs(user=user).order_by("client__name", "name"),

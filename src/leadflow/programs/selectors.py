@@ -1,9 +1,12 @@
 """Reads for programs and their criteria, scoped to the caller."""
 
 import difflib
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 
 from leadflow.accounts.models import User
 from leadflow.core.criteria import QualifyingCriteria, months, ordered
@@ -121,28 +124,58 @@ class ProgramPreview:
 def criteria_preview_for_program(
     *, program: Program, draft: QualifyingCriteria, limit: int = PREVIEW_LIMIT
 ) -> ProgramPreview:
-    """How ``draft`` would move the program's ``limit`` most recent leads between ratings
-    (DESIGN.md: a change can be previewed on past leads before it is published). The leads
-    are read in one query of plain values, through the program's reverse relation (programs
-    sits below leads and does not import it); no model instance is built."""
+    """How ``draft`` would move the program's ``limit`` most recent leads between ratings and
+    change their scores (DESIGN.md: a change can be previewed on past leads before it is
+    published). The leads are read in one query of plain values, through the program's reverse
+    relation (programs sits below leads and does not import it); no model instance is built.
+
+    The answers (and the profile, only when a point rule of either criteria reads it) are read
+    as JSON text and decoded once per distinct text; leads with the same inputs share a key, so
+    the core qualifies each combination once (issue 17: the editor under 500 ms on 20,000
+    leads)."""
     published = program_published_criteria(program=program)
-    rows = program.leads.order_by("-created_at", "-id").values_list(
-        "id", "answers", "profile", "disqualification"
-    )[:limit]
-    leads = (
-        PreviewLead(
-            id=lead_id,
-            answers=answers or {},
-            profile=profile or {},
-            disqualified=DisqualificationReason(disqualification) if disqualification else None,
-        )
-        for lead_id, answers, profile, disqualification in rows.iterator(chunk_size=2000)
+    reads_profile = any(
+        rule.source == "profile" for rule in (*published.criteria.point_rules, *draft.point_rules)
     )
     return ProgramPreview(
-        preview=criteria_preview(published.criteria, draft, leads),
+        preview=criteria_preview(
+            published.criteria,
+            draft,
+            _preview_leads(program=program, limit=limit, reads_profile=reads_profile),
+        ),
         published_number=published.number,
         limit=limit,
     )
+
+
+def _preview_leads(*, program: Program, limit: int, reads_profile: bool) -> Iterator[PreviewLead]:
+    rows = (
+        program.leads.order_by("-created_at", "-id")
+        .annotate(
+            answers_text=Cast("answers", TextField()),
+            profile_text=Cast("profile", TextField()),
+        )
+        .values_list(
+            "id", "answers_text", "profile_text" if reads_profile else "id", "disqualification"
+        )
+    )[:limit]
+    decoded: dict[str | None, Mapping[str, object]] = {}
+
+    def mapping(text: str | None) -> Mapping[str, object]:
+        if text not in decoded:
+            value = json.loads(text) if text else None
+            decoded[text] = value if isinstance(value, dict) else {}
+        return decoded[text]
+
+    for lead_id, answers, profile, disqualification in rows.iterator(chunk_size=2000):
+        profile_text = profile if reads_profile else None
+        yield PreviewLead(
+            id=lead_id,
+            answers=mapping(answers),
+            profile=mapping(profile_text),
+            disqualified=DisqualificationReason(disqualification) if disqualification else None,
+            key=(answers, profile_text, disqualification),
+        )
 
 
 @dataclass(frozen=True)

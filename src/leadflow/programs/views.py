@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.core.preview import RATING_ORDER
-from leadflow.programs.forms.editor import CriteriaEditor, CriteriaYamlForm
+from leadflow.programs.forms.editor import CriteriaEditor, CriteriaYamlForm, editor_sections
 from leadflow.programs.forms.intake import IntakeSettingsForm
 from leadflow.programs.forms.publish import PublishForm
 from leadflow.programs.models import CriteriaVersion, Program
@@ -126,6 +126,9 @@ def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
         criteria_draft_save(
             program=program, criteria=saved[0], actor=user, now=timezone.now(), note=saved[1]
         )
+        if request.POST.get("then") == "edit":
+            messages.success(request, "Draft saved. Preview it on past leads before publishing.")
+            return redirect("programs:criteria_edit", slug=program.slug)
         messages.success(request, "Draft saved. Preview it on past leads before publishing.")
         return redirect("programs:criteria_preview", slug=program.slug)
     return render(
@@ -137,6 +140,7 @@ def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "editor": editor,
             "yaml_form": yaml_form,
             "yaml_mode": yaml_mode,
+            "sections": editor_sections(editor=editor, criteria=start),
         },
     )
 

@@ -7,13 +7,14 @@ problem is shown where it was made.
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
 from django.forms.formsets import BaseFormSet
 
-from leadflow.core.criteria import QualifyingCriteria
+from leadflow.core.criteria import QualifyingCriteria, join_or, months, ordered
 from leadflow.core.errors import CriteriaError
 from leadflow.programs.forms.fields import EditorForm
 from leadflow.programs.forms.sections import (
@@ -184,3 +185,65 @@ class CriteriaYamlForm(EditorForm):
             return QualifyingCriteria.from_yaml(self.cleaned_data["text"])
         except CriteriaError as exc:
             raise forms.ValidationError(str(exc), code="criteria") from None
+
+
+def editor_sections(
+    *, editor: CriteriaEditor, criteria: QualifyingCriteria
+) -> dict[str, dict[str, Any]]:
+    """Each collapsible section of the editor (issue 17: forms that fit on a screen): the
+    one-line summary its closed header shows, read from ``criteria`` (what the editor started
+    from), and whether it opens by itself, which a section does when it holds a problem of the
+    submitted form, so nobody has to hunt for what to fix."""
+
+    def plain(values: Iterable[Any]) -> str:
+        return join_or([value.replace("_", " ") for value in ordered(values)]) or "nothing"
+
+    def count(number: int, noun: str) -> str:
+        return f"{number} {noun}{'' if number == 1 else 's'}"
+
+    horizon = (
+        "no horizon"
+        if criteria.horizon_months is None
+        else f"horizon {months(criteria.horizon_months)}"
+    )
+    sources: Counter[str] = Counter(rule.source for rule in criteria.point_rules)
+    by_source = ", ".join(
+        f"{sources[source]} on {word}"
+        for source, word in (
+            ("answer", "answers"),
+            ("profile", "the profile"),
+            ("engagement", "engagement"),
+        )
+        if sources[source]
+    )
+    bound = editor.general.is_bound
+    conditions_bad = (
+        any(not formset.is_valid() for formset in editor.conditions) if bound else False
+    )
+    return {
+        "general": {
+            "summary": (
+                f"Budget: {plain(criteria.budget_met)}; "
+                f"authority: {plain(criteria.authority_met)}; "
+                f"need: {plain(criteria.need_met)}; {horizon}"
+            ),
+            "open": bound and bool(editor.general.errors),
+        },
+        "questions": {
+            "summary": count(len(criteria.questions), "question"),
+            "open": bound and not editor.questions.is_valid(),
+        },
+        "ladder": {
+            "summary": (
+                f"{count(len(criteria.rating_ladder), 'rule')}: "
+                + ", ".join(rule.rating.label for rule in criteria.rating_ladder)
+                + "; other leads FYI"
+            ),
+            "open": bound and (not editor.ladder.is_valid() or conditions_bad),
+        },
+        "points": {
+            "summary": count(len(criteria.point_rules), "point rule")
+            + (f" ({by_source})" if by_source else ""),
+            "open": bound and not editor.point_rules.is_valid(),
+        },
+    }

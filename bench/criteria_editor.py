@@ -1,0 +1,224 @@
+"""Benchmark of the criteria editor (issue 17, item 10: "the criteria editor under 500 ms").
+
+Creates one program with ``--leads`` leads (default 20,000, the preview's cap; seeded random
+answers, set-based through ``leads_create_bulk``) in a fresh SQLite file and a fresh PostgreSQL
+database (``leadflow_bench_criteria`` on the server of ``LEADFLOW_TEST_DATABASE_URL``, skipped
+when none answers), then times through Django's test ``Client``, signed in as a sales manager:
+the editor (GET), saving the editor's form as a draft with one point rule changed (POST, which
+answers with a redirect to the preview), and the preview of that draft on the program's leads
+(GET). Each figure is the median of 5 runs in ms (after one warm-up run), appended to
+docs/PERFORMANCE.md under "## Criteria editor". The target is under 500 ms each.
+
+Run with ``uv run python bench/criteria_editor.py [--leads N]``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+from _lib import postgres_drop, postgres_fresh, record_line, run_worker
+
+LEADS = 20_000
+BATCH = 5_000
+SEED = 2026
+RUNS = 5
+HEADING = "## Criteria editor"
+BENCH_DATABASE = "leadflow_bench_criteria"
+STEPS = ("editor", "save draft", "preview")
+
+
+class _FormFields(HTMLParser):
+    """The fields the editor's form would post as it stands (the first form with
+    ``editor=form``), as a browser would send them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._done = False
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if self._done:
+            return
+        if tag == "form" and "criteria-form" in values.get("class", ""):
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = values.get("name")
+        if tag == "input" and name:
+            kind = values.get("type", "text")
+            if kind in {"checkbox", "radio"}:
+                if "checked" in values:
+                    self.fields.append((name, values.get("value", "on")))
+            elif kind != "submit":
+                self.fields.append((name, values.get("value", "")))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in values:
+            self.fields.append((self._select, values.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.fields.append((self._textarea, "".join(self._text).removeprefix("\n")))
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+
+def _answers(rng: random.Random) -> dict[str, object]:
+    answers: dict[str, object] = {
+        "budget": rng.choice(["none", "preliminary", "approved"]),
+        "authority": rng.choice(["none", "influencer", "specifier", "decision_maker"]),
+        "need": rng.choice(["none", "identified", "established"]),
+    }
+    timeframe = rng.choice([None, 1, 2, 3, 5, 6, 8, 9, 12, 18])
+    if timeframe is not None:
+        answers["timeframe_months"] = timeframe
+    return answers
+
+
+def worker(database_url: str, leads: int) -> dict[str, float]:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.config.settings"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["HTTPS"] = "false"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from leadflow.accounts.models import Role
+    from leadflow.accounts.services import user_create
+    from leadflow.leads.services import LeadInput, leads_create_bulk
+    from leadflow.programs.selectors import program_published_criteria
+    from leadflow.programs.services import client_create, program_create
+
+    call_command("migrate", verbosity=0)
+    now = timezone.now()
+    client = client_create(name="Bench", slug="bench")
+    program = program_create(client=client, name="Bench", slug="bench", actor=None, now=now)
+    published = program_published_criteria(program=program)
+    manager = user_create(
+        username="manager", password="bench-manager-1", roles=[Role.MANAGER], clients=[client]
+    )
+    rng = random.Random(SEED)
+    for batch, start in enumerate(range(0, leads, BATCH)):
+        items = [
+            LeadInput(
+                first_name="Ada",
+                last_name=f"Lovelace {number}",
+                email=f"ada.{number}@example.com",
+                company=f"Acme {number % 977}",
+                answers=_answers(rng),
+            )
+            for number in range(start, min(start + BATCH, leads))
+        ]
+        leads_create_bulk(
+            program=program,
+            items=items,
+            actor=None,
+            now=now - timedelta(days=leads // BATCH - batch),
+            published=published,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    browser = Client()
+    browser.force_login(manager)
+    editor = f"/programs/{program.slug}/criteria/edit"
+    preview = f"/programs/{program.slug}/criteria/preview"
+    parser = _FormFields()
+    parser.feed(browser.get(editor).content.decode())
+    data: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        data.setdefault(name, []).append(value)
+    # One point rule changed, as a manager tuning the score would.
+    data["points-0-points"] = ["30"]
+    data["general-note"] = ["budget approved is worth more"]
+
+    figures: dict[str, float] = {"leads": leads}
+    for step in STEPS:
+        timings = []
+        for run in range(RUNS + 1):
+            begin = time.perf_counter()
+            if step == "save draft":
+                response = browser.post(editor, data)
+                expected = 302
+            else:
+                response = browser.get(editor if step == "editor" else preview)
+                expected = 200
+            _ = response.content
+            elapsed = (time.perf_counter() - begin) * 1000
+            if response.status_code != expected:
+                raise SystemExit(f"{step}: {response.status_code}")
+            if run:
+                timings.append(elapsed)
+        figures[step] = statistics.median(timings)
+    return figures
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=LEADS)
+    parser.add_argument("--worker", metavar="DATABASE_URL")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.leads)))
+        return
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
+        postgres = postgres_fresh(BENCH_DATABASE)
+        if postgres:
+            databases.append(("PostgreSQL", postgres))
+        machine = platform.processor() or platform.machine()
+        for name, url in databases:
+            try:
+                figures = run_worker(
+                    __file__,
+                    ["--worker", url, "--leads", str(args.leads)],
+                    url=url,
+                    var_dir=tmp_dir,
+                    env={"HTTPS": "false"},
+                )
+            finally:
+                if name == "PostgreSQL":
+                    postgres_drop(url)
+            steps = ", ".join(f"{step} {figures[step]:.0f} ms" for step in STEPS)
+            print(f"{name}: {figures['leads']:,.0f} leads; {steps}")
+            record_line(
+                HEADING,
+                f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
+                f"{platform.python_version()}), {name}: {figures['leads']:,.0f} leads, median of "
+                f"{RUNS} runs: {steps}",
+            )
+
+
+if __name__ == "__main__":
+    main()
