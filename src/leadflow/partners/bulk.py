@@ -43,9 +43,9 @@ from leadflow.partners.selectors import partner_list
 from leadflow.partners.services.pool import PartnerPool
 from leadflow.partners.services.queue import client_queue_drain
 from leadflow.partners.services.routing import (
-    _assignment,
     _flush,
     _Writes,
+    assignment_build,
     routable,
     routing_ready,
 )
@@ -132,7 +132,7 @@ def leads_give_to_partner(
                     )
                     current.save(update_fields=["ended_at", "end_reason", "next_due"])
                     step_reason = f"taken from {current.partner.name} and {step_reason}"
-                assignment = _assignment(
+                assignment = assignment_build(
                     lead,
                     partner,
                     terms[lead.program_id],
