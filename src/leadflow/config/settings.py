@@ -155,6 +155,14 @@ TASKS = {
     }
 }
 
+# Argon2id at OWASP's minimum (accounts/hashers.py): a sign-in's password check in tens of
+# milliseconds, not a second; hashes of the others still check and are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "leadflow.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
