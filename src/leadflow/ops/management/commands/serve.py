@@ -73,6 +73,10 @@ class Command(BaseCommand):
             help="task worker processes per queue (default: TASK_WORKERS, 1)",
         )
 
+    def serving(self, *, addr: str) -> None:
+        """Called once the processes are started, before they are watched: a command built on
+        this one (``leadflow start``) says more there."""
+
     def handle(self, *args: Any, **options: Any) -> None:
         children = serve_children(
             addr=options["addr"],
@@ -93,5 +97,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"LeadFlow is running at http://{options['addr']}/ (Ctrl-C stops it)")
         self.stdout.flush()
+        self.serving(addr=options["addr"])
         supervisor.run(stopping=lambda: stopping)
         self.stdout.write("LeadFlow stopped.")
