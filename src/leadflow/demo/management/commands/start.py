@@ -51,7 +51,8 @@ class Command(ServeCommand):
             if self.result.created:
                 self.stdout.write(f"Demo data loaded: {self.result.leads} leads.")
         connections.close_all()  # the supervisor itself needs no database
-        super().handle(*args, **options)
+        # Quiet, the scheduler does not say each job it enqueues.
+        super().handle(*args, **{**options, "verbosity": 0 if quiet else options["verbosity"]})
 
     def _line(self, text: str) -> None:
         self.stdout.write(f"  {text}")

@@ -15,7 +15,12 @@ from leadflow.ops.supervisor import ChildSpec, Supervisor
 
 
 def serve_children(
-    *, addr: str, web_processes: int, workers: int, queues: Mapping[str, int] | None = None
+    *,
+    addr: str,
+    web_processes: int,
+    workers: int,
+    queues: Mapping[str, int] | None = None,
+    verbosity: int = 1,
 ) -> list[ChildSpec]:
     """The processes of one LeadFlow machine (docs/DEPLOYMENT.md lists them for a Procfile):
     gunicorn, ``workers`` worker processes for each task queue (each with the queue's threads
@@ -43,7 +48,10 @@ def serve_children(
             for queue, threads in queues.items()
             for n in range(1, workers + 1)
         ),
-        ChildSpec("scheduler", [*leadflow, "scheduler"]),
+        ChildSpec(
+            "scheduler",
+            [*leadflow, "scheduler", *(["--verbosity", str(verbosity)] if verbosity != 1 else [])],
+        ),
     ]
 
 
@@ -82,6 +90,7 @@ class Command(BaseCommand):
             addr=options["addr"],
             web_processes=options["web_processes"] or settings.WEB_PROCESSES,
             workers=options["workers"] or settings.TASK_WORKERS,
+            verbosity=options["verbosity"],
         )
         # The children may cache their compiled modules: with PYTHONDONTWRITEBYTECODE each of
         # them would compile Django and every dependency again at every start.
