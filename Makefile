@@ -12,10 +12,9 @@ deps:
 	@$(UV) sync --locked --compile-bytecode --quiet
 
 # The project's own modules may be cached as bytecode (the environment is compiled by `deps`).
+# `leadflow start` migrates, loads the demo if it is missing and serves, in one Django start.
 run: deps
-	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow migrate --noinput
-	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow demo
-	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow serve
+	@env -u PYTHONDONTWRITEBYTECODE DEBUG=$${DEBUG:-1} $(UV) run --locked leadflow start
 
 lint: deps
 	$(UV) run --locked ruff check .

@@ -12,6 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from leadflow.accounts.models import User
 from leadflow.demo.seed import DELIVERY_SLUG, PARTNERS_SLUG, USERNAMES, demo_load, demo_password
 from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.notifications.models import MessageStatus, OutboxMessage
+from leadflow.notifications.services import email_enqueue
 from leadflow.programs.models import HandOffMode, Program
 from tests.conftest import NOW
 
@@ -73,3 +75,24 @@ def test_the_demo_leaves_no_hand_off_for_a_starting_worker_to_replay(
     assert not DBTaskResult.objects.filter(
         task_path="leadflow.lib.tasks.event_handle_task"
     ).exists()
+
+
+def test_the_demo_tells_its_progress_and_records_its_past_notifications_as_sent() -> None:
+    """The worker `make run` starts finds none of the demo's ~165 past e-mails to send (and
+    print); a message queued before the load is not the demo's and still waits."""
+    waiting = email_enqueue(key="before", to=["a@example.com"], subject="S", body="B", now=NOW)
+    lines: list[str] = []
+    demo_load(now=NOW, progress=lines.append)
+    assert lines[:3] == [
+        "Creating 500 leads …",
+        "Creating 500 leads … 100/500",
+        "Creating 500 leads … 200/500",
+    ]
+    assert "Creating 500 leads … 500/500" in lines
+    assert len(lines) < 15
+    demo_messages = OutboxMessage.objects.exclude(pk=waiting.pk)
+    assert demo_messages.count() > 100
+    assert set(demo_messages.values_list("status", flat=True)) == {MessageStatus.SENT}
+    assert not demo_messages.filter(sent_at__isnull=True).exists()
+    waiting.refresh_from_db()
+    assert waiting.status == MessageStatus.PENDING

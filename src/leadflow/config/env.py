@@ -61,9 +61,8 @@ def parse_email_url(url: str) -> EmailConfig:
     default_from = query.get("from", [""])[0]
     scheme = parts.scheme.lower()
     if scheme == "console":
-        return EmailConfig(
-            "django.core.mail.backends.console.EmailBackend", default_from=default_from
-        )
+        # One line per message (EMAIL_CONSOLE_FULL=1 for the whole message).
+        return EmailConfig("leadflow.notifications.console.EmailBackend", default_from=default_from)
     if scheme == "memory":
         return EmailConfig(
             "django.core.mail.backends.locmem.EmailBackend", default_from=default_from

@@ -5,7 +5,9 @@ user's account (``/accounts/tokens/``, ``accounts:tokens``), so they join the ``
 namespace here, where both apps are known."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from leadflow.accounts import urls as accounts_urls
 from leadflow.api import urls as token_urls
@@ -20,6 +22,8 @@ account_pages = ([*accounts_urls.urlpatterns, *token_urls.urlpatterns], accounts
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links; it is the one in our static files.
+    path("favicon.ico", RedirectView.as_view(url=static("leadflow/favicon.svg"), permanent=True)),
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),

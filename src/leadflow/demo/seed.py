@@ -7,6 +7,7 @@ machines give the same people, companies and answers (dates are relative to the 
 
 import contextlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from leadflow.delivery.demo import demo_deliveries
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lead_transition
 from leadflow.lib.events import replaying_history
+from leadflow.notifications.services import outbox_history_mark_sent, outbox_last_id
 from leadflow.nurture.demo import demo_nurture
 from leadflow.partners.demo import demo_partners
 from leadflow.programs.models import Client, HandOffMode, Program
@@ -34,6 +36,15 @@ LEAD_COUNT = 500
 PARTNERS_SLUG = "demo-partners"
 DELIVERY_SLUG = "demo-delivery"
 USERNAMES = ("admin", "marketer", "qualifier", "reviewer", "manager", "partner", "client")
+#: How often the load reports how many leads it has made (plain lines, not a flood).
+PROGRESS_EVERY = 100
+
+#: Told each step of the load as a line of plain text ("Creating 500 leads … 100/500").
+Progress = Callable[[str], None]
+
+
+def _quiet(line: str) -> None:
+    pass
 
 
 def demo_password(username: str) -> str:
@@ -239,16 +250,27 @@ def _logins() -> tuple[tuple[str, str, str], ...]:
     return tuple((username, demo_password(username), labels[username]) for username in USERNAMES)
 
 
-def demo_load(*, now: datetime) -> DemoResult:
-    """Load the demo data once; a second call finds it and changes nothing."""
-    if Program.objects.filter(slug__in=[PARTNERS_SLUG, DELIVERY_SLUG]).exists():
+def demo_loaded() -> bool:
+    return Program.objects.filter(slug__in=[PARTNERS_SLUG, DELIVERY_SLUG]).exists()
+
+
+def demo_load(*, now: datetime, progress: Progress = _quiet) -> DemoResult:
+    """Load the demo data once; a second call finds it and changes nothing.
+
+    The e-mails and webhooks its six months of history queued are recorded as sent when they
+    were queued: they belong to the past the demo tells, and a worker starting afterwards has
+    nothing of it to send (nor to print, with the console e-mail backend)."""
+    if demo_loaded():
         leads = Lead.objects.filter(program__slug__in=[PARTNERS_SLUG, DELIVERY_SLUG]).count()
         return DemoResult(created=False, leads=leads, logins=_logins())
     with transaction.atomic(), replaying_history():
-        return _create(now=now)
+        before = outbox_last_id()
+        result = _create(now=now, progress=progress)
+        outbox_history_mark_sent(after_id=before)
+        return result
 
 
-def _create(*, now: datetime) -> DemoResult:
+def _create(*, now: datetime, progress: Progress) -> DemoResult:
     roles_ensure()
     rng = random.Random(SEED)
     fakers = {locale: Faker(locale) for _, _, locale, _ in PLACES}
@@ -286,6 +308,7 @@ def _create(*, now: datetime) -> DemoResult:
     actors = _users(programs, vendor, agency_client)
     published = {p.pk: program_published_criteria(program=p) for p in programs}
     walker = _Walker(rng, now, actors)
+    progress(f"Creating {LEAD_COUNT} leads …")
     for index in range(LEAD_COUNT):
         program = programs[index % 2]
         captured = started + timedelta(seconds=rng.uniform(0, (now - started).total_seconds()))
@@ -297,10 +320,16 @@ def _create(*, now: datetime) -> DemoResult:
             published=published[program.pk],
         )
         walker.walk(lead, program)
+        if (index + 1) % PROGRESS_EVERY == 0:
+            progress(f"Creating {LEAD_COUNT} leads … {index + 1}/{LEAD_COUNT}")
+    progress("Routing the partner program's leads …")
     demo_partners(program=programs[0], now=now)
+    progress("Delivering the agency program's leads …")
     demo_deliveries(program=programs[1], now=now)
+    progress("Nurture sequences and sales follow-up …")
     demo_nurture(programs=programs, actors=actors, now=now)
     demo_sales(programs=programs, actors=actors, now=now)
+    progress("Summing up the reports …")
     facts_refresh()  # the reports' summary tables, so the dashboards open at once
     return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
 

@@ -1,11 +1,11 @@
-"""Security headers Django has no setting for, and the one page that needs its own policy.
+"""Security headers Django has no setting for, and the pages that need their own policy.
 
 - ``Permissions-Policy``: LeadFlow uses no camera, microphone, location, payment or USB; the
   header says so, and a script that got in anyway could not ask for them (``PERMISSIONS_POLICY``
   in the settings).
-- The API docs (``/api/v1/docs``) are django-ninja's Swagger UI, which loads its script and
-  style from a CDN and starts with an inline script. That page alone gets the policy of
-  ``CONTENT_SECURITY_POLICY_API_DOCS``; every other page keeps the strict one.
+- The public web form may be framed by clients' sites (``frameable``). The API docs
+  (``/api/v1/docs``) are django-ninja's bundled Swagger UI, served from our static files with no
+  inline script, under the strict policy like every other page.
 
 Listed after django-csp's middleware, so that its answer is marked before the policy is built.
 """
@@ -55,7 +55,4 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.permissions_policy)
-        if request.path_info.rstrip("/") == settings.API_DOCS_PATH:
-            docs_policy: dict[str, Any] = settings.CONTENT_SECURITY_POLICY_API_DOCS
-            response._csp_replace = docs_policy  # type: ignore[attr-defined]
         return response

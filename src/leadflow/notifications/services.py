@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from leadflow.notifications import outbound, signing
@@ -253,6 +253,20 @@ def outbox_send_due(*, now: datetime, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for message_id in ids if outbox_message_send(message_id=message_id, now=now))
+
+
+def outbox_last_id() -> int:
+    """The newest message's id (0 for none): where a replayed history's messages start."""
+    return OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def outbox_history_mark_sent(*, after_id: int) -> int:
+    """Record the waiting messages newer than ``after_id`` as sent when they were queued,
+    without sending them: they are the notifications of a history that was replayed (the
+    demo's six months), not news for anyone now. Their send tasks then find nothing to do."""
+    return OutboxMessage.objects.filter(pk__gt=after_id, status=MessageStatus.PENDING).update(
+        status=MessageStatus.SENT, sent_at=F("created_at"), next_attempt_at=None
+    )
 
 
 def outbox_message_retry(*, message_id: int, now: datetime) -> OutboxMessage:

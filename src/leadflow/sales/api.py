@@ -497,9 +497,11 @@ def lead_demo_create(
     summary="A demo's current invitation",
     description="The RFC 5545 invitation as participants last received it: METHOD:REQUEST "
     "(the stable UID, SEQUENCE raised by each reschedule), METHOD:CANCEL once cancelled.",
+    # 200 as a number, as ninja keys its responses: a "200" string would be a second key of the
+    # same name in the JSON, which Swagger UI refuses to read (the whole docs page fails).
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The invitation",
                 "content": {"text/calendar": {"schema": {"type": "string"}}},
             }

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Load the demo clients, programs, users and leads (running it again changes nothing)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = demo_load(now=timezone.now())
+        result = demo_load(now=timezone.now(), progress=self._line)
         if result.created:
             self.stdout.write(f"Demo data loaded: {result.leads} leads.")
         else:
@@ -20,3 +20,7 @@ class Command(BaseCommand):
         self.stdout.write("Sign in at http://127.0.0.1:8000/ with:")
         for username, password, role in result.logins:
             self.stdout.write(f"  {username:<10} {password:<16} {role}")
+
+    def _line(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()

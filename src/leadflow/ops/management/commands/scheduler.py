@@ -32,7 +32,8 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             for name in scheduler_tick(now=timezone.now()):
-                self.stdout.write(f"enqueued {name}")
+                if options["verbosity"] >= 1:
+                    self.stdout.write(f"enqueued {name}")
             recovered = tasks_recover(now=timezone.now())
             for task_id in recovered.requeued:
                 self.stdout.write(f"requeued task {task_id}: its worker stopped")

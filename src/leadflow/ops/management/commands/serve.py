@@ -15,7 +15,12 @@ from leadflow.ops.supervisor import ChildSpec, Supervisor
 
 
 def serve_children(
-    *, addr: str, web_processes: int, workers: int, queues: Mapping[str, int] | None = None
+    *,
+    addr: str,
+    web_processes: int,
+    workers: int,
+    queues: Mapping[str, int] | None = None,
+    verbosity: int = 1,
 ) -> list[ChildSpec]:
     """The processes of one LeadFlow machine (docs/DEPLOYMENT.md lists them for a Procfile):
     gunicorn, ``workers`` worker processes for each task queue (each with the queue's threads
@@ -43,7 +48,10 @@ def serve_children(
             for queue, threads in queues.items()
             for n in range(1, workers + 1)
         ),
-        ChildSpec("scheduler", [*leadflow, "scheduler"]),
+        ChildSpec(
+            "scheduler",
+            [*leadflow, "scheduler", *(["--verbosity", str(verbosity)] if verbosity != 1 else [])],
+        ),
     ]
 
 
@@ -73,11 +81,16 @@ class Command(BaseCommand):
             help="task worker processes per queue (default: TASK_WORKERS, 1)",
         )
 
+    def serving(self, *, addr: str) -> None:
+        """Called once the processes are started, before they are watched: a command built on
+        this one (``leadflow start``) says more there."""
+
     def handle(self, *args: Any, **options: Any) -> None:
         children = serve_children(
             addr=options["addr"],
             web_processes=options["web_processes"] or settings.WEB_PROCESSES,
             workers=options["workers"] or settings.TASK_WORKERS,
+            verbosity=options["verbosity"],
         )
         # The children may cache their compiled modules: with PYTHONDONTWRITEBYTECODE each of
         # them would compile Django and every dependency again at every start.
@@ -93,5 +106,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"LeadFlow is running at http://{options['addr']}/ (Ctrl-C stops it)")
         self.stdout.flush()
+        self.serving(addr=options["addr"])
         supervisor.run(stopping=lambda: stopping)
         self.stdout.write("LeadFlow stopped.")
