@@ -120,7 +120,7 @@ def test_the_preview_qualifies_the_answers_on_screen_over_the_saved_ones() -> No
         "Time frame": True,
     }
     assert panel.score == "75"
-    assert any(line.startswith("rating: Hot — rule 1 fired") for line in panel.explanation)
+    assert any(line.startswith("Rated Hot: decision within 3 months") for line in panel.explanation)
     cleared = preview_panel(
         default(),
         saved=HOT,

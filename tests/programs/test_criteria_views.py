@@ -170,7 +170,7 @@ def test_program_page_shows_the_criteria_in_plain_words_and_versions(
         response = signed_in.get(f"/programs/{program.slug}/")
     page = response.content.decode()
     assert "Current criteria: version 1" in page
-    assert "timeframe ≤ 3 months and need identified or established" in page
+    assert "decision within 3 months and need identified or established" in page
     assert "Decision time frame (months)" in page
     assert "preliminary, approved" in page
     assert f"/programs/{program.slug}/criteria/versions/1/" in page
@@ -410,6 +410,6 @@ def test_diff_shows_marked_lines_and_a_summary(
     page = response.content.decode()
     assert '<span class="diff-removed"><del>-    timeframe_max_months: 3.0</del></span>' in page
     assert '<span class="diff-added"><ins>+    timeframe_max_months: 1.0</ins></span>' in page
-    assert "Rating rule Hot changed: timeframe ≤ 3 months" in page
+    assert "Rating rule Hot changed: decision within 3 months" in page
     assert "Horizon changed from no horizon to 12 months." in page
     assert signed_in.get(f"/programs/{program.slug}/criteria/diff?from=1&to=7").status_code == 404
