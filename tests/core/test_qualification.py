@@ -179,7 +179,10 @@ def test_explanation_says_which_facts_met_which_criterion_which_rule_fired_and_t
 def test_fallback_rating_is_fyi_with_no_rule_fired() -> None:
     result = qualify_raw({"budget": "preliminary"})
     assert (result.rating, result.fired_rule) == (Rating.FYI, None)
-    assert result.explanation[3] == "Time frame: unknown — does not meet the criterion (needs a known time frame)"
+    assert (
+        result.explanation[3]
+        == "Time frame: unknown — does not meet the criterion (needs a known time frame)"
+    )
     assert result.explanation[5] == "Rated FYI: no rating rule matched, for information only"
 
 

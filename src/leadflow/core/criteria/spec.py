@@ -91,7 +91,9 @@ class Condition(SparseSpec):
             parts.append(f"decision within {months(self.timeframe_max_months)}")
         elif self.timeframe_known is not None:
             parts.append(
-                "decision time frame known" if self.timeframe_known else "decision time frame unknown"
+                "decision time frame known"
+                if self.timeframe_known
+                else "decision time frame unknown"
             )
         for fact, values in (
             ("budget", self.budget_in),
