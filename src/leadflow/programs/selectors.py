@@ -232,8 +232,7 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
     old_points = {rule.label: rule for rule in older.point_rules}
     new_points = {rule.label: rule for rule in newer.point_rules}
     for label in [r.label for r in newer.point_rules if r.label not in old_points]:
-        rule = new_points[label]
-        said.append(f"{label.capitalize()}: new rule, {_points(rule.points)}.")
+        said.append(f"{label.capitalize()}: new rule, {_points(new_points[label].points)}.")
     for label in [r.label for r in older.point_rules if r.label not in new_points]:
         said.append(
             f"{label.capitalize()}: rule removed (was {_points(old_points[label].points)})."
