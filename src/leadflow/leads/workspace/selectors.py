@@ -37,7 +37,10 @@ class Timeline:
 
 
 def timeline(rows: list[HistoryRow], kind: str = "") -> Timeline:
-    ordered = sorted(rows, key=lambda row: row.at, reverse=True)
+    # Newest first; entries of the same moment in the reverse of the order they were written.
+    ordered = [
+        row for _, row in sorted(enumerate(rows), key=lambda x: (x[1].at, x[0]), reverse=True)
+    ]
     counts: dict[str, int] = {}
     for row in ordered:
         counts[row.kind] = counts.get(row.kind, 0) + 1
