@@ -386,3 +386,19 @@ def test_the_workspace_needs_few_queries(
         assert working.get(f"/leads/{lead.pk}/").status_code == 200
     with django_assert_max_num_queries(8):
         assert working.post(f"/leads/{lead.pk}/preview", HOT_FORM).status_code == 200
+
+
+def test_a_call_note_can_be_marked_for_sales(working: Client, lead: Lead) -> None:
+    working.post(
+        f"/leads/{lead.pk}/calls",
+        {"call-outcome": "connected", "call-note": "Wants a demo in May", "call-for_sales": "on"},
+    )
+    assert CallLog.objects.get(lead=lead).for_sales
+    page = working.get(f"/leads/{lead.pk}/").content.decode()
+    assert "For sales</span> Wants a demo in May" in page
+    refused = working.post(
+        f"/leads/{lead.pk}/calls", {"call-outcome": "connected", "call-for_sales": "on"}
+    )
+    assert refused.status_code == 400
+    assert "Write the note sales should read" in refused.content.decode()
+    assert CallLog.objects.filter(lead=lead).count() == 1

@@ -204,6 +204,7 @@ def workspace_call(request: HttpRequest, user: User, lead: Lead) -> HttpResponse
         caller=user,
         outcome=CallOutcome(form.cleaned_data["outcome"]),
         note=form.cleaned_data["note"],
+        for_sales=form.cleaned_data["for_sales"],
         next_call_at=next_call_at,
         now=now,
     )
