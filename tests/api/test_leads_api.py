@@ -58,7 +58,7 @@ def test_a_new_lead_is_created_normalised_and_qualified(
     )
     assert lead["bant"] == {"budget": True, "authority": True, "need": True, "timeframe": True}
     assert lead["score"] == 100
-    assert any("rating: Hot" in line for line in lead["explanation"])
+    assert any(line.startswith("Rated Hot: ") for line in lead["explanation"])
     assert (lead["channel"], lead["campaign"], lead["inquiry_type"], lead["external_id"]) == (
         "event",
         "SPRING-26",

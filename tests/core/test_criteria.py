@@ -72,10 +72,10 @@ def test_default_criteria_meet_the_design_definitions() -> None:
 def test_default_rating_ladder_reads_as_design_in_order() -> None:
     ladder = default_criteria().rating_ladder
     assert [(rule.rating, rule.describe()) for rule in ladder] == [
-        (Rating.HOT, "timeframe ≤ 3 months and need identified or established"),
-        (Rating.A, "timeframe ≤ 6 months and budget preliminary or approved"),
-        (Rating.B, "timeframe known and ≤ 9 months"),
-        (Rating.C, "need identified or established, or timeframe known"),
+        (Rating.HOT, "decision within 3 months and need identified or established"),
+        (Rating.A, "decision within 6 months and budget preliminary or approved"),
+        (Rating.B, "decision within 9 months"),
+        (Rating.C, "need identified or established, or decision time frame known"),
     ]
 
 
@@ -102,12 +102,12 @@ def test_default_point_rules_follow_the_documented_table() -> None:
 
 def test_condition_describes_itself_in_words() -> None:
     assert Condition().describe() == "any lead"
-    assert Condition(timeframe_known=False).describe() == "timeframe unknown"
+    assert Condition(timeframe_known=False).describe() == "decision time frame unknown"
     assert (
         Condition(
             authority_in=frozenset(Authority) - {Authority.NONE}, timeframe_max_months=1
         ).describe()
-        == "timeframe ≤ 1 month and authority influencer, specifier or decision_maker"
+        == "decision within 1 month and authority influencer, specifier or decision maker"
     )
 
 

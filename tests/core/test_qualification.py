@@ -162,16 +162,16 @@ def test_qualify_rejects_answers_that_were_not_parsed() -> None:
 def test_explanation_says_which_facts_met_which_criterion_which_rule_fired_and_the_points() -> None:
     result = qualify_raw({"budget": "approved", "authority": "influencer", "timeframe_months": 2})
     assert result.explanation == (
-        "budget: approved — criterion met (defined: preliminary or approved)",
-        "authority: influencer — not met (needs decision_maker)",
-        "need: none — not met (needs established)",
-        "timeframe: 2 months — criterion met (defined: known)",
-        "stage: lead — 2 of 4 criteria met",
-        "rating: A — rule 2 fired: timeframe ≤ 6 months and budget preliminary or approved",
+        "Budget: approved — meets the criterion (preliminary or approved)",
+        "Authority: influencer — does not meet the criterion (needs decision maker)",
+        "Need: none — does not meet the criterion (needs established)",
+        "Time frame: 2 months — meets the criterion (known)",
+        "Stage: Lead — 2 of 4 criteria met",
+        "Rated A: decision within 6 months and budget preliminary or approved",
         "+25 points: budget approved",
         "+10 points: authority influencer",
         "+25 points: timeframe ≤ 3 months",
-        "score: 60",
+        "Score: 60",
     )
     assert result.fired_rule == 2
 
@@ -179,8 +179,11 @@ def test_explanation_says_which_facts_met_which_criterion_which_rule_fired_and_t
 def test_fallback_rating_is_fyi_with_no_rule_fired() -> None:
     result = qualify_raw({"budget": "preliminary"})
     assert (result.rating, result.fired_rule) == (Rating.FYI, None)
-    assert result.explanation[3] == "timeframe: unknown — not met (needs a known time frame)"
-    assert result.explanation[5] == "rating: FYI — no rule matched"
+    assert (
+        result.explanation[3]
+        == "Time frame: unknown — does not meet the criterion (needs a known time frame)"
+    )
+    assert result.explanation[5] == "Rated FYI: no rating rule matched, for information only"
 
 
 @pytest.mark.parametrize(
@@ -198,7 +201,7 @@ def test_each_default_rule_fires_at_its_boundary(
 ) -> None:
     result = qualify_raw(raw)
     assert (result.rating, result.fired_rule) == (rating, rule)
-    assert f"rating: {rating.label} — rule {rule} fired: " in result.explanation[5]
+    assert result.explanation[5].startswith(f"Rated {rating.label}: ")
 
 
 def test_result_serialises_to_json() -> None:
@@ -254,7 +257,7 @@ def test_score_adds_the_points_of_every_matching_answer() -> None:
         "need established",
         "timeframe ≤ 3 months",
     ]
-    assert result.points[0] == PointAward("budget approved", 25, "budget = approved")
+    assert result.points[0] == PointAward("budget approved", 25, "budget: approved")
 
 
 def test_profile_rules_score_profile_attributes_by_text_or_range() -> None:
@@ -274,9 +277,9 @@ def test_profile_rules_score_profile_attributes_by_text_or_range() -> None:
         profile={"industry": "retail", "employees": 5000, "free_mail": "yes", "phone": ""},
     )
     assert [(a.label, a.points, a.reason) for a in result.points] == [
-        ("target industry", 10, "profile industry = retail"),
-        ("enterprise", 20, "profile employees = 5000"),
-        ("free mail", -15, "profile free_mail = yes"),
+        ("target industry", 10, "industry (profile): retail"),
+        ("enterprise", 20, "employees (profile): 5000"),
+        ("free mail", -15, "free mail (profile): yes"),
     ]
     assert result.score == 15
     assert "-15 points: free mail" in result.explanation
@@ -288,7 +291,7 @@ def test_an_engagement_event_one_half_life_old_counts_half() -> None:
     result = qualify(CRITERIA, {}, engagement=events, now=NOW)
     assert result.score == 5
     assert result.explanation[-2] == (
-        "+5 points: form fill (1 form_fill event, 10 points each, halved every 30 days)"
+        "+5 points: form fill (1 form fill event, 10 points each, halved every 30 days)"
     )
 
 
@@ -303,7 +306,7 @@ def test_engagement_points_add_up_per_event_and_decay_with_age() -> None:
     expected = 5 + 5 / 4 + 5 * 0.5 ** (1 / 30)
     assert result.score == round(expected, 2)
     assert [award.label for award in result.points] == ["email click"]
-    assert result.points[0].reason.startswith("3 email_click events")
+    assert result.points[0].reason.startswith("3 email click events")
 
 
 def test_engagement_in_other_timezones_decays_by_real_age() -> None:
@@ -351,9 +354,9 @@ def test_horizon_limits_the_timeframe_criterion(months: float, met: bool) -> Non
     result = qualify(criteria, parse_answers(criteria, {"timeframe_months": months}))
     assert result.bant.timeframe is met
     verdict = (
-        "criterion met (defined: known and ≤ 6 months)"
+        "meets the criterion (known and within 6 months)"
         if met
-        else "not met (needs a known time frame ≤ 6 months)"
+        else "does not meet the criterion (needs a known time frame within 6 months)"
     )
     assert result.explanation[3].endswith(verdict)
 
@@ -390,13 +393,13 @@ def test_a_disqualified_lead_gets_no_rating_but_keeps_stage_bant_and_score() -> 
     assert result.stage == Stage.QUALIFIED_OPPORTUNITY
     assert result.bant.met_count == 4
     assert result.score == 100
-    assert result.explanation[5] == "no rating: disqualified (competitor)"
+    assert result.explanation[5] == "No rating: disqualified (competitor)"
     assert not any("fired" in line for line in result.explanation)
 
 
 def test_disqualification_reason_reads_in_words() -> None:
     result = qualify_raw({}, disqualified=DisqualificationReason.NO_INTEREST)
-    assert result.explanation[5] == "no rating: disqualified (no interest)"
+    assert result.explanation[5] == "No rating: disqualified (no interest)"
 
 
 def test_disqualification_needs_a_known_reason() -> None:

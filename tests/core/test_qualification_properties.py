@@ -140,14 +140,13 @@ def test_explanation_names_the_rule_that_fired(
 ) -> None:
     result = qualify(criteria, answers)
     assert result.rating is not None
-    rating_lines = [line for line in result.explanation if line.startswith("rating: ")]
+    rating_lines = [line for line in result.explanation if line.startswith(("Rated ", "No rating"))]
     assert len(rating_lines) == 1
     if result.fired_rule is None:
-        assert rating_lines == ["rating: FYI — no rule matched"]
+        assert rating_lines == ["Rated FYI: no rating rule matched, for information only"]
     else:
         rule = criteria.rating_ladder[result.fired_rule - 1]
-        assert f"rule {result.fired_rule} fired" in rating_lines[0]
-        assert rating_lines[0].startswith(f"rating: {result.rating.label} — ")
+        assert rating_lines[0].startswith(f"Rated {result.rating.label}: ")
         assert rating_lines[0].endswith(rule.describe())
 
 
@@ -200,4 +199,4 @@ def test_score_is_the_sum_of_the_awards(
     assert abs(result.score - total) <= 0.005 + 1e-9
     point_lines = [line for line in result.explanation if " point" in line.split(":")[0]]
     assert len(point_lines) == len(result.points)
-    assert result.explanation[-1] == f"score: {format_number(result.score)}"
+    assert result.explanation[-1] == f"Score: {format_number(result.score)}"

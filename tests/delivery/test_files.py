@@ -168,7 +168,11 @@ def test_the_description_explains_the_qualification() -> None:
             "stage": "Qualified opportunity",
             "score": 85.0,
             "bant": ["budget", "authority", "need", "timeframe"],
-            "answers": {"budget": "approved", "timeframe_months": 2},
+            "answers": {
+                "budget": "approved",
+                "authority": "decision_maker",
+                "timeframe_months": 2,
+            },
             "inquiry_type": "Demo request",
             "campaign": "EVT-1",
         }
@@ -176,7 +180,8 @@ def test_the_description_explains_the_qualification() -> None:
     assert text == (
         "Rating Hot, stage Qualified opportunity, score 85. "
         "BANT met: budget, authority, need, timeframe. "
-        "Answers: budget: approved; timeframe_months: 2. "
+        "Answers: Budget: approved; Authority: decision maker; "
+        "Decision time frame (months): 2. "
         "Inquiry: Demo request. Campaign: EVT-1."
     )
 

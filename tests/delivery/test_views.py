@@ -303,7 +303,7 @@ def test_a_given_up_message_can_be_sent_again(
     assert "Failed (gave up)" in page
     assert "SMTPRecipientsRefused" in page
     response = client.post(f"/deliveries/{delivery.pk}/resend", follow=True)
-    assert "Sending again (1)." in response.content.decode()
+    assert "Sending again: 1 message queued." in response.content.decode()
     assert OutboxMessage.objects.get(key=delivery.email_key).status == MessageStatus.PENDING
 
 

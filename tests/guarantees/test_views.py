@@ -172,7 +172,7 @@ def test_a_reviewer_decides_from_the_queue(client: Client, delivered: Lead, peop
     assert f"/disputes/{dispute.pk}/" in queue
     page = client.get(f"/disputes/{dispute.pk}/").content.decode()
     assert 'name="decision"' in page
-    assert "Disputed" in page  # the lead's history
+    assert "disputed the delivered lead" in page  # the lead's history
     response = client.post(
         f"/disputes/{dispute.pk}/decide", {"decision": "uphold", "note": "Wrong person"}
     )

@@ -64,7 +64,7 @@ def test_a_marketer_compares_a_pair_keeps_a_value_merges_and_reads_the_history(
         f"Lead #{newer.pk} merged into lead #{older.pk}"
     )
     history = page.locator(".ws-history")
-    expect(history).to_contain_text("Merged")
+    expect(history).to_contain_text("merged another inquiry into the lead")
     expect(history).to_contain_text(f"lead #{newer.pk} merged into this lead")
     expect(history).to_contain_text("ada@example.com → ada.king@example.org")
     page.screenshot(path=str(screenshots / "duplicates-merged.png"), full_page=True)

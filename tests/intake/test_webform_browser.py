@@ -27,10 +27,12 @@ def test_a_person_fills_in_the_form_and_is_thanked(
     page.get_by_label("E-mail").fill("ada@example.com")
     page.get_by_label("Company").fill("Analytical Engines")
     page.get_by_label("Country").fill("United Kingdom")
-    page.get_by_label("Budget").select_option("approved")
-    page.get_by_label("Authority").select_option("decision_maker")
-    page.get_by_label("Need").select_option("established")
-    page.get_by_label("Decision time frame (months)").fill("2")
+    page.get_by_label("Is there a budget for this?").select_option("An approved budget")
+    page.get_by_label("What is your part in the buying decision?").select_option(
+        "I make the decision"
+    )
+    page.get_by_label("How clear is your need?").select_option("We need a solution now")
+    page.get_by_label("In how many months do you plan to decide?").fill("2")
     page.get_by_label("How can we help?").fill("A demo, please.")
     page.screenshot(path=str(screenshots / "web-to-lead-form.png"), full_page=True)
     page.get_by_role("button", name="Send").click()

@@ -11,7 +11,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from leadflow.accounts.models import Role, User
-from leadflow.core.criteria import Question, QuestionType, default_criteria
+from leadflow.core.criteria import QualifyingCriteria, Question, QuestionType, default_criteria
 from leadflow.core.enums import Channel, InquiryType
 from leadflow.intake.models import FormThrottle
 from leadflow.intake.throttle import throttle_hit
@@ -193,20 +193,36 @@ def test_return_url_must_be_http_to_an_allowed_host(url: str, allowed: bool) -> 
 # --- the form page ----------------------------------------------------------------------------
 
 
-def test_the_form_shows_the_programs_questions_with_labels(
+def test_the_form_asks_the_programs_questions_in_plain_public_words(
     client: Client, program: Program
 ) -> None:
     response = client.get(f"/forms/{program.slug}/?campaign=SPRING")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<label for="id_budget">Budget' in html
+    assert '<label for="id_budget">Is there a budget for this?' in html
     assert '<select id="id_budget" name="budget"' in html
-    assert '<label for="id_timeframe_months">Decision time frame (months)' in html
+    assert '<option value="decision_maker">I make the decision</option>' in html
+    assert '<label for="id_timeframe_months">In how many months do you plan to decide?' in html
+    visible = html.split('<form id="webform"')[1]
+    for jargon in ("BANT", "Authority", "Decision maker", "Specifier", "Influencer"):
+        assert jargon not in visible, jargon
     assert 'type="number"' in html
     assert 'aria-describedby="id_timeframe_months_help"' in html
     assert '<input type="hidden" name="campaign" value="SPRING">' in html
     assert 'name="leadflow_hp"' in html
     assert "X-Frame-Options" not in response.headers
+
+
+def test_the_form_uses_the_public_wording_the_program_gave_a_question(
+    client: Client, program: Program, now: object
+) -> None:
+    data = default_criteria().model_dump(mode="json")
+    data["questions"][1]["public_label"] = "Who signs off on this purchase?"
+    criteria_publish(
+        program=program, criteria=QualifyingCriteria.from_dict(data), actor=None, now=now
+    )
+    html = client.get(f"/forms/{program.slug}/").content.decode()
+    assert '<label for="id_authority">Who signs off on this purchase?' in html
 
 
 def test_the_form_renders_every_question_type_and_marks_required_ones(

@@ -33,7 +33,7 @@ def test_creating_a_lead_qualifies_it_and_records_the_created_event(
     assert lead.bant == {"budget": True, "authority": True, "need": True, "timeframe": True}
     assert lead.criteria_version is not None
     assert lead.criteria_version.number == 1
-    assert any("rule 1 fired" in line for line in lead.explanation)
+    assert any(line.startswith("Rated Hot: ") for line in lead.explanation)
     event = lead.events.get()
     assert (event.kind, event.to_status, event.at) == (EventKind.CREATED, "new", NOW)
     assert event.after["answers"]["budget"] == "approved"

@@ -4,9 +4,10 @@ Pure functions of criteria, answers and events: no database.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from leadflow.core.criteria import Choice, QualifyingCriteria, Question, QuestionType
@@ -122,7 +123,7 @@ def test_the_preview_qualifies_the_answers_on_screen_over_the_saved_ones() -> No
         "Time frame": True,
     }
     assert panel.score == "75"
-    assert any(line.startswith("rating: Hot — rule 1 fired") for line in panel.explanation)
+    assert any(line.startswith("Rated Hot: decision within 3 months") for line in panel.explanation)
     cleared = preview_panel(
         default(),
         saved=HOT,
@@ -152,7 +153,7 @@ def test_a_disqualified_lead_is_previewed_without_a_rating() -> None:
         default(), saved={}, raw=HOT, profile={}, disqualification="competitor", now=NOW
     )
     assert (panel.rating, panel.rating_value) == ("", "")
-    assert "no rating: disqualified (competitor)" in panel.explanation
+    assert "No rating: disqualified (competitor)" in panel.explanation
 
 
 def test_the_saved_panel_reads_the_leads_qualification_columns() -> None:
@@ -175,9 +176,21 @@ def test_event_changes_list_what_moved_field_by_field() -> None:
         {"answers": {"budget": "approved", "timeframe_months": 2}, "profile": {}},
     )
     assert changes == [
-        Change("answers.budget", "none", "approved"),
-        Change("answers.timeframe months", None, "2"),
-        Change("answers.need", "identified", None),
+        Change("Budget", "none", "approved"),
+        Change("Timeframe months", None, "2"),
+        Change("Need", "identified", None),
+    ]
+    with_criteria = event_changes({}, {"answers": {"timeframe_months": 2}}, default())
+    assert with_criteria == [Change("Decision time frame (months)", None, "2")]
+
+
+def test_event_changes_name_profile_fields_and_stored_values_in_words() -> None:
+    changes = event_changes(
+        {"next_call_at": None}, {"profile": {"source_detail": "Expo"}, "status": "closed_won"}
+    )
+    assert changes == [
+        Change("Source detail (profile)", None, "Expo"),
+        Change("Status", None, "Closed won"),
     ]
 
 
@@ -187,18 +200,18 @@ def test_event_changes_name_ratings_and_statuses_and_skip_what_is_unchanged() ->
         {"rating": "hot", "score": 75.0, "stage": "inquiry", "status": "qualifying"},
     )
     assert changes == [
-        Change("rating", "FYI", "Hot"),
-        Change("score", "0", "75"),
-        Change("status", "New", "Qualifying"),
+        Change("Rating", "FYI", "Hot"),
+        Change("Score", "0", "75"),
+        Change("Status", "New", "Qualifying"),
     ]
 
 
 def test_a_created_event_reads_as_what_came_in_without_empty_values() -> None:
     changes = event_changes({}, {"channel": "web", "campaign": "", "answers": {}, "rating": None})
-    assert changes == [Change("channel", None, "web")]
+    assert changes == [Change("Channel", None, "web")]
 
 
-def test_a_history_row_is_readable() -> None:
+def test_a_history_row_is_one_sentence_of_its_kind() -> None:
     row = history_row(
         Event(
             kind="status_changed",
@@ -211,20 +224,85 @@ def test_a_history_row_is_readable() -> None:
         ),
         "Quinn QA",
     )
-    assert (row.kind, row.action, row.from_status, row.to_status, row.actor) == (
-        "Status changed",
-        "Push back",
-        "In review",
-        "Qualifying",
-        "Quinn QA",
-    )
-    assert row.changes == (Change("status", "In review", "Qualifying"),)
+    assert (row.kind, row.kind_label, row.actor) == ("reviews", "Reviews", "Quinn QA")
+    assert row.sentence == "Quinn QA pushed the lead back to qualification."
+    assert row.reason == "no budget confirmed"
+    assert row.changes == (Change("Status", "In review", "Qualifying"),)
     held = history_row(Event(kind="held", after={"held_until": "2026-11-02T15:00:00+00:00"}), "")
-    assert (held.kind, held.actor) == ("Held for a call", "system")
-    assert held.changes == (Change("held until", None, "2026-11-02 15:00 UTC"),)
+    assert (held.kind, held.actor, held.sentence) == (
+        "calls",
+        "LeadFlow",
+        "LeadFlow opened the lead to call.",
+    )
+    assert held.changes == (Change("Held until", None, "2026-11-02 15:00 UTC"),)
     with timezone.override("Asia/Tokyo"):  # the viewer's zone, as the middleware activates it
         held = history_row(Event(kind="held", after={"held_until": "2026-11-02T15:00:00Z"}), "")
-    assert held.changes == (Change("held until", None, "2026-11-03 00:00 JST"),)
+    assert held.changes == (Change("Held until", None, "2026-11-03 00:00 JST"),)
+
+
+@pytest.mark.parametrize(
+    ("event", "kind", "sentence"),
+    [
+        (
+            Event(kind="call", after={"outcome": "no_answer", "note": "try Monday"}),
+            "calls",
+            "Ann called: no answer — “try Monday”.",
+        ),
+        (
+            Event(kind="notified", after={"to": ["sales@partner.example"]}),
+            "emails",
+            "Ann e-mailed the lead to sales@partner.example.",
+        ),
+        (
+            Event(kind="status_changed", action="deliver"),
+            "deliveries",
+            "Ann delivered the lead to the client.",
+        ),
+        (Event(kind="status_changed", action="claim"), "partners", "Ann claimed the lead."),
+        (
+            Event(
+                kind="note", after={"nurture": {"event": "touch"}}, reason="Touch 1: e-mail sent"
+            ),
+            "nurture",
+            "Ann: Touch 1: e-mail sent.",
+        ),
+        (
+            Event(kind="note", after={"sales": {"task": 3}}, reason="Follow-up call done"),
+            "tasks",
+            "Ann: Follow-up call done.",
+        ),
+        (
+            Event(kind="qualified", after={"rating": "hot"}),
+            "changes",
+            "Ann re-qualified the lead: now rated Hot.",
+        ),
+    ],
+)
+def test_each_kind_of_event_reads_as_a_sentence(event: Event, kind: str, sentence: str) -> None:
+    row = history_row(event, "Ann")
+    assert (row.kind, row.sentence) == (kind, sentence)
+
+
+def test_the_timeline_is_newest_first_and_filters_by_kind() -> None:
+    from leadflow.leads.workspace.selectors import timeline
+
+    rows = [
+        history_row(Event(kind="created", at=NOW), ""),
+        history_row(Event(kind="call", at=NOW + timedelta(hours=2)), "Ann"),
+        history_row(
+            Event(kind="status_changed", action="approve", at=NOW + timedelta(hours=1)), "Quinn"
+        ),
+    ]
+    everything = timeline(rows)
+    assert [row.kind for row in everything.rows] == ["calls", "reviews", "changes"]
+    assert [(k.key, k.count) for k in everything.kinds] == [
+        ("calls", 1),
+        ("reviews", 1),
+        ("changes", 1),
+    ]
+    calls = timeline(rows, "calls")
+    assert (calls.kind, [row.kind for row in calls.rows], calls.total) == ("calls", ["calls"], 3)
+    assert timeline(rows, "no_such_kind").kind == ""
 
 
 def test_the_push_back_reason_shows_while_the_latest_status_change_is_the_push_back() -> None:

@@ -338,25 +338,39 @@ def test_a_pushed_back_lead_shows_the_reason_first(
     assert page.index("Budget not confirmed") < page.index("Call script")
 
 
-def test_the_history_shows_every_event(working: Client, lead: Lead) -> None:
+def test_the_history_shows_every_event_as_a_sentence_newest_first(
+    working: Client, lead: Lead, qualifier: User
+) -> None:
+    who = qualifier.get_username()
     working.post(f"/leads/{lead.pk}/answers", HOT_FORM)
-    working.post(f"/leads/{lead.pk}/calls", {"call-outcome": "connected"})
+    working.post(f"/leads/{lead.pk}/calls", {"call-outcome": "connected", "call-note": "Call CFO"})
     page = working.get(f"/leads/{lead.pk}/").content.decode()
     history = page[page.index('id="history-heading"') :]
-    assert history.count('<li>\n    <p class="ws-history-head">') == lead.events.count() == 6
-    for text in (
-        "Created",
-        "Held for a call",
-        "Status changed</strong> (Start qualifying)",
-        "New → Qualifying",
-        "Updated",
-        "answers.budget: approved",
-        "Qualified",
-        "rating: FYI → Hot",
-        "Call logged",
-        "outcome: connected",
-    ):
-        assert text in history, text
+    assert history.count('<p class="ws-sentence">') == lead.events.count() == 6
+    sentences = [
+        f"{who} called: connected — “Call CFO”.",
+        f"{who} re-qualified the lead: now rated Hot.",
+        f"{who} changed the lead.",
+        f"{who} started qualifying the lead.",
+        f"{who} opened the lead to call.",
+        "LeadFlow created the lead.",
+    ]
+    positions = [history.index(text) for text in sentences]
+    assert positions == sorted(positions)  # newest first
+    assert "<summary>What changed" in history
+    assert 'ws-change-field">Budget</span>: approved' in history
+    assert 'ws-change-field">Rating</span>: FYI → Hot' in history
+
+
+def test_the_history_filters_by_kind(working: Client, lead: Lead) -> None:
+    working.post(f"/leads/{lead.pk}/calls", {"call-outcome": "no_answer"})
+    page = working.get(f"/leads/{lead.pk}/?history=calls").content.decode()
+    history = page[page.index('id="history-heading"') :]
+    assert 'href="?history=calls#history-heading" aria-current="true"' in history
+    assert "called: no answer" in history
+    assert "created the lead" not in history
+    everything = working.get(f"/leads/{lead.pk}/").content.decode()
+    assert "created the lead" in everything
 
 
 def test_the_workspace_needs_few_queries(
@@ -366,8 +380,25 @@ def test_the_workspace_needs_few_queries(
 ) -> None:
     for _ in range(5):
         working.post(f"/leads/{lead.pk}/calls", {"call-outcome": "no_answer"})
-    # 14 for the workspace, 5 for the sales panel (tasks, assessment, demos, proposals, kit).
-    with django_assert_max_num_queries(19):
+    # 14 for the workspace, 5 for the sales panel (tasks, assessment, demos, proposals, kit),
+    # 1 for the timeline's open sales tasks.
+    with django_assert_max_num_queries(20):
         assert working.get(f"/leads/{lead.pk}/").status_code == 200
     with django_assert_max_num_queries(8):
         assert working.post(f"/leads/{lead.pk}/preview", HOT_FORM).status_code == 200
+
+
+def test_a_call_note_can_be_marked_for_sales(working: Client, lead: Lead) -> None:
+    working.post(
+        f"/leads/{lead.pk}/calls",
+        {"call-outcome": "connected", "call-note": "Wants a demo in May", "call-for_sales": "on"},
+    )
+    assert CallLog.objects.get(lead=lead).for_sales
+    page = working.get(f"/leads/{lead.pk}/").content.decode()
+    assert "For sales</span> Wants a demo in May" in page
+    refused = working.post(
+        f"/leads/{lead.pk}/calls", {"call-outcome": "connected", "call-for_sales": "on"}
+    )
+    assert refused.status_code == 400
+    assert "Write the note sales should read" in refused.content.decode()
+    assert CallLog.objects.filter(lead=lead).count() == 1

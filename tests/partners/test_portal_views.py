@@ -496,3 +496,50 @@ def test_the_lead_pages_poll_renders_the_clocks_and_is_404_once_the_lead_is_gone
     client.post(f"/partners/leads/{lead.pk}/decline/", {"decline-reason": "no_capacity"})
     response = client.get(f"/partners/leads/{lead.pk}/", headers={"HX-Request": "true"})
     assert response.status_code == 404
+
+
+# --- the qualifier's notes for sales ----------------------------------------------------------
+
+
+def test_the_partner_reads_only_the_call_notes_marked_for_sales(
+    lead: Lead,
+    partner: Partner,
+    partner_program: Program,
+    browser_of: Callable[[Partner], Client],
+    make_user: Callable[..., User],
+) -> None:
+    from leadflow.leads.models import CallOutcome
+    from leadflow.leads.services.calls import call_record
+
+    qualifier = make_user(Role.QUALIFIER, programs=(partner_program,))
+    for note, for_sales in (("Budget signed off by the CFO", True), ("Rude on the phone", False)):
+        call_record(
+            lead=lead,
+            caller=qualifier,
+            outcome=CallOutcome.CONNECTED,
+            note=note,
+            for_sales=for_sales,
+            now=NOW,
+        )
+    page = browser_of(partner).get(f"/partners/leads/{lead.pk}/").content.decode()
+    assert "Notes from the qualifier" in page
+    assert "Budget signed off by the CFO" in page
+    assert "Rude on the phone" not in page
+
+
+def test_a_note_for_sales_needs_words(lead: Lead, make_user: Callable[..., User]) -> None:
+    from leadflow.core.errors import InputError
+    from leadflow.leads.models import CallLog, CallOutcome
+    from leadflow.leads.services.calls import call_record
+
+    qualifier = make_user(Role.QUALIFIER, programs=(lead.program,))
+    with pytest.raises(InputError, match="write the note sales should read"):
+        call_record(
+            lead=lead,
+            caller=qualifier,
+            outcome=CallOutcome.CONNECTED,
+            note=" ",
+            for_sales=True,
+            now=NOW,
+        )
+    assert not CallLog.objects.filter(lead=lead).exists()

@@ -83,7 +83,7 @@ def test_manager_tightens_hot_previews_publishes_and_leads_are_requalified(
         expect(page.get_by_role("heading", name="Current criteria: version 2")).to_be_visible()
     expect(page.get_by_text("Re-qualification of the open leads was queued")).to_be_visible()
     expect(
-        page.get_by_text("timeframe ≤ 1 month and need identified or established")
+        page.get_by_text("decision within 1 month and need identified or established")
     ).to_be_visible()
 
     assert Lead.objects.get(pk=soon.pk).rating == "hot"

@@ -1,6 +1,7 @@
 """Drafts and publishing: a draft is work in progress, publishing makes the next version and
 never rewrites an earlier one (DESIGN.md: "Criteria are versioned")."""
 
+import importlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -141,3 +142,19 @@ def test_a_failed_publication_requalifies_nothing(
     with django_capture_on_commit_callbacks() as after_commit, pytest.raises(DraftGone):
         criteria_draft_publish(draft=draft, actor=None, now=now)
     assert after_commit == []
+
+
+def test_default_criteria_stored_under_the_old_name_are_renamed_standard_bant(
+    program: Program,
+) -> None:
+    from django.apps import apps
+
+    rename = importlib.import_module("leadflow.programs.migrations.0005_standard_bant_name").rename
+    version = program.criteria_versions.get()
+    assert version.spec["name"] == "Standard BANT"
+    CriteriaVersion.objects.filter(pk=version.pk).update(
+        spec={**version.spec, "name": "Default (DESIGN.md)"}
+    )
+    rename(apps, None)
+    version.refresh_from_db()
+    assert version.spec["name"] == "Standard BANT"

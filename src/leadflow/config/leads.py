@@ -96,3 +96,23 @@ LEAD_LIST_VIEWS: tuple[ListView, ...] = (
         ("leadflow.sales.selectors.prospects.prospect_columns",),
     ),
 )
+
+TIMELINE_KINDS: dict[str, str] = {
+    "calls": "Calls",
+    "emails": "E-mails sent",
+    "status": "Status changes",
+    "reviews": "Reviews",
+    "deliveries": "Deliveries",
+    "partners": "Partner steps",
+    "nurture": "Nurture touches",
+    "tasks": "Tasks",
+    "changes": "Other changes",
+}
+
+TIMELINE_NOTE_KINDS: dict[str, str] = {
+    "nurture": "nurture",
+    "sales": "tasks",
+    "routing": "partners",
+}
+
+TIMELINE_ENTRIES: tuple[str, ...] = ("leadflow.sales.selectors.timeline.lead_timeline_tasks",)

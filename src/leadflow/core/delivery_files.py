@@ -258,6 +258,16 @@ def xlsx_bytes(
     return out.getvalue()
 
 
+def _answer(key: str, value: Any) -> str:
+    """An answer as a salesperson reads it: "Decision time frame: 2", "Authority: decision
+    maker" (the file's columns keep the keys; this paragraph is for people)."""
+    name = "Decision time frame (months)" if key == "timeframe_months" else key.replace("_", " ")
+    shown = _plain(value)
+    if isinstance(shown, str) and " " not in shown:
+        shown = shown.replace("_", " ")
+    return f"{name[:1].upper()}{name[1:]}: {shown}"
+
+
 def description(record: Mapping[str, Any]) -> str:
     """The Description column: the qualification in one paragraph, so a salesperson reading
     the CRM record sees why the lead was sent."""
@@ -271,7 +281,7 @@ def description(record: Mapping[str, Any]) -> str:
     text += f" BANT met: {', '.join(met) if met else 'none'}."
     answers = record.get("answers") or {}
     if answers:
-        text += " Answers: " + "; ".join(f"{key}: {_plain(answers[key])}" for key in answers) + "."
+        text += " Answers: " + "; ".join(_answer(key, answers[key]) for key in answers) + "."
     for label, key in (("Inquiry", "inquiry_type"), ("Campaign", "campaign")):
         if record.get(key):
             text += f" {label}: {record[key]}."

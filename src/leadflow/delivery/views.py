@@ -208,7 +208,9 @@ def delivery_resend_view(request: HttpRequest, delivery_id: int) -> HttpResponse
     delivery = selectors.delivery_get(user=request_user(request), delivery_id=delivery_id)
     queued = delivery_resend(delivery=delivery, now=timezone.now())
     if queued:
-        messages.success(request, f"Sending again ({queued}).")
+        messages.success(
+            request, f"Sending again: {queued} message{'' if queued == 1 else 's'} queued."
+        )
     else:
         messages.info(request, "Nothing to send again: the outbox has not given up on it.")
     return redirect("delivery:detail", delivery_id=delivery.pk)

@@ -181,6 +181,11 @@ class CallForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    for_sales = forms.BooleanField(
+        required=False,
+        label="For sales",
+        help_text="The partner who gets the lead reads this note on its lead page.",
+    )
     next_call_at = forms.DateTimeField(
         required=False,
         label="Next call",
@@ -200,6 +205,12 @@ class CallForm(forms.Form):
         if value is not None and value <= self.now:
             raise forms.ValidationError("The next call must be in the future.")
         return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("for_sales") and not str(data.get("note", "")).strip():
+            self.add_error("note", "Write the note sales should read, or untick “For sales”.")
+        return data
 
 
 class DisqualifyForm(forms.Form):

@@ -263,13 +263,17 @@ class CallOutcome(models.TextChoices):
 
 
 class CallLog(models.Model):
-    """One call attempt by a qualifier: outcome, note and when to call next."""
+    """One call attempt by a qualifier: outcome, note (marked for sales or not) and when to
+    call next."""
 
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="calls")
     caller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=CallOutcome.choices)
     note = models.TextField(blank=True)
+    #: The qualifier marked the note as one sales should read: the partner who gets the lead
+    #: sees it on its lead page (the other notes stay inside qualification).
+    for_sales = models.BooleanField(default=False)
     next_call_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

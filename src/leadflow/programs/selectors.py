@@ -1,15 +1,23 @@
 """Reads for programs and their criteria, scoped to the caller."""
 
-import difflib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 
 from leadflow.accounts.models import User
-from leadflow.core.criteria import QualifyingCriteria, months, ordered
+from leadflow.core.criteria import (
+    QualifyingCriteria,
+    Question,
+    format_number,
+    join_or,
+    months,
+    ordered,
+    plain,
+)
 from leadflow.core.enums import DisqualificationReason
 from leadflow.core.lifecycle import OPEN_STATUSES
 from leadflow.core.preview import Preview, PreviewLead, criteria_preview
@@ -179,50 +187,54 @@ def _preview_leads(*, program: Program, limit: int, reads_profile: bool) -> Iter
 
 
 @dataclass(frozen=True)
-class DiffLine:
-    kind: str  # "added", "removed", "context" or "hunk"
-    text: str
-
-
-@dataclass(frozen=True)
 class CriteriaDiff:
-    lines: tuple[DiffLine, ...]
     summary: tuple[str, ...]
 
 
-def criteria_diff(
-    *, older: QualifyingCriteria, newer: QualifyingCriteria, older_label: str, newer_label: str
-) -> CriteriaDiff:
-    """The differences between two criteria: a unified diff of their YAML (what exactly
-    changed) and a summary in plain words (what it means), for a manager reviewing versions."""
-    raw = difflib.unified_diff(
-        older.to_yaml().splitlines(),
-        newer.to_yaml().splitlines(),
-        fromfile=older_label,
-        tofile=newer_label,
-        lineterm="",
-        n=3,
-    )
-    lines: list[DiffLine] = []
-    for text in raw:
-        if text.startswith(("---", "+++")):
-            continue
-        kind = {"+": "added", "-": "removed", "@": "hunk"}.get(text[:1], "context")
-        lines.append(DiffLine(kind, text))
-    return CriteriaDiff(tuple(lines), tuple(_summary(older, newer)))
+def criteria_diff(*, older: QualifyingCriteria, newer: QualifyingCriteria) -> CriteriaDiff:
+    """What changed between two criteria, one plain sentence per change ("Budget approved:
+    25 → 30 points"), for a manager reviewing versions: labels, never keys or the YAML."""
+    return CriteriaDiff(tuple(_summary(older, newer)))
+
+
+def _values(values: frozenset[StrEnum]) -> str:
+    return join_or(plain(value) for value in ordered(values))
+
+
+def _question_changes(old: Question, new: Question) -> str:
+    parts = [
+        name
+        for name, changed in (
+            ("wording", old.label != new.label),
+            ("public wording", old.public_question != new.public_question),
+            ("help text", old.help_text != new.help_text),
+            ("type", old.type != new.type),
+            ("choices", old.choices != new.choices),
+            ("required", old.required != new.required),
+            ("BANT fact", old.bant != new.bant),
+            ("limits", (old.min_value, old.max_value) != (new.min_value, new.max_value)),
+        )
+        if changed
+    ]
+    return join_and(parts) or "details"
+
+
+def join_and(items: list[str]) -> str:
+    return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
 
 
 def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
     said: list[str] = []
     old_questions = {question.key: question for question in older.questions}
     new_questions = {question.key: question for question in newer.questions}
-    for key in sorted(new_questions.keys() - old_questions.keys()):
-        said.append(f"Question {key!r} added.")
-    for key in sorted(old_questions.keys() - new_questions.keys()):
-        said.append(f"Question {key!r} removed.")
-    for key in sorted(old_questions.keys() & new_questions.keys()):
-        if old_questions[key] != new_questions[key]:
-            said.append(f"Question {key!r} changed.")
+    for key in [q.key for q in newer.questions if q.key not in old_questions]:
+        said.append(f"Question “{new_questions[key].label}” added.")
+    for key in [q.key for q in older.questions if q.key not in new_questions]:
+        said.append(f"Question “{old_questions[key].label}” removed.")
+    for key in [q.key for q in newer.questions if q.key in old_questions]:
+        old, new = old_questions[key], new_questions[key]
+        if old != new:
+            said.append(f"Question “{new.label}”: {_question_changes(old, new)} changed.")
     if [q.key for q in older.questions if q.key in new_questions] != [
         q.key for q in newer.questions if q.key in old_questions
     ]:
@@ -230,10 +242,9 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
     for fact in ("budget_met", "authority_met", "need_met"):
         before, after = getattr(older, fact), getattr(newer, fact)
         if before != after:
-            name = fact.removesuffix("_met")
+            name = fact.removesuffix("_met").capitalize()
             said.append(
-                f"The {name} criterion is now met by {', '.join(ordered(after))} "
-                f"(was {', '.join(ordered(before))})."
+                f"{name} now meets the criterion when {_values(after)} (was {_values(before)})."
             )
     old_rules = {rule.rating: rule for rule in older.rating_ladder}
     new_rules = {rule.rating: rule for rule in newer.rating_ladder}
@@ -253,13 +264,23 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
         said.append("Rating rules reordered.")
     old_points = {rule.label: rule for rule in older.point_rules}
     new_points = {rule.label: rule for rule in newer.point_rules}
-    for label in sorted(new_points.keys() - old_points.keys()):
-        said.append(f"Point rule {label!r} added.")
-    for label in sorted(old_points.keys() - new_points.keys()):
-        said.append(f"Point rule {label!r} removed.")
-    for label in sorted(old_points.keys() & new_points.keys()):
-        if old_points[label] != new_points[label]:
-            said.append(f"Point rule {label!r} changed.")
+    for label in [r.label for r in newer.point_rules if r.label not in old_points]:
+        said.append(f"{label.capitalize()}: new rule, {_points(new_points[label].points)}.")
+    for label in [r.label for r in older.point_rules if r.label not in new_points]:
+        said.append(
+            f"{label.capitalize()}: rule removed (was {_points(old_points[label].points)})."
+        )
+    for label in [r.label for r in newer.point_rules if r.label in old_points]:
+        old_rule, new_rule = old_points[label], new_points[label]
+        if old_rule == new_rule:
+            continue
+        if old_rule.points != new_rule.points:
+            said.append(
+                f"{label.capitalize()}: {format_number(old_rule.points)} → "
+                f"{_points(new_rule.points)}."
+            )
+        if old_rule.model_copy(update={"points": new_rule.points}) != new_rule:
+            said.append(f"{label.capitalize()}: what the rule matches changed.")
     if older.horizon_months != newer.horizon_months:
         said.append(
             f"Horizon changed from {_months_or_none(older.horizon_months)} "
@@ -271,8 +292,12 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
             f"to {newer.engagement_half_life_days} days."
         )
     if older.name != newer.name:
-        said.append(f"Renamed from {older.name!r} to {newer.name!r}.")
+        said.append(f"Renamed from “{older.name}” to “{newer.name}”.")
     return said
+
+
+def _points(points: float) -> str:
+    return f"{format_number(points)} point{'' if points == 1 else 's'}"
 
 
 def _months_or_none(value: float | None) -> str:

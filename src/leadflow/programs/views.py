@@ -236,8 +236,8 @@ def _number(value: str | None) -> int | None:
 @viewer_required
 @require_GET
 def criteria_diff_view(request: HttpRequest, slug: str) -> HttpResponse:
-    """Two versions side by side as a unified diff of their YAML; ``to=draft`` compares the
-    draft. Without parameters it compares the current version with its predecessor."""
+    """What changed between two versions, one plain sentence per change; ``to=draft``
+    compares the draft. Without parameters it compares the current version with its predecessor."""
     program = _program(request, slug)
     versions = list(criteria_versions(program=program).values_list("number", flat=True))
     newer_number = _number(request.GET.get("to")) or versions[0]
@@ -257,8 +257,6 @@ def criteria_diff_view(request: HttpRequest, slug: str) -> HttpResponse:
         diff=criteria_diff(
             older=criteria_from_version(older),
             newer=criteria_from_version(newer),
-            older_label=f"version {older.number}",
-            newer_label=newer_label,
         ),
     )
     return render(request, "programs/diff.html", context)

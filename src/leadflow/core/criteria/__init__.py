@@ -24,7 +24,7 @@ from leadflow.core.criteria.spec import (
     QualifyingCriteria,
     RatingRule,
 )
-from leadflow.core.criteria.text import format_number, join_or, months, ordered
+from leadflow.core.criteria.text import format_number, join_or, months, ordered, plain
 from leadflow.core.criteria.validation import describe_validation_error
 
 __all__ = [
@@ -46,4 +46,5 @@ __all__ = [
     "join_or",
     "months",
     "ordered",
+    "plain",
 ]

@@ -72,7 +72,7 @@ def default_criteria() -> QualifyingCriteria:
         return PointRule(label=label, source="engagement", key=kind, points=points)
 
     return QualifyingCriteria(
-        name="Default (DESIGN.md)",
+        name="Standard BANT",
         questions=[
             _choice_question("budget", "Budget", BantFact.BUDGET, Budget),
             _choice_question("authority", "Authority", BantFact.AUTHORITY, Authority),

@@ -20,6 +20,37 @@ BANT_VALUES: Mapping[BantFact, type[StrEnum]] = {
 }
 
 
+#: How a website visitor is asked a BANT question when the program gave it no public wording:
+#: a plain question, never the qualifier's "Authority" or "Need" (issue 17, item 3).
+PUBLIC_QUESTIONS: Mapping[BantFact, str] = {
+    BantFact.BUDGET: "Is there a budget for this?",
+    BantFact.AUTHORITY: "What is your part in the buying decision?",
+    BantFact.NEED: "How clear is your need?",
+    BantFact.TIMEFRAME: "In how many months do you plan to decide?",
+}
+
+#: How a visitor reads the default choices of a BANT question (a choice the program labelled
+#: itself keeps its own label).
+PUBLIC_CHOICES: Mapping[BantFact, Mapping[str, str]] = {
+    BantFact.BUDGET: {
+        "none": "No budget yet",
+        "preliminary": "A rough budget",
+        "approved": "An approved budget",
+    },
+    BantFact.AUTHORITY: {
+        "none": "I am not involved",
+        "influencer": "I advise on it",
+        "specifier": "I set the requirements",
+        "decision_maker": "I make the decision",
+    },
+    BantFact.NEED: {
+        "none": "Just looking",
+        "identified": "We see a need",
+        "established": "We need a solution now",
+    },
+}
+
+
 class QuestionType(StrEnum):
     CHOICE = "choice"
     NUMBER = "number"
@@ -45,6 +76,7 @@ class Question(Spec):
 
     key: str = Field(pattern=KEY_PATTERN)
     label: str
+    public_label: str = ""
     help_text: str = ""
     type: QuestionType
     choices: tuple[Choice, ...] = ()
@@ -56,6 +88,29 @@ class Question(Spec):
     @property
     def choice_values(self) -> tuple[str, ...]:
         return tuple(choice.value for choice in self.choices)
+
+    @property
+    def public_question(self) -> str:
+        """How the public web form asks it: the program's public wording, else a plain question
+        for a BANT fact, else the label (a program's own question is already in its words)."""
+        if self.public_label:
+            return self.public_label
+        return PUBLIC_QUESTIONS.get(self.bant, self.label) if self.bant else self.label
+
+    @property
+    def public_choices(self) -> tuple[tuple[str, str], ...]:
+        """The choices as a visitor reads them: a BANT choice still labelled with its value
+        ("Decision maker") reads as plain words ("I make the decision")."""
+        plain = PUBLIC_CHOICES.get(self.bant, {}) if self.bant else {}
+        return tuple(
+            (
+                choice.value,
+                plain.get(choice.bant_value or "", choice.label)
+                if choice.label == choice.value.replace("_", " ").capitalize()
+                else choice.label,
+            )
+            for choice in self.choices
+        )
 
     @model_validator(mode="after")
     def _check_shape(self) -> Self:

@@ -20,7 +20,7 @@ import yaml
 from pydantic import Field, PlainSerializer, ValidationError, model_validator
 
 from leadflow.core.criteria.questions import Question, QuestionType
-from leadflow.core.criteria.text import join_or, months, ordered
+from leadflow.core.criteria.text import join_or, months, ordered, plain
 from leadflow.core.criteria.validation import (
     Problems,
     SparseSpec,
@@ -85,20 +85,23 @@ class Condition(SparseSpec):
         )
 
     def describe(self) -> str:
-        """Human text, e.g. "timeframe ≤ 3 months and need identified or established"."""
+        """Plain words, e.g. "decision within 3 months and need identified or established"."""
         parts: list[str] = []
         if self.timeframe_max_months is not None:
-            known = "known and " if self.timeframe_known else ""
-            parts.append(f"timeframe {known}≤ {months(self.timeframe_max_months)}")
+            parts.append(f"decision within {months(self.timeframe_max_months)}")
         elif self.timeframe_known is not None:
-            parts.append("timeframe known" if self.timeframe_known else "timeframe unknown")
+            parts.append(
+                "decision time frame known"
+                if self.timeframe_known
+                else "decision time frame unknown"
+            )
         for fact, values in (
             ("budget", self.budget_in),
             ("authority", self.authority_in),
             ("need", self.need_in),
         ):
             if values is not None:
-                parts.append(f"{fact} {join_or(ordered(values))}")
+                parts.append(f"{fact} {join_or(plain(value) for value in ordered(values))}")
         return " and ".join(parts) or "any lead"
 
 

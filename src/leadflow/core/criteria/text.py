@@ -18,6 +18,11 @@ def months(value: float) -> str:
     return f"{format_number(value)} month" + ("" if value == 1 else "s")
 
 
+def plain(value: str) -> str:
+    """A stored value as words: ``decision_maker`` → ``decision maker``."""
+    return value.replace("_", " ")
+
+
 def join_or(values: Iterable[str]) -> str:
     """``a``, ``a or b``, ``a, b or c``: how a rule names the values it accepts."""
     items = list(values)

@@ -50,9 +50,9 @@ def qualify(
         reason = _disqualification(disqualified)
         rating = fired_rule = None
         rating_line = (
-            "no rating: disqualified"
+            "No rating: disqualified"
             if reason is DisqualificationReason.UNSPECIFIED
-            else f"no rating: disqualified ({reason.value.replace('_', ' ')})"
+            else f"No rating: disqualified ({reason.value.replace('_', ' ')})"
         )
     scored = plan.value_awards(answers, profile)
     if engagement:
@@ -70,7 +70,7 @@ def qualify(
             *verdict.lines,
             rating_line,
             *(line for _, line in scored),
-            f"score: {format_number(score)}",
+            f"Score: {format_number(score)}",
         ),
         disqualified=reason,
         criteria_version=criteria_version,

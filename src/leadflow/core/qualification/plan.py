@@ -22,6 +22,7 @@ from leadflow.core.criteria import (
     join_or,
     months,
     ordered,
+    plain,
 )
 from leadflow.core.enums import Authority, BantFact, Budget, Need, Rating, Stage
 from leadflow.core.errors import CriteriaError
@@ -52,6 +53,13 @@ def _number(value: object) -> float | None:
     return None
 
 
+def _reason(rule: PointRule, value: str) -> str:
+    """Why an answer or profile rule added its points, in words: "budget: approved",
+    "company size (profile): 250"."""
+    name = plain(rule.key)
+    return f"{name}: {value}" if rule.source == "answer" else f"{name} (profile): {value}"
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Everything that follows from the BANT facts alone, shared by every lead with those facts."""
@@ -77,7 +85,6 @@ class _ValueRule:
 
     @classmethod
     def compile(cls, rule: PointRule) -> "_ValueRule":
-        where = "" if rule.source == "answer" else "profile "
         texts = (rule.equals,) if rule.equals is not None else rule.one_of
         return cls(
             rule=rule,
@@ -86,7 +93,7 @@ class _ValueRule:
             text_awards=None
             if texts is None
             else {
-                text: PointAward(rule.label, rule.points, f"{where}{rule.key} = {text}")
+                text: PointAward(rule.label, rule.points, _reason(rule, plain(text)))
                 for text in texts
             },
         )
@@ -107,8 +114,7 @@ class _ValueRule:
                 return None
         elif value == "":
             return None
-        where = "" if self.from_answers else "profile "
-        return PointAward(rule.label, rule.points, f"{where}{rule.key} = {_shown(value)}")
+        return PointAward(rule.label, rule.points, _reason(rule, _shown(value)))
 
 
 class Plan:
@@ -126,18 +132,20 @@ class Plan:
         self.need = _fact_lookup(criteria, BantFact.NEED, Need)
         timeframe_question = criteria.question_for(BantFact.TIMEFRAME)
         self.timeframe_key = None if timeframe_question is None else timeframe_question.key
-        self.budget_lines = _fact_lines("budget", Budget, criteria.budget_met)
-        self.authority_lines = _fact_lines("authority", Authority, criteria.authority_met)
-        self.need_lines = _fact_lines("need", Need, criteria.need_met)
+        self.budget_lines = _fact_lines("Budget", Budget, criteria.budget_met)
+        self.authority_lines = _fact_lines("Authority", Authority, criteria.authority_met)
+        self.need_lines = _fact_lines("Need", Need, criteria.need_met)
         horizon = criteria.horizon_months
         if horizon is None:
-            self.timeframe_met = "criterion met (defined: known)"
-            self.timeframe_unmet = "not met (needs a known time frame)"
+            self.timeframe_met = "meets the criterion (known)"
+            self.timeframe_unmet = "does not meet the criterion (needs a known time frame)"
         else:
-            self.timeframe_met = f"criterion met (defined: known and ≤ {months(horizon)})"
-            self.timeframe_unmet = f"not met (needs a known time frame ≤ {months(horizon)})"
+            self.timeframe_met = f"meets the criterion (known and within {months(horizon)})"
+            self.timeframe_unmet = (
+                f"does not meet the criterion (needs a known time frame within {months(horizon)})"
+            )
         self.ladder = tuple(
-            (number, rule, f"rating: {rule.rating.label} — rule {number} fired: {rule.describe()}")
+            (number, rule, f"Rated {rule.rating.label}: {rule.describe()}")
             for number, rule in enumerate(criteria.rating_ladder, start=1)
         )
         self.value_rules = tuple(
@@ -190,8 +198,8 @@ class Plan:
             self.budget_lines[facts.budget],
             self.authority_lines[facts.authority],
             self.need_lines[facts.need],
-            f"timeframe: {shown} — {verdict}",
-            f"stage: {stage.value.replace('_', ' ')} — {bant.met_count} of 4 criteria met",
+            f"Time frame: {shown} — {verdict}",
+            f"Stage: {plain(stage.value).capitalize()} — {bant.met_count} of 4 criteria met",
         )
         for number, rule, line in self.ladder:
             if rule.matches(
@@ -201,7 +209,7 @@ class Plan:
                 timeframe_months=timeframe,
             ):
                 return Verdict(facts, bant, stage, rule.rating, number, lines, line)
-        fallback = f"rating: {Rating.FYI.label} — no rule matched"
+        fallback = f"Rated {Rating.FYI.label}: no rating rule matched, for information only"
         return Verdict(facts, bant, stage, Rating.FYI, None, lines, fallback)
 
     def value_awards(
@@ -239,7 +247,7 @@ class Plan:
             if kind_weights:
                 count = len(kind_weights)
                 reason = (
-                    f"{count} {rule.key} event{'' if count == 1 else 's'}, "
+                    f"{count} {plain(rule.key)} event{'' if count == 1 else 's'}, "
                     f"{_points(rule.points).lstrip('+')} each, {decay}"
                 )
                 award = PointAward(rule.label, round(rule.points * sum(kind_weights), 2), reason)
@@ -274,13 +282,13 @@ def _fact(
 
 
 def _fact_lines(fact: str, kind: type[_E], met: frozenset[_E]) -> Mapping[_E, str]:
-    """The explanation of each value of a fact, e.g. "budget: preliminary — criterion met
-    (defined: preliminary or approved)"."""
-    definition = join_or(ordered(met))
+    """The explanation of each value of a fact, e.g. "Budget: preliminary — meets the
+    criterion (preliminary or approved)"."""
+    definition = join_or(plain(value) for value in ordered(met))
     return {
-        value: f"{fact}: {value.value} — criterion met (defined: {definition})"
+        value: f"{fact}: {plain(value.value)} — meets the criterion ({definition})"
         if value in met
-        else f"{fact}: {value.value} — not met (needs {definition})"
+        else f"{fact}: {plain(value.value)} — does not meet the criterion (needs {definition})"
         for value in kind
     }
 

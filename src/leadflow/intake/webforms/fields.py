@@ -109,14 +109,14 @@ def form_fields(
         fields.append(
             FormField(
                 name=name,
-                label=question.label,
+                label=question.public_question,
                 kind=_QUESTION_KINDS[question.type],
                 error_key=key,
                 required=question.required,
                 help_text=question.help_text,
                 min_value=question.min_value,
                 max_value=question.max_value,
-                choices=tuple((c.value, c.label) for c in question.choices),
+                choices=question.public_choices,
                 value=values.get(name, ""),
                 error=errors.get(key, ""),
             )

@@ -10,7 +10,7 @@ from django.utils.module_loading import import_string
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
 from leadflow.config.scopes import LEAD_SCOPE_PROVIDERS
-from leadflow.leads.models import Lead, LeadEvent
+from leadflow.leads.models import CallLog, Lead, LeadEvent
 from leadflow.programs.selectors import program_list
 
 ScopeProvider = Callable[..., Q]
@@ -51,3 +51,14 @@ def lead_get(*, user: User, lead_id: int) -> Lead:
 
 def lead_history(*, lead: Lead) -> QuerySet[LeadEvent]:
     return lead.events.select_related("actor").order_by("at", "id")
+
+
+def lead_sales_notes(*, lead: Lead) -> QuerySet[CallLog]:
+    """The qualifier's call notes marked "for sales", newest first: what a partner who gets
+    the lead reads (the lead was found through ``lead_get``, so in the caller's scope)."""
+    return (
+        CallLog.objects.filter(lead=lead, for_sales=True)
+        .exclude(note="")
+        .select_related("caller")
+        .order_by("-at", "-id")
+    )

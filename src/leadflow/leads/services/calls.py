@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import transaction
 
 from leadflow.accounts.models import User
+from leadflow.core.errors import InputError
 from leadflow.leads.models import CallLog, CallOutcome, EventKind, Lead
 from leadflow.leads.services.history import event_record
 
@@ -16,13 +17,23 @@ def call_record(
     caller: User,
     outcome: CallOutcome,
     note: str = "",
+    for_sales: bool = False,
     next_call_at: datetime | None = None,
     now: datetime,
 ) -> CallLog:
-    """Log a call; a next call time keeps the lead out of the queue until then."""
+    """Log a call; a next call time keeps the lead out of the queue until then. A note marked
+    ``for_sales`` is shown to the partner who gets the lead; a mark without a note is refused."""
+    if for_sales and not note.strip():
+        raise InputError("note", "write the note sales should read, or untick “For sales”")
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     call = CallLog.objects.create(
-        lead=lead, caller=caller, at=now, outcome=outcome, note=note, next_call_at=next_call_at
+        lead=lead,
+        caller=caller,
+        at=now,
+        outcome=outcome,
+        note=note,
+        for_sales=for_sales,
+        next_call_at=next_call_at,
     )
     before = lead.next_call_at
     lead.next_call_at = next_call_at
@@ -37,6 +48,7 @@ def call_record(
         after={
             "outcome": outcome.value,
             "note": note,
+            "for_sales": for_sales,
             "next_call_at": next_call_at.isoformat() if next_call_at else None,
         },
     )

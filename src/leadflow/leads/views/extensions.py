@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -77,3 +78,11 @@ def list_view_columns(*, view: ListView | None, lead_ids: Sequence[int]) -> list
     for path in view.columns:
         columns.extend(import_string(path)(lead_ids=list(lead_ids)))
     return columns
+
+
+def timeline_entries(*, lead: Lead) -> list[Any]:
+    """What the apps add to a lead's timeline beside its history (``HistoryRow`` values)."""
+    entries: list[Any] = []
+    for path in registry.TIMELINE_ENTRIES:
+        entries.extend(import_string(path)(lead=lead))
+    return entries

@@ -40,7 +40,7 @@ from leadflow.leads.services.queue import (
     lead_release,
     lead_submit_for_review,
 )
-from leadflow.leads.views.extensions import lead_panels
+from leadflow.leads.views.extensions import lead_panels, timeline_entries
 from leadflow.leads.workspace.panels import preview_panel
 from leadflow.leads.workspace.script import field_name, posted_answers
 from leadflow.leads.workspace.selectors import is_workable, lead_workspace
@@ -61,7 +61,13 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     context = {
-        "ws": lead_workspace(lead=lead, answers=answers, errors=errors),
+        "ws": lead_workspace(
+            lead=lead,
+            answers=answers,
+            errors=errors,
+            kind=request.GET.get("history", ""),
+            extra_entries=timeline_entries(lead=lead),
+        ),
         "lead": lead,
         "editable": editable,
         "holder": holder,
@@ -198,6 +204,7 @@ def workspace_call(request: HttpRequest, user: User, lead: Lead) -> HttpResponse
         caller=user,
         outcome=CallOutcome(form.cleaned_data["outcome"]),
         note=form.cleaned_data["note"],
+        for_sales=form.cleaned_data["for_sales"],
         next_call_at=next_call_at,
         now=now,
     )

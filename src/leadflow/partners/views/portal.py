@@ -30,6 +30,7 @@ from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, request_user, user_can
 from leadflow.core.errors import DomainError
 from leadflow.core.lifecycle import LeadStatus
+from leadflow.leads.selectors import lead_sales_notes
 from leadflow.partners.forms import ContactForm, DeclineForm, OutcomeForm
 from leadflow.partners.models import DECLINE_REASONS, OUTCOMES, Assignment, Outcome, Partner
 from leadflow.partners.selectors import (
@@ -183,6 +184,7 @@ def _render_lead(
     context.update(
         {
             "steps": assignment_steps(assignment),
+            "sales_notes": list(lead_sales_notes(lead=lead)),
             "profile": profile_items(lead),
             "can_claim": lead_status == LeadStatus.ASSIGNED,
             "can_decline": lead_status in (LeadStatus.ASSIGNED, LeadStatus.CLAIMED),

@@ -80,6 +80,13 @@ class QuestionForm(EditorForm):
         max_length=60, help_text="Lower case letters, digits and _; answers are stored under it."
     )
     label = forms.CharField(max_length=200)
+    public_label = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Public wording",
+        help_text="How the public web form asks it; empty: a plain question for a BANT fact, "
+        "else the label.",
+    )
     help_text = forms.CharField(required=False, max_length=500, label="Help text")
     type = forms.ChoiceField(choices=[EMPTY, *choices_of(QuestionType)])
     bant = forms.ChoiceField(
@@ -104,6 +111,7 @@ class QuestionForm(EditorForm):
             {
                 "key": question.key,
                 "label": question.label,
+                "public_label": question.public_label,
                 "help_text": question.help_text,
                 "type": question.type.value,
                 "bant": question.bant.value if question.bant else "",
@@ -145,6 +153,7 @@ class QuestionForm(EditorForm):
         spec: dict[str, Any] = {
             "key": data["key"],
             "label": data["label"],
+            "public_label": data["public_label"],
             "help_text": data["help_text"],
             "type": data["type"],
             "required": data["required"],
