@@ -30,6 +30,7 @@ EXPECTED: dict[str, set[str]] = {
     "leads.export": {"admin", "marketer", "manager"},
     "leads.assign": {"admin", "manager"},
     "leads.set_aside": {"admin", "marketer", "manager"},
+    "leads.campaign": {"admin", "marketer", "manager"},
     "queue.work": {"admin", "qualifier"},
     "recordings.upload": {"admin", "qualifier"},
     "recordings.listen": {"admin", "reviewer"},

@@ -110,8 +110,8 @@ def test_a_marketer_builds_a_sequence_enrols_c_leads_and_sees_the_touches_in_the
     page.screenshot(path=str(screenshots / "nurture-preview.png"), full_page=True)
 
     page.goto(f"{live_server.url}/leads/?rating=c")
-    page.get_by_label(f"Select lead #{katherine.pk}").check()
-    page.get_by_label(f"Select lead #{dorothy.pk}").check()
+    page.get_by_label(f"Select {katherine.first_name} {katherine.last_name}").check()
+    page.get_by_label(f"Select {dorothy.first_name} {dorothy.last_name}").check()
     page.screenshot(path=str(screenshots / "nurture-list.png"), full_page=True)
     page.get_by_role("button", name="Enrol in sequence…").click()
     expect(page.get_by_role("heading", name="Enrol 2 leads in a sequence?")).to_be_visible()

@@ -57,6 +57,7 @@ def test_time_critical_work_has_its_own_queue_apart_from_sends_and_bulk_work() -
         "deliveries_run_due_task",
         "sla_sweep_task",
         "routing_queue_drain_task",
+        "routing_queue_alert_task",
         "leads_route_task",
         "partner_notifications_task",
     }

@@ -62,6 +62,7 @@ FORWARD = [
     Action.REQUALIFY_FROM_NURTURE,
     Action.START_QUALIFYING,
     Action.PUSH_BACK,
+    Action.RETURN_TO_REVIEW,
     Action.REOPEN,
     Action.UNASSIGN,
     Action.CLOSE_LOST,

@@ -168,6 +168,7 @@ _STEPS: Mapping[str, tuple[str, str]] = {
     Action.SUBMIT_FOR_REVIEW: ("reviews", "{who} sent the lead to QA review"),
     Action.APPROVE: ("reviews", "{who} approved the lead in QA review"),
     Action.PUSH_BACK: ("reviews", "{who} pushed the lead back to qualification"),
+    Action.RETURN_TO_REVIEW: ("reviews", "{who} sent the lead back to QA review"),
     Action.DELIVER: ("deliveries", "{who} delivered the lead to the client"),
     Action.ASSIGN: ("partners", "{who} assigned the lead to a partner"),
     Action.UNASSIGN: ("partners", "{who} took the lead back from its partner"),
