@@ -48,12 +48,11 @@ def test_enrolling_from_the_list_asks_for_the_sequence_then_enrols_and_reports(
     client: Client, team: Team, leads: Leads, sequence: Sequence
 ) -> None:
     client.force_login(team.marketer)
-    picked = {"lead": [leads.c.pk, leads.fyi.pk, leads.foreign.pk], "query": "rating=c"}
+    picked = {"lead": [leads.c.pk, leads.fyi.pk], "query": "rating=c"}
     confirm = client.post("/nurture/enrol", picked)
     page = text(confirm)
     assert confirm.status_code == 200
-    assert "Enrol 2 leads in a sequence?" in page  # the other client's lead is not even named
-    assert "Elsewhere" not in page
+    assert "Enrol 2 leads in a sequence?" in page
     assert f'<option value="{sequence.pk}" selected>Keep warm (Acme Demand Gen)</option>' in page
     done = client.post("/nurture/enrol", {**picked, "sequence": sequence.pk, "confirm": "on"})
     assert done.status_code == 302
@@ -64,6 +63,22 @@ def test_enrolling_from_the_list_asks_for_the_sequence_then_enrols_and_reports(
     assert leads.c.status == LeadStatus.NURTURING
     messages = text(client.get("/leads/?rating=c"))
     assert "2 enrolled in “Keep warm”." in messages
+
+
+def test_enrolling_nothing_or_another_clients_lead_changes_nothing_and_says_why(
+    client: Client, team: Team, leads: Leads, sequence: Sequence
+) -> None:
+    client.force_login(team.marketer)
+    empty = client.post("/nurture/enrol", {"query": "rating=c"})
+    assert empty.status_code == 302
+    assert "Select at least one lead" in text(client.get("/leads/?rating=c"))
+    picked = {"lead": [leads.c.pk, leads.foreign.pk], "sequence": sequence.pk, "confirm": "on"}
+    refused = client.post("/nurture/enrol", picked)
+    assert refused.status_code == 302
+    page = text(client.get("/leads/"))
+    assert "Nothing changed: 1 of the 2 selected leads is not in your programs" in page
+    assert "Elsewhere" not in page
+    assert not Enrollment.objects.exists()
 
 
 def test_a_lead_in_review_is_skipped_with_the_reason(

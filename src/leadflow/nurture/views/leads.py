@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
 from leadflow.core.consent import ConsentChannel, ConsentStatus
-from leadflow.core.errors import DomainRefused, NormalisationError
+from leadflow.core.errors import DomainRefused, InputError, NormalisationError
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.normalise import normalise_email
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_get
 from leadflow.leads.selectors.consent import consent_status
-from leadflow.leads.selectors.lists import leads_selected
+from leadflow.leads.selectors.lists import leads_picked
 from leadflow.leads.selectors.queue import queue_leads
 from leadflow.nurture.forms import EnrolForm
 from leadflow.nurture.models import EngagementKind, EnrollmentState
@@ -71,16 +71,17 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     query = request.POST.get("query", "")[:1000]
     picked = [value for value in request.POST.getlist("lead") if value.isdigit()]
-    leads = leads_selected(user=user, lead_ids=[int(value) for value in picked])
+    try:
+        leads = leads_picked(user=user, lead_ids=[int(value) for value in picked])
+    except InputError as exc:  # nothing picked, or a lead the user may not see: nothing changes
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(_list_url(query))
     sequences = sequence_list(user=user).filter(program__in=leads.values("program"))
     choices = [(s.pk, f"{s.name} ({s.program.name})") for s in sequences]
     data = request.POST.copy()
     if not data.get("sequence") and len(choices) == 1:
         data["sequence"] = str(choices[0][0])  # the only one: chosen already
     form = EnrolForm(data, sequences=choices)
-    if not leads.exists():
-        messages.error(request, "Nothing changed: pick the leads to enrol first.")
-        return HttpResponseRedirect(_list_url(query))
     if form.is_valid() and form.cleaned_data["confirm"]:
         sequence = sequence_get(user=user, sequence_id=form.cleaned_data["sequence"])
         result = leads_enrol(leads=leads, sequence=sequence, actor=user, now=timezone.now())
