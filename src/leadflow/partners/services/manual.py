@@ -143,18 +143,18 @@ def lead_route_manual(
         )
 
 
-def lead_review_return(*, lead: Lead, user: User, reason: str, now: datetime) -> Lead:
-    """A manager sends an approved lead that waits for a partner back to QA review."""
-    reason = _required(reason, "sent back to review")
+def _queue_leave(
+    *, lead: Lead, user: User, action: Action, said: str, reason: str, now: datetime
+) -> Lead:
+    """Take a lead that waits for a partner out of the routing queue by a lifecycle step."""
+    reason = _required(reason, said)
     with transaction.atomic():
         lead = _lock(lead)
         _waiting(lead)
         leads_transition(
             steps=[
                 LeadStep(
-                    lead=lead,
-                    action=Action.RETURN_TO_REVIEW,
-                    reason=f"sent back to review from the routing queue: {reason}",
+                    lead=lead, action=action, reason=f"{said} from the routing queue: {reason}"
                 )
             ],
             actor=user,
@@ -162,27 +162,25 @@ def lead_review_return(*, lead: Lead, user: User, reason: str, now: datetime) ->
         )
         RoutingQueueEntry.objects.filter(lead=lead).delete()
         return lead
+
+
+def lead_review_return(*, lead: Lead, user: User, reason: str, now: datetime) -> Lead:
+    """A manager sends an approved lead that waits for a partner back to QA review."""
+    return _queue_leave(
+        lead=lead,
+        user=user,
+        action=Action.RETURN_TO_REVIEW,
+        said="sent back to review",
+        reason=reason,
+        now=now,
+    )
 
 
 def lead_queue_nurture(*, lead: Lead, user: User, reason: str, now: datetime) -> Lead:
     """A manager moves an approved lead that waits for a partner to nurture."""
-    reason = _required(reason, "moved to nurture")
-    with transaction.atomic():
-        lead = _lock(lead)
-        _waiting(lead)
-        leads_transition(
-            steps=[
-                LeadStep(
-                    lead=lead,
-                    action=Action.NURTURE,
-                    reason=f"moved to nurture from the routing queue: {reason}",
-                )
-            ],
-            actor=user,
-            now=now,
-        )
-        RoutingQueueEntry.objects.filter(lead=lead).delete()
-        return lead
+    return _queue_leave(
+        lead=lead, user=user, action=Action.NURTURE, said="moved to nurture", reason=reason, now=now
+    )
 
 
 def lead_reassign_to(
