@@ -172,7 +172,7 @@ def test_program_page_shows_the_criteria_in_plain_words_and_versions(
     assert "Current criteria: version 1" in page
     assert "decision within 3 months and need identified or established" in page
     assert "Decision time frame (months)" in page
-    assert "preliminary, approved" in page
+    assert "Budget: met when the answer is Preliminary or Approved" in page
     assert f"/programs/{program.slug}/criteria/versions/1/" in page
 
 

@@ -3,7 +3,6 @@
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
@@ -12,13 +11,15 @@ from leadflow.accounts.models import User
 from leadflow.core.criteria import (
     QualifyingCriteria,
     Question,
+    fact_met,
     format_number,
-    join_or,
     months,
-    ordered,
-    plain,
+    point_rule_condition,
+    points_text,
+    sentence,
 )
-from leadflow.core.enums import DisqualificationReason
+from leadflow.core.criteria.words import FACT_NAMES
+from leadflow.core.enums import BantFact, DisqualificationReason
 from leadflow.core.lifecycle import OPEN_STATUSES
 from leadflow.core.preview import Preview, PreviewLead, criteria_preview
 from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
@@ -197,10 +198,6 @@ def criteria_diff(*, older: QualifyingCriteria, newer: QualifyingCriteria) -> Cr
     return CriteriaDiff(tuple(_summary(older, newer)))
 
 
-def _values(values: frozenset[StrEnum]) -> str:
-    return join_or(plain(value) for value in ordered(values))
-
-
 def _question_changes(old: Question, new: Question) -> str:
     parts = [
         name
@@ -239,12 +236,12 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
         q.key for q in newer.questions if q.key in old_questions
     ]:
         said.append("Questions reordered.")
-    for fact in ("budget_met", "authority_met", "need_met"):
-        before, after = getattr(older, fact), getattr(newer, fact)
+    for fact in (BantFact.BUDGET, BantFact.AUTHORITY, BantFact.NEED):
+        before, after = getattr(older, f"{fact}_met"), getattr(newer, f"{fact}_met")
         if before != after:
-            name = fact.removesuffix("_met").capitalize()
             said.append(
-                f"{name} now meets the criterion when {_values(after)} (was {_values(before)})."
+                f"{FACT_NAMES[fact]}: now met when {fact_met(newer, fact)} "
+                f"(was when {fact_met(older, fact)})."
             )
     old_rules = {rule.rating: rule for rule in older.rating_ladder}
     new_rules = {rule.rating: rule for rule in newer.rating_ladder}
@@ -265,10 +262,14 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
     old_points = {rule.label: rule for rule in older.point_rules}
     new_points = {rule.label: rule for rule in newer.point_rules}
     for label in [r.label for r in newer.point_rules if r.label not in old_points]:
-        said.append(f"{label.capitalize()}: new rule, {_points(new_points[label].points)}.")
+        added = new_points[label]
+        said.append(
+            f"{sentence(label)}: new rule, {points_text(added.points)} "
+            f"{point_rule_condition(added, newer)}."
+        )
     for label in [r.label for r in older.point_rules if r.label not in new_points]:
         said.append(
-            f"{label.capitalize()}: rule removed (was {_points(old_points[label].points)})."
+            f"{sentence(label)}: rule removed (was {points_text(old_points[label].points)})."
         )
     for label in [r.label for r in newer.point_rules if r.label in old_points]:
         old_rule, new_rule = old_points[label], new_points[label]
@@ -276,11 +277,13 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
             continue
         if old_rule.points != new_rule.points:
             said.append(
-                f"{label.capitalize()}: {format_number(old_rule.points)} → "
-                f"{_points(new_rule.points)}."
+                f"{sentence(label)}: {format_number(old_rule.points)} → "
+                f"{points_text(new_rule.points)}."
             )
+        before = point_rule_condition(old_rule, older)
+        after = point_rule_condition(new_rule, newer)
         if old_rule.model_copy(update={"points": new_rule.points}) != new_rule:
-            said.append(f"{label.capitalize()}: what the rule matches changed.")
+            said.append(f"{sentence(label)}: now {after} (was {before}).")
     if older.horizon_months != newer.horizon_months:
         said.append(
             f"Horizon changed from {_months_or_none(older.horizon_months)} "
@@ -294,10 +297,6 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
     if older.name != newer.name:
         said.append(f"Renamed from “{older.name}” to “{newer.name}”.")
     return said
-
-
-def _points(points: float) -> str:
-    return f"{format_number(points)} point{'' if points == 1 else 's'}"
 
 
 def _months_or_none(value: float | None) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
-from leadflow.core.criteria import QualifyingCriteria
+from leadflow.core.criteria import QualifyingCriteria, criteria_words
 from leadflow.core.preview import RATING_ORDER
 from leadflow.programs.forms.editor import CriteriaEditor, CriteriaYamlForm, editor_sections
 from leadflow.programs.forms.intake import IntakeSettingsForm
@@ -85,7 +85,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "program": program,
             "version": published.version,
             "criteria": published.criteria,
-            "spec": published.criteria.model_dump(mode="json"),
+            "words": criteria_words(published.criteria),
             "versions": criteria_versions(program=program),
             "draft": criteria_draft(program=program),
             "can_edit": _can_edit(request),
@@ -223,7 +223,7 @@ def criteria_version(request: HttpRequest, slug: str, number: int) -> HttpRespon
             "program": program,
             "version": version,
             "criteria": criteria,
-            "spec": criteria.model_dump(mode="json"),
+            "words": criteria_words(criteria),
             "yaml": criteria.to_yaml(),
         },
     )

@@ -1,7 +1,8 @@
 """A program's QualifyingCriteria (DESIGN.md, "Qualification"), one module per concept: the
 call script's questions (``questions``), the specification with its rules and persistence
 (``spec``), DESIGN.md's default criteria (``defaults``), how criteria write numbers and lists
-(``text``), and what every criteria model shares (``validation``).
+(``text``), how a whole criteria version reads for people (``words``), and what every
+criteria model shares (``validation``).
 
 The names the rest of LeadFlow uses are importable from here, as they were when this was one
 module.
@@ -26,6 +27,15 @@ from leadflow.core.criteria.spec import (
 )
 from leadflow.core.criteria.text import format_number, join_or, months, ordered, plain
 from leadflow.core.criteria.validation import describe_validation_error
+from leadflow.core.criteria.words import (
+    CriteriaWords,
+    criteria_words,
+    fact_met,
+    point_rule_condition,
+    points_text,
+    sentence,
+    signed_points,
+)
 
 __all__ = [
     "BANT_VALUES",
@@ -34,17 +44,24 @@ __all__ = [
     "BudgetSet",
     "Choice",
     "Condition",
+    "CriteriaWords",
     "NeedSet",
     "PointRule",
     "QualifyingCriteria",
     "Question",
     "QuestionType",
     "RatingRule",
+    "criteria_words",
     "default_criteria",
     "describe_validation_error",
+    "fact_met",
     "format_number",
     "join_or",
     "months",
     "ordered",
     "plain",
+    "point_rule_condition",
+    "points_text",
+    "sentence",
+    "signed_points",
 ]

@@ -23,6 +23,7 @@ from leadflow.core.criteria import (
     months,
     ordered,
     plain,
+    signed_points,
 )
 from leadflow.core.enums import Authority, BantFact, Budget, Need, Rating, Stage
 from leadflow.core.errors import CriteriaError
@@ -30,12 +31,6 @@ from leadflow.core.qualification.results import BantFacts, BantFlags, Engagement
 
 _E = TypeVar("_E", bound=StrEnum)
 _SECONDS_PER_DAY = 86_400.0
-
-
-def _points(points: float) -> str:
-    """How an award reads in the explanation: "+25 points", "+1 point", "-10 points"."""
-    sign = "+" if points >= 0 else "-"
-    return f"{sign}{format_number(abs(points))} {'point' if abs(points) == 1 else 'points'}"
 
 
 def _shown(value: object) -> str:
@@ -89,7 +84,7 @@ class _ValueRule:
         return cls(
             rule=rule,
             from_answers=rule.source == "answer",
-            line=f"{_points(rule.points)}: {rule.label}",
+            line=f"{signed_points(rule.points)}: {rule.label}",
             text_awards=None
             if texts is None
             else {
@@ -248,10 +243,10 @@ class Plan:
                 count = len(kind_weights)
                 reason = (
                     f"{count} {plain(rule.key)} event{'' if count == 1 else 's'}, "
-                    f"{_points(rule.points).lstrip('+')} each, {decay}"
+                    f"{signed_points(rule.points).lstrip('+')} each, {decay}"
                 )
                 award = PointAward(rule.label, round(rule.points * sum(kind_weights), 2), reason)
-                scored.append((award, f"{_points(award.points)}: {rule.label} ({reason})"))
+                scored.append((award, f"{signed_points(award.points)}: {rule.label} ({reason})"))
         return scored
 
 
