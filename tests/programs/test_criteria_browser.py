@@ -11,8 +11,10 @@ from pytest_django.live_server_helper import LiveServer
 
 from leadflow.accounts.models import Role
 from leadflow.accounts.services import user_create
+from leadflow.core.criteria import default_criteria
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.programs.models import Program
+from leadflow.programs.selectors import criteria_from_version
 from tests.tasks import IMMEDIATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -94,3 +96,7 @@ def test_manager_tightens_hot_previews_publishes_and_leads_are_requalified(
         assert requalified.criteria_version.number == 2
         event = LeadEvent.objects.filter(lead=lead, kind="qualified").latest("id")
         assert event.reason == "criteria version 2"
+    # The questions and point rules were never opened (their fields never drawn): kept whole.
+    published = criteria_from_version(program.criteria_versions.get(number=2))
+    assert published.questions == default_criteria().questions
+    assert published.point_rules == default_criteria().point_rules

@@ -180,7 +180,7 @@ def test_program_page_shows_the_criteria_in_plain_words_and_versions(
 
 
 def test_the_editor_starts_from_the_current_criteria(signed_in: Client, program: Program) -> None:
-    page = signed_in.get(f"/programs/{program.slug}/criteria/edit").content.decode()
+    page = signed_in.get(f"/programs/{program.slug}/criteria/edit?open=ladder").content.decode()
     assert 'name="ladder-0-conditions-0-timeframe_max_months"' in page
     assert 'value="3"' in page
     assert '<span class="section-title">Questions</span>' in page

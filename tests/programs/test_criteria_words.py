@@ -211,7 +211,7 @@ def test_the_editor_names_a_question_by_its_label_and_keeps_its_key_to_type(
     signed_in: Client, program: Program, now: Any
 ) -> None:
     criteria_draft_save(program=program, criteria=odd(), actor=None, now=now)
-    html = signed_in.get(f"/programs/{program.slug}/criteria/edit").content.decode()
+    html = signed_in.get(f"/programs/{program.slug}/criteria/edit?open=questions").content.decode()
     assert "<legend>Question 1: Role in the purchase</legend>" in html
     assert 'name="questions-0-key"' in html
     assert 'value="q_auth_lvl"' in html

@@ -9,6 +9,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.program_index, name="index"),
     path("<slug:slug>/", views.program_detail, name="detail"),
     path("<slug:slug>/criteria/edit", views.criteria_edit, name="criteria_edit"),
+    path(
+        "<slug:slug>/criteria/edit/<slug:section>",
+        views.criteria_edit_section,
+        name="criteria_edit_section",
+    ),
     path("<slug:slug>/intake", views.intake_settings, name="intake_settings"),
     path("<slug:slug>/settings", administration.program_settings, name="settings"),
     path("<slug:slug>/criteria/preview", views.criteria_preview, name="criteria_preview"),

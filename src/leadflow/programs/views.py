@@ -19,7 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
 from leadflow.core.criteria import QualifyingCriteria, criteria_words
 from leadflow.core.preview import RATING_ORDER
-from leadflow.programs.forms.editor import CriteriaEditor, CriteriaYamlForm, editor_sections
+from leadflow.programs.forms.editor import (
+    LAZY_SECTIONS,
+    CriteriaEditor,
+    CriteriaYamlForm,
+    editor_sections,
+)
 from leadflow.programs.forms.intake import IntakeSettingsForm
 from leadflow.programs.forms.publish import PublishForm
 from leadflow.programs.models import CriteriaVersion, Program
@@ -101,12 +106,7 @@ def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
     user = request_user(request)
     program = _program(request, slug)
     draft = criteria_draft(program=program)
-    start = (
-        criteria_from_version(draft)
-        if draft
-        else program_published_criteria(program=program).criteria
-    )
-    note = draft.note if draft else ""
+    start, note = _editor_start(program, draft)
     yaml_mode = request.method == "POST" and request.POST.get("editor") == "yaml"
     editor = CriteriaEditor(
         request.POST if request.method == "POST" and not yaml_mode else None,
@@ -140,9 +140,33 @@ def criteria_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "editor": editor,
             "yaml_form": yaml_form,
             "yaml_mode": yaml_mode,
-            "sections": editor_sections(editor=editor, criteria=start),
+            "sections": editor_sections(
+                editor=editor, criteria=start, opened=request.GET.getlist("open")
+            ),
         },
     )
+
+
+def _editor_start(
+    program: Program, draft: CriteriaVersion | None
+) -> tuple[QualifyingCriteria, str]:
+    """What the editor starts from: the draft, or the current version when there is none."""
+    if draft is not None:
+        return criteria_from_version(draft), draft.note
+    return program_published_criteria(program=program).criteria, ""
+
+
+@editor_required
+@require_GET
+def criteria_edit_section(request: HttpRequest, slug: str, section: str) -> HttpResponse:
+    """One section of the editor's form, drawn when it is first opened (htmx), from what the
+    editor starts from; the editor's page draws only the section summaries."""
+    if section not in LAZY_SECTIONS:
+        raise Http404("The editor has no such section.")
+    program = _program(request, slug)
+    start, note = _editor_start(program, criteria_draft(program=program))
+    editor = CriteriaEditor(None, criteria=start, note=note)
+    return render(request, f"programs/_editor_{section}.html", {"editor": editor})
 
 
 @editor_required

@@ -4,15 +4,22 @@ forms together) and the advanced one (the whole criteria as YAML).
 The core's ``CriteriaError`` names field paths (``rating_ladder.0.any_of.1.timeframe_max_months:
 ...``) that ``CriteriaEditor`` maps back to the form and field that produced them, so each
 problem is shown where it was made.
+
+The questions, the rating ladder and the point rules are drawn only when their section is
+first opened (``LAZY_SECTIONS``; issue 17, item 10: most of the editor's time was drawing about
+370 fields nobody had opened). A section the browser never loaded sends no fields; the editor
+then takes it as drawn from the criteria it started from (``sections_completed``), so saving
+never loses or blanks it.
 """
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from django import forms
 from django.forms.formsets import BaseFormSet
+from django.http import QueryDict
 
 from leadflow.core.criteria import QualifyingCriteria, join_or, months, ordered
 from leadflow.core.errors import CriteriaError
@@ -30,6 +37,10 @@ from leadflow.programs.forms.sections import (
 
 _PROBLEM = re.compile(r"^(?P<path>[\w.]+): (?P<message>.*)$", re.DOTALL)
 
+#: The sections drawn when first opened, each with the formset prefix whose management form
+#: says that the browser sent the section.
+LAZY_SECTIONS = {"questions": "questions", "ladder": "ladder", "points": "points"}
+
 
 class CriteriaEditor:
     """The structured editor: the general form and the formsets of questions, rating rules
@@ -43,6 +54,8 @@ class CriteriaEditor:
         criteria: QualifyingCriteria,
         note: str = "",
     ) -> None:
+        if data is not None:
+            data = sections_completed(data, criteria=criteria, note=note)
         spec = criteria.model_dump(mode="json")
         self.general = CriteriaGeneralForm(
             data, prefix="general", initial=CriteriaGeneralForm.initial_from(criteria, note)
@@ -75,6 +88,19 @@ class CriteriaEditor:
         self.top_errors: list[str] = []
         self.criteria: QualifyingCriteria | None = None
         self._places: dict[str, forms.Form] = {}
+
+    def section_forms(self, section: str) -> list[forms.Form]:
+        """Every form a section draws, management forms included, in the order drawn."""
+        if section == "questions":
+            return [self.questions.management_form, *self.questions.forms]
+        if section == "points":
+            return [self.point_rules.management_form, *self.point_rules.forms]
+        if section == "ladder":
+            every = [self.ladder.management_form, *self.ladder.forms]
+            for conditions in self.conditions:
+                every += [conditions.management_form, *conditions.forms]
+            return every
+        raise KeyError(section)
 
     @property
     def rules(self) -> list[tuple[forms.Form, BaseFormSet[ConditionForm]]]:
@@ -172,6 +198,46 @@ class CriteriaEditor:
         return False
 
 
+def browser_data(drawn: Iterable[forms.Form]) -> dict[str, list[str]]:
+    """What a browser posts for unbound forms as they are drawn: each field's value as text,
+    a ticked box as "on", an unticked one not at all."""
+    data: dict[str, list[str]] = {}
+    for form in drawn:
+        for bound in form:
+            value = bound.value()
+            if isinstance(bound.field, forms.BooleanField):
+                if value:
+                    data[bound.html_name] = ["on"]
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(item) for item in value]
+            elif value is not None:
+                data[bound.html_name] = [str(value)]
+    return data
+
+
+def sections_completed(
+    data: Mapping[str, Any], *, criteria: QualifyingCriteria, note: str = ""
+) -> Mapping[str, Any]:
+    """The posted data with every section the browser did not load filled in as it would
+    have been drawn from ``criteria``: a section never opened is kept, not blanked."""
+    missing = [
+        name for name, prefix in LAZY_SECTIONS.items() if f"{prefix}-TOTAL_FORMS" not in data
+    ]
+    if not missing:
+        return data
+    drawn = CriteriaEditor(None, criteria=criteria, note=note)
+    if isinstance(data, QueryDict):
+        completed = data.copy()
+    else:
+        completed = QueryDict(mutable=True)
+        for key, value in data.items():
+            completed.setlist(key, list(value) if isinstance(value, list | tuple) else [value])
+    for section in missing:
+        for key, values in browser_data(drawn.section_forms(section)).items():
+            completed.setlist(key, values)
+    return completed
+
+
 class CriteriaYamlForm(EditorForm):
     """The advanced editor: the whole criteria as YAML, for bulk changes and copy-paste."""
 
@@ -188,12 +254,17 @@ class CriteriaYamlForm(EditorForm):
 
 
 def editor_sections(
-    *, editor: CriteriaEditor, criteria: QualifyingCriteria
+    *,
+    editor: CriteriaEditor,
+    criteria: QualifyingCriteria,
+    opened: Collection[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """Each collapsible section of the editor (issue 17: forms that fit on a screen): the
     one-line summary its closed header shows, read from ``criteria`` (what the editor started
-    from), and whether it opens by itself, which a section does when it holds a problem of the
-    submitted form, so nobody has to hunt for what to fix."""
+    from); whether it opens by itself, which a section does when it holds a problem of the
+    submitted form, so nobody has to hunt for what to fix, or when the address asks for it
+    (``opened``); and whether its fields are drawn with the page (``drawn``): the general
+    section always, the others when open or when the form comes back with what was typed."""
 
     def plain(values: Iterable[Any]) -> str:
         return join_or([value.replace("_", " ") for value in ordered(values)]) or "nothing"
@@ -220,7 +291,7 @@ def editor_sections(
     conditions_bad = (
         any(not formset.is_valid() for formset in editor.conditions) if bound else False
     )
-    return {
+    sections: dict[str, dict[str, Any]] = {
         "general": {
             "summary": (
                 f"Budget: {plain(criteria.budget_met)}; "
@@ -247,3 +318,8 @@ def editor_sections(
             "open": bound and not editor.point_rules.is_valid(),
         },
     }
+    for name, section in sections.items():
+        section["name"] = name
+        section["open"] = section["open"] or name in opened
+        section["drawn"] = name not in LAZY_SECTIONS or bound or section["open"]
+    return sections
