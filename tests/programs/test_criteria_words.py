@@ -190,6 +190,7 @@ def test_the_diff_says_a_bant_and_a_match_change_in_the_same_words(
     criteria_publish(program=program, criteria=odd(), actor=None, now=now)
     data = odd().model_dump(mode="json")
     data["authority_met"] = ["decision_maker"]
+    data["engagement_half_life_days"] = 10
     data["point_rules"][0]["equals"] = "infl_x"
     criteria_publish(
         program=program, criteria=QualifyingCriteria.from_dict(data), actor=None, now=now
@@ -197,6 +198,7 @@ def test_the_diff_says_a_bant_and_a_match_change_in_the_same_words(
     html = signed_in.get(f"/programs/{program.slug}/criteria/diff?from=2&to=3").content.decode()
     text = visible_text(html[html.index('id="summary-heading"') :])
     assert jargon(text) == []
+    assert "Engagement points now halve every 10 days (before: never fade)." in text
     assert (
         "Authority: now met when the answer to “Role in the purchase” is Signs the contract "
         "(was when the answer to “Role in the purchase” is Signs the contract or Advises)." in text

@@ -18,7 +18,7 @@ from leadflow.core.criteria import (
     points_text,
     sentence,
 )
-from leadflow.core.criteria.words import FACT_NAMES
+from leadflow.core.criteria.words import FACT_NAMES, half_life_phrase
 from leadflow.core.enums import BantFact, DisqualificationReason
 from leadflow.core.lifecycle import OPEN_STATUSES
 from leadflow.core.preview import Preview, PreviewLead, criteria_preview
@@ -291,8 +291,8 @@ def _summary(older: QualifyingCriteria, newer: QualifyingCriteria) -> list[str]:
         )
     if older.engagement_half_life_days != newer.engagement_half_life_days:
         said.append(
-            f"Engagement half-life changed from {older.engagement_half_life_days} "
-            f"to {newer.engagement_half_life_days} days."
+            f"Engagement points now {half_life_phrase(newer.engagement_half_life_days)} "
+            f"(before: {half_life_phrase(older.engagement_half_life_days)})."
         )
     if older.name != newer.name:
         said.append(f"Renamed from “{older.name}” to “{newer.name}”.")

@@ -117,6 +117,11 @@ def point_rule_line(rule: PointRule, criteria: QualifyingCriteria) -> str:
     )
 
 
+def half_life_phrase(days: float | None) -> str:
+    """What the engagement half-life does to engagement points: "halve every 30 days"."""
+    return "never fade" if days is None else f"halve every {format_number(days)} days"
+
+
 @dataclass(frozen=True)
 class QuestionWords:
     """One question as the criteria page shows it."""
@@ -170,15 +175,10 @@ class CriteriaWords:
 
 
 def criteria_words(criteria: QualifyingCriteria) -> CriteriaWords:
-    half_life = criteria.engagement_half_life_days
     return CriteriaWords(
         questions=tuple(question_words(question) for question in criteria.questions),
         bant=tuple(f"{FACT_NAMES[fact]}: met when {fact_met(criteria, fact)}" for fact in BantFact),
         ladder=tuple((rule.rating.label, rule.describe()) for rule in criteria.rating_ladder),
         point_rules=tuple(point_rule_line(rule, criteria) for rule in criteria.point_rules),
-        half_life=(
-            "Engagement points never fade."
-            if half_life is None
-            else f"Engagement points halve every {format_number(half_life)} days."
-        ),
+        half_life=f"Engagement points {half_life_phrase(criteria.engagement_half_life_days)}.",
     )
