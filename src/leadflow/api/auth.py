@@ -42,8 +42,7 @@ class TokenAuth(HttpBearer):
         found = token_authenticate(token, now=timezone.now())
         if found is None:
             raise AuthenticationError(message="invalid, revoked or expired token")
-        narrowed = frozenset(found.programs.values_list("pk", flat=True))
-        return Caller(user=found.user, token=found, program_ids=narrowed or None)
+        return Caller(user=found.user, token=found, program_ids=found.token_programs or None)
 
 
 class SessionAuth(APIKeyCookie):

@@ -2,10 +2,11 @@
 
 A client that did not hear the answer to a write retries it with the same ``Idempotency-Key``
 and gets the first answer again instead of a second lead. The key is claimed by inserting an
-``IdempotencyRecord`` at the start of the write's own transaction: a concurrent retry blocks on
-the (user, key) unique index until the first commits, then fails to insert and replays the
-stored response; if the first rolls back (the write was rejected), nothing was stored and the
-retry runs afresh. Keys belong to a user, so two clients choosing the same key never meet.
+``IdempotencyRecord`` at the start of the write's own transaction (``INSERT … ON CONFLICT DO
+NOTHING``: one statement, no savepoint): a concurrent retry blocks on the (user, key) unique
+index until the first commits, then inserts nothing and replays the stored response; if the
+first rolls back (the write was rejected), nothing was stored and the retry runs afresh. Keys
+belong to a user, so two clients choosing the same key never meet.
 
 Records are kept for ``RETENTION`` (24 hours) and then may be purged (``idempotency_purge``,
 run by ``leadflow idempotency_purge``); a retry after that is a new request.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import JsonResponse
 from ninja.params import HeaderEx, P
 
@@ -91,29 +92,45 @@ def idempotent_write(
             status, body = write()
         return Outcome(status, body, replayed=False)
     fingerprint = request_fingerprint(method=method, path=path, payload=payload)
-    stored = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if stored is not None:
-        return _replay(stored, fingerprint)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user,
-                    key=key,
-                    method=method.upper(),
-                    path=path,
-                    request_hash=fingerprint,
-                    status_code=0,
-                    response={},
-                    created_at=now,
-                )
-        except IntegrityError:
+        record_id = _claim(user, key, method.upper(), path, fingerprint, now)
+        if record_id is None:
             return _replay(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
         status, body = write()
-        record.status_code = status
-        record.response = body
-        record.save(update_fields=["status_code", "response"])
+        IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=body)
     return Outcome(status, body, replayed=False)
+
+
+def _claim(
+    user: User, key: str, method: str, path: str, fingerprint: str, now: datetime
+) -> int | None:
+    """Insert the key's record unless the (user, key) pair has one: its id, or None when the
+    key was already used (waiting, on the unique index, for a concurrent first use to end)."""
+    meta = IdempotencyRecord._meta
+    fields = {field.name: field for field in meta.concrete_fields}
+    given: dict[str, Any] = {
+        "user": user.pk,
+        "key": key,
+        "method": method,
+        "path": path,
+        "request_hash": fingerprint,
+        "status_code": 0,
+        "response": fields["response"].get_db_prep_save({}, connection),
+        "created_at": fields["created_at"].get_db_prep_save(now, connection),
+    }
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in given)
+    unique = f"{quote(fields['user'].column)}, {quote(fields['key'].column)}"
+    values = list(given.values())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(values))}) "
+            f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(fields['id'].column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def outcome_response(outcome: Outcome) -> JsonResponse:

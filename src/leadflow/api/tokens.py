@@ -9,9 +9,10 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Aggregate, OuterRef, QuerySet, Subquery, TextField
 
 from leadflow.accounts.models import User
 from leadflow.api.models import ApiToken
@@ -69,22 +70,64 @@ def token_revoke(*, token: ApiToken, user: User, now: datetime) -> ApiToken:
     return ApiToken.objects.get(pk=token.pk, user=user)
 
 
+class _Joined(Aggregate):
+    """The values of a column joined into one text, comma-separated (SQLite's GROUP_CONCAT,
+    PostgreSQL's STRING_AGG)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s((%(expressions)s)::text, ',')",
+            **extra,
+        )
+
+
+def _joined(queryset: QuerySet[Any], group: str, column: str) -> Subquery:
+    return Subquery(
+        queryset.order_by().values(group).annotate(joined=_Joined(column)).values("joined")
+    )
+
+
 def token_authenticate(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     """The active token whose hash matches ``raw`` and whose user is active, else None.
 
-    With ``now``, the token's ``last_used_at`` is refreshed (at most once a minute)."""
+    One query answers who is calling: the token, its user, the user's roles (kept on the user,
+    so that permission checks ask nothing more) and the programs the token is narrowed to
+    (``token_programs``). With ``now``, the token's ``last_used_at`` is refreshed (at most once
+    a minute)."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_LENGTH or not raw.isascii():
         return None
     digest = token_hash(raw)
-    candidates = ApiToken.objects.filter(
-        prefix=raw[:PREFIX_LENGTH], revoked_at__isnull=True, user__is_active=True
-    ).select_related("user")
+    memberships = User.groups.through.objects.filter(user_id=OuterRef("user_id"))
+    narrowing = ApiToken.programs.through.objects.filter(apitoken_id=OuterRef("pk"))
+    candidates = (
+        ApiToken.objects.filter(
+            prefix=raw[:PREFIX_LENGTH], revoked_at__isnull=True, user__is_active=True
+        )
+        .select_related("user")
+        .annotate(
+            role_names=_joined(memberships, "user_id", "group__name"),
+            narrowed_to=_joined(narrowing, "apitoken_id", "program_id"),
+        )
+    )
     found = None
     for candidate in candidates:
         if hmac.compare_digest(candidate.token_hash, digest):
             found = candidate
     if found is None:
         return None
+    roles: str | None = found.role_names
+    found.user._role_names = frozenset(roles.split(",") if roles else ())
+    narrowed: str | None = found.narrowed_to
+    found.token_programs = (
+        frozenset(int(pk) for pk in narrowed.split(",")) if narrowed else frozenset()
+    )
     if now is not None and (
         found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION
     ):

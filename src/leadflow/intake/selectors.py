@@ -9,10 +9,16 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from leadflow.accounts.models import User
+from leadflow.core.criteria import QualifyingCriteria
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.leads.selectors.search import cursor_decode
-from leadflow.programs.models import Program
-from leadflow.programs.selectors import program_list
+from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
+from leadflow.programs.selectors import (
+    PublishedCriteria,
+    criteria_from_version,
+    program_list,
+    program_published_criteria,
+)
 
 
 def web_form_program(*, slug: str) -> Program:
@@ -22,6 +28,48 @@ def web_form_program(*, slug: str) -> Program:
     return Program.objects.select_related("client").get(
         slug=slug, is_active=True, web_form_enabled=True
     )
+
+
+def capture_program(
+    *, user: User, slug: str, program_ids: Iterable[int] | None = None
+) -> tuple[Program, PublishedCriteria]:
+    """The program an API capture is sent to, with its published criteria, in one query;
+    ``Program.DoesNotExist`` when it is outside the caller's scope (or the token's programs),
+    as ``leads.selectors.search.api_program_get`` answers. A program without published
+    criteria is read again the plain way, so that it fails as before."""
+    programs = program_list(user=user).filter(slug=slug)
+    if program_ids is not None:
+        programs = programs.filter(pk__in=list(program_ids))
+    version = (
+        CriteriaVersion.objects.filter(
+            program__in=programs.values("pk"), status=CriteriaStatus.PUBLISHED
+        )
+        .select_related("program__client")
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        program = programs.get()
+        return program, program_published_criteria(program=program)
+    return version.program, PublishedCriteria(version, _criteria_of(version))
+
+
+#: Published criteria read from their versions, by version id, with the spec they were read
+#: from: a request compares the spec it fetched (a dictionary comparison) instead of validating
+#: and compiling the criteria again; a version whose spec differs is read afresh.
+_CRITERIA: dict[int, tuple[object, QualifyingCriteria]] = {}
+_CRITERIA_KEPT = 256
+
+
+def _criteria_of(version: CriteriaVersion) -> QualifyingCriteria:
+    known = _CRITERIA.get(version.pk)
+    if known is not None and known[0] == version.spec:
+        return known[1]
+    criteria = criteria_from_version(version)
+    if len(_CRITERIA) >= _CRITERIA_KEPT:
+        _CRITERIA.clear()
+    _CRITERIA[version.pk] = (version.spec, criteria)
+    return criteria
 
 
 def duplicate_scope(

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
-from leadflow.core.criteria import QualifyingCriteria, format_number
+from leadflow.core.criteria import QualifyingCriteria
 from leadflow.core.enums import DisqualificationReason, Rating
 from leadflow.core.qualification.plan import plan_for
 from leadflow.core.qualification.results import BantFacts, EngagementEvent, Qualification
@@ -39,9 +39,21 @@ def qualify(
     ``answers`` is the output of ``parse_answers``. A disqualified lead keeps its facts, stage
     and score but gets no rating. Engagement points decay with age, so ``now`` (timezone-aware)
     is required whenever engagement is given; a ``ValueError`` says so.
+
+    Leads with the same answers and profile values (those the criteria read), the same
+    disqualification and no engagement get the same result, made once: results are frozen, so
+    they are shared.
     """
     plan = plan_for(criteria)
-    verdict = plan.verdict(answers)
+    key = plan.key(answers, profile)
+    whole = None
+    if key is not None and not engagement and type(criteria_version) is not bool:
+        whole = (key, disqualified, criteria_version)
+        found = plan.results.get(whole)
+        if found is not None:
+            return found  # type: ignore[return-value]
+    combination = plan.combination(key, answers, profile)
+    verdict = combination.verdict
     rating: Rating | None = verdict.rating
     fired_rule = verdict.fired_rule
     rating_line = verdict.rating_line
@@ -54,27 +66,26 @@ def qualify(
             if reason is DisqualificationReason.UNSPECIFIED
             else f"No rating: disqualified ({reason.value.replace('_', ' ')})"
         )
-    scored = plan.value_awards(answers, profile)
-    if engagement:
-        scored.extend(plan.engagement_awards(engagement, now))
-    score = round(sum(award.points for award, _ in scored), 2)
-    return Qualification(
+    points = combination.awards
+    engaged = plan.engagement_awards(engagement, now) if engagement else ()
+    if engaged:
+        points = (*points, *engaged)
+    result = Qualification(
         facts=verdict.facts,
         bant=verdict.bant,
         stage=verdict.stage,
         rating=rating,
         fired_rule=fired_rule,
-        score=score,
-        points=tuple(award for award, _ in scored),
-        explanation=(
-            *verdict.lines,
-            rating_line,
-            *(line for _, line in scored),
-            f"Score: {format_number(score)}",
-        ),
+        score=round(sum(award.points for award in points), 2),
+        points=points,
         disqualified=reason,
         criteria_version=criteria_version,
+        fixed_lines=(*verdict.lines, rating_line, *combination.lines),
+        engaged=len(engaged),
     )
+    if whole is not None:
+        plan.remember(whole, result)
+    return result
 
 
 def _disqualification(reason: object) -> DisqualificationReason:

@@ -4,7 +4,10 @@ A criteria object is compiled once into a plan (cached per object) holding the l
 sentences that do not depend on the lead, which keeps one qualification in the microseconds:
 the question of each BANT fact and what its choices mean, the explanation of every fact value,
 the rating ladder's lines, and the point rules ready to test a value. Verdicts — everything
-that follows from the BANT facts alone — are memoised per plan.
+that follows from the BANT facts alone — are memoised per plan, and so are, per combination of
+the answer and profile values the plan reads (``Plan.key``), the value awards with their lines
+and the finished result of a lead without engagement: a million leads have a few thousand
+combinations at most, so most qualifications are one dictionary lookup. Every memo is bounded.
 """
 
 import threading
@@ -27,10 +30,19 @@ from leadflow.core.criteria import (
 )
 from leadflow.core.enums import Authority, BantFact, Budget, Need, Rating, Stage
 from leadflow.core.errors import CriteriaError
-from leadflow.core.qualification.results import BantFacts, BantFlags, EngagementEvent, PointAward
+from leadflow.core.qualification.results import (
+    BantFacts,
+    BantFlags,
+    EngagementEvent,
+    PointAward,
+)
 
 _E = TypeVar("_E", bound=StrEnum)
 _SECONDS_PER_DAY = 86_400.0
+# The types of value a combination may be keyed by: they are hashable, and equal values of them
+# read the same in every rule (1 and 1.0 both show as "1"); a bool equals 1 but is no number
+# here, and anything else (a list in a profile, a datetime) is judged without the cache.
+_KEYED_TYPES = frozenset({str, int, float, date, type(None)})
 
 
 def _shown(value: object) -> str:
@@ -66,6 +78,16 @@ class Verdict:
     fired_rule: int | None
     lines: tuple[str, ...]
     rating_line: str
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """Everything that follows from the values a plan reads of a lead's answers and profile:
+    the verdict of its BANT facts and the answer and profile awards with their lines."""
+
+    verdict: Verdict
+    awards: tuple[PointAward, ...]
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +171,54 @@ class Plan:
         self.engagement_rules = tuple(r for r in criteria.point_rules if r.source == "engagement")
         self.engagement_kinds = frozenset(rule.key for rule in self.engagement_rules)
         self.verdicts: dict[tuple[Budget, Authority, Need, float | None], Verdict] = {}
+        read = (self.budget[0], self.authority[0], self.need[0], self.timeframe_key)
+        self.answer_keys = tuple(
+            dict.fromkeys(
+                [key for key in read if key is not None]
+                + [c.rule.key for c in self.value_rules if c.from_answers]
+            )
+        )
+        self.profile_keys = tuple(
+            dict.fromkeys(c.rule.key for c in self.value_rules if not c.from_answers)
+        )
+        self.combinations: dict[tuple[object, ...], Combination] = {}
+        self.results: dict[tuple[object, ...], object] = {}
+        self.engagement_reasons: dict[tuple[int, int], str] = {}
+
+    def key(
+        self, answers: Mapping[str, object], profile: Mapping[str, object]
+    ) -> tuple[object, ...] | None:
+        """The values of the answers and the profile that the plan reads, as a key for the
+        combination caches; None when one of them cannot key it (see ``_KEYED_TYPES``)."""
+        key = (*map(answers.get, self.answer_keys), *map(profile.get, self.profile_keys))
+        return key if _KEYED_TYPES.issuperset(map(type, key)) else None
+
+    def combination(
+        self,
+        key: tuple[object, ...] | None,
+        answers: Mapping[str, object],
+        profile: Mapping[str, object],
+    ) -> Combination:
+        """The verdict and the value awards of a lead, memoised per ``key`` (bounded)."""
+        found = None if key is None else self.combinations.get(key)
+        if found is None:
+            scored = self.value_awards(answers, profile)
+            found = Combination(
+                self.verdict(answers),
+                tuple(award for award, _ in scored),
+                tuple(line for _, line in scored),
+            )
+            if key is not None:
+                if len(self.combinations) >= self._VERDICTS_KEPT:
+                    self.combinations.clear()
+                self.combinations[key] = found
+        return found
+
+    def remember(self, key: tuple[object, ...], result: object) -> None:
+        """Keeps a finished result for leads with the same key (bounded like the verdicts)."""
+        if len(self.results) >= self._VERDICTS_KEPT:
+            self.results.clear()
+        self.results[key] = result
 
     def verdict(self, answers: Mapping[str, object]) -> Verdict:
         key = (
@@ -221,7 +291,7 @@ class Plan:
 
     def engagement_awards(
         self, engagement: Sequence[EngagementEvent], now: datetime | None
-    ) -> list[tuple[PointAward, str]]:
+    ) -> list[PointAward]:
         """Points per event of each kind, halved for every half-life of the event's age
         (DESIGN.md, "Nurture": old interest stops outranking new)."""
         if now is None:
@@ -235,19 +305,32 @@ class Plan:
                 age_days = max((now - event.at).total_seconds() / _SECONDS_PER_DAY, 0.0)
                 weight = 1.0 if half_life is None else 0.5 ** (age_days / half_life)
                 weights.setdefault(event.kind, []).append(weight)
-        decay = "no decay" if half_life is None else f"halved every {format_number(half_life)} days"
-        scored: list[tuple[PointAward, str]] = []
-        for rule in self.engagement_rules:
+        awards: list[PointAward] = []
+        for index, rule in enumerate(self.engagement_rules):
             kind_weights = weights.get(rule.key)
             if kind_weights:
                 count = len(kind_weights)
-                reason = (
-                    f"{count} {plain(rule.key)} event{'' if count == 1 else 's'}, "
-                    f"{signed_points(rule.points).lstrip('+')} each, {decay}"
+                reason = self.engagement_reasons.get((index, count)) or self._engagement_reason(
+                    index, count
                 )
-                award = PointAward(rule.label, round(rule.points * sum(kind_weights), 2), reason)
-                scored.append((award, f"{signed_points(award.points)}: {rule.label} ({reason})"))
-        return scored
+                awards.append(
+                    PointAward(rule.label, round(rule.points * sum(kind_weights), 2), reason)
+                )
+        return awards
+
+    def _engagement_reason(self, index: int, count: int) -> str:
+        """Why an engagement rule added its points, e.g. "2 email click events, 5 points each,
+        halved every 30 days"; made once per rule and count of events."""
+        rule = self.engagement_rules[index]
+        half_life = self.criteria.engagement_half_life_days
+        decay = "no decay" if half_life is None else f"halved every {format_number(half_life)} days"
+        reason = (
+            f"{count} {plain(rule.key)} event{'' if count == 1 else 's'}, "
+            f"{signed_points(rule.points).lstrip('+')} each, {decay}"
+        )
+        if len(self.engagement_reasons) < self._VERDICTS_KEPT:
+            self.engagement_reasons[(index, count)] = reason
+        return reason
 
 
 def _fact_lookup(

@@ -5,9 +5,10 @@ These frozen values are what the engine returns and the rest of LeadFlow stores,
 compares; they are kept apart from the engine so that reading a result never needs the plan.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from leadflow.core.criteria import format_number, signed_points
 from leadflow.core.enums import Authority, Budget, DisqualificationReason, Need, Rating, Stage
 
 
@@ -87,6 +88,13 @@ class Qualification:
 
     ``fired_rule`` is the 1-based position of the rating rule that fired; it is None when the
     rating is the FYI fallback or the lead is disqualified (no rating).
+
+    ``explanation`` is put together when it is first read, from interned parts: the sentences
+    that follow from the answers, profile and disqualification (``fixed_lines``: the facts, the
+    stage, the rating rule, the answer and profile awards) are made once per criteria and
+    combination and shared by every lead with them; only the lines of the engagement awards
+    (the last ``engaged`` awards of ``points``) and the score are written for the lead itself.
+    A re-qualification of a million leads that only compares ratings builds no sentence.
     """
 
     facts: BantFacts
@@ -96,9 +104,28 @@ class Qualification:
     fired_rule: int | None
     score: float
     points: tuple[PointAward, ...]
-    explanation: tuple[str, ...]
     disqualified: DisqualificationReason | None
     criteria_version: int | None
+    fixed_lines: tuple[str, ...] = field(repr=False)
+    engaged: int = field(default=0, repr=False)
+    _explanation: tuple[str, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """The explanation in the words of the lead's history: the facts and the stage, the
+        rating rule, each award, the score."""
+        built = self._explanation
+        if built is None:
+            engaged = self.points[len(self.points) - self.engaged :] if self.engaged else ()
+            built = (
+                *self.fixed_lines,
+                *(f"{signed_points(a.points)}: {a.label} ({a.reason})" for a in engaged),
+                f"Score: {format_number(self.score)}",
+            )
+            object.__setattr__(self, "_explanation", built)
+        return built
 
     def as_dict(self) -> dict[str, object]:
         return {

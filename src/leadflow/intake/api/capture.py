@@ -12,9 +12,9 @@ from leadflow.api.auth import READ_ONLY, caller
 from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
 from leadflow.api.schemas import WRITE_ERRORS
 from leadflow.intake.schemas import LeadIn
+from leadflow.intake.selectors import capture_program
 from leadflow.intake.services import lead_capture
 from leadflow.leads.schemas import LeadOut, lead_json
-from leadflow.leads.selectors.search import api_program_get
 
 router = Router(tags=["leads"])
 
@@ -39,12 +39,18 @@ def lead_create(
     who = caller(request)
     if not who.may_write:
         raise HttpError(403, READ_ONLY)
-    program = api_program_get(user=who.user, slug=payload.program, program_ids=who.program_ids)
+    program, published = capture_program(
+        user=who.user, slug=payload.program, program_ids=who.program_ids
+    )
     now = timezone.now()
 
     def write() -> Answer:
         capture = lead_capture(
-            program=program, submission=payload.to_submission(), actor=who.user, now=now
+            program=program,
+            submission=payload.to_submission(),
+            actor=who.user,
+            now=now,
+            published=published,
         )
         return (201 if capture.created else 200), lead_json(capture.lead)
 

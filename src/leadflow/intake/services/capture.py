@@ -33,7 +33,7 @@ from leadflow.leads.models import Lead
 from leadflow.leads.services import lead_create, lead_merge
 from leadflow.leads.services.consent import consents_record
 from leadflow.programs.models import Client, Program
-from leadflow.programs.selectors import program_published_criteria
+from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ def prepared_consents_record(
     *, client: Client, prepared: Prepared, lead_id: int, actor: User | None, now: datetime
 ) -> None:
     """Record the consent a prepared inquiry states, noted in the history of its lead."""
+    if not prepared.consents:
+        return
     consents_record(
         client=client,
         changes=[replace(change, lead_id=lead_id) for change in prepared.consents],
@@ -65,18 +67,27 @@ def prepared_consents_record(
 
 
 def lead_capture(
-    *, program: Program, submission: Submission, actor: User | None, now: datetime
+    *,
+    program: Program,
+    submission: Submission,
+    actor: User | None,
+    now: datetime,
+    published: PublishedCriteria | None = None,
 ) -> Capture:
     """Create the lead, or merge it into the existing lead of the program that it matches on a
     strong key (the core's ``assess``: the same external id from the same source, e-mail, phone
     with compatible names, company and name without a conflicting e-mail). A new lead that only
-    resembles existing ones is created and each pair recorded as a possible duplicate."""
+    resembles existing ones is created and each pair recorded as a possible duplicate.
+
+    ``published`` is the program's published criteria when the caller has read them already.
+    Inside a caller's transaction (the API's idempotent write) the capture joins it rather than
+    opening a savepoint: an error anywhere undoes the whole request."""
     if not program.is_active:
         raise IntakeRejected({"program": f"{program.slug} is not accepting leads (inactive)"})
-    published = program_published_criteria(program=program)
+    published = published or program_published_criteria(program=program)
     prepared = submission_prepare(program=program, submission=submission, published=published)
     rule = dedupe_rule(program)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _lock_keys(program, prepared, rule)
         existing, verdict = _existing(program, prepared, rule)
         if existing is None:
@@ -89,6 +100,7 @@ def lead_capture(
             prepared_consents_record(
                 client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
             )
+            lead.program = program
             return Capture(lead=lead, created=True, possible=verdict.possible)
         match = verdict.match
         assert match is not None
@@ -103,6 +115,7 @@ def lead_capture(
         prepared_consents_record(
             client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
         )
+        lead.program = program
         return Capture(lead=lead, created=False, match=match)
 
 
@@ -113,7 +126,8 @@ def _existing(
     verdict = assess(prepared.keys, candidates, rule)
     if verdict.match is None:
         return None, verdict
-    return Lead.objects.get(pk=verdict.match.id), verdict
+    # ``lead_merge`` reads the lead again under its row lock: its id is all it needs here.
+    return Lead(pk=verdict.match.id, program=program), verdict
 
 
 def dedupe_candidates(

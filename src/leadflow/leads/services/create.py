@@ -58,7 +58,6 @@ class LeadInput:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-@transaction.atomic
 def lead_create(
     *,
     program: Program,
@@ -68,7 +67,8 @@ def lead_create(
     published: PublishedCriteria | None = None,
 ) -> Lead:
     """Capture an inquiry: validate its answers against the program's published criteria,
-    qualify it, and record the ``created`` event with everything that came in."""
+    qualify it, and record the ``created`` event with everything that came in (one transaction:
+    ``leads_create_bulk``'s, with no savepoint of its own around it)."""
     (lead,) = leads_create_bulk(
         program=program, items=[data], actor=actor, now=now, published=published
     )
