@@ -208,6 +208,8 @@ def test_sla_policy_is_saved_and_bad_values_refused(
         "followup_days": 8,
         "violation_threshold": 2,
         "violation_window_days": 60,
+        "queue_limit_hot_hours": 4,
+        "queue_limit_working_days": 1,
     }
     refused = client.post(path, {**good, "violation_threshold": 0})
     assert refused.status_code == 400
@@ -215,3 +217,61 @@ def test_sla_policy_is_saved_and_bad_values_refused(
     assert client.post(path, good).status_code == 302
     policy = SlaPolicy.objects.get(program=partner_program)
     assert (policy.claim_days, policy.violation_window_days) == (3, 60)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("queue_limit_hot_hours", 0),
+        ("queue_limit_hot_hours", -4),
+        ("queue_limit_hot_hours", 49),
+        ("queue_limit_working_days", 0),
+        ("queue_limit_working_days", -1),
+        ("queue_limit_working_days", 11),
+    ],
+)
+def test_the_routing_queue_limit_must_be_positive_and_sane(
+    client: Client, team: Team, partner_program: Program, field: str, value: int
+) -> None:
+    client.force_login(team.manager)
+    path = f"/partners/setup/sla/{partner_program.slug}/"
+    terms = {
+        "claim_days": 2,
+        "contact_days_hot": 1,
+        "contact_days_a": 2,
+        "contact_days_b": 5,
+        "followup_days": 10,
+        "violation_threshold": 3,
+        "violation_window_days": 90,
+        "queue_limit_hot_hours": 4,
+        "queue_limit_working_days": 1,
+    }
+    refused = client.post(path, {**terms, field: value})
+    assert refused.status_code == 400
+    assert "Nothing was saved" in refused.content.decode()
+    assert not SlaPolicy.objects.filter(program=partner_program).exists()
+
+
+def test_the_routing_queue_limit_is_edited_with_the_sla_policy(
+    client: Client, team: Team, partner_program: Program
+) -> None:
+    client.force_login(team.manager)
+    path = f"/partners/setup/sla/{partner_program.slug}/"
+    page = client.get(path).content.decode()
+    assert "Waiting in the routing queue" in page
+    assert "Hours a Hot lead may wait for a partner before managers are alerted" in page
+    terms = {
+        "claim_days": 2,
+        "contact_days_hot": 1,
+        "contact_days_a": 2,
+        "contact_days_b": 5,
+        "followup_days": 10,
+        "violation_threshold": 3,
+        "violation_window_days": 90,
+        "queue_limit_hot_hours": 8,
+        "queue_limit_working_days": 2,
+    }
+    assert client.post(path, terms).status_code == 302
+    policy = SlaPolicy.objects.get(program=partner_program)
+    assert (policy.queue_limit_hot_hours, policy.queue_limit_working_days) == (8, 2)
+    assert 'value="8"' in client.get(path).content.decode()
