@@ -18,33 +18,29 @@ from django.db.models import Exists, OuterRef, QuerySet
 from leadflow.accounts.models import Role, User
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
-from leadflow.core.routing import AGENCY, ineligibility
 from leadflow.core.sla import DEFAULT_TERMS, SlaTerms
 from leadflow.core.sla import queue_limit as core_queue_limit
 from leadflow.delivery.selectors import program_people
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import LeadStep, event_build, events_record, leads_transition
-from leadflow.lib.rows import rows_insert
 from leadflow.notifications.services import email_enqueue
-from leadflow.partners.models import Assignment, EndReason, Partner, RoutingQueueEntry
-from leadflow.partners.policies import program_terms, queue_waits
-from leadflow.partners.services.notify import notifications_send
+from leadflow.partners.models import Assignment, EndReason, RoutingQueueEntry
+from leadflow.partners.policies import queue_waits
+from leadflow.partners.services.handover import (
+    Handover,
+    handover_partner,
+    leads_hand_over,
+    set_aside,
+)
 from leadflow.partners.services.pool import (
     PartnerPool,
-    previous_partners,
-    routing_lead,
     skip_locked,
 )
 from leadflow.partners.services.portal import PartnerInputError
-from leadflow.partners.services.routing import RATING_RANK, assignment_build, routing_ready
+from leadflow.partners.services.routing import RATING_RANK, routing_ready
 
 #: The ``action`` of the ALERT event of a lead waiting too long (once per wait).
 QUEUE_ALERT_ACTION = "routing_waiting"
-#: Reasons a manager cannot override: the partner must change first (re-enable its flow).
-NOT_OVERRIDABLE = {
-    "inactive": "the partner is inactive",
-    "lead flow disabled": "its lead flow is disabled: re-enable it on the partner's page first",
-}
 
 
 def _required(reason: str, what: str) -> str:
@@ -69,59 +65,30 @@ def _waiting(lead: Lead) -> None:
         )
 
 
-def _hand_to(
-    *,
-    lead: Lead,
-    partner_id: int,
-    user: User,
-    reason: str,
-    now: datetime,
-    steps_before: list[LeadStep],
-) -> Assignment:
+def _hand_to(*, lead: Lead, partner_id: int, user: User, reason: str, now: datetime) -> Assignment:
     """Assign the locked lead to the chosen partner with fresh clocks, recording the override
     (which of the routing rules the manager set aside) in the assignment and the history."""
     pool = PartnerPool([lead.program.client_id], now)
-    partner: Partner | None = pool.partners.get(partner_id)
-    if partner is None:
-        raise PartnerInputError("partner", "choose an active partner of the program's client")
-    state = pool.states[partner.pk]
-    if state.partner_type == AGENCY:
-        raise PartnerInputError("partner", "agency partners receive no pre-qualified leads")
-    previous = previous_partners([lead.pk]).get(lead.pk, frozenset())
-    reasons = ineligibility(routing_lead(lead, previous), state)
-    for refused in reasons:
-        if refused in NOT_OVERRIDABLE:
-            raise PartnerInputError("partner", f"{partner.name}: {NOT_OVERRIDABLE[refused]}")
-    terms = program_terms(program_ids=[lead.program_id])[lead.program_id]
-    routing = {
-        "partner_id": partner.pk,
-        "decided_at": now.isoformat(),
-        "override": True,
-        "by": user.pk,
-        "reason": reason,
-        "overridden": list(reasons),
-        "explanation": [f"assigned to {partner.name} by {user.get_username()}: {reason}"],
-    }
-    assignment = assignment_build(lead, partner, terms, routing, now, user)
+    partner = handover_partner(pool, partner_id)
+    overridden = set_aside(pool, partner, [lead])
     said = f"assigned by hand to {partner.name}: {reason}"
-    if reasons:
-        said += " (rules set aside: " + "; ".join(reasons) + ")"
-    leads_transition(
-        steps=[
-            *steps_before,
-            LeadStep(
+    if overridden[lead.pk]:
+        said += " (rules set aside: " + "; ".join(overridden[lead.pk]) + ")"
+    (assignment,) = leads_hand_over(
+        handovers=[
+            Handover(
                 lead=lead,
-                action=Action.ASSIGN,
-                reason=said,
-                details={"partner": partner.pk, "override": True, "overridden": list(reasons)},
-            ),
+                said=said,
+                explanation=f"assigned to {partner.name} by {user.get_username()}: {reason}",
+            )
         ],
-        actor=user,
+        partner=partner,
+        pool=pool,
+        overridden=overridden,
+        user=user,
+        reason=reason,
         now=now,
     )
-    RoutingQueueEntry.objects.filter(lead=lead).delete()
-    rows_insert([assignment])
-    notifications_send(assignment_ids=[assignment.pk], violation_ids=(), now=now)
     return assignment
 
 
@@ -136,9 +103,7 @@ def lead_route_manual(
     with transaction.atomic():
         lead = _lock(lead)
         _waiting(lead)
-        return _hand_to(
-            lead=lead, partner_id=partner_id, user=user, reason=reason, now=now, steps_before=[]
-        )
+        return _hand_to(lead=lead, partner_id=partner_id, user=user, reason=reason, now=now)
 
 
 def _queue_leave(
@@ -217,7 +182,6 @@ def lead_reassign_to(
                 user=user,
                 reason=f"reassigned from {assignment.partner.name}: {reason}",
                 now=now,
-                steps_before=[],
             )
         leads_transition(
             steps=[
