@@ -248,6 +248,21 @@ class PartnerSetupForm(EditorForm):
         "optionally a postal-code start after a space (US-CA 94).",
     )
 
+    #: The fields shown as the partner has them.
+    PARTNER_FIELDS = (
+        "name",
+        "type",
+        "country",
+        "subdivision",
+        "timezone",
+        "program_level",
+        "certification_level",
+        "capacity",
+        "notify_format",
+        "email",
+        "is_active",
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -259,22 +274,13 @@ class PartnerSetupForm(EditorForm):
         **kwargs: Any,
     ) -> None:
         if partner is not None:
+            initial = {name: getattr(partner, name) for name in self.PARTNER_FIELDS}
             kwargs.setdefault(
                 "initial",
                 {
+                    **initial,
                     "client": partner.client_id,
-                    "name": partner.name,
-                    "type": partner.type,
-                    "country": partner.country,
-                    "subdivision": partner.subdivision,
-                    "timezone": partner.timezone,
-                    "program_level": partner.program_level,
-                    "certification_level": partner.certification_level,
-                    "capacity": partner.capacity,
                     "manager": partner.manager_id,
-                    "notify_format": partner.notify_format,
-                    "email": partner.email,
-                    "is_active": partner.is_active,
                     "territories": territories,
                 },
             )
