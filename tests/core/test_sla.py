@@ -21,6 +21,9 @@ from leadflow.core.sla import (
     followup_deadline,
     missed_clock,
     pending_due,
+    queue_limit,
+    queue_limit_label,
+    queue_limit_text,
     violation_consequence,
     violation_window_start,
 )
@@ -155,6 +158,55 @@ def test_terms_refuse_negative_limits_and_a_zero_threshold() -> None:
         SlaTerms(claim_days=-1)
     with pytest.raises(ValueError, match="violation_threshold"):
         SlaTerms(violation_threshold=0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("queue_limit_hot_hours", 0),
+        ("queue_limit_hot_hours", -1),
+        ("queue_limit_hot_hours", 49),
+        ("queue_limit_working_days", 0),
+        ("queue_limit_working_days", 11),
+    ],
+)
+def test_terms_refuse_a_routing_queue_limit_of_nothing_or_beyond_reason(
+    field: str, value: int
+) -> None:
+    with pytest.raises(ValueError, match=field):
+        SlaTerms(**{field: value})
+
+
+# --- the routing queue's waiting limit -----------------------------------------------------------
+
+FRIDAY = datetime(2026, 11, 6, 14, 30, tzinfo=UTC)
+
+
+def test_a_hot_lead_may_wait_the_program_s_hours() -> None:
+    terms = SlaTerms(queue_limit_hot_hours=6)
+    limit = queue_limit(queued_at=FRIDAY, rating="hot", terms=terms, closed=(), zone=UTC)
+    assert limit == FRIDAY + timedelta(hours=6)
+    assert queue_limit_label(terms, "hot") == "6 hours"
+
+
+def test_other_leads_may_wait_the_program_s_working_days_skipping_weekends_and_closures() -> None:
+    terms = SlaTerms(queue_limit_working_days=2)
+    limit = queue_limit(queued_at=FRIDAY, rating="a", terms=terms, closed=(), zone=UTC)
+    assert limit.isoformat() == "2026-11-10T23:59:59.999999+00:00"  # end of Tuesday
+    closed = {date(2026, 11, 9)}
+    limit = queue_limit(queued_at=FRIDAY, rating="b", terms=terms, closed=closed, zone=UTC)
+    assert limit.date() == date(2026, 11, 11)
+    assert queue_limit_label(terms, "b") == "2 working days"
+
+
+def test_the_limit_reads_as_a_sentence() -> None:
+    assert queue_limit_text(DEFAULT_TERMS) == (
+        "Hot leads may wait 4 hours, others until the end of the next working day"
+    )
+    assert queue_limit_text(SlaTerms(queue_limit_hot_hours=1, queue_limit_working_days=2)) == (
+        "Hot leads may wait 1 hour, others until the end of the second working day after the "
+        "day they began waiting"
+    )
 
 
 # --- clocks -----------------------------------------------------------------------------------

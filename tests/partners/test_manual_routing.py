@@ -11,6 +11,7 @@ import pytest
 from leadflow.accounts.models import Role, User
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.routing import TerritoryRule
+from leadflow.core.sla import SlaTerms
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.selectors import lead_scope
 from leadflow.notifications.selectors import outbox_messages
@@ -23,7 +24,12 @@ from leadflow.partners.models import (
     Violation,
 )
 from leadflow.partners.selectors import lead_partner_fits, partner_assignment_get
-from leadflow.partners.services import PartnerInputError, leads_route, sla_sweep
+from leadflow.partners.services import (
+    PartnerInputError,
+    leads_route,
+    sla_policy_set,
+    sla_sweep,
+)
 from leadflow.partners.services.manual import (
     lead_queue_nurture,
     lead_reassign_to,
@@ -285,3 +291,31 @@ def test_the_missed_clock_e_mail_says_the_lead_waits_in_the_routing_queue(
     body = message.content["body"]
     assert "missed “first contact within 1 working day of assignment”" in body
     assert "it waits in the routing queue for a partner" in body
+
+
+def test_a_program_with_its_own_limit_alerts_at_its_limit_and_not_at_the_default(
+    waiting: Lead, manager: User, partner_program: Program
+) -> None:
+    sla_policy_set(program=partner_program, terms=SlaTerms(queue_limit_working_days=3))
+    # Queued Monday 14:30 UTC. The default limit (end of Tuesday) has passed: no alert.
+    assert routing_queue_alert(now=NOW + timedelta(days=1, hours=10)).alerted == 0
+    # The program's limit is the end of Thursday, the third working day after Monday.
+    assert routing_queue_alert(now=NOW + timedelta(days=3, hours=9)).alerted == 0
+    result = routing_queue_alert(now=NOW + timedelta(days=3, hours=10))
+    assert (result.alerted, result.emails) == (1, 1)
+    alert = waiting.events.get(kind=EventKind.ALERT)
+    assert alert.reason == "A lead waiting for a partner for more than 3 working days"
+    (message,) = outbox_messages(key_prefix=f"routing-alert:{waiting.pk}:")
+    assert "more than 3 working days" in message.content["subject"]
+
+
+def test_a_hot_lead_alerts_after_the_program_s_hours(
+    partner_program: Program, make_approved: Callable[..., Lead], london: Partner, manager: User
+) -> None:
+    sla_policy_set(program=partner_program, terms=SlaTerms(queue_limit_hot_hours=1))
+    lead = make_approved(partner_program, "hot", company="Hot Co")
+    assert leads_route(lead_ids=[lead.pk], now=NOW)[0].status == "queued"
+    assert routing_queue_alert(now=NOW + timedelta(minutes=59)).alerted == 0
+    assert routing_queue_alert(now=NOW + timedelta(minutes=61)).alerted == 1
+    alert = lead.events.get(kind=EventKind.ALERT)
+    assert alert.reason == "Hot lead waiting for a partner for more than 1 hour"

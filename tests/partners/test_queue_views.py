@@ -17,6 +17,7 @@ from pytest_django import Settings
 from leadflow.accounts.models import Role, User
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.routing import TerritoryRule
+from leadflow.core.sla import SlaTerms
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Assignment, Partner, RoutingQueueEntry
 from leadflow.partners.services import (
@@ -24,6 +25,7 @@ from leadflow.partners.services import (
     lead_contact_record,
     lead_outcome_record,
     leads_route,
+    sla_policy_set,
 )
 from leadflow.programs.models import Client as LeadClient
 from leadflow.programs.models import Program
@@ -232,3 +234,39 @@ def test_the_queue_page_reads_a_fixed_number_of_queries_whatever_the_number_of_l
         page = client.get("/partners/manage/queue/").content.decode()
     assert page.count('data-testid="waiting-lead"') == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_the_queue_states_the_waiting_limit_in_plain_words(
+    client: Client, manager: User, waiting: Lead
+) -> None:
+    client.force_login(manager)
+    page = client.get("/partners/manage/queue/").content.decode()
+    assert (
+        "Hot leads may wait 4 hours, others until the end of the next working day; "
+        "after that the program's managers are alerted."
+    ) in page
+    assert 'data-testid="waiting-too-long"' not in page  # an hour after it began waiting
+
+
+def test_the_queue_states_a_program_s_own_limit_and_marks_a_lead_waiting_too_long(
+    client: Client, manager: User, waiting: Lead, partner_program: Program
+) -> None:
+    sla_policy_set(
+        program=partner_program, terms=SlaTerms(queue_limit_hot_hours=2, queue_limit_working_days=3)
+    )
+    client.force_login(manager)
+    page = client.get("/partners/manage/queue/").content.decode()
+    assert (
+        "Hot leads may wait 2 hours, others until the end of the third working day after the "
+        "day they began waiting"
+    ) in page
+    # Queued Monday 14:30 UTC, an hour ago: the A lead may wait to the end of Thursday.
+    assert "may wait until" in page
+    assert ">5 Nov 2026, 23:59 UTC</time>" in page
+    assert 'data-testid="waiting-too-long"' not in page
+    # Had it begun waiting a week earlier, it would be late since the end of that Thursday.
+    RoutingQueueEntry.objects.filter(lead=waiting).update(queued_at=NOW - timedelta(days=7))
+    late = client.get("/partners/manage/queue/").content.decode()
+    assert 'data-testid="waiting-too-long"' in late
+    assert "Waiting too long: over the limit of 3 working days since" in late
+    assert ">29 Oct 2026, 23:59 UTC</time>" in late

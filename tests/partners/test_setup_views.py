@@ -2,6 +2,7 @@
 program's SLA policy in the app's own pages; other roles 403, other scopes 404; a refused
 value writes nothing."""
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.test import Client
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.routing import TerritoryRule
+from leadflow.core.sla import DEFAULT_TERMS
 from leadflow.partners.models import Partner, PartnerLevels, PartnerMember, SlaPolicy
 from leadflow.programs.models import Client as ClientModel
 from leadflow.programs.models import Program
@@ -208,6 +210,8 @@ def test_sla_policy_is_saved_and_bad_values_refused(
         "followup_days": 8,
         "violation_threshold": 2,
         "violation_window_days": 60,
+        "queue_limit_hot_hours": 4,
+        "queue_limit_working_days": 1,
     }
     refused = client.post(path, {**good, "violation_threshold": 0})
     assert refused.status_code == 400
@@ -215,3 +219,44 @@ def test_sla_policy_is_saved_and_bad_values_refused(
     assert client.post(path, good).status_code == 302
     policy = SlaPolicy.objects.get(program=partner_program)
     assert (policy.claim_days, policy.violation_window_days) == (3, 60)
+
+
+#: The SLA page's fields as DESIGN.md's defaults fill them.
+DEFAULT_SLA_FORM = dataclasses.asdict(DEFAULT_TERMS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("queue_limit_hot_hours", 0),
+        ("queue_limit_hot_hours", -4),
+        ("queue_limit_hot_hours", 49),
+        ("queue_limit_working_days", 0),
+        ("queue_limit_working_days", -1),
+        ("queue_limit_working_days", 11),
+    ],
+)
+def test_the_routing_queue_limit_must_be_positive_and_sane(
+    client: Client, team: Team, partner_program: Program, field: str, value: int
+) -> None:
+    client.force_login(team.manager)
+    path = f"/partners/setup/sla/{partner_program.slug}/"
+    refused = client.post(path, {**DEFAULT_SLA_FORM, field: value})
+    assert refused.status_code == 400
+    assert "Nothing was saved" in refused.content.decode()
+    assert not SlaPolicy.objects.filter(program=partner_program).exists()
+
+
+def test_the_routing_queue_limit_is_edited_with_the_sla_policy(
+    client: Client, team: Team, partner_program: Program
+) -> None:
+    client.force_login(team.manager)
+    path = f"/partners/setup/sla/{partner_program.slug}/"
+    page = client.get(path).content.decode()
+    assert "Waiting in the routing queue" in page
+    assert "Hours a Hot lead may wait for a partner before managers are alerted" in page
+    terms = {**DEFAULT_SLA_FORM, "queue_limit_hot_hours": 8, "queue_limit_working_days": 2}
+    assert client.post(path, terms).status_code == 302
+    policy = SlaPolicy.objects.get(program=partner_program)
+    assert (policy.queue_limit_hot_hours, policy.queue_limit_working_days) == (8, 2)
+    assert 'value="8"' in client.get(path).content.decode()

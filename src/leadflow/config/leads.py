@@ -67,7 +67,7 @@ LEAD_PANELS: tuple[str, ...] = (
 
 LEAD_LIST_ACTIONS: tuple[ListAction, ...] = (
     ListAction("Enrol in sequence", "nurture:enrol", "nurture.manage"),
-    ListAction("Give to a partner", "partners_bulk:give", "partners.manage"),
+    ListAction("Give to a partner", "partners:bulk_give", "partners.manage"),
 )
 
 QUEUE_SECTIONS: tuple[str, ...] = (

@@ -38,7 +38,6 @@ urlpatterns = [
     path("review/", include("leadflow.review.urls")),
     path("deliveries/", include("leadflow.delivery.urls")),
     path("disputes/", include("leadflow.guarantees.urls")),
-    path("partners/bulk/", include("leadflow.partners.bulk")),
     path("partners/", include("leadflow.partners.urls")),
     path("nurture/", include("leadflow.nurture.urls")),
     path("sales/", include("leadflow.sales.urls")),

@@ -12,13 +12,15 @@ explanation for every candidate, so the same decision can be shown, stored and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from leadflow.core.enums import Rating
-from leadflow.core.errors import DomainRefused
+from leadflow.core.errors import DomainRefused, InputError, NormalisationError
 from leadflow.core.handoff import ROUTABLE_RATINGS
+from leadflow.core.normalise.places import normalise_country, normalise_subdivision
 
 #: Ratings that are handed to partners; C leads are contacts, FYI information only.
 #: "Fewest leads received recently": the window that counts, in days.
@@ -66,6 +68,107 @@ class TerritoryRule:
 def postal_key(code: str) -> str:
     """A postal code compared without case, spaces or dashes ("sw1a 1aa" and "SW1A1AA")."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+#: A territory as a person writes it: a country code, optionally "-" and a subdivision code,
+#: optionally a space and the start of a postal code ("US", "US-CA", "US-CA 94", "GB SW1A").
+_TERRITORY = re.compile(
+    r"([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?(?:[ \t]+([A-Za-z0-9][A-Za-z0-9 -]*))?"
+)
+#: The longest postal prefix a territory keeps (the column's width), and the most territories
+#: one partner may have: beyond that the text is a paste gone wrong, not a sales territory.
+POSTAL_PREFIX_MAX = 16
+TERRITORIES_MAX = 500
+_LINE_SHOWN = 40
+_EXAMPLE = "write US, US-CA or US-CA 94"
+
+
+class TerritoryError(InputError):
+    """Territories typed by a person that cannot be read: one problem per line, in order."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("territories", "; ".join(problems))
+        self.problems = tuple(problems)
+
+
+def _shown(line: str) -> str:
+    """A line quoted back to the person: printable, and short enough to read."""
+    text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in line)
+    return text if len(text) <= _LINE_SHOWN else text[: _LINE_SHOWN - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def _territory(line: str) -> TerritoryRule | str:
+    """One line as a territory, or why it is not one."""
+    match = _TERRITORY.fullmatch(line)
+    if match is None:
+        return f"“{_shown(line)}” is not a territory; {_EXAMPLE}"
+    country_typed, subdivision_typed, postal_typed = match.groups()
+    try:
+        country = normalise_country(country_typed)
+    except NormalisationError:
+        return f"“{country_typed.upper()}” is not a country code; {_EXAMPLE}"
+    subdivision = ""
+    if subdivision_typed:
+        try:
+            subdivision = normalise_subdivision(country, subdivision_typed)
+        except NormalisationError:
+            return f"“{subdivision_typed.upper()}” is not a state, province or region of {country}"
+    postal = postal_key(postal_typed or "")
+    if postal and not subdivision and not any(ch.isdigit() for ch in postal):
+        try:
+            meant = normalise_subdivision(country, postal)
+        except NormalisationError:
+            pass
+        else:
+            return (
+                f"“{_shown(line)}” reads as postal codes starting {postal}; "
+                f"for the state, province or region write {country}-{meant}"
+            )
+    if len(postal) > POSTAL_PREFIX_MAX:
+        return f"the postal code start “{_shown(postal)}” is longer than {POSTAL_PREFIX_MAX}"
+    return TerritoryRule(country, subdivision, postal)
+
+
+def territories_parse(text: str) -> tuple[TerritoryRule, ...]:
+    """A partner's territories from text, one a line ("US", "US-CA", "US-CA 94"): codes in any
+    case, an everyday two-letter alias of a country ("UK") read as its ISO code, postal-code
+    starts compared without spaces or dashes. Blank lines are ignored and a territory written
+    twice is kept once. Raises ``TerritoryError`` naming every line that cannot be read (an
+    unknown country or subdivision, stray characters, a postal start too long) and nothing is
+    returned then: a partner never gets half of what was typed."""
+    rules: dict[TerritoryRule, None] = {}
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        found = _territory(line)
+        if isinstance(found, str):
+            problems.append(f"Line {number}: {found}.")
+        else:
+            rules.setdefault(found)
+    if len(rules) > TERRITORIES_MAX:
+        problems.append(f"At most {TERRITORIES_MAX} territories; this text has {len(rules)}.")
+    if problems:
+        raise TerritoryError(problems)
+    return tuple(rules)
+
+
+def territories_text(rules: Iterable[TerritoryRule]) -> str:
+    """Territories as ``territories_parse`` reads them, one a line, sorted."""
+    return "\n".join(
+        sorted(
+            " ".join(
+                part
+                for part in (
+                    rule.country + (f"-{rule.subdivision}" if rule.subdivision else ""),
+                    rule.postal_prefix,
+                )
+                if part
+            )
+            for rule in rules
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

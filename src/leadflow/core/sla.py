@@ -13,8 +13,9 @@ Pure: ``now`` is always a parameter.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from leadflow.core.calendar import WorkingCalendar, deadline, working_days_between
@@ -23,6 +24,11 @@ from leadflow.core.errors import InvalidTransition
 
 #: A clock with less than this left is shown as "due soon".
 DUE_SOON = timedelta(hours=24)
+#: The most a program may let a lead wait in the routing queue before its managers are
+#: alerted: Hot leads are delivered within 48 hours at the latest (DESIGN.md, "Hand-off"), and
+#: a lead nobody looks at for two working weeks is lost.
+QUEUE_LIMIT_MAX_HOT_HOURS = 48
+QUEUE_LIMIT_MAX_WORKING_DAYS = 10
 
 
 class ClockName(StrEnum):
@@ -61,6 +67,11 @@ class SlaTerms:
     followup_days: int = 10
     violation_threshold: int = 3
     violation_window_days: int = 90
+    queue_limit_hot_hours: int = 4
+    """How long a Hot lead may wait in the routing queue before the managers are alerted."""
+    queue_limit_working_days: int = 1
+    """Other leads may wait until the end of this many working days after the day they began
+    waiting (1: the end of the next working day)."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -76,6 +87,12 @@ class SlaTerms:
             raise ValueError("violation_threshold must be at least 1")
         if self.violation_window_days < 1:
             raise ValueError("violation_window_days must be at least 1")
+        if not 1 <= self.queue_limit_hot_hours <= QUEUE_LIMIT_MAX_HOT_HOURS:
+            raise ValueError(f"queue_limit_hot_hours must be from 1 to {QUEUE_LIMIT_MAX_HOT_HOURS}")
+        if not 1 <= self.queue_limit_working_days <= QUEUE_LIMIT_MAX_WORKING_DAYS:
+            raise ValueError(
+                f"queue_limit_working_days must be from 1 to {QUEUE_LIMIT_MAX_WORKING_DAYS}"
+            )
 
     def contact_days(self, rating: Rating) -> int:
         """Working days to first contact for a lead of ``rating`` (B's limit for anything
@@ -88,6 +105,54 @@ class SlaTerms:
 
 
 DEFAULT_TERMS = SlaTerms()
+
+_ORDINALS = ("next", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth")  # fmt: skip
+
+
+def queue_limit(
+    *,
+    queued_at: datetime,
+    rating: str | None,
+    terms: SlaTerms,
+    closed: Collection[date],
+    zone: tzinfo,
+) -> datetime:
+    """When a lead that began waiting for a partner at ``queued_at`` has waited too long
+    (issue 17: the program's managers are alerted): ``terms.queue_limit_hot_hours`` after it
+    for a Hot lead; otherwise the end of the ``terms.queue_limit_working_days``-th working day
+    after that day (Monday to Friday, not a closure day of the program) in ``zone``. No partner
+    holds the lead, so no partner's holidays count."""
+    if rating == Rating.HOT:
+        return queued_at + timedelta(hours=terms.queue_limit_hot_hours)
+    day = queued_at.astimezone(zone).date()
+    left = terms.queue_limit_working_days
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in closed:
+            left -= 1
+    return datetime.combine(day, time.max, zone)
+
+
+def queue_limit_label(terms: SlaTerms, rating: str | None) -> str:
+    """The limit of a lead of ``rating`` in a few words: "4 hours", "1 working day"."""
+    if rating == Rating.HOT:
+        hours = terms.queue_limit_hot_hours
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    days = terms.queue_limit_working_days
+    return f"{days} working day{'s' if days != 1 else ''}"
+
+
+def queue_limit_text(terms: SlaTerms) -> str:
+    """The program's waiting limit as a sentence for the people who watch the routing queue:
+    "Hot leads may wait 4 hours, others until the end of the next working day"."""
+    days = terms.queue_limit_working_days
+    which = _ORDINALS[days - 1] if days <= len(_ORDINALS) else f"{days}th"
+    after = "" if days == 1 else " after the day they began waiting"
+    return (
+        f"Hot leads may wait {queue_limit_label(terms, Rating.HOT)}, "
+        f"others until the end of the {which} working day{after}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

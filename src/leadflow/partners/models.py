@@ -5,10 +5,16 @@ assignment of a lead to a partner with its clocks, declines and violations (DESI
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from leadflow.core.routing import DEFAULT_CAPACITY
-from leadflow.core.sla import DEFAULT_TERMS, ClockName
+from leadflow.core.sla import (
+    DEFAULT_TERMS,
+    QUEUE_LIMIT_MAX_HOT_HOURS,
+    QUEUE_LIMIT_MAX_WORKING_DAYS,
+    ClockName,
+)
 
 # --- the lists a partner's user picks from -----------------------------------------------------
 
@@ -205,9 +211,31 @@ class SlaPolicy(models.Model):
     violation_window_days = models.PositiveSmallIntegerField(
         default=DEFAULT_TERMS.violation_window_days
     )
+    queue_limit_hot_hours = models.PositiveSmallIntegerField(
+        default=DEFAULT_TERMS.queue_limit_hot_hours,
+        validators=[MinValueValidator(1), MaxValueValidator(QUEUE_LIMIT_MAX_HOT_HOURS)],
+        help_text="Hours a Hot lead may wait in the routing queue before managers are alerted.",
+    )
+    queue_limit_working_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_TERMS.queue_limit_working_days,
+        validators=[MinValueValidator(1), MaxValueValidator(QUEUE_LIMIT_MAX_WORKING_DAYS)],
+        help_text="Working days other leads may wait in the routing queue before managers are "
+        "alerted (1: until the end of the next working day).",
+    )
 
     class Meta:
         verbose_name_plural = "SLA policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    queue_limit_hot_hours__gte=1,
+                    queue_limit_hot_hours__lte=QUEUE_LIMIT_MAX_HOT_HOURS,
+                    queue_limit_working_days__gte=1,
+                    queue_limit_working_days__lte=QUEUE_LIMIT_MAX_WORKING_DAYS,
+                ),
+                name="partners_sla_queue_limits_in_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"SLA of {self.program}"

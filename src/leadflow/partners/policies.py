@@ -2,29 +2,28 @@
 
 Reads only; shared by the services (to set deadlines) and the selectors (to show clocks)."""
 
+import dataclasses
 import functools
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 from leadflow.core.calendar import WorkingCalendar, working_calendar
 from leadflow.core.errors import CalendarError
-from leadflow.core.sla import DEFAULT_TERMS, SlaTerms
-from leadflow.partners.models import Partner, SlaPolicy
+from leadflow.core.sla import DEFAULT_TERMS, SlaTerms, queue_limit, queue_limit_label
+from leadflow.partners.models import Partner, RoutingQueueEntry, SlaPolicy
 from leadflow.programs.models import Program
+
+#: The SLA policy's columns, named as the core's ``SlaTerms`` fields.
+SLA_TERMS_FIELDS = tuple(field.name for field in dataclasses.fields(SlaTerms))
 
 
 def terms_from_policy(policy: SlaPolicy | None) -> SlaTerms:
     if policy is None:
         return DEFAULT_TERMS
-    return SlaTerms(
-        claim_days=policy.claim_days,
-        contact_days_hot=policy.contact_days_hot,
-        contact_days_a=policy.contact_days_a,
-        contact_days_b=policy.contact_days_b,
-        followup_days=policy.followup_days,
-        violation_threshold=policy.violation_threshold,
-        violation_window_days=policy.violation_window_days,
-    )
+    return SlaTerms(**{name: getattr(policy, name) for name in SLA_TERMS_FIELDS})
 
 
 def program_terms(*, program_ids: Iterable[int]) -> dict[int, SlaTerms]:
@@ -34,6 +33,39 @@ def program_terms(*, program_ids: Iterable[int]) -> dict[int, SlaTerms]:
         policy.program_id: policy for policy in SlaPolicy.objects.filter(program_id__in=ids)
     }
     return {program_id: terms_from_policy(policies.get(program_id)) for program_id in ids}
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueWait:
+    """How long a lead waiting in the routing queue may wait under its program's SLA policy."""
+
+    until: datetime
+    """After this it has waited too long: the program's managers are alerted."""
+    limit: str
+    """The limit for its rating in a few words ("4 hours", "1 working day")."""
+    terms: SlaTerms
+
+
+def queue_waits(entries: Sequence[RoutingQueueEntry]) -> dict[int, QueueWait]:
+    """Each waiting lead's limit (by lead id), from its program's policy (the defaults without
+    one), in one query; the entries come with their lead and program."""
+    terms = program_terms(program_ids={entry.lead.program_id for entry in entries})
+    zone = ZoneInfo(settings.TIME_ZONE)
+    waits = {}
+    for entry in entries:
+        lead = entry.lead
+        program_terms_ = terms[lead.program_id]
+        until = queue_limit(
+            queued_at=entry.queued_at,
+            rating=lead.rating,
+            terms=program_terms_,
+            closed=closure_days(lead.program),
+            zone=zone,
+        )
+        waits[entry.lead_id] = QueueWait(
+            until, queue_limit_label(program_terms_, lead.rating), program_terms_
+        )
+    return waits
 
 
 def closure_days(program: Program) -> frozenset[date]:

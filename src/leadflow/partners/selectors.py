@@ -21,10 +21,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least
+from django.utils.text import slugify
 
-from leadflow.accounts.models import User
+from leadflow.accounts.models import Role, User
 from leadflow.accounts.permissions import Capability, user_can
-from leadflow.core.routing import AGENCY, ineligibility
+from leadflow.core.routing import AGENCY, TerritoryRule, ineligibility, territories_text
 from leadflow.core.sla import (
     DEFAULT_TERMS,
     AssignmentTimes,
@@ -39,11 +40,16 @@ from leadflow.partners.models import (
     Decline,
     FlowChange,
     Partner,
+    PartnerLevels,
     PartnerMember,
     RoutingQueueEntry,
     Violation,
+    default_certification_levels,
+    default_program_levels,
 )
-from leadflow.partners.policies import partner_calendar
+from leadflow.partners.policies import QueueWait, partner_calendar, queue_waits
+from leadflow.programs.administration.selectors import user_admin_list
+from leadflow.programs.models import Client
 from leadflow.programs.selectors import program_list
 
 #: The window of the record's counts (received, claimed, declined, violations).
@@ -314,3 +320,63 @@ def partner_closed_leads(*, user: User, partner: Partner) -> QuerySet[Assignment
         .exclude(outcome="")
         .order_by("-closed_at", "-id")
     )
+
+
+def routing_queue_waits(*, entries: Sequence[RoutingQueueEntry]) -> dict[int, QueueWait]:
+    """How long each of these waiting leads may wait (by lead id), by its program's policy."""
+    return queue_waits(entries)
+
+
+# --- partner setup ------------------------------------------------------------------------------
+
+
+def setup_clients(*, user: User) -> QuerySet[Client]:
+    """The clients whose partners ``user`` sets up: those of the programs in their scope."""
+    return Client.objects.filter(pk__in=program_list(user=user).values("client_id")).order_by(
+        "name"
+    )
+
+
+def setup_managers(*, user: User, partner: Partner | None = None) -> QuerySet[User]:
+    """Who may be a partner's manager: the active admins and managers ``user`` manages, the
+    user themself, and the partner's present manager."""
+    people = user_admin_list(by=user, include_inactive=False).filter(
+        groups__name__in=[Role.MANAGER, Role.ADMIN]
+    )
+    people = people | User.objects.filter(pk=user.pk)
+    if partner is not None and partner.manager_id is not None:
+        people = people | User.objects.filter(pk=partner.manager_id)
+    return people.distinct().order_by("username")
+
+
+def client_levels(*, client_id: int | None) -> tuple[list[str], list[str]]:
+    """The client's program levels and certification levels, best first (the defaults until
+    the client has its own lists)."""
+    levels = PartnerLevels.objects.filter(client_id=client_id).first() if client_id else None
+    if levels is None:
+        return default_program_levels(), default_certification_levels()
+    return list(levels.program_levels), list(levels.certification_levels)
+
+
+def partner_territories_text(*, partner: Partner) -> str:
+    """The partner's territories as the setup form shows them, one a line."""
+    return territories_text(
+        TerritoryRule(t.country, t.subdivision, t.postal_prefix) for t in partner.territories.all()
+    )
+
+
+def partner_slug_free(*, client: Client, name: str) -> str:
+    """A slug for a new partner of ``client`` from its name, not yet taken ("acme-2")."""
+    base = slugify(name)[:70] or "partner"
+    taken = set(
+        Partner.objects.filter(client=client, slug__startswith=base).values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def partner_members(*, partner: Partner) -> QuerySet[PartnerMember]:
+    return PartnerMember.objects.filter(partner=partner).select_related("user")

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from leadflow.partners.views import admin, manage, portal, queue
+from leadflow.partners.views import admin, bulk, manage, portal, queue
 
 app_name = "partners"
 
@@ -22,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="manage_reassign",
     ),
     path("manage/<int:partner_id>/", manage.partner_detail, name="manage_detail"),
+    # The lead list's "Give to a partner" (registered in ``config/leads.py``).
+    path("bulk/give", bulk.give_to_partner, name="bulk_give"),
     path("setup/", admin.setup_index, name="setup"),
     path("setup/new/", admin.partner_new, name="setup_new"),
     path("setup/<int:partner_id>/", admin.partner_edit, name="setup_partner"),

@@ -8,7 +8,7 @@ from the caller's scope (the views find it through ``selectors.routing_queue`` o
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,35 +18,29 @@ from django.db.models import Exists, OuterRef, QuerySet
 from leadflow.accounts.models import Role, User
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
-from leadflow.core.routing import AGENCY, ineligibility
+from leadflow.core.sla import DEFAULT_TERMS, SlaTerms
+from leadflow.core.sla import queue_limit as core_queue_limit
 from leadflow.delivery.selectors import program_people
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import LeadStep, event_build, events_record, leads_transition
-from leadflow.lib.rows import rows_insert
 from leadflow.notifications.services import email_enqueue
-from leadflow.partners.models import Assignment, EndReason, Partner, RoutingQueueEntry
-from leadflow.partners.policies import closure_days, program_terms
-from leadflow.partners.services.notify import notifications_send
+from leadflow.partners.models import Assignment, EndReason, RoutingQueueEntry
+from leadflow.partners.policies import queue_waits
+from leadflow.partners.services.handover import (
+    Handover,
+    handover_partner,
+    leads_hand_over,
+    set_aside,
+)
 from leadflow.partners.services.pool import (
     PartnerPool,
-    previous_partners,
-    routing_lead,
     skip_locked,
 )
 from leadflow.partners.services.portal import PartnerInputError
-from leadflow.partners.services.routing import RATING_RANK, assignment_build, routing_ready
+from leadflow.partners.services.routing import RATING_RANK, routing_ready
 
-#: How long an approved lead may wait for a partner before the program's managers are alerted
-#: (docs/DECISIONS.md, H2): Hot leads 4 hours, others 1 working day.
-HOT_QUEUE_LIMIT = timedelta(hours=4)
-QUEUE_LIMIT_WORKING_DAYS = 1
 #: The ``action`` of the ALERT event of a lead waiting too long (once per wait).
 QUEUE_ALERT_ACTION = "routing_waiting"
-#: Reasons a manager cannot override: the partner must change first (re-enable its flow).
-NOT_OVERRIDABLE = {
-    "inactive": "the partner is inactive",
-    "lead flow disabled": "its lead flow is disabled: re-enable it on the partner's page first",
-}
 
 
 def _required(reason: str, what: str) -> str:
@@ -71,59 +65,30 @@ def _waiting(lead: Lead) -> None:
         )
 
 
-def _hand_to(
-    *,
-    lead: Lead,
-    partner_id: int,
-    user: User,
-    reason: str,
-    now: datetime,
-    steps_before: list[LeadStep],
-) -> Assignment:
+def _hand_to(*, lead: Lead, partner_id: int, user: User, reason: str, now: datetime) -> Assignment:
     """Assign the locked lead to the chosen partner with fresh clocks, recording the override
     (which of the routing rules the manager set aside) in the assignment and the history."""
     pool = PartnerPool([lead.program.client_id], now)
-    partner: Partner | None = pool.partners.get(partner_id)
-    if partner is None:
-        raise PartnerInputError("partner", "choose an active partner of the program's client")
-    state = pool.states[partner.pk]
-    if state.partner_type == AGENCY:
-        raise PartnerInputError("partner", "agency partners receive no pre-qualified leads")
-    previous = previous_partners([lead.pk]).get(lead.pk, frozenset())
-    reasons = ineligibility(routing_lead(lead, previous), state)
-    for refused in reasons:
-        if refused in NOT_OVERRIDABLE:
-            raise PartnerInputError("partner", f"{partner.name}: {NOT_OVERRIDABLE[refused]}")
-    terms = program_terms(program_ids=[lead.program_id])[lead.program_id]
-    routing = {
-        "partner_id": partner.pk,
-        "decided_at": now.isoformat(),
-        "override": True,
-        "by": user.pk,
-        "reason": reason,
-        "overridden": list(reasons),
-        "explanation": [f"assigned to {partner.name} by {user.get_username()}: {reason}"],
-    }
-    assignment = assignment_build(lead, partner, terms, routing, now, user)
+    partner = handover_partner(pool, partner_id)
+    overridden = set_aside(pool, partner, [lead])
     said = f"assigned by hand to {partner.name}: {reason}"
-    if reasons:
-        said += " (rules set aside: " + "; ".join(reasons) + ")"
-    leads_transition(
-        steps=[
-            *steps_before,
-            LeadStep(
+    if overridden[lead.pk]:
+        said += " (rules set aside: " + "; ".join(overridden[lead.pk]) + ")"
+    (assignment,) = leads_hand_over(
+        handovers=[
+            Handover(
                 lead=lead,
-                action=Action.ASSIGN,
-                reason=said,
-                details={"partner": partner.pk, "override": True, "overridden": list(reasons)},
-            ),
+                said=said,
+                explanation=f"assigned to {partner.name} by {user.get_username()}: {reason}",
+            )
         ],
-        actor=user,
+        partner=partner,
+        pool=pool,
+        overridden=overridden,
+        user=user,
+        reason=reason,
         now=now,
     )
-    RoutingQueueEntry.objects.filter(lead=lead).delete()
-    rows_insert([assignment])
-    notifications_send(assignment_ids=[assignment.pk], violation_ids=(), now=now)
     return assignment
 
 
@@ -138,9 +103,7 @@ def lead_route_manual(
     with transaction.atomic():
         lead = _lock(lead)
         _waiting(lead)
-        return _hand_to(
-            lead=lead, partner_id=partner_id, user=user, reason=reason, now=now, steps_before=[]
-        )
+        return _hand_to(lead=lead, partner_id=partner_id, user=user, reason=reason, now=now)
 
 
 def _queue_leave(
@@ -219,7 +182,6 @@ def lead_reassign_to(
                 user=user,
                 reason=f"reassigned from {assignment.partner.name}: {reason}",
                 now=now,
-                steps_before=[],
             )
         leads_transition(
             steps=[
@@ -246,20 +208,23 @@ def lead_reassign_to(
         return None
 
 
-def queue_limit(*, queued_at: datetime, rating: str | None, closed: frozenset[date]) -> datetime:
-    """When a lead that began waiting at ``queued_at`` has waited too long: 4 hours for a Hot
-    lead; otherwise the end of the next working day (Monday to Friday, not a closure day of
-    the program) in the server's timezone. There is no partner yet, so no partner's holidays."""
-    if rating == Rating.HOT:
-        return queued_at + HOT_QUEUE_LIMIT
-    zone = ZoneInfo(settings.TIME_ZONE)
-    day = queued_at.astimezone(zone).date()
-    left = QUEUE_LIMIT_WORKING_DAYS
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in closed:
-            left -= 1
-    return datetime.combine(day, time.max, zone)
+def queue_limit(
+    *,
+    queued_at: datetime,
+    rating: str | None,
+    closed: frozenset[date],
+    terms: SlaTerms = DEFAULT_TERMS,
+) -> datetime:
+    """When a lead that began waiting at ``queued_at`` has waited too long under ``terms``
+    (the program's SLA policy; DESIGN.md's defaults: 4 hours for a Hot lead, otherwise the end
+    of the next working day), in the server's timezone: no partner holds the lead yet."""
+    return core_queue_limit(
+        queued_at=queued_at,
+        rating=rating,
+        terms=terms,
+        closed=closed,
+        zone=ZoneInfo(settings.TIME_ZONE),
+    )
 
 
 @dataclass(frozen=True)
@@ -274,10 +239,10 @@ def _alerts() -> QuerySet[LeadEvent]:
 
 def routing_queue_alert(*, now: datetime) -> QueueAlertResult:
     """Alert the program's managers, once per wait, to each lead that waits in the routing
-    queue past the limit (``queue_limit``): one ALERT event in the lead's history and one
-    e-mail (outbox key ``routing-alert:<lead>:<entry>``) to the managers whose scope covers
-    the program. Waiting entries are few (a queue, not the lead table): read in one pass, locked
-    skipping those another worker holds, so that no lead is alerted twice."""
+    queue past its program's limit (``policies.queue_waits``): one ALERT event in the lead's
+    history and one e-mail (outbox key ``routing-alert:<lead>:<entry>``) to the managers whose
+    scope covers the program. Waiting entries are few (a queue, not the lead table): read in
+    one pass, locked skipping those another worker holds, so that no lead is alerted twice."""
     with transaction.atomic():
         entries = list(
             RoutingQueueEntry.objects.exclude(
@@ -293,16 +258,12 @@ def routing_queue_alert(*, now: datetime) -> QueueAlertResult:
             .filter(lead_id__in=[entry.lead_id for entry in entries])
             .values_list("lead_id", "at")
         )
+        waits = queue_waits(entries)
         late = [
             entry
             for entry in entries
             if not any(lead == entry.lead_id and at >= entry.queued_at for lead, at in done)
-            and now
-            > queue_limit(
-                queued_at=entry.queued_at,
-                rating=entry.lead.rating,
-                closed=closure_days(entry.lead.program),
-            )
+            and now > waits[entry.lead_id].until
         ]
         if not late:
             return QueueAlertResult()
@@ -314,7 +275,7 @@ def routing_queue_alert(*, now: datetime) -> QueueAlertResult:
             lead = entry.lead
             to = managers.get(lead.program_id, [])
             hours = (now - entry.queued_at).total_seconds() / 3600
-            limit = "4 hours" if lead.rating == Rating.HOT else "1 working day"
+            limit = waits[entry.lead_id].limit
             what = f"{Rating(lead.rating).label} lead" if lead.rating else "Lead"
             sentence = f"{what} waiting for a partner for more than {limit}"
             events.append(

@@ -21,6 +21,7 @@ from leadflow.partners.models import (
     SlaPolicy,
     Territory,
 )
+from leadflow.partners.policies import SLA_TERMS_FIELDS
 from leadflow.partners.selectors import may_manage, partner_get
 from leadflow.partners.services.portal import PartnerInputError
 from leadflow.partners.services.queue import routing_queue_drain
@@ -112,13 +113,32 @@ def partner_member_add(*, partner: Partner, user: User) -> PartnerMember:
 def partner_levels_set(
     *, client: Client, program_levels: Sequence[str], certification_levels: Sequence[str]
 ) -> PartnerLevels:
-    """The client's level lists, best first."""
+    """The client's level lists, best first. A level a partner of the client still has cannot
+    be dropped."""
     for field, values in (
         ("program_levels", program_levels),
         ("certification_levels", certification_levels),
     ):
         if not values or len(set(values)) != len(values) or not all(v.strip() for v in values):
             raise PartnerInputError(field, "give distinct, non-empty levels, best first")
+    used = Partner.objects.filter(client=client)
+    gone = {
+        level
+        for attr, values in (
+            ("program_level", program_levels),
+            ("certification_level", certification_levels),
+        )
+        for level in used.exclude(**{attr: ""})
+        .exclude(**{f"{attr}__in": list(values)})
+        .values_list(attr, flat=True)
+    }
+    if gone:
+        raise PartnerInputError(
+            "__all__",
+            "Partners still have the level "
+            + ", ".join(f"“{level}”" for level in sorted(gone))
+            + ": change them first.",
+        )
     levels, _ = PartnerLevels.objects.update_or_create(
         client=client,
         defaults={
@@ -132,16 +152,7 @@ def partner_levels_set(
 def sla_policy_set(*, program: Program, terms: SlaTerms) -> SlaPolicy:
     """The program's SLA policy (new assignments use it; running clocks keep their deadlines)."""
     policy, _ = SlaPolicy.objects.update_or_create(
-        program=program,
-        defaults={
-            "claim_days": terms.claim_days,
-            "contact_days_hot": terms.contact_days_hot,
-            "contact_days_a": terms.contact_days_a,
-            "contact_days_b": terms.contact_days_b,
-            "followup_days": terms.followup_days,
-            "violation_threshold": terms.violation_threshold,
-            "violation_window_days": terms.violation_window_days,
-        },
+        program=program, defaults={name: getattr(terms, name) for name in SLA_TERMS_FIELDS}
     )
     return policy
 

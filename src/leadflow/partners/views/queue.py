@@ -18,12 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import request_user
+from leadflow.core.sla import DEFAULT_TERMS, queue_limit_text
 from leadflow.partners.forms import QueueDecisionForm, ReassignForm
 from leadflow.partners.selectors import (
     lead_partner_fits,
     partner_get,
     partner_open_leads,
     routing_queue,
+    routing_queue_waits,
 )
 from leadflow.partners.services.manual import (
     lead_queue_nurture,
@@ -49,6 +51,7 @@ def _queue_page(
     page = Paginator(routing_queue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     entries = list(page.object_list)
     fits = lead_partner_fits(leads=[entry.lead for entry in entries], now=now)
+    waits = routing_queue_waits(entries=entries)
     rows = []
     for entry in entries:
         lead_fits = fits.get(entry.lead_id, [])
@@ -57,8 +60,30 @@ def _queue_page(
             form = QueueDecisionForm(
                 prefix=f"lead-{entry.lead_id}", partners=fit_choices(lead_fits)
             )
-        rows.append({"entry": entry, "lead": entry.lead, "fits": lead_fits, "form": form})
-    return {"entries": page, "rows": rows, "now": now}
+        wait = waits[entry.lead_id]
+        rows.append(
+            {
+                "entry": entry,
+                "lead": entry.lead,
+                "fits": lead_fits,
+                "form": form,
+                "wait": wait,
+                "too_long": now > wait.until,
+            }
+        )
+    return {"entries": page, "rows": rows, "now": now, "limits": _limits(entries, waits)}
+
+
+def _limits(entries: list[Any], waits: dict[int, Any]) -> list[tuple[str, str]]:
+    """The waiting limits in words: one sentence when every program on the page has the same
+    (the defaults on an empty page), else one per program, by name."""
+    by_program = {
+        entry.lead.program.name: queue_limit_text(waits[entry.lead_id].terms) for entry in entries
+    }
+    texts = set(by_program.values()) or {queue_limit_text(DEFAULT_TERMS)}
+    if len(texts) == 1:
+        return [("", texts.pop())]
+    return sorted(by_program.items())
 
 
 @login_required
