@@ -6,15 +6,21 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
+from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from leadflow.accounts.models import User
+from leadflow.config.schedule import PERIODIC_JOBS
+from leadflow.demo.catch_up import tick_after
 from leadflow.demo.seed import DELIVERY_SLUG, PARTNERS_SLUG, USERNAMES, demo_load, demo_password
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.notifications.models import MessageStatus, OutboxMessage
 from leadflow.notifications.services import email_enqueue
+from leadflow.partners.services import leads_route
 from leadflow.programs.models import HandOffMode, Program
+from tests import factories
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +102,37 @@ def test_the_demo_tells_its_progress_and_records_its_past_notifications_as_sent(
     assert not demo_messages.filter(sent_at__isnull=True).exists()
     waiting.refresh_from_db()
     assert waiting.status == MessageStatus.PENDING
+
+
+def test_first_ticks_after_the_demo_are_quiet_and_a_new_waiting_lead_still_alerts() -> None:
+    """Every periodic job run once after the load (as the first start's scheduler does) finds
+    nothing to alert, remind or mail: the demo raised its alerts when they were due, in the
+    history and the outbox (recorded as sent then). A lead that starts waiting in the routing
+    queue after the load is alerted once past its limit, as ever."""
+    demo_load(now=NOW)
+    routing_alerts = LeadEvent.objects.filter(kind=EventKind.ALERT, action="routing_waiting")
+    assert routing_alerts.exists()
+    assert all(event.at < NOW - timedelta(days=1) for event in routing_alerts)
+    events, messages = LeadEvent.objects.count(), OutboxMessage.objects.count()
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        for job in PERIODIC_JOBS:
+            import_string(job.task).func()
+    assert (LeadEvent.objects.count(), OutboxMessage.objects.count()) == (events, messages)
+    assert not OutboxMessage.objects.filter(status=MessageStatus.PENDING).exists()
+
+    program = Program.objects.get(slug=PARTNERS_SLUG)
+    lead = factories.rated_lead(program=program, rating="a", qualifying=True, country="JP")
+    (result,) = leads_route(lead_ids=[lead.pk], now=NOW)
+    assert result.status == "queued"  # no demo partner covers Japan
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):
+        import_string("leadflow.partners.tasks.routing_queue_alert_task").func()
+    assert lead.events.filter(kind=EventKind.ALERT, action="routing_waiting").count() == 1
+    (message,) = OutboxMessage.objects.filter(key__startswith=f"routing-alert:{lead.pk}:")
+    assert message.status == MessageStatus.PENDING
+
+
+def test_a_job_s_catch_up_runs_at_its_first_tick_after_the_due_time() -> None:
+    every = timedelta(minutes=10)
+    due = NOW + timedelta(minutes=3, seconds=1)
+    assert tick_after(due, every) == NOW + timedelta(minutes=10)
+    assert tick_after(NOW, every) == NOW

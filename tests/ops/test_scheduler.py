@@ -1,7 +1,11 @@
 """The periodic-job scheduler: each job enqueued once per interval, however many schedulers."""
 
+import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -61,6 +65,83 @@ def test_the_scheduler_command_runs_one_tick(capsys: pytest.CaptureFixture[str])
 def test_database_optimize_runs_on_either_database() -> None:
     expected = "optimized" if connection.vendor == "sqlite" else "nothing to do"
     assert database_optimize() == expected
+
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's write lock; PostgreSQL has nothing to do"
+)
+BUSY_TIMEOUT = 1.5
+
+
+@pytest.fixture
+def sqlite_file(transactional_db: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A file-based SQLite database configured as the product's (WAL, IMMEDIATE transactions),
+    with a short busy timeout, under an alias of its own; a lead-like table with an index."""
+    alias, path = "sqlite_file", tmp_path / "leadflow.sqlite3"
+    options = {**connections["default"].settings_dict["OPTIONS"], "timeout": BUSY_TIMEOUT}
+    connections.settings[alias] = {
+        **connections["default"].settings_dict,
+        "NAME": str(path),
+        "OPTIONS": options,
+    }
+    try:
+        # Connected here, so the test case's guard against unlisted databases lets it through.
+        connections[alias].connect()
+        with connections[alias].cursor() as cursor:
+            cursor.execute("CREATE TABLE lead (id INTEGER PRIMARY KEY, rating TEXT)")
+            cursor.execute("CREATE INDEX lead_rating ON lead (rating)")
+            cursor.executemany("INSERT INTO lead (rating) VALUES (%s)", [(r,) for r in "hab" * 500])
+        yield alias, path
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
+
+
+def _hold_write_lock(path: Path, seconds: float) -> threading.Thread:
+    """Another process's writer: a second connection holding the write lock for ``seconds``."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO lead (rating) VALUES ('c')")
+
+    def release() -> None:
+        time.sleep(seconds)
+        holder.execute("COMMIT")
+        holder.close()
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    return thread
+
+
+@sqlite_only
+def test_database_optimize_waits_for_another_writer_then_refreshes_the_statistics(
+    sqlite_file: tuple[str, Path],
+) -> None:
+    alias, path = sqlite_file
+    holder = _hold_write_lock(path, seconds=0.5)
+    started = time.monotonic()
+    try:
+        assert database_optimize(using=alias) == "optimized"
+    finally:
+        holder.join()
+    assert time.monotonic() - started >= 0.4  # it waited for the lock, as writers do
+    with sqlite3.connect(path) as reader:
+        stats = reader.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'lead'").fetchall()
+    assert ("lead_rating",) in stats
+
+
+@sqlite_only
+def test_database_optimize_on_a_database_that_stays_busy_is_left_for_the_next_run(
+    sqlite_file: tuple[str, Path],
+) -> None:
+    alias, path = sqlite_file
+    holder = _hold_write_lock(path, seconds=BUSY_TIMEOUT + 1)
+    try:
+        assert database_optimize(using=alias) == "busy: left for the next run"
+    finally:
+        holder.join()
+    assert database_optimize(using=alias) == "optimized"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are proven on PostgreSQL")

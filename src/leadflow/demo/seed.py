@@ -19,6 +19,7 @@ from leadflow.accounts.services import roles_ensure, user_create
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType, Rating
 from leadflow.core.lifecycle import Action
 from leadflow.delivery.demo import demo_deliveries
+from leadflow.demo.catch_up import demo_alerts_catch_up, demo_report_mail_catch_up
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lead_transition
 from leadflow.lib.events import replaying_history
@@ -259,7 +260,9 @@ def demo_load(*, now: datetime, progress: Progress = _quiet) -> DemoResult:
 
     The e-mails and webhooks its six months of history queued are recorded as sent when they
     were queued: they belong to the past the demo tells, and a worker starting afterwards has
-    nothing of it to send (nor to print, with the console e-mail backend)."""
+    nothing of it to send (nor to print, with the console e-mail backend). The alerts the
+    scheduler would have raised during those months are raised at their due times first
+    (``demo.catch_up``), so its first ticks find nothing waiting too long either."""
     if demo_loaded():
         leads = Lead.objects.filter(program__slug__in=[PARTNERS_SLUG, DELIVERY_SLUG]).count()
         return DemoResult(created=False, leads=leads, logins=_logins())
@@ -329,8 +332,11 @@ def _create(*, now: datetime, progress: Progress) -> DemoResult:
     progress("Nurture sequences and sales follow-up …")
     demo_nurture(programs=programs, actors=actors, now=now)
     demo_sales(programs=programs, actors=actors, now=now)
+    # The alerts the scheduler would have raised meanwhile, raised when they were due.
+    demo_alerts_catch_up(admin=actors["admin"], now=now)
     progress("Summing up the reports …")
     facts_refresh()  # the reports' summary tables, so the dashboards open at once
+    demo_report_mail_catch_up(now=now)
     return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
 
 

@@ -1,11 +1,12 @@
 """The scheduler's tick and the database upkeep it runs."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.utils.module_loading import import_string
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -13,6 +14,8 @@ from django_tasks_db.models import DBTaskResult
 from leadflow.config.schedule import PERIODIC_JOBS, PeriodicJob
 from leadflow.ops.models import PeriodicJobState, WorkerHeartbeat
 from leadflow.ops.workers import worker_process_of
+
+logger = logging.getLogger(__name__)
 
 #: What a task run too often by workers that died is failed with.
 WORKER_LOST = "leadflow.ops.WorkerLost"
@@ -48,13 +51,37 @@ def scheduler_tick(*, now: datetime, jobs: Sequence[PeriodicJob] = PERIODIC_JOBS
     return enqueued
 
 
-def database_optimize() -> str:
-    """Refresh the planner's statistics: SQLite's ``PRAGMA optimize`` after bulk loads (the
-    lead list sorts badly without them); PostgreSQL's autovacuum does this by itself."""
+#: Rows ANALYZE reads per index: approximate statistics in milliseconds, whatever the size.
+ANALYSIS_LIMIT = 1000
+
+
+def database_optimize(*, using: str = DEFAULT_DB_ALIAS) -> str:
+    """Refresh the planner's statistics on SQLite after bulk loads (the lead list sorts badly
+    without them); PostgreSQL's autovacuum does this by itself.
+
+    It is a writer like any other: ``transaction.atomic`` begins ``IMMEDIATE`` (the SQLite
+    settings), so it waits up to the busy timeout for the write lock that a load, a migration
+    or a worker holds. Run outside a transaction, the statement would take a read lock first
+    and then need the write lock, and SQLite answers such an upgrade "database is locked" at
+    once, without waiting (what the first start logged). A database that stays busy past the
+    timeout is left for the next run: statistics can wait, no error is raised.
+
+    ``ANALYZE`` under a row limit rather than ``PRAGMA optimize``: this runs in a fresh task
+    connection that has queried no table, and before SQLite 3.46 ``optimize`` only analyzes
+    tables the connection has queried, so it did nothing here."""
+    connection = connections[using]
     if connection.vendor != "sqlite":
         return "nothing to do"
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA optimize")
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA analysis_limit=0")
+    except OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        logger.info("database statistics not refreshed: the database stayed busy (%s)", exc)
+        return "busy: left for the next run"
     return "optimized"
 
 
