@@ -1,27 +1,43 @@
 """Writes of the partner setup pages (issue 17, item 9): a partner's details changed by a
-manager, and a member taken off a partner. Creating partners, their territories, members,
-the client's levels and a program's SLA policy are ``services.partners``' writes."""
+manager, a member added or taken off, the client's levels and a program's SLA policy saved.
+Creating partners, their territories, members, levels and SLA policies are
+``services.partners``' writes; the setup pages' writes add, in the same transaction, one entry
+of the admin changes' history (``accounts.services.admin_change_record``) when they change
+something."""
 
-import logging
 from collections.abc import Sequence
 
 from django.db import transaction
 
-from leadflow.accounts.models import User
+from leadflow.accounts.models import ChangeKind, User
+from leadflow.accounts.services import (
+    FieldChange,
+    admin_change_record,
+    change_summary,
+    field_changes,
+)
 from leadflow.core.calendar import working_calendar
 from leadflow.core.errors import CalendarError
 from leadflow.core.routing import TerritoryRule
+from leadflow.core.sla import SlaTerms
 from leadflow.partners.models import (
     NotifyFormat,
     Partner,
     PartnerLevels,
     PartnerMember,
     PartnerType,
+    SlaPolicy,
+    default_certification_levels,
+    default_program_levels,
 )
-from leadflow.partners.services.partners import territories_set
+from leadflow.partners.services.partners import (
+    partner_levels_set,
+    partner_member_add,
+    sla_policy_set,
+    territories_set,
+)
 from leadflow.partners.services.portal import PartnerInputError
-
-logger = logging.getLogger(__name__)
+from leadflow.programs.models import Client, Program
 
 
 @transaction.atomic
@@ -66,6 +82,7 @@ def partner_update(
             "certification_level", "Choose one of the client's certification levels."
         )
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = partner_words(locked)
     locked.name = name.strip()
     locked.type = type
     locked.country = cal.country
@@ -80,13 +97,166 @@ def partner_update(
     locked.is_active = is_active
     locked.save()
     territories_set(partner=locked, territories=territories)
-    logger.info("partner %s (%s) changed by %s", locked.pk, locked.name, by.get_username())
+    changes = field_changes(before, partner_words(locked))
+    if changes:
+        _record(by, locked, change_summary(changes, of=locked.name), changes)
     return locked
 
 
+def _record(by: User, partner: Partner, summary: str, changes: Sequence[FieldChange] = ()) -> None:
+    admin_change_record(
+        by=by,
+        kind=ChangeKind.PARTNER,
+        object_id=partner.pk,
+        object_label=partner.name,
+        summary=summary,
+        changes=changes,
+    )
+
+
+def partner_words(partner: Partner) -> dict[str, str]:
+    """What the setup page shows of a partner, label → value in words, for the history."""
+    manager = partner.manager
+    return {
+        "Name": partner.name,
+        "Kind of partner": PartnerType(partner.type).label,
+        "Partner manager": (manager.get_full_name() or manager.username) if manager else "nobody",
+        "Shared inbox": partner.email,
+        "New leads are sent as": NotifyFormat(partner.notify_format).label,
+        "Receives leads": "on" if partner.is_active else "off",
+        "Territories": "; ".join(
+            " ".join(
+                part
+                for part in (
+                    t.country + (f"-{t.subdivision}" if t.subdivision else ""),
+                    t.postal_prefix,
+                )
+                if part
+            )
+            for t in partner.territories.order_by("country", "subdivision", "postal_prefix")
+        ),
+        "Country": partner.country,
+        "State or province": partner.subdivision,
+        "Timezone": partner.timezone,
+        "Program level": partner.program_level.replace("_", " "),
+        "Certification level": partner.certification_level.replace("_", " "),
+        "Capacity": f"{partner.capacity} open leads",
+    }
+
+
+def _members(partner: Partner) -> str:
+    return ", ".join(
+        PartnerMember.objects.filter(partner=partner)
+        .order_by("user__username")
+        .values_list("user__username", flat=True)
+    )
+
+
+@transaction.atomic
+def partner_member_join(*, by: User, partner: Partner, user: User) -> PartnerMember:
+    """Add ``user`` to the partner from its setup page (``partner_member_add``: a user works
+    for one partner, with the partner role), and record who works its leads now."""
+    Partner.objects.select_for_update().get(pk=partner.pk)
+    before = _members(partner)
+    earlier = PartnerMember.objects.filter(user=user).exclude(partner=partner).first()
+    member = partner_member_add(partner=partner, user=user)
+    changes = field_changes(
+        {"Who works its leads": before}, {"Who works its leads": _members(partner)}
+    )
+    if changes:
+        moved = f" (they worked for {earlier.partner.name} before)" if earlier else ""
+        _record(by, partner, f"Added {user.username} to {partner.name}{moved}.", changes)
+    return member
+
+
+@transaction.atomic
 def partner_member_remove(*, by: User, partner: Partner, user_id: int) -> None:
     """Take a user off the partner: they no longer see its leads (their account stays)."""
-    deleted, _ = PartnerMember.objects.filter(partner=partner, user_id=user_id).delete()
-    if not deleted:
+    Partner.objects.select_for_update().get(pk=partner.pk)
+    before = _members(partner)
+    member = (
+        PartnerMember.objects.filter(partner=partner, user_id=user_id)
+        .select_related("user")
+        .first()
+    )
+    if member is None:
         raise PartnerInputError("member", "That person is not a member of this partner.")
-    logger.info("user %s taken off partner %s by %s", user_id, partner.pk, by.get_username())
+    member.delete()
+    changes = field_changes(
+        {"Who works its leads": before}, {"Who works its leads": _members(partner)}
+    )
+    _record(by, partner, f"Took {member.user.username} off {partner.name}.", changes)
+
+
+def _levels_words(
+    program_levels: Sequence[str], certification_levels: Sequence[str]
+) -> dict[str, str]:
+    return {
+        "Program levels": ", ".join(level.replace("_", " ") for level in program_levels),
+        "Certification levels": ", ".join(
+            level.replace("_", " ") for level in certification_levels
+        ),
+    }
+
+
+@transaction.atomic
+def partner_levels_save(
+    *, by: User, client: Client, program_levels: Sequence[str], certification_levels: Sequence[str]
+) -> PartnerLevels:
+    """The client's level lists from the setup page (``partner_levels_set``), recorded."""
+    current = PartnerLevels.objects.select_for_update().filter(client=client).first()
+    before = _levels_words(
+        current.program_levels if current else default_program_levels(),
+        current.certification_levels if current else default_certification_levels(),
+    )
+    levels = partner_levels_set(
+        client=client, program_levels=program_levels, certification_levels=certification_levels
+    )
+    changes = field_changes(
+        before, _levels_words(levels.program_levels, levels.certification_levels)
+    )
+    if changes:
+        admin_change_record(
+            by=by,
+            kind=ChangeKind.CLIENT,
+            object_id=client.pk,
+            object_label=client.name,
+            summary=f"Changed the partner levels of {client.name}.",
+            changes=changes,
+        )
+    return levels
+
+
+_SLA_WORDS = {
+    "claim_days": "Working days to claim a new lead",
+    "contact_days_hot": "Working days to first contact, Hot",
+    "contact_days_a": "Working days to first contact, A",
+    "contact_days_b": "Working days to first contact, B",
+    "followup_days": "Working days from first contact to the outcome",
+    "violation_threshold": "Missed deadlines that stop a partner's lead flow",
+    "violation_window_days": "Days the missed deadlines are counted over",
+}
+
+
+def _sla_words(terms: object) -> dict[str, str]:
+    return {label: str(getattr(terms, name)) for name, label in _SLA_WORDS.items()}
+
+
+@transaction.atomic
+def sla_policy_save(*, by: User, program: Program, terms: SlaTerms) -> SlaPolicy:
+    """The program's SLA policy from the setup page (``sla_policy_set``), recorded as a change
+    of the program's settings."""
+    current = SlaPolicy.objects.select_for_update().filter(program=program).first()
+    before = _sla_words(current or SlaTerms())
+    policy = sla_policy_set(program=program, terms=terms)
+    changes = field_changes(before, _sla_words(policy))
+    if changes:
+        admin_change_record(
+            by=by,
+            kind=ChangeKind.PROGRAM,
+            object_id=program.pk,
+            object_label=program.name,
+            summary=f"Changed the SLA policy of {program.name}.",
+            changes=changes,
+        )
+    return policy

@@ -36,13 +36,14 @@ from leadflow.partners.models import (
     default_program_levels,
 )
 from leadflow.partners.selectors import partner_get, partner_list
-from leadflow.partners.services import (
-    partner_create,
-    partner_levels_set,
-    partner_member_add,
-    sla_policy_set,
+from leadflow.partners.services import partner_create
+from leadflow.partners.services.setup import (
+    partner_levels_save,
+    partner_member_join,
+    partner_member_remove,
+    partner_update,
+    sla_policy_save,
 )
-from leadflow.partners.services.setup import partner_member_remove, partner_update
 from leadflow.programs.administration.selectors import user_admin_list
 from leadflow.programs.forms.fields import EditorForm
 from leadflow.programs.models import Client
@@ -320,7 +321,7 @@ def member_add(request: HttpRequest, partner_id: int) -> HttpResponse:
             else "Give the sign-in name of the user to add.",
         )
     else:
-        partner_member_add(partner=partner, user=user)
+        partner_member_join(by=by, partner=partner, user=user)
         messages.success(request, f"{user.username} now works {partner.name}'s leads.")
     return redirect("partners:setup_partner", partner_id=partner.pk)
 
@@ -399,7 +400,8 @@ def levels_edit(request: HttpRequest, client_id: int) -> HttpResponse:
             )
         else:
             try:
-                partner_levels_set(
+                partner_levels_save(
+                    by=by,
                     client=client,
                     program_levels=form.cleaned_data["program_levels"],
                     certification_levels=form.cleaned_data["certification_levels"],
@@ -446,7 +448,7 @@ def sla_edit(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, initial={name: getattr(terms, name) for name in _SLA_FIELDS}
     )
     if request.method == "POST" and form.is_valid():
-        sla_policy_set(program=program, terms=SlaTerms(**form.cleaned_data))
+        sla_policy_save(by=by, program=program, terms=SlaTerms(**form.cleaned_data))
         messages.success(
             request,
             f"The SLA policy of {program.name} was saved: leads assigned from now on use it.",
