@@ -184,3 +184,28 @@ def test_the_user_page_of_someone_of_no_partner_has_no_partner_panel(
     client.force_login(team.manager)
     page = client.get(f"/users/{team.qualifier.pk}/").content.decode()
     assert 'data-testid="user-partners"' not in page
+
+
+def test_creating_a_partner_is_recorded_with_its_values(
+    client: Client, team: Team, client_a: ClientModel
+) -> None:
+    client.force_login(team.manager)
+    response = client.post(
+        "/partners/setup/new/",
+        {
+            "client": client_a.pk,
+            "name": "Bay Area Resellers",
+            "type": "reseller",
+            "country": "US",
+            "subdivision": "CA",
+            "timezone": "America/Los_Angeles",
+            "capacity": 10,
+            "notify_format": "csv",
+            "territories": "US-CA",
+        },
+    )
+    assert response.status_code == 302
+    partner = Partner.objects.get(name="Bay Area Resellers")
+    change = _only(ChangeKind.PARTNER, partner.pk)
+    assert change.summary == "Created Bay Area Resellers."
+    assert _fields(change)["Territories"] == ("none", "US-CA")

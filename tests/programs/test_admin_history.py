@@ -177,7 +177,9 @@ def test_an_entry_is_never_changed(team: Team, program: Program) -> None:
         object_id=program.pk,
         object_label=program.name,
         summary="Changed something.",
+        always=True,
     )
+    assert change is not None
     change.summary = "Changed something else."
     with pytest.raises(ValueError, match="never changed"):
         change.save()
@@ -249,6 +251,7 @@ def test_the_user_page_shows_the_last_twenty_changes_with_a_link(
             object_id=person.pk,
             object_label=person.username,
             summary=f"Change number {number}.",
+            always=True,
         )
     client.force_login(team.manager)
     page = client.get(f"/users/{person.pk}/").content.decode()
@@ -257,3 +260,36 @@ def test_the_user_page_shows_the_last_twenty_changes_with_a_link(
     assert "Change number 0." not in page
     assert page.index("Change number 20.") < page.index("Change number 19.")  # newest first
     assert f"/users/changes/?kind=user&amp;object={person.pk}" in page
+
+
+def test_an_entry_is_written_only_when_a_field_changed_unless_asked(
+    team: Team, program: Program
+) -> None:
+    same = {"Hand-off": "Partner routing"}
+    entry = {"kind": ChangeKind.PROGRAM, "object_id": program.pk, "object_label": program.name}
+    assert admin_change_record(by=team.manager, before=same, after=same, **entry) is None
+    written = admin_change_record(by=team.manager, summary="Looked.", always=True, **entry)
+    assert written is not None
+    assert written.changes == []
+    assert AdminChange.objects.count() == 1
+
+
+def test_form_and_intake_settings_write_one_entry_in_words(
+    client: Client, team: Team, program: Program
+) -> None:
+    client.force_login(team.manager)
+    path = f"/programs/{program.slug}/intake"
+    form = {
+        "web_form_enabled": "on",
+        "default_region": "DE",
+        "allowed_hosts": "www.acme.example",
+        "source_rules": "Spring Expo = event",
+    }
+    assert client.post(path, form).status_code == 302
+    assert client.post(path, form).status_code == 302  # the same again: nothing
+    [change] = _changes(ChangeKind.PROGRAM, program.pk)
+    fields = _fields(change)
+    assert fields["Country"][1] == "Germany"
+    assert fields["Sites a visitor may be sent back to"] == ("none", "www.acme.example")
+    assert fields["Own lead sources"] == ("none", "Spring Expo = event")
+    assert change.summary in client.get(path).content.decode()

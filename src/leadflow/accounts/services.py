@@ -370,19 +370,27 @@ def admin_change_record(
     kind: ChangeKind | str,
     object_id: int,
     object_label: str,
-    summary: str,
-    changes: Sequence[FieldChange] = (),
+    before: Mapping[str, str] | None = None,
+    after: Mapping[str, str] | None = None,
+    summary: str = "",
+    always: bool = False,
     now: datetime | None = None,
-) -> AdminChange:
-    """Write one entry of the admin changes' history. The service making the change calls it
-    inside its own transaction, so the change and its entry commit together or not at all;
-    the caller leaves it out when nothing changed. Values are words, never secrets."""
+) -> AdminChange | None:
+    """Write one entry of the admin changes' history: the fields whose words differ between
+    ``before`` and ``after`` (label → value in words), and ``summary`` (by default "Changed the
+    … of <object>."). Nothing is written when no field changed, unless ``always`` (a step that
+    changes no field, such as a password link). The service making the change calls it inside
+    its own transaction, so the change and its entry commit together or not at all. Values are
+    words, never secrets."""
+    changes = field_changes(before or {}, after or {})
+    if not changes and not always:
+        return None
     return AdminChange.objects.create(
         at=now or django_timezone.now(),
         by=by,
         kind=ChangeKind(kind),
         object_id=object_id,
         object_label=object_label[:300],
-        summary=summary[:500],
+        summary=(summary or change_summary(changes, of=object_label))[:500],
         changes=[asdict(change) for change in changes],
     )

@@ -6,16 +6,12 @@ of the admin changes' history (``accounts.services.admin_change_record``) when t
 something."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 
 from leadflow.accounts.models import ChangeKind, User
-from leadflow.accounts.services import (
-    FieldChange,
-    admin_change_record,
-    change_summary,
-    field_changes,
-)
+from leadflow.accounts.services import admin_change_record
 from leadflow.core.calendar import working_calendar
 from leadflow.core.errors import CalendarError
 from leadflow.core.routing import TerritoryRule
@@ -31,6 +27,7 @@ from leadflow.partners.models import (
     default_program_levels,
 )
 from leadflow.partners.services.partners import (
+    partner_create,
     partner_levels_set,
     partner_member_add,
     sla_policy_set,
@@ -38,6 +35,17 @@ from leadflow.partners.services.partners import (
 )
 from leadflow.partners.services.portal import PartnerInputError
 from leadflow.programs.models import Client, Program
+
+
+@transaction.atomic
+def partner_setup_create(*, by: User, **fields: Any) -> Partner:
+    """A new partner from the setup page (``partner_create``'s arguments), recorded with the
+    values it starts with."""
+    partner = partner_create(**fields)
+    _record(
+        by, partner, before={}, after=partner_words(partner), summary=f"Created {partner.name}."
+    )
+    return partner
 
 
 @transaction.atomic
@@ -97,20 +105,36 @@ def partner_update(
     locked.is_active = is_active
     locked.save()
     territories_set(partner=locked, territories=territories)
-    changes = field_changes(before, partner_words(locked))
-    if changes:
-        _record(by, locked, change_summary(changes, of=locked.name), changes)
+    _record(by, locked, before=before, after=partner_words(locked))
     return locked
 
 
-def _record(by: User, partner: Partner, summary: str, changes: Sequence[FieldChange] = ()) -> None:
+def _record(
+    by: User, partner: Partner, *, before: dict[str, str], after: dict[str, str], summary: str = ""
+) -> None:
     admin_change_record(
         by=by,
         kind=ChangeKind.PARTNER,
         object_id=partner.pk,
         object_label=partner.name,
+        before=before,
+        after=after,
         summary=summary,
-        changes=changes,
+    )
+
+
+def territories_text(partner: Partner, separator: str = "\n") -> str:
+    """The partner's territories as the setup page writes them (US, US-CA, US-CA 94)."""
+    return separator.join(
+        " ".join(
+            part
+            for part in (
+                t.country + (f"-{t.subdivision}" if t.subdivision else ""),
+                t.postal_prefix,
+            )
+            if part
+        )
+        for t in partner.territories.order_by("country", "subdivision", "postal_prefix")
     )
 
 
@@ -124,17 +148,7 @@ def partner_words(partner: Partner) -> dict[str, str]:
         "Shared inbox": partner.email,
         "New leads are sent as": NotifyFormat(partner.notify_format).label,
         "Receives leads": "on" if partner.is_active else "off",
-        "Territories": "; ".join(
-            " ".join(
-                part
-                for part in (
-                    t.country + (f"-{t.subdivision}" if t.subdivision else ""),
-                    t.postal_prefix,
-                )
-                if part
-            )
-            for t in partner.territories.order_by("country", "subdivision", "postal_prefix")
-        ),
+        "Territories": territories_text(partner, "; "),
         "Country": partner.country,
         "State or province": partner.subdivision,
         "Timezone": partner.timezone,
@@ -144,12 +158,9 @@ def partner_words(partner: Partner) -> dict[str, str]:
     }
 
 
-def _members(partner: Partner) -> str:
-    return ", ".join(
-        PartnerMember.objects.filter(partner=partner)
-        .order_by("user__username")
-        .values_list("user__username", flat=True)
-    )
+def _members(partner: Partner) -> dict[str, str]:
+    names = PartnerMember.objects.filter(partner=partner).order_by("user__username")
+    return {"Who works its leads": ", ".join(names.values_list("user__username", flat=True))}
 
 
 @transaction.atomic
@@ -160,12 +171,9 @@ def partner_member_join(*, by: User, partner: Partner, user: User) -> PartnerMem
     before = _members(partner)
     earlier = PartnerMember.objects.filter(user=user).exclude(partner=partner).first()
     member = partner_member_add(partner=partner, user=user)
-    changes = field_changes(
-        {"Who works its leads": before}, {"Who works its leads": _members(partner)}
-    )
-    if changes:
-        moved = f" (they worked for {earlier.partner.name} before)" if earlier else ""
-        _record(by, partner, f"Added {user.username} to {partner.name}{moved}.", changes)
+    moved = f" (they worked for {earlier.partner.name} before)" if earlier else ""
+    summary = f"Added {user.username} to {partner.name}{moved}."
+    _record(by, partner, before=before, after=_members(partner), summary=summary)
     return member
 
 
@@ -182,10 +190,8 @@ def partner_member_remove(*, by: User, partner: Partner, user_id: int) -> None:
     if member is None:
         raise PartnerInputError("member", "That person is not a member of this partner.")
     member.delete()
-    changes = field_changes(
-        {"Who works its leads": before}, {"Who works its leads": _members(partner)}
-    )
-    _record(by, partner, f"Took {member.user.username} off {partner.name}.", changes)
+    summary = f"Took {member.user.username} off {partner.name}."
+    _record(by, partner, before=before, after=_members(partner), summary=summary)
 
 
 def _levels_words(
@@ -212,18 +218,15 @@ def partner_levels_save(
     levels = partner_levels_set(
         client=client, program_levels=program_levels, certification_levels=certification_levels
     )
-    changes = field_changes(
-        before, _levels_words(levels.program_levels, levels.certification_levels)
+    admin_change_record(
+        by=by,
+        kind=ChangeKind.CLIENT,
+        object_id=client.pk,
+        object_label=client.name,
+        before=before,
+        after=_levels_words(levels.program_levels, levels.certification_levels),
+        summary=f"Changed the partner levels of {client.name}.",
     )
-    if changes:
-        admin_change_record(
-            by=by,
-            kind=ChangeKind.CLIENT,
-            object_id=client.pk,
-            object_label=client.name,
-            summary=f"Changed the partner levels of {client.name}.",
-            changes=changes,
-        )
     return levels
 
 
@@ -249,14 +252,13 @@ def sla_policy_save(*, by: User, program: Program, terms: SlaTerms) -> SlaPolicy
     current = SlaPolicy.objects.select_for_update().filter(program=program).first()
     before = _sla_words(current or SlaTerms())
     policy = sla_policy_set(program=program, terms=terms)
-    changes = field_changes(before, _sla_words(policy))
-    if changes:
-        admin_change_record(
-            by=by,
-            kind=ChangeKind.PROGRAM,
-            object_id=program.pk,
-            object_label=program.name,
-            summary=f"Changed the SLA policy of {program.name}.",
-            changes=changes,
-        )
+    admin_change_record(
+        by=by,
+        kind=ChangeKind.PROGRAM,
+        object_id=program.pk,
+        object_label=program.name,
+        before=before,
+        after=_sla_words(policy),
+        summary=f"Changed the SLA policy of {program.name}.",
+    )
     return policy

@@ -36,13 +36,14 @@ from leadflow.partners.models import (
     default_program_levels,
 )
 from leadflow.partners.selectors import partner_get, partner_list
-from leadflow.partners.services import partner_create
 from leadflow.partners.services.setup import (
     partner_levels_save,
     partner_member_join,
     partner_member_remove,
+    partner_setup_create,
     partner_update,
     sla_policy_save,
+    territories_text,
 )
 from leadflow.programs.administration.selectors import user_admin_list
 from leadflow.programs.forms.fields import EditorForm
@@ -65,20 +66,6 @@ def _managers(by: User) -> QuerySet[User]:
         groups__name__in=[Role.MANAGER, Role.ADMIN]
     )
     return (people | User.objects.filter(pk=by.pk)).distinct().order_by("username")
-
-
-def territories_text(partner: Partner) -> str:
-    return "\n".join(
-        " ".join(
-            part
-            for part in (
-                t.country + (f"-{t.subdivision}" if t.subdivision else ""),
-                t.postal_prefix,
-            )
-            if part
-        )
-        for t in partner.territories.order_by("country", "subdivision", "postal_prefix")
-    )
 
 
 class PartnerForm(EditorForm):
@@ -233,7 +220,8 @@ def partner_new(request: HttpRequest) -> HttpResponse:
             n += 1
             slug = f"{base}-{n}"
         try:
-            partner = partner_create(
+            partner = partner_setup_create(
+                by=by,
                 client=client,
                 name=data["name"].strip(),
                 slug=slug,

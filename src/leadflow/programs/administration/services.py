@@ -7,6 +7,7 @@ words, in the same transaction."""
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -19,8 +20,6 @@ from django.utils.http import urlsafe_base64_encode
 from leadflow.accounts.models import ChangeKind, Role, User
 from leadflow.accounts.services import (
     admin_change_record,
-    change_summary,
-    field_changes,
     user_create,
     user_set_active,
     user_update,
@@ -113,13 +112,11 @@ def user_admin_create(
         programs=programs,
     )
     words = user_words(user)
-    admin_change_record(
-        by=by,
-        kind=ChangeKind.USER,
-        object_id=user.pk,
-        object_label=user.username,
+    _user_record(
+        by,
+        user,
+        after=words,
         summary=f"Created {user.username} as {words['Roles']}.",
-        changes=field_changes({}, words),
     )
     return user
 
@@ -152,17 +149,21 @@ def user_admin_update(
         clients=clients,
         programs=programs,
     )
-    changes = field_changes(before, user_words(updated))
-    if changes:
-        admin_change_record(
-            by=by,
-            kind=ChangeKind.USER,
-            object_id=updated.pk,
-            object_label=updated.username,
-            summary=change_summary(changes, of=updated.username),
-            changes=changes,
-        )
+    _user_record(
+        by,
+        updated,
+        before=before,
+        after=user_words(updated),
+    )
     return updated
+
+
+def _user_record(by: User, user: User, **entry: Any) -> None:
+    """One entry of the history of ``user`` (``admin_change_record``'s ``before``, ``after``,
+    ``summary``, ``always``)."""
+    admin_change_record(
+        by=by, kind=ChangeKind.USER, object_id=user.pk, object_label=user.username, **entry
+    )
 
 
 def user_words(user: User) -> dict[str, str]:
@@ -199,17 +200,13 @@ def user_admin_set_active(*, by: User, user: User, active: bool) -> User:
         updated = user_set_active(user=user, by=by, active=active)
     except ValueError as exc:
         raise InputError("", str(exc)) from exc
-    if was_active != active:
-        admin_change_record(
-            by=by,
-            kind=ChangeKind.USER,
-            object_id=updated.pk,
-            object_label=updated.username,
-            summary=f"{'Reactivated' if active else 'Deactivated'} {updated.username}.",
-            changes=field_changes(
-                {"Signing in": _on_off(was_active)}, {"Signing in": _on_off(active)}
-            ),
-        )
+    _user_record(
+        by,
+        updated,
+        before={"Signing in": _on_off(was_active)},
+        after={"Signing in": _on_off(updated.is_active)},
+        summary=f"{'Reactivated' if active else 'Deactivated'} {updated.username}.",
+    )
     return updated
 
 
@@ -217,12 +214,11 @@ def user_admin_set_active(*, by: User, user: User, active: bool) -> User:
 def user_password_reset(*, by: User, user: User) -> tuple[str, str]:
     """A link for the user to choose a new password (its ``uidb64`` and ``token``), recorded
     in the history as a password reset; the link itself is never recorded."""
-    admin_change_record(
-        by=by,
-        kind=ChangeKind.USER,
-        object_id=user.pk,
-        object_label=user.username,
+    _user_record(
+        by,
+        user,
         summary=f"Made a password reset link for {user.username}.",
+        always=True,
     )
     return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
 
@@ -250,16 +246,14 @@ def program_settings_save(
     locked.hand_off_mode = hand_off_mode
     locked.closure_days = sorted(set(closure_days))
     locked.save(update_fields=["hand_off_mode", "closure_days"])
-    changes = field_changes(before, _settings_words(locked))
-    if changes:
-        admin_change_record(
-            by=by,
-            kind=ChangeKind.PROGRAM,
-            object_id=locked.pk,
-            object_label=locked.name,
-            summary=change_summary(changes, of=locked.name),
-            changes=changes,
-        )
+    admin_change_record(
+        by=by,
+        kind=ChangeKind.PROGRAM,
+        object_id=locked.pk,
+        object_label=locked.name,
+        before=before,
+        after=_settings_words(locked),
+    )
     return locked
 
 
