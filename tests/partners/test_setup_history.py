@@ -4,7 +4,6 @@ the partner's page and the change history page; nothing when refused or unchange
 user page shows the partner a user works for (``config/administration.py`` ``USER_PAGE_PANELS``)."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,28 +15,9 @@ from leadflow.programs.administration.selectors import admin_change_list
 from leadflow.programs.models import Client as ClientModel
 from leadflow.programs.models import Program
 from tests.factories import Team
+from tests.partners.test_setup_views import _details
 
 pytestmark = pytest.mark.usefixtures("plain_http")
-
-
-def _details(partner: Partner, **changes: Any) -> dict[str, Any]:
-    data = {
-        "name": partner.name,
-        "type": partner.type,
-        "country": partner.country,
-        "subdivision": partner.subdivision,
-        "timezone": partner.timezone,
-        "program_level": partner.program_level,
-        "certification_level": partner.certification_level,
-        "capacity": partner.capacity,
-        "manager": "",
-        "notify_format": partner.notify_format,
-        "email": partner.email,
-        "is_active": "on",
-        "territories": "US",
-    }
-    data.update(changes)
-    return data
 
 
 def _fields(change: AdminChange) -> dict[str, tuple[str, str]]:

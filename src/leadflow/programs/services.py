@@ -187,15 +187,29 @@ def program_intake_settings_save(
             "source_channel_rules",
         ]
     )
+    program_change_record(by=by, program=locked, before=before, after=_intake_words(locked))
+    return locked
+
+
+def program_change_record(
+    *,
+    by: User,
+    program: Program,
+    before: dict[str, str],
+    after: dict[str, str],
+    summary: str = "",
+) -> None:
+    """One entry of the history of a program's settings (``admin_change_record``), written
+    by each page that sets them (hand-off, intake, SLA policy) in its own transaction."""
     admin_change_record(
         by=by,
         kind=ChangeKind.PROGRAM,
-        object_id=locked.pk,
-        object_label=locked.name,
+        object_id=program.pk,
+        object_label=program.name,
         before=before,
-        after=_intake_words(locked),
+        after=after,
+        summary=summary,
     )
-    return locked
 
 
 def _intake_words(program: Program) -> dict[str, str]:

@@ -35,6 +35,7 @@ from leadflow.partners.services.partners import (
 )
 from leadflow.partners.services.portal import PartnerInputError
 from leadflow.programs.models import Client, Program
+from leadflow.programs.services import program_change_record
 
 
 @transaction.atomic
@@ -252,11 +253,9 @@ def sla_policy_save(*, by: User, program: Program, terms: SlaTerms) -> SlaPolicy
     current = SlaPolicy.objects.select_for_update().filter(program=program).first()
     before = _sla_words(current or SlaTerms())
     policy = sla_policy_set(program=program, terms=terms)
-    admin_change_record(
+    program_change_record(
         by=by,
-        kind=ChangeKind.PROGRAM,
-        object_id=program.pk,
-        object_label=program.name,
+        program=program,
         before=before,
         after=_sla_words(policy),
         summary=f"Changed the SLA policy of {program.name}.",

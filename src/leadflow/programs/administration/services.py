@@ -31,6 +31,7 @@ from leadflow.programs.administration.selectors import (
     managed_programs,
 )
 from leadflow.programs.models import Client, HandOffMode, Program
+from leadflow.programs.services import program_change_record
 
 #: Roles whose scope is not a client or program: an admin sees everything, a partner's user
 #: sees what is assigned to its partner (set on the partner's page).
@@ -246,14 +247,7 @@ def program_settings_save(
     locked.hand_off_mode = hand_off_mode
     locked.closure_days = sorted(set(closure_days))
     locked.save(update_fields=["hand_off_mode", "closure_days"])
-    admin_change_record(
-        by=by,
-        kind=ChangeKind.PROGRAM,
-        object_id=locked.pk,
-        object_label=locked.name,
-        before=before,
-        after=_settings_words(locked),
-    )
+    program_change_record(by=by, program=locked, before=before, after=_settings_words(locked))
     return locked
 
 
