@@ -3,6 +3,7 @@ program's settings leaves exactly one entry, in words, in the change's transacti
 when the form is refused or nothing changed; a manager reads only the changes of their scope."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -293,3 +294,26 @@ def test_form_and_intake_settings_write_one_entry_in_words(
     assert fields["Sites a visitor may be sent back to"] == ("none", "www.acme.example")
     assert fields["Own lead sources"] == ("none", "Spring Expo = event")
     assert change.summary in client.get(path).content.decode()
+
+
+def test_the_change_history_page_reads_a_page_in_a_fixed_number_of_queries(
+    client: Client,
+    team: Team,
+    program: Program,
+    admin: User,
+    django_assert_max_num_queries: Callable[..., Any],
+) -> None:
+    for number in range(60):
+        admin_change_record(
+            by=admin if number % 2 else team.manager,
+            kind=ChangeKind.PROGRAM if number % 3 else ChangeKind.USER,
+            object_id=program.pk if number % 3 else team.qualifier.pk,
+            object_label=f"object {number}",
+            summary=f"Change number {number}.",
+            always=True,
+        )
+    client.force_login(team.manager)
+    client.get("/users/changes/")
+    with django_assert_max_num_queries(12):
+        response = client.get("/users/changes/")
+    assert len(response.context["changes"]) == 50
