@@ -55,7 +55,8 @@ def test_manager_creates_a_qualifier_who_sees_only_their_program(
     page.get_by_role("button", name="Create the user").click()
 
     expect(page.get_by_role("heading", name="Lin Qualifier")).to_be_visible()
-    expect(page.get_by_text("Acme Corp: Acme Demand Gen")).to_be_visible()
+    expect(page.get_by_text("Acme Corp: Acme Demand Gen", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("change-history")).to_contain_text("Created ")
     page.get_by_role("button", name="Make a password link").click()
     link = page.get_by_role("textbox", name="Link").input_value()
     page.screenshot(path=screenshots / "users-detail.png", full_page=True)

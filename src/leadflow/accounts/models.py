@@ -1,5 +1,7 @@
 """Users, their roles (Django groups named after DESIGN.md's roles) and their scopes."""
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -105,3 +107,48 @@ class RecoveryCode(models.Model):
     def __str__(self) -> str:
         state = "used" if self.used_at else "unused"
         return f"recovery code of {self.authenticator.user} ({state})"
+
+
+class ChangeKind(models.TextChoices):
+    """What an admin change was made to (the object's table, in words)."""
+
+    USER = "user", "User"
+    PROGRAM = "program", "Program"
+    CLIENT = "client", "Client"
+    PARTNER = "partner", "Partner"
+
+
+class AdminChange(models.Model):
+    """One change made on the admin pages (issue 17, item 9): who, when, to what, in one plain
+    sentence, and each field's value before and after in words (role and program names, "on" or
+    "off"; never a secret: a password reset is recorded as that, nothing more).
+
+    Written by the service that makes the change, in its transaction, and never changed after:
+    like ``leads.LeadEvent`` it is the history a manager reads (``accounts.services
+    .admin_change_record``). ``object_id`` names a row of the table ``kind`` names; accounts
+    sits below the apps that own programs, clients and partners, so it is a plain number, and
+    ``object_label`` keeps the object's name as it was.
+    """
+
+    at = models.DateTimeField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    object_label = models.CharField(max_length=300)
+    summary = models.CharField(max_length=500)
+    #: ``[{"label": "Roles", "before": "Qualifier", "after": "Qualifier, QA reviewer"}, ...]``
+    changes: models.JSONField[list[dict[str, str]]] = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "object_id", "-at"], name="adminchange_object"),
+            models.Index(fields=["-at"], name="adminchange_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.by}: {self.summary}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("an admin change is history: it is never changed")
+        super().save(*args, **kwargs)

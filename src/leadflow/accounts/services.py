@@ -4,16 +4,25 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 
 import pyotp
 from django.contrib.auth.models import Group
 from django.db import models, transaction
+from django.utils import timezone as django_timezone
 
-from leadflow.accounts.models import Authenticator, RecoveryCode, Role, Scope, User
+from leadflow.accounts.models import (
+    AdminChange,
+    Authenticator,
+    ChangeKind,
+    RecoveryCode,
+    Role,
+    Scope,
+    User,
+)
 from leadflow.accounts.selectors import timezone_valid
 from leadflow.core.errors import InputError
 
@@ -323,3 +332,65 @@ def user_timezone_set(*, user: User, timezone: str) -> User:
     user.timezone = name
     user.save(update_fields=["timezone"])
     return user
+
+
+# --- the history of admin changes (issue 17, item 9) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an admin change, in words: its label and its value before and after."""
+
+    label: str
+    before: str
+    after: str
+
+
+def field_changes(before: Mapping[str, str], after: Mapping[str, str]) -> list[FieldChange]:
+    """The fields whose words differ between two descriptions of an object (label → value in
+    words), in the order of ``before`` and then of ``after``; a missing label reads "none"."""
+    labels = dict.fromkeys([*before, *after])
+    return [
+        FieldChange(label, before.get(label) or "none", after.get(label) or "none")
+        for label in labels
+        if (before.get(label) or "none") != (after.get(label) or "none")
+    ]
+
+
+def change_summary(changes: Sequence[FieldChange], *, of: str) -> str:
+    """ "Changed the roles and the programs they see of ada." for the changes' labels."""
+    labels = [change.label[:1].lower() + change.label[1:] for change in changes]
+    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"Changed the {listed} of {of}."
+
+
+def admin_change_record(
+    *,
+    by: User,
+    kind: ChangeKind | str,
+    object_id: int,
+    object_label: str,
+    before: Mapping[str, str] | None = None,
+    after: Mapping[str, str] | None = None,
+    summary: str = "",
+    always: bool = False,
+    now: datetime | None = None,
+) -> AdminChange | None:
+    """Write one entry of the admin changes' history: the fields whose words differ between
+    ``before`` and ``after`` (label → value in words), and ``summary`` (by default "Changed the
+    … of <object>."). Nothing is written when no field changed, unless ``always`` (a step that
+    changes no field, such as a password link). The service making the change calls it inside
+    its own transaction, so the change and its entry commit together or not at all. Values are
+    words, never secrets."""
+    changes = field_changes(before or {}, after or {})
+    if not changes and not always:
+        return None
+    return AdminChange.objects.create(
+        at=now or django_timezone.now(),
+        by=by,
+        kind=ChangeKind(kind),
+        object_id=object_id,
+        object_label=object_label[:300],
+        summary=(summary or change_summary(changes, of=object_label))[:500],
+        changes=[asdict(change) for change in changes],
+    )

@@ -1,9 +1,13 @@
-"""What a partner's user may see through assignments (``config/scopes.py``)."""
+"""What a partner's user may see through assignments (``config/scopes.py``), and whose setup
+changes a manager may read (``config/administration.py``)."""
 
-from django.db.models import Exists, OuterRef, Q
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from leadflow.accounts.models import User
-from leadflow.partners.models import Assignment
+from leadflow.partners.models import Assignment, Partner
+from leadflow.partners.selectors import partner_list
 
 
 def partner_leads(*, user: User) -> Q:
@@ -19,3 +23,9 @@ def partner_leads(*, user: User) -> Q:
             )
         )
     )
+
+
+def partners_managed(*, user: User) -> QuerySet[Partner, Any]:
+    """The partners whose setup changes ``user`` may read on the change history page
+    (``config/administration.py``): those of their scope, as on the partner setup pages."""
+    return partner_list(user=user).values("pk")

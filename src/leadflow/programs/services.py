@@ -2,10 +2,12 @@
 
 from datetime import datetime
 
+import pycountry
 from django.db import transaction
 from django.db.models import Max
 
-from leadflow.accounts.models import User
+from leadflow.accounts.models import ChangeKind, User
+from leadflow.accounts.services import admin_change_record
 from leadflow.core.criteria import QualifyingCriteria, default_criteria
 from leadflow.lib.events import announce
 from leadflow.programs.models import Client, CriteriaStatus, CriteriaVersion, HandOffMode, Program
@@ -160,6 +162,7 @@ def criteria_draft_discard(*, program: Program) -> bool:
 @transaction.atomic
 def program_intake_settings_save(
     *,
+    by: User,
     program: Program,
     web_form_enabled: bool,
     default_region: str,
@@ -168,8 +171,10 @@ def program_intake_settings_save(
 ) -> Program:
     """Store the program's form and intake settings, as its managers set them on the "Form and
     intake settings" page (issue 12: no longer only in the Django admin). They apply to the next
-    submission and the next import; leads already captured keep their values."""
+    submission and the next import; leads already captured keep their values. A change is
+    recorded in the admin changes' history, in words."""
     locked = Program.objects.select_for_update().get(pk=program.pk)
+    before = _intake_words(locked)
     locked.web_form_enabled = web_form_enabled
     locked.default_region = default_region.strip().upper()
     locked.web_form_allowed_hosts = list(allowed_hosts)
@@ -182,4 +187,39 @@ def program_intake_settings_save(
             "source_channel_rules",
         ]
     )
+    program_change_record(by=by, program=locked, before=before, after=_intake_words(locked))
     return locked
+
+
+def program_change_record(
+    *,
+    by: User,
+    program: Program,
+    before: dict[str, str],
+    after: dict[str, str],
+    summary: str = "",
+) -> None:
+    """One entry of the history of a program's settings (``admin_change_record``), written
+    by each page that sets them (hand-off, intake, SLA policy) in its own transaction."""
+    admin_change_record(
+        by=by,
+        kind=ChangeKind.PROGRAM,
+        object_id=program.pk,
+        object_label=program.name,
+        before=before,
+        after=after,
+        summary=summary,
+    )
+
+
+def _intake_words(program: Program) -> dict[str, str]:
+    country = pycountry.countries.get(alpha_2=program.default_region or "")
+    return {
+        "Web form": "on" if program.web_form_enabled else "off",
+        "Country": getattr(country, "common_name", getattr(country, "name", "")) if country else "",
+        "Sites a visitor may be sent back to": ", ".join(program.web_form_allowed_hosts),
+        "Own lead sources": "; ".join(
+            f"{value} = {channel.replace('_', ' ')}"
+            for value, channel in program.source_channel_rules.items()
+        ),
+    }

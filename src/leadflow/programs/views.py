@@ -295,6 +295,7 @@ def intake_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = IntakeSettingsForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         program_intake_settings_save(
+            by=request_user(request),
             program=program,
             web_form_enabled=form.cleaned_data["web_form_enabled"],
             default_region=form.cleaned_data["default_region"],

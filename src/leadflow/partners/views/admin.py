@@ -32,13 +32,14 @@ from leadflow.partners.selectors import (
     setup_clients,
     setup_managers,
 )
-from leadflow.partners.services import (
-    partner_create,
-    partner_levels_set,
-    partner_member_add,
-    sla_policy_set,
+from leadflow.partners.services.setup import (
+    partner_levels_save,
+    partner_member_join,
+    partner_member_remove,
+    partner_setup_create,
+    partner_update,
+    sla_policy_save,
 )
-from leadflow.partners.services.setup import partner_member_remove, partner_update
 from leadflow.programs.administration.selectors import user_admin_list
 from leadflow.programs.selectors import program_get, program_list
 
@@ -74,7 +75,8 @@ def partner_new(request: HttpRequest) -> HttpResponse:
     )
 
     def create(data: dict[str, Any]) -> Partner:
-        return partner_create(
+        return partner_setup_create(
+            by=by,
             client=data["client"],
             name=data["name"].strip(),
             slug=partner_slug_free(client=data["client"], name=data["name"]),
@@ -141,7 +143,7 @@ def member_add(request: HttpRequest, partner_id: int) -> HttpResponse:
             else "Give the sign-in name of the user to add.",
         )
     else:
-        partner_member_add(partner=partner, user=user)
+        partner_member_join(by=by, partner=partner, user=user)
         messages.success(request, f"{user.username} now works {partner.name}'s leads.")
     return redirect("partners:setup_partner", partner_id=partner.pk)
 
@@ -173,7 +175,7 @@ def levels_edit(request: HttpRequest, client_id: int) -> HttpResponse:
             "certification_levels": "\n".join(certification_levels),
         },
     )
-    if form_save(request, form, lambda data: partner_levels_set(client=client, **data)):
+    if form_save(request, form, lambda data: partner_levels_save(by=by, client=client, **data)):
         messages.success(request, f"The partner levels of {client.name} were saved.")
         return redirect("partners:setup")
     return form_page(request, "partners/admin/levels.html", {"form": form, "client": client})
@@ -189,7 +191,7 @@ def sla_edit(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, initial={name: getattr(terms, name) for name in SLA_FIELDS}
     )
     if form_save(
-        request, form, lambda data: sla_policy_set(program=program, terms=SlaTerms(**data))
+        request, form, lambda data: sla_policy_save(by=by, program=program, terms=SlaTerms(**data))
     ):
         messages.success(
             request,

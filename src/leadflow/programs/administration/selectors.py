@@ -6,9 +6,14 @@ client the manager has as a whole), who are not admins; anybody else is not foun
 user without any scope (a new partner's user, an admin) is an admin's to manage.
 """
 
-from django.db.models import Q, QuerySet
+from functools import cache
+from typing import Any
 
-from leadflow.accounts.models import Role, Scope, User
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
+
+from leadflow.accounts.models import AdminChange, ChangeKind, Role, Scope, User
+from leadflow.config import administration as registry
 from leadflow.programs.models import Client, Program
 from leadflow.programs.selectors import program_list
 
@@ -77,3 +82,43 @@ def user_scope(*, user: User) -> tuple[list[Client], list[Program]]:
         .order_by("client__name", "name")
     )
     return clients, programs
+
+
+@cache
+def _registered(path: str) -> Any:
+    return import_string(path)
+
+
+def admin_change_list(
+    *, by: User, kind: str = "", object_id: int | None = None, actor_id: int | None = None
+) -> QuerySet[AdminChange]:
+    """The admin changes ``by`` may read, newest first. An admin reads them all; anyone else
+    the changes of the objects they may open on the admin pages: users they manage
+    (``user_admin_list``), programs of their scope and those programs' clients
+    (``program_list``), and what the apps above say through ``config/administration.py``
+    ``CHANGE_SCOPES`` (a partner: ``partner_list``)."""
+    changes = AdminChange.objects.select_related("by").order_by("-at", "-pk")
+    if not by.sees_everything:
+        programs = program_list(user=by)
+        visible = (
+            Q(kind=ChangeKind.USER, object_id__in=user_admin_list(by=by).values("pk"))
+            | Q(kind=ChangeKind.PROGRAM, object_id__in=programs.values("pk"))
+            | Q(kind=ChangeKind.CLIENT, object_id__in=programs.values("client_id"))
+        )
+        for scoped_kind, path in registry.CHANGE_SCOPES.items():
+            visible |= Q(kind=scoped_kind, object_id__in=_registered(path)(user=by))
+        changes = changes.filter(visible)
+    if kind:
+        changes = changes.filter(kind=kind)
+    if object_id is not None:
+        changes = changes.filter(object_id=object_id)
+    if actor_id is not None:
+        changes = changes.filter(by_id=actor_id)
+    return changes
+
+
+def admin_change_actors(*, by: User) -> QuerySet[User]:
+    """The people who made the changes ``by`` may read, for the history page's filter."""
+    return User.objects.filter(pk__in=admin_change_list(by=by).order_by().values("by_id")).order_by(
+        "username"
+    )

@@ -1,5 +1,6 @@
 """The users pages: the users one may manage, a new user, a user's page with their roles and
-scope, changing them, deactivating and reactivating, and a link to choose a password.
+scope, changing them, deactivating and reactivating, and a link to choose a password; and the
+change history of the admin pages.
 
 Admins and sales managers (``Capability.USERS_MANAGE``; 403 for other roles); a user outside
 the manager's programs is 404 (``user_admin_get``). Every write goes through the services of
@@ -7,26 +8,34 @@ the manager's programs is 404 (``user_admin_get``). Every write goes through the
 the field, and write nothing then.
 """
 
+from collections.abc import Callable
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.contrib.auth.tokens import default_token_generator
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import ChangeKind, Role, User
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.errors import InputError
+from leadflow.programs.administration.display import change_links, user_page_panels
 from leadflow.programs.administration.forms import ProgramSettingsForm, UserForm
-from leadflow.programs.administration.selectors import user_admin_get, user_admin_list, user_scope
+from leadflow.programs.administration.selectors import (
+    admin_change_actors,
+    admin_change_list,
+    user_admin_get,
+    user_admin_list,
+    user_scope,
+)
 from leadflow.programs.administration.services import (
     program_settings_save,
     user_admin_create,
     user_admin_set_active,
     user_admin_update,
+    user_password_reset,
 )
 from leadflow.programs.selectors import program_get
 
@@ -64,8 +73,31 @@ def _form_values(form: UserForm) -> dict[str, object]:
     }
 
 
-def _add_error(form: UserForm, exc: InputError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+def _user_form_page(
+    request: HttpRequest, form: UserForm, editing: User | None, save: Callable[[], User]
+) -> HttpResponse:
+    """The new-user and change-user pages: a valid form is saved by ``save`` (a refusal is
+    shown beside its field), then the user's page; else the form again (400 after a post)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = save()
+        except InputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{user.username} was saved."
+                if editing
+                else f"{user.username} was created. Make them a password link below and pass "
+                "it on.",
+            )
+            return redirect("users:detail", user_id=user.pk)
+    return render(
+        request,
+        "programs/admin/user_form.html",
+        {"form": form, "editing": editing},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @users_required
@@ -73,50 +105,16 @@ def _add_error(form: UserForm, exc: InputError) -> None:
 def user_new(request: HttpRequest) -> HttpResponse:
     by = request_user(request)
     form = UserForm(request.POST or None, by=by)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = user_admin_create(
-                by=by,
-                username=form.cleaned_data["username"],
-                **_form_values(form),  # type: ignore[arg-type]
-            )
-        except InputError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{user.username} was created. Make them a password link below and pass it on.",
-            )
-            return redirect("users:detail", user_id=user.pk)
-    return render(
+    return _user_form_page(
         request,
-        "programs/admin/user_form.html",
-        {"form": form, "editing": None},
-        status=400 if request.method == "POST" else 200,
+        form,
+        None,
+        lambda: user_admin_create(
+            by=by,
+            username=form.cleaned_data["username"],
+            **_form_values(form),  # type: ignore[arg-type]
+        ),
     )
-
-
-@users_required
-@require_GET
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    by = request_user(request)
-    user = user_admin_get(by=by, user_id=user_id)
-    clients, programs = user_scope(user=user)
-    return render(
-        request,
-        "programs/admin/user_detail.html",
-        {
-            "person": user,
-            "clients": clients,
-            "programs": programs,
-            "roles": _role_labels(user),
-            "is_self": user.pk == by.pk,
-        },
-    )
-
-
-def _role_labels(user: User) -> list[str]:
-    return [role.label for role in Role if role.value in user.role_names]
 
 
 @users_required
@@ -125,20 +123,38 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     by = request_user(request)
     user = user_admin_get(by=by, user_id=user_id)
     form = UserForm(request.POST or None, by=by, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user_admin_update(by=by, user=user, **_form_values(form))  # type: ignore[arg-type]
-        except InputError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, f"{user.username} was saved.")
-            return redirect("users:detail", user_id=user.pk)
+    return _user_form_page(
+        request,
+        form,
+        user,
+        lambda: user_admin_update(by=by, user=user, **_form_values(form)),  # type: ignore[arg-type]
+    )
+
+
+def _user_page(request: HttpRequest, *, by: User, user: User, **extra: object) -> HttpResponse:
+    """A user's page: who they are, their scope, the apps' panels (``USER_PAGE_PANELS``:
+    the partner they work for), signing in, and the history of changes to them."""
+    clients, programs = user_scope(user=user)
     return render(
         request,
-        "programs/admin/user_form.html",
-        {"form": form, "editing": user},
-        status=400 if request.method == "POST" else 200,
+        "programs/admin/user_detail.html",
+        {
+            "person": user,
+            "clients": clients,
+            "programs": programs,
+            "roles": [role.label for role in Role if role.value in user.role_names],
+            "is_self": user.pk == by.pk,
+            "panels": user_page_panels(request=request, person=user),
+            **extra,
+        },
     )
+
+
+@users_required
+@require_GET
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    by = request_user(request)
+    return _user_page(request, by=by, user=user_admin_get(by=by, user_id=user_id))
 
 
 @users_required
@@ -169,26 +185,47 @@ def user_password_link(request: HttpRequest, user_id: int) -> HttpResponse:
     only until it is used or they sign in); shown once, to pass on to them."""
     by = request_user(request)
     user = user_admin_get(by=by, user_id=user_id)
-    path = reverse(
-        "accounts:password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    clients, programs = user_scope(user=user)
+    uidb64, token = user_password_reset(by=by, user=user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+    return _user_page(request, by=by, user=user, password_link=request.build_absolute_uri(path))
+
+
+@users_required
+@require_GET
+def change_history(request: HttpRequest) -> HttpResponse:
+    """The change history of the admin pages: every change ``by`` may read (an admin all; a
+    sales manager those to the users, programs, clients and partners of their scope), newest
+    first, by kind of object, by the person who made it, or of one object."""
+    by = request_user(request)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ChangeKind.values else ""
+    actor = _int(request.GET.get("person"))
+    object_id = _int(request.GET.get("object")) if kind else None
+    changes = admin_change_list(by=by, kind=kind, object_id=object_id, actor_id=actor)
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    links = change_links(list(page))
+    for change in page:
+        change.link = links.get((change.kind, change.object_id), "")  # type: ignore[attr-defined]
+        change.kind_label = ChangeKind(change.kind).label  # type: ignore[attr-defined]
+    query = {"kind": kind, "person": actor or "", "object": object_id or ""}
     return render(
         request,
-        "programs/admin/user_detail.html",
+        "programs/admin/change_history.html",
         {
-            "person": user,
-            "clients": clients,
-            "programs": programs,
-            "roles": _role_labels(user),
-            "is_self": user.pk == by.pk,
-            "password_link": request.build_absolute_uri(path),
+            "changes": page,
+            "kinds": ChangeKind.choices,
+            "kind": kind,
+            "actors": admin_change_actors(by=by),
+            "actor": actor,
+            "object_id": object_id,
+            "object_label": page[0].object_label if object_id and page.object_list else "",
+            "query": urlencode({k: v for k, v in query.items() if v}),
         },
     )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 settings_required = capability_required(
