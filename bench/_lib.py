@@ -1,7 +1,16 @@
 """Shared by the benchmarks (not a benchmark itself: `make bench` skips files starting with _)."""
 
+import argparse
+import json
 import os
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 PERFORMANCE = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
@@ -60,7 +69,7 @@ def postgres_drop(url: str) -> None:
 
 def run_worker(
     script: str, args: list[str], *, url: str, var_dir: Path, env: dict[str, str] | None = None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Run ``script``'s per-database part in a subprocess (Django is configured once per
     process) against ``url``; its last line on standard output is a JSON object of figures."""
     import json
@@ -77,3 +86,113 @@ def run_worker(
     if result.returncode != 0:
         raise SystemExit(f"worker for {url} failed:\n{result.stderr}")
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def django_setup(database_url: str) -> None:
+    """Configure Django for a benchmark's worker process on ``database_url`` (plain HTTP, the
+    test client's host), once per process."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.config.settings"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["HTTPS"] = "false"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+
+
+def each_database(tmp_dir: Path, database: str) -> Iterator[tuple[str, str]]:
+    """The databases a benchmark runs on, as (name, URL): a SQLite file in ``tmp_dir``, then a
+    fresh PostgreSQL database named ``database`` (skipped when no server answers), dropped
+    when its turn is over."""
+    yield "SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}"
+    postgres = postgres_fresh(database)
+    if postgres:
+        try:
+            yield "PostgreSQL", postgres
+        finally:
+            postgres_drop(postgres)
+
+
+def each_run(script: str, database: str, args: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``script``'s worker (``--worker URL *args``) on each database of ``each_database``, in a
+    temporary directory, as (database name, the worker's figures)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        for name, url in each_database(tmp_dir, database):
+            figures = run_worker(
+                script, ["--worker", url, *args], url=url, var_dir=tmp_dir, env={"HTTPS": "false"}
+            )
+            yield name, figures
+
+
+def bench_runs(
+    script: str,
+    worker: Callable[..., dict[str, Any]],
+    database: str,
+    worker_options: dict[str, int],
+    options: dict[str, int] | None = None,
+) -> Iterator[tuple[str, dict[str, Any], argparse.Namespace]]:
+    """A benchmark's command line: ``--NAME N`` for each of ``worker_options`` (given to
+    ``worker`` in their order) and ``options`` (the driver's own), with their defaults, and
+    ``--worker DATABASE_URL``. In a worker process, print ``worker``'s figures as JSON and yield
+    nothing; else yield (database name, figures, the parsed options) for each database."""
+    parser = argparse.ArgumentParser()
+    for name, default in {**worker_options, **(options or {})}.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--worker", metavar="DATABASE_URL")
+    args = parser.parse_args()
+    values = [getattr(args, name) for name in worker_options]
+    if args.worker:
+        print(json.dumps(worker(args.worker, *values)))
+        return
+    flags = [
+        part
+        for name, value in zip(worker_options, values, strict=True)
+        for part in (f"--{name}", str(value))
+    ]
+    for name, figures in each_run(script, database, flags):
+        yield name, figures, args
+
+
+def machine_line(database: str) -> str:
+    """The start of a recorded line: the date, this machine and Python, and the database."""
+    machine = platform.processor() or platform.machine()
+    return (
+        f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
+        f"{platform.python_version()}), {database}"
+    )
+
+
+def bench_answers(rng: random.Random) -> dict[str, object]:
+    """Seeded BANT answers as a questionnaire gives them (a timeframe in months, or none)."""
+    answers: dict[str, object] = {
+        "budget": rng.choice(["none", "preliminary", "approved"]),
+        "authority": rng.choice(["none", "influencer", "specifier", "decision_maker"]),
+        "need": rng.choice(["none", "identified", "established"]),
+    }
+    timeframe = rng.choice([None, 1, 2, 3, 5, 6, 8, 9, 12, 18])
+    if timeframe is not None:
+        answers["timeframe_months"] = timeframe
+    return answers
+
+
+def median_ms(
+    request: Callable[[], Any], *, runs: int, expected: int = 200, what: str = ""
+) -> tuple[float, bytes]:
+    """The median in ms of ``runs`` calls of ``request`` (a test client's request, read to its
+    last byte, streamed or not) after one warm-up call, and the last response's body; stops
+    the benchmark when a response's status is not ``expected``."""
+    timings = []
+    body = b""
+    for run in range(runs + 1):
+        begin = time.perf_counter()
+        response = request()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        elapsed = (time.perf_counter() - begin) * 1000
+        if response.status_code != expected:
+            raise SystemExit(f"{what}: {response.status_code} {body[:500]!r}")
+        if run:
+            timings.append(elapsed)
+    return statistics.median(timings), body

@@ -12,19 +12,18 @@ docs/PERFORMANCE.md under "## Criteria editor". The target is under 500 ms each.
 Run with ``uv run python bench/criteria_editor.py [--leads N]``.
 """
 
-import argparse
-import json
-import os
-import platform
 import random
-import statistics
-import tempfile
-import time
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 
-from _lib import postgres_drop, postgres_fresh, record_line, run_worker
+from _lib import (
+    bench_answers,
+    bench_runs,
+    django_setup,
+    machine_line,
+    median_ms,
+    record_line,
+)
 
 LEADS = 20_000
 BATCH = 5_000
@@ -85,26 +84,8 @@ class _FormFields(HTMLParser):
             self._in_form, self._done = False, True
 
 
-def _answers(rng: random.Random) -> dict[str, object]:
-    answers: dict[str, object] = {
-        "budget": rng.choice(["none", "preliminary", "approved"]),
-        "authority": rng.choice(["none", "influencer", "specifier", "decision_maker"]),
-        "need": rng.choice(["none", "identified", "established"]),
-    }
-    timeframe = rng.choice([None, 1, 2, 3, 5, 6, 8, 9, 12, 18])
-    if timeframe is not None:
-        answers["timeframe_months"] = timeframe
-    return answers
-
-
 def worker(database_url: str, leads: int) -> dict[str, float]:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.config.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["HTTPS"] = "false"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
-
-    django.setup()
+    django_setup(database_url)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -132,7 +113,7 @@ def worker(database_url: str, leads: int) -> dict[str, float]:
                 last_name=f"Lovelace {number}",
                 email=f"ada.{number}@example.com",
                 company=f"Acme {number % 977}",
-                answers=_answers(rng),
+                answers=bench_answers(rng),
             )
             for number in range(start, min(start + BATCH, leads))
         ]
@@ -160,23 +141,11 @@ def worker(database_url: str, leads: int) -> dict[str, float]:
     data["general-note"] = ["budget approved is worth more"]
 
     figures: dict[str, float] = {"leads": leads}
-    for step in STEPS:
-        timings = []
-        for run in range(RUNS + 1):
-            begin = time.perf_counter()
-            if step == "save draft":
-                response = browser.post(editor, data)
-                expected = 302
-            else:
-                response = browser.get(editor if step == "editor" else preview)
-                expected = 200
-            _ = response.content
-            elapsed = (time.perf_counter() - begin) * 1000
-            if response.status_code != expected:
-                raise SystemExit(f"{step}: {response.status_code}")
-            if run:
-                timings.append(elapsed)
-        figures[step] = statistics.median(timings)
+    figures["editor"], _ = median_ms(lambda: browser.get(editor), runs=RUNS, what="editor")
+    figures["save draft"], _ = median_ms(
+        lambda: browser.post(editor, data), runs=RUNS, expected=302, what="save draft"
+    )
+    figures["preview"], _ = median_ms(lambda: browser.get(preview), runs=RUNS, what="preview")
     return figures
 
 
@@ -184,40 +153,13 @@ def worker(database_url: str, leads: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--leads", type=int, default=LEADS)
-    parser.add_argument("--worker", metavar="DATABASE_URL")
-    args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.leads)))
-        return
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
-        tmp_dir = Path(tmp)
-        databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
-        postgres = postgres_fresh(BENCH_DATABASE)
-        if postgres:
-            databases.append(("PostgreSQL", postgres))
-        machine = platform.processor() or platform.machine()
-        for name, url in databases:
-            try:
-                figures = run_worker(
-                    __file__,
-                    ["--worker", url, "--leads", str(args.leads)],
-                    url=url,
-                    var_dir=tmp_dir,
-                    env={"HTTPS": "false"},
-                )
-            finally:
-                if name == "PostgreSQL":
-                    postgres_drop(url)
-            steps = ", ".join(f"{step} {figures[step]:.0f} ms" for step in STEPS)
-            print(f"{name}: {figures['leads']:,.0f} leads; {steps}")
-            record_line(
-                HEADING,
-                f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
-                f"{platform.python_version()}), {name}: {figures['leads']:,.0f} leads, median of "
-                f"{RUNS} runs: {steps}",
-            )
+    for name, figures, _ in bench_runs(__file__, worker, BENCH_DATABASE, {"leads": LEADS}):
+        steps = ", ".join(f"{step} {figures[step]:.0f} ms" for step in STEPS)
+        print(f"{name}: {figures['leads']:,.0f} leads; {steps}")
+        record_line(
+            HEADING,
+            f"{machine_line(name)}: {figures['leads']:,.0f} leads, median of {RUNS} runs: {steps}",
+        )
 
 
 if __name__ == "__main__":

@@ -15,18 +15,12 @@ Each database runs in its own subprocess (``--worker``), because Django is confi
 process. Run with ``uv run python bench/slowest_pages.py [--runs N] [--top N]``.
 """
 
-import argparse
-import json
 import os
-import platform
-import statistics
-import tempfile
 import time
-from datetime import date
-from pathlib import Path
+from functools import partial
 from typing import Any
 
-from _lib import postgres_drop, postgres_fresh, record_line, run_worker
+from _lib import bench_runs, django_setup, machine_line, median_ms, record_line
 
 RUNS = 5
 TOP = 10
@@ -36,13 +30,7 @@ NOT_OURS = ("/admin/",)
 
 
 def worker(database_url: str, runs: int) -> dict[str, object]:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.config.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["HTTPS"] = "false"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
-
-    django.setup()
+    django_setup(database_url)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -67,21 +55,17 @@ def worker(database_url: str, runs: int) -> dict[str, object]:
         for item in nav_items(user):
             if item.path.startswith(NOT_OURS):
                 continue
-            timings = []
-            for run in range(runs + 1):
-                begin = time.perf_counter()
-                response = browser.get(item.path)
-                elapsed = (time.perf_counter() - begin) * 1000
-                if response.status_code != 200:
-                    raise SystemExit(f"{item.path} as {username}: {response.status_code}")
-                if run:
-                    timings.append(elapsed)
+            ms, _ = median_ms(
+                partial(browser.get, item.path),
+                runs=runs,
+                what=f"{item.path} as {username}",
+            )
             pages.append(
                 {
                     "role": username,
                     "label": item.label,
                     "path": item.path,
-                    "ms": statistics.median(timings),
+                    "ms": ms,
                 }
             )
     pages.sort(key=lambda page: page["ms"], reverse=True)
@@ -92,52 +76,26 @@ def worker(database_url: str, runs: int) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=RUNS)
-    parser.add_argument("--top", type=int, default=TOP)
-    parser.add_argument("--worker", metavar="DATABASE_URL")
-    args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.runs)))
-        return
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
-        tmp_dir = Path(tmp)
-        databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
-        postgres = postgres_fresh(BENCH_DATABASE)
-        if postgres:
-            databases.append(("PostgreSQL", postgres))
-        machine = platform.processor() or platform.machine()
-        for name, url in databases:
-            try:
-                figures = run_worker(
-                    __file__,
-                    ["--worker", url, "--runs", str(args.runs)],
-                    url=url,
-                    var_dir=tmp_dir,
-                    env={"HTTPS": "false"},
-                )
-            finally:
-                if name == "PostgreSQL":
-                    postgres_drop(url)
-            pages = figures["pages"]
-            print(
-                f"{name}: demo loaded in {figures['load_s']:.0f} s; {len(pages)} pages, "
-                f"median of {args.runs} runs, slowest first:"
-            )
-            for page in pages[: args.top]:
-                print(f"  {page['ms']:7.0f} ms  {page['label']} ({page['path']}) as {page['role']}")
-            slowest = ", ".join(
-                f"{page['label']} as {page['role']} {page['ms']:.0f} ms"
-                for page in pages[: args.top]
-            )
-            record_line(
-                HEADING,
-                f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
-                f"{platform.python_version()}), {name}: demo data, {len(pages)} navigation pages "
-                f"of {len({page['role'] for page in pages})} roles, median of {args.runs} runs, "
-                f"the {min(args.top, len(pages))} slowest: {slowest} (load average "
-                f"{os.getloadavg()[0]:.0f} on {os.cpu_count()} cores)",
-            )
+    for name, figures, args in bench_runs(
+        __file__, worker, BENCH_DATABASE, {"runs": RUNS}, {"top": TOP}
+    ):
+        pages = figures["pages"]
+        print(
+            f"{name}: demo loaded in {figures['load_s']:.0f} s; {len(pages)} pages, "
+            f"median of {args.runs} runs, slowest first:"
+        )
+        for page in pages[: args.top]:
+            print(f"  {page['ms']:7.0f} ms  {page['label']} ({page['path']}) as {page['role']}")
+        slowest = ", ".join(
+            f"{page['label']} as {page['role']} {page['ms']:.0f} ms" for page in pages[: args.top]
+        )
+        record_line(
+            HEADING,
+            f"{machine_line(name)}: demo data, {len(pages)} navigation pages "
+            f"of {len({page['role'] for page in pages})} roles, median of {args.runs} runs, "
+            f"the {min(args.top, len(pages))} slowest: {slowest} (load average "
+            f"{os.getloadavg()[0]:.0f} on {os.cpu_count()} cores)",
+        )
 
 
 if __name__ == "__main__":

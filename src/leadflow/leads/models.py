@@ -4,6 +4,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from leadflow.core import enums
 from leadflow.core.lifecycle import LeadStatus
@@ -28,7 +29,12 @@ class Lead(models.Model):
     computed with ``criteria_version``; they change only through the lead services.
     """
 
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="leads")
+    # The foreign keys' own single-column indexes are left out (``db_index=False``) where a
+    # composite index below starts with the column, or no query reads by it: see
+    # docs/PERFORMANCE.md, "Indexes" (every index on this table has a line there).
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="leads", db_index=False
+    )
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=LeadStatus.NEW)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,6 +42,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_leads",
+        db_index=False,
         help_text="The qualifier working this lead",
     )
     # The qualification queue's hold: one qualifier at a time calls a prospect.
@@ -45,6 +52,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="held_leads",
+        db_index=False,
     )
     held_until = models.DateTimeField(null=True, blank=True)
     next_call_at = models.DateTimeField(null=True, blank=True)
@@ -56,6 +64,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="submitted_leads",
+        db_index=False,
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     pushed_back_at = models.DateTimeField(null=True, blank=True)
@@ -124,6 +133,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     qualified_at = models.DateTimeField(null=True, blank=True)
 
@@ -140,7 +150,6 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["program", "status", "-created_at"], name="lead_program_status"),
-            models.Index(fields=["program", "rating", "-score"], name="lead_program_rating"),
             models.Index(fields=["program", "stage"], name="lead_program_stage"),
             models.Index(fields=["status", "rating", "-score"], name="lead_status_rating"),
             models.Index(fields=["channel", "-created_at"], name="lead_channel"),
@@ -219,11 +228,16 @@ class LeadEvent(models.Model):
     refuses update and delete, and on PostgreSQL a trigger refuses UPDATE and DELETE.
     """
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=24, choices=EventKind.choices)
     action = models.CharField(max_length=32, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     at = models.DateTimeField()
     from_status = models.CharField(max_length=16, blank=True)
@@ -238,7 +252,11 @@ class LeadEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["lead", "at"], name="lead_event_lead_at"),
-            models.Index(fields=["kind", "at"], name="lead_event_kind_at"),
+            # The alerts' "already alerted?" anti-joins (hot leads, routing queue) read the few
+            # alert events only; a partial index keeps every other event out of it.
+            models.Index(
+                fields=["lead", "at"], name="lead_event_alert", condition=Q(kind=EventKind.ALERT)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,10 +4,22 @@ The list must stay fast on 100,000 leads: rows are fetched a page at a time with
 the table shows (the JSON columns are deferred), the related program, client and owner come in
 the same query, and the total is counted only up to ``COUNT_CAP`` (an exact count of a large
 scope costs more than the page itself, and past a thousand leads people refine the filter).
+
+Next and Previous page by keyset, as the API does (``selectors/search.py``): a link carries the
+sort key (the sort's columns, ending with the id) of the page's last or first row, and the page
+reads the rows strictly beyond it through the sort's index, so page 1,500 costs what page 2
+costs; an OFFSET makes the database read and drop every row before it. A page asked for by
+number only (a typed or old link) is read by offset.
 """
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
+from operator import and_, or_
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -37,6 +49,15 @@ SORTS = {
     "rating": ("rating_rank", "-score", "id"),
     "company": ("company", "id"),
     "status": ("status", "id"),
+}
+#: The type of each column a sort key holds (``SORTS``), for reading a cursor back.
+KEY_TYPES: dict[str, type] = {
+    "created_at": datetime,
+    "score": float,
+    "rating_rank": int,
+    "company": str,
+    "status": str,
+    "id": int,
 }
 #: Columns the table and the export never show: large JSON, read only by the workspace.
 DEFERRED = ("profile", "answers", "explanation")
@@ -122,7 +143,8 @@ def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
 
 @dataclass(frozen=True)
 class LeadPage:
-    """One page of the list. ``total`` is exact up to ``COUNT_CAP``; beyond it ``capped``."""
+    """One page of the list. ``total`` is exact up to ``COUNT_CAP``; beyond it ``capped``.
+    ``next_cursor`` and ``previous_cursor`` are the keys the Next and Previous links carry."""
 
     leads: list[Lead]
     number: int
@@ -130,10 +152,9 @@ class LeadPage:
     total: int
     capped: bool
     has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
+    has_previous: bool = False
+    next_cursor: str = ""
+    previous_cursor: str = ""
 
     @property
     def first_index(self) -> int:
@@ -151,23 +172,115 @@ class LeadPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def lead_page(*, leads: QuerySet[Lead], number: int, per_page: int = PER_PAGE) -> LeadPage:
-    """A page of ``leads`` by number: the page's ids first (one more than shown tells whether a
-    next page exists), skipping the offset on the narrow id query without joins, then those
-    rows with their joins, then one capped count."""
+def lead_page(
+    *,
+    leads: QuerySet[Lead],
+    number: int,
+    per_page: int = PER_PAGE,
+    after: str = "",
+    before: str = "",
+) -> LeadPage:
+    """A page of ``leads`` (sorted by ``lead_list``): the rows after the key ``after`` or
+    before the key ``before`` (cursors of this sort; a damaged one is ignored), else page
+    ``number`` by offset. The page's ids and keys first (one more than shown tells whether
+    another page exists), on the narrow query without joins, then those rows with their joins,
+    then one capped count. ``number`` is the page's number as the links count it."""
     number = max(1, number)
-    offset = (number - 1) * per_page
-    ids = list(leads.values_list("pk", flat=True)[offset : offset + per_page + 1])
-    by_id = {lead.pk: lead for lead in leads.order_by().filter(pk__in=ids[:per_page])}
+    ordering = [str(column) for column in leads.query.order_by]
+    columns = [column.removeprefix("-") for column in ordering]
+    key: list[Any] | None = None
+    backwards = False
+    for cursor, is_before in ((after, False), (before, True)):
+        if cursor and key is None:
+            key = cursor_decode(cursor, ordering=ordering)
+            backwards = is_before and key is not None
+    if key is None:
+        offset = (number - 1) * per_page
+        rows = list(leads.values_list(*columns)[offset : offset + per_page + 1])
+        has_previous, has_next = number > 1, len(rows) > per_page
+    elif backwards:
+        reverse = [_reversed(column) for column in ordering]
+        found = leads.filter(_beyond(ordering, key, backwards=True)).order_by(*reverse)
+        rows = list(found.values_list(*columns)[: per_page + 1])
+        has_previous, has_next = len(rows) > per_page, True
+        rows = rows[:per_page][::-1]
+    else:
+        found = leads.filter(_beyond(ordering, key, backwards=False))
+        rows = list(found.values_list(*columns)[: per_page + 1])
+        has_previous, has_next = True, len(rows) > per_page
+    rows = rows[:per_page]
+    ids = [row[-1] for row in rows]
+    by_id = {lead.pk: lead for lead in leads.order_by().filter(pk__in=ids)}
     total = leads.order_by().values("pk")[: COUNT_CAP + 1].count()
     return LeadPage(
-        leads=[by_id[pk] for pk in ids[:per_page] if pk in by_id],
+        leads=[by_id[pk] for pk in ids if pk in by_id],
         number=number,
         per_page=per_page,
         total=min(total, COUNT_CAP),
         capped=total > COUNT_CAP,
-        has_next=len(ids) > per_page,
+        has_next=has_next,
+        has_previous=has_previous,
+        next_cursor=cursor_encode(list(rows[-1]), ordering=ordering) if has_next and rows else "",
+        previous_cursor=(
+            cursor_encode(list(rows[0]), ordering=ordering) if has_previous and rows else ""
+        ),
     )
+
+
+def _reversed(column: str) -> str:
+    return column.removeprefix("-") if column.startswith("-") else f"-{column}"
+
+
+def _beyond(ordering: list[str], key: list[Any], *, backwards: bool) -> Q:
+    """The rows strictly after ``key`` in ``ordering`` (before it when ``backwards``): the
+    first column beyond its value, or equal to it and the rest beyond, and so on. The first
+    column's bound is also given on its own, so the database starts its index scan there."""
+    steps = []
+    for position, column in enumerate(ordering):
+        name = column.removeprefix("-")
+        beyond = "lt" if column.startswith("-") != backwards else "gt"
+        equal = {other.removeprefix("-"): key[i] for i, other in enumerate(ordering[:position])}
+        steps.append(Q(**equal, **{f"{name}__{beyond}": key[position]}))
+    first = ordering[0].removeprefix("-")
+    bound = "lte" if ordering[0].startswith("-") != backwards else "gte"
+    return reduce(and_, [Q(**{f"{first}__{bound}": key[0]}), reduce(or_, steps)])
+
+
+def cursor_encode(key: list[Any], *, ordering: list[str]) -> str:
+    """The sort key of a row as the text a page link carries (the sort is part of it)."""
+    values = [value.isoformat() if isinstance(value, datetime) else value for value in key]
+    payload = json.dumps({"o": ordering, "k": values}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str, *, ordering: list[str]) -> list[Any] | None:
+    """The sort key a cursor of ``ordering`` carries; None for a damaged cursor or one of
+    another sort (the link then shows its page by number)."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("o") != ordering:
+        return None
+    values = data.get("k")
+    if not isinstance(values, list) or len(values) != len(ordering):
+        return None
+    key: list[Any] = []
+    for column, value in zip(ordering, values, strict=True):
+        kind = KEY_TYPES.get(column.removeprefix("-"))
+        if kind is datetime:
+            try:
+                value = datetime.fromisoformat(value) if isinstance(value, str) else None
+            except ValueError:
+                value = None
+            if value is None or value.utcoffset() is None:
+                return None
+        elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif kind is None or isinstance(value, bool) or not isinstance(value, kind):
+            return None
+        key.append(value)
+    return key
 
 
 def leads_selected(*, user: User, lead_ids: list[int]) -> QuerySet[Lead]:

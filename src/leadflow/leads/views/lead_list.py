@@ -131,7 +131,11 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         number = 1
     settings = list_settings_get(user=user)
     page = lead_page(
-        leads=lead_list(user=user, filters=filters), number=number, per_page=settings.per_page
+        leads=lead_list(user=user, filters=filters),
+        number=number,
+        per_page=settings.per_page,
+        after=request.GET.get("after", "")[:1000],
+        before=request.GET.get("before", "")[:1000],
     )
     view = list_view(filters.view)
     extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in page.leads])
