@@ -8,7 +8,14 @@ from django.test import Client
 from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import Role, User
-from leadflow.accounts.navigation import NavGroup, NavItem, current_item, nav_bar, nav_items
+from leadflow.accounts.navigation import (
+    NavGroup,
+    NavItem,
+    current_item,
+    nav_bar,
+    nav_flat_from,
+    nav_items,
+)
 from leadflow.accounts.permissions import Capability
 from leadflow.config.navigation import FOLLOW_UP, HAND_OFF, NAVIGATION, SET_UP, NavEntry
 from leadflow.programs.models import Client as ClientCompany
@@ -269,6 +276,7 @@ def test_a_folded_bar_draws_its_menus_as_disclosures(
 ) -> None:
     client.force_login(make_user(Role.MANAGER))
     page = client.get("/partners/manage/").content.decode()
+    assert '<div class="menu-panel flat-from-100">' in page
     nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
     assert (
         '<details class="nav-menu current" name="topbar-menu"><summary>Hand-off</summary>'
@@ -278,3 +286,15 @@ def test_a_folded_bar_draws_its_menus_as_disclosures(
         '<a href="/partners/setup/">Partner setup</a></div></details>'
     ) in nav
     assert '<details class="nav-menu" name="topbar-menu"><summary>Set-up</summary>' in nav
+    flat = nav.split('<div class="nav-set nav-flat">')[1].split("</div>")[0]
+    assert flat.count("<a ") == 14
+
+
+@pytest.mark.parametrize(
+    ("places", "rem"), [(5, None), (7, None), (8, 80), (10, 80), (14, 100), (17, 120), (30, None)]
+)
+def test_a_folded_bar_shows_its_places_side_by_side_from_a_width_that_holds_them(
+    places: int, rem: int | None
+) -> None:
+    items = [_item(f"Place{number}", SET_UP) for number in range(places)]
+    assert nav_flat_from(items) == rem

@@ -16,13 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "ada-secret-123"
 
 
-def sign_in_admin(page: Page, live_server: LiveServer) -> None:
+def sign_in_admin(page: Page, live_server: LiveServer, role: Role = Role.ADMIN) -> None:
     user_create(
-        username="ada",
-        password=PASSWORD,
-        first_name="Ada",
-        last_name="Lovelace",
-        roles=[Role.ADMIN],
+        username="ada", password=PASSWORD, first_name="Ada", last_name="Lovelace", roles=[role]
     )
     page.goto(f"{live_server.url}/accounts/login/?next=/leads/")
     page.get_by_label("Username").fill("ada")
@@ -31,11 +27,16 @@ def sign_in_admin(page: Page, live_server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Leads", level=1)).to_be_visible()
 
 
+def visible_places(page: Page) -> list[str]:
+    return page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+
+
 def bar_lines(page: Page) -> int:
     """How many lines the navigation's places take (their distinct tops)."""
     tops: list[float] = page.eval_on_selector_all(
-        'nav[aria-label="Main"] > *',
-        "els => els.map(e => Math.round(e.getBoundingClientRect().top))",
+        'nav[aria-label="Main"] a:not(.nav-menu-items a), nav[aria-label="Main"] summary',
+        "els => els.filter(e => e.checkVisibility())"
+        ".map(e => Math.round(e.getBoundingClientRect().top))",
     )
     return len(set(tops))
 
@@ -68,6 +69,25 @@ def test_the_admins_bar_is_one_line_on_a_desktop(
     page.locator("summary", has_text="Set-up").click()
     expect(page.get_by_role("link", name="Users")).to_be_visible()
     expect(deliveries).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    ("role", "width", "places"), [(Role.MARKETER, 1280, 9), (Role.ADMIN, 1920, 17)]
+)
+def test_a_window_wide_enough_shows_every_place_side_by_side(
+    page: Page, live_server: LiveServer, role: Role, width: int, places: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in_admin(page, live_server, role)
+    assert len(visible_places(page)) == places
+    assert page.locator("nav summary").filter(visible=True).count() == 0
+    assert bar_lines(page) == 1
+    assert not scrolls_sideways(page)
+    leads = page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads")
+    expect(leads).to_have_attribute("aria-current", "page")
+    page.set_viewport_size({"width": 1024, "height": 800})
+    assert len(visible_places(page)) < places  # folded again
+    assert bar_lines(page) == 1
 
 
 def test_the_menus_work_with_the_keyboard(page: Page, live_server: LiveServer) -> None:

@@ -99,8 +99,12 @@ def test_chosen_columns_stay_chosen_for_that_user_only(
     page.get_by_text("Columns and page size").click()
 
     page.set_viewport_size(DESKTOP)
-    box = page.locator(".lead-list-scroll")
-    assert box.evaluate("element => element.getBoundingClientRect().bottom") <= DESKTOP["height"]
+    # The box is fitted to the window on its resize event, which may come a moment later.
+    page.wait_for_function(
+        "height => document.querySelector('.lead-list-scroll').getBoundingClientRect().bottom"
+        " <= height",
+        arg=DESKTOP["height"],
+    )
     page.screenshot(path=str(screenshots / "lead-list-1280.png"))
 
     other = browser.new_context(viewport=WIDE, locale="en-US")

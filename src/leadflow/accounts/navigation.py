@@ -123,16 +123,41 @@ class _Drawn:
     def bar(self) -> list[NavItem | NavGroup]:
         return nav_bar(self.items, self.current)
 
+    @cached_property
+    def flat_from(self) -> int | None:
+        return nav_flat_from(self.items)
+
+
+#: Window widths (rem) from which a folded bar may show its places side by side again, and
+#: the room a bar of N places needs there: the brand and the account menu take about
+#: ``_FRAME_PX``, a place about ``_PLACE_PX`` (measured in Chromium at 16 px, with a margin).
+WIDE_BREAKPOINTS_REM = (64, 80, 100, 120)
+_FRAME_PX = 380
+_PLACE_PX = 85
+
+
+def nav_flat_from(items: list[NavItem], *, flat_at_most: int = FLAT_AT_MOST) -> int | None:
+    """For a bar that folds (more than ``flat_at_most`` places): the narrowest breakpoint of
+    ``WIDE_BREAKPOINTS_REM`` whose window holds every place side by side, so a wide screen
+    shows them all at one click; None for a bar that never folds or never fits."""
+    if len(items) <= flat_at_most:
+        return None
+    needed = _FRAME_PX + _PLACE_PX * len(items)
+    return next((rem for rem in WIDE_BREAKPOINTS_REM if rem * 16 >= needed), None)
+
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Template context processor: ``nav_items`` for the signed-in user, ``nav_current`` and
-    ``nav_bar`` (the items and menus as drawn); templates call them when they read them."""
+    """Template context processor: ``nav_items`` for the signed-in user, ``nav_current``,
+    ``nav_bar`` (the items and menus as drawn) and ``nav_flat_from`` (the width in rem from
+    which a folded bar shows ``nav_items`` side by side); templates call them when they read
+    them."""
     user = request.user
     if not user.is_authenticated or not isinstance(user, User):
-        return {"nav_items": [], "nav_current": None, "nav_bar": []}
+        return {"nav_items": [], "nav_current": None, "nav_bar": [], "nav_flat_from": None}
     drawn = _Drawn(user, request.path)
     return {
         "nav_items": lambda: drawn.items,
         "nav_current": lambda: drawn.current,
         "nav_bar": lambda: drawn.bar,
+        "nav_flat_from": lambda: drawn.flat_from,
     }

@@ -16,7 +16,8 @@ so the bar and the page cannot disagree.
 ``group`` is the menu the entry folds into when a person's bar is long (more than
 ``FLAT_AT_MOST`` entries): the bar then shows the entries without a group and one menu per
 group, at the place of its first entry; a group holding only one of that person's entries shows
-the entry itself.
+the entry itself. A window wide enough for all of them shows them side by side again
+(``accounts.navigation.nav_flat_from``).
 
 The capability is the plain string value of ``accounts.permissions.Capability`` (a test checks
 that every one names a member) and the URL a name for ``reverse``, resolved when the bar is
