@@ -1,14 +1,26 @@
-"""The navigation: each role sees exactly its places, in the bar's order."""
+"""The navigation: each role sees exactly its places, in the bar's order, and only places that
+open for that person; a long bar folds into menus."""
 
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import Role, User
-from leadflow.accounts.navigation import current_item, nav_items
+from leadflow.accounts.navigation import (
+    NavGroup,
+    NavItem,
+    current_item,
+    nav_bar,
+    nav_flat_from,
+    nav_items,
+)
 from leadflow.accounts.permissions import Capability
-from leadflow.config.navigation import NAVIGATION, NavEntry
+from leadflow.config.navigation import FOLLOW_UP, HAND_OFF, NAVIGATION, SET_UP, NavEntry
+from leadflow.programs.models import Client as ClientCompany
+from leadflow.programs.models import Program
+from tests import factories
 
 HOME = ("Home", "/")
 LEADS = ("Leads", "/leads/")
@@ -83,17 +95,145 @@ def test_every_entry_names_a_capability() -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_sees_its_places(role: Role, make_user: Callable[..., User], db: None) -> None:
+def test_each_role_sees_its_places(
+    role: Role, make_user: Callable[..., User], client_a: ClientCompany
+) -> None:
     user = make_user(role)
     if role == Role.ADMIN:
         user.is_superuser = False  # the admin group alone
+    if role == Role.PARTNER:
+        factories.partner(client=client_a, number=1, members=[user])
     assert _bar(user) == BARS[role]
 
 
 def test_a_superuser_sees_the_admins_bar(make_user: Callable[..., User]) -> None:
     user = make_user()
-    user.is_superuser = True
+    user.is_superuser = user.is_staff = True
     assert _bar(user) == ADMINS_BAR
+
+
+def test_every_entry_that_asks_whether_its_page_opens_names_a_function() -> None:
+    assert all(callable(import_string(entry.opens)) for entry in NAVIGATION if entry.opens)
+
+
+def test_a_partner_role_without_a_partner_has_no_inbox(
+    make_user: Callable[..., User], program: Program
+) -> None:
+    lone = make_user(Role.PARTNER)
+    assert INBOX not in _bar(lone)
+    assert _bar(lone) == [HOME, SALES, REPORTS]
+    factories.partner(client=program.client, number=1, members=[lone])
+    assert _bar(lone) == BARS[Role.PARTNER]
+
+
+def test_a_superuser_in_the_partner_group_without_a_partner_has_no_inbox(
+    make_user: Callable[..., User],
+) -> None:
+    user = make_user(Role.ADMIN, Role.PARTNER)
+    assert user.is_superuser
+    assert INBOX not in _bar(user)
+
+
+def test_an_admin_who_is_not_staff_has_no_admin_site_entry(
+    make_user: Callable[..., User],
+) -> None:
+    user = make_user(Role.ADMIN)
+    user.is_superuser = user.is_staff = False
+    assert _bar(user) == ADMINS_BAR[:-1]
+
+
+def _every_kind_of_user(program: Program, make_user: Callable[..., User]) -> dict[str, User]:
+    """A user of every role the demo has a login for, in its scope, and the people whose roles
+    alone would show a place that refuses them: a superuser without groups, a superuser who is
+    also in the partner group, a partner's role without a partner, an admin who is not staff."""
+    partner_user = make_user(Role.PARTNER)
+    factories.partner(client=program.client, number=1, members=[partner_user])
+    not_staff = make_user(Role.ADMIN)
+    not_staff.is_superuser = not_staff.is_staff = False
+    not_staff.save(update_fields=["is_superuser", "is_staff"])
+    superuser = make_user()
+    superuser.is_superuser = superuser.is_staff = True
+    superuser.save(update_fields=["is_superuser", "is_staff"])
+    return {
+        "admin": make_user(Role.ADMIN),
+        "marketer": make_user(Role.MARKETER, programs=(program,)),
+        "qualifier": make_user(Role.QUALIFIER, programs=(program,)),
+        "reviewer": make_user(Role.REVIEWER, programs=(program,)),
+        "manager": make_user(Role.MANAGER, clients=(program.client,)),
+        "partner": partner_user,
+        "client": make_user(Role.CLIENT, clients=(program.client,)),
+        "superuser without groups": superuser,
+        "superuser and partner": make_user(Role.ADMIN, Role.PARTNER),
+        "partner without a partner": make_user(Role.PARTNER),
+        "admin group, not staff": not_staff,
+    }
+
+
+@pytest.mark.usefixtures("plain_http")
+def test_every_place_a_person_sees_opens_for_them(
+    program: Program, make_user: Callable[..., User]
+) -> None:
+    refused = []
+    for who, user in _every_kind_of_user(program, make_user).items():
+        client = Client()
+        client.force_login(user)
+        for item in nav_items(User.objects.get(pk=user.pk)):
+            status = client.get(item.path).status_code
+            if status != 200:
+                refused.append((who, item.label, status))
+    assert refused == []
+
+
+def _item(label: str, group: str = "") -> NavItem:
+    return NavItem(label, f"/{label.lower()}/", Capability.HOME_VIEW, group)
+
+
+def test_a_short_bar_shows_every_place_side_by_side() -> None:
+    items = [_item("Home"), _item("Deliveries", HAND_OFF), _item("Disputes", HAND_OFF)]
+    assert nav_bar(items, flat_at_most=3) == items
+
+
+def test_a_long_bar_folds_each_group_into_a_menu_at_its_first_place() -> None:
+    home, leads, reports = _item("Home"), _item("Leads"), _item("Reports")
+    deliveries, disputes = _item("Deliveries", HAND_OFF), _item("Disputes", HAND_OFF)
+    programs, users = _item("Programs", SET_UP), _item("Users", SET_UP)
+    sales = _item("Sales", FOLLOW_UP)
+    items = [home, leads, deliveries, disputes, sales, reports, programs, users]
+    assert nav_bar(items, disputes, flat_at_most=7) == [
+        home,
+        leads,
+        NavGroup(HAND_OFF, [deliveries, disputes], current=True),
+        sales,  # the only place of its group: no menu of one
+        reports,
+        NavGroup(SET_UP, [programs, users]),
+    ]
+
+
+def test_the_admins_bar_folds_into_menus(make_user: Callable[..., User]) -> None:
+    user = make_user(Role.ADMIN)
+    bar = nav_bar(nav_items(user))
+    drawn = [
+        (entry.label, [item.label for item in entry.items])
+        if isinstance(entry, NavGroup)
+        else entry.label
+        for entry in bar
+    ]
+    assert drawn == [
+        "Home",
+        "Leads",
+        "Queue",
+        "Review",
+        (HAND_OFF, ["Deliveries", "Disputes", "Partners", "Partner setup"]),
+        (FOLLOW_UP, ["Nurture", "Sales"]),
+        "Reports",
+        (SET_UP, ["Programs", "Imports", "Duplicates", "API tokens", "Users", "Admin"]),
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.QUALIFIER, Role.REVIEWER, Role.PARTNER, Role.CLIENT])
+def test_the_bars_of_few_places_are_not_folded(role: Role, make_user: Callable[..., User]) -> None:
+    items = nav_items(make_user(role))
+    assert nav_bar(items) == items
 
 
 def test_a_user_without_a_role_sees_no_places(make_user: Callable[..., User]) -> None:
@@ -128,3 +268,33 @@ def test_the_bar_of_a_page_links_the_places_and_marks_the_current_one(
         '<a href="/disputes/" aria-current="page">Disputes</a>'
         '<a href="/reports/">Reports</a>\n        '
     )
+
+
+@pytest.mark.usefixtures("plain_http")
+def test_a_folded_bar_draws_its_menus_as_disclosures(
+    client: Client, make_user: Callable[..., User]
+) -> None:
+    client.force_login(make_user(Role.MANAGER))
+    page = client.get("/partners/manage/").content.decode()
+    assert '<div class="menu-panel flat-from-100">' in page
+    nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    assert (
+        '<details class="nav-menu current" name="topbar-menu"><summary>Hand-off</summary>'
+        '<div class="nav-menu-items"><a href="/deliveries/">Deliveries</a>'
+        '<a href="/disputes/">Disputes</a>'
+        '<a href="/partners/manage/" aria-current="page">Partners</a>'
+        '<a href="/partners/setup/">Partner setup</a></div></details>'
+    ) in nav
+    assert '<details class="nav-menu" name="topbar-menu"><summary>Set-up</summary>' in nav
+    flat = nav.split('<div class="nav-set nav-flat">')[1].split("</div>")[0]
+    assert flat.count("<a ") == 14
+
+
+@pytest.mark.parametrize(
+    ("places", "rem"), [(5, None), (7, None), (8, 80), (10, 80), (14, 100), (17, 120), (30, None)]
+)
+def test_a_folded_bar_shows_its_places_side_by_side_from_a_width_that_holds_them(
+    places: int, rem: int | None
+) -> None:
+    items = [_item(f"Place{number}", SET_UP) for number in range(places)]
+    assert nav_flat_from(items) == rem

@@ -458,3 +458,34 @@ def test_admin_sees_every_program(
     page = names(client.get("/leads/"))
     assert "Elsewhere" in page
     assert "Hedy" in page
+
+
+def _bulk_bar(page: str) -> str:
+    return page.split('id="bulk-form"')[1].split("</form>")[0]
+
+
+def test_each_bulk_input_has_a_plain_label_and_belongs_to_its_action(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    """The new owner and the campaign code are named for what they are, and each sits in the
+    part of the bar that shows only while its action is chosen (lead-list.css)."""
+    client.force_login(team.manager)
+    bar = _bulk_bar(names(client.get("/leads/")))
+    assert (
+        '<span class="bulk-field bulk-input-assign"><label for="bulk-owner">New owner</label>'
+    ) in bar
+    assert (
+        '<span class="bulk-field bulk-input-campaign">'
+        '<label for="bulk-campaign">Campaign code</label>'
+    ) in bar
+    assert "(for" not in bar
+
+
+def test_a_role_without_an_input_action_gets_no_input(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    client.force_login(team.marketer)
+    bar = _bulk_bar(names(client.get("/leads/")))
+    assert "Campaign code" in bar
+    assert "New owner" not in bar
+    assert 'id="bulk-owner"' not in bar

@@ -99,8 +99,12 @@ def test_chosen_columns_stay_chosen_for_that_user_only(
     page.get_by_text("Columns and page size").click()
 
     page.set_viewport_size(DESKTOP)
-    box = page.locator(".lead-list-scroll")
-    assert box.evaluate("element => element.getBoundingClientRect().bottom") <= DESKTOP["height"]
+    # The box is fitted to the window on its resize event, which may come a moment later.
+    page.wait_for_function(
+        "height => document.querySelector('.lead-list-scroll').getBoundingClientRect().bottom"
+        " <= height",
+        arg=DESKTOP["height"],
+    )
     page.screenshot(path=str(screenshots / "lead-list-1280.png"))
 
     other = browser.new_context(viewport=WIDE, locale="en-US")
@@ -112,3 +116,49 @@ def test_chosen_columns_stay_chosen_for_that_user_only(
         expect(colleague.get_by_text("Leads 1\u201350 of 60")).to_be_visible()
     finally:
         other.close()
+
+
+def test_the_bulk_bar_is_one_line_and_shows_only_the_chosen_actions_input(
+    page: Page, screenshots: Path, live_server: LiveServer, program: Program
+) -> None:
+    user_create(
+        username="mona", password="mona-secret-1", roles=(Role.MANAGER,), programs=(program,)
+    )
+    user_create(
+        username="quinn", password="quinn-secret-1", roles=(Role.QUALIFIER,), programs=(program,)
+    )
+    factories.lead(program=program, first_name="Ada", last_name="Example", email="ada@example.com")
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server, "mona", "mona-secret-1")
+    bar = page.locator("#bulk-form")
+    action = bar.get_by_label("With the selected leads")
+    owner = bar.get_by_label("New owner")
+    campaign = bar.get_by_label("Campaign code")
+
+    def one_line() -> bool:
+        # Every control of the bar (not the labels above them) ends on the same line.
+        bottoms = bar.evaluate(
+            "form => [...form.querySelectorAll('select, input:not([type=hidden]), button')]"
+            ".filter(e => e.offsetParent !== null)"
+            ".map(e => Math.round(e.getBoundingClientRect().bottom))"
+        )
+        return max(bottoms) - min(bottoms) <= 4
+
+    heights = set()
+    for value, shown, hidden in (
+        ("assign", owner, campaign),
+        ("campaign", campaign, owner),
+        ("nurture", None, None),
+    ):
+        action.select_option(value)
+        if shown is not None:
+            expect(shown).to_be_visible()
+        if hidden is not None:
+            expect(hidden).to_be_hidden()
+        assert one_line(), f"the bulk bar wraps at 1280 pixels with “{value}” chosen"
+        heights.add(round(bar.evaluate("form => form.getBoundingClientRect().height")))
+        if value == "assign":
+            page.screenshot(path=str(screenshots / "lead-list-bulk-1280.png"))
+    expect(owner).to_be_hidden()
+    expect(campaign).to_be_hidden()
+    assert max(heights) - min(heights) <= 4, "the bar changes height with the chosen action"

@@ -248,4 +248,5 @@ def account_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Times are now shown in {shown.replace('_', ' ')}.")
         return redirect("accounts:account")
     status = 400 if form.errors else 200
-    return render(request, "accounts/account.html", {"form": form, "viewer": viewer}, status=status)
+    context = {"form": form, "viewer": viewer, "zone_name": viewer.name.replace("_", " ")}
+    return render(request, "accounts/account.html", context, status=status)
