@@ -105,12 +105,17 @@ def test_the_sla_policy_is_recorded_as_a_program_change(
         "followup_days": 10,
         "violation_threshold": 3,
         "violation_window_days": 90,
+        "queue_limit_hot_hours": 4,
+        "queue_limit_working_days": 2,
     }
     path = f"/partners/setup/sla/{program.slug}/"
     assert client.post(path, {**good, "claim_days": -1}).status_code == 400
     assert client.post(path, good).status_code == 302
     change = _only(ChangeKind.PROGRAM, program.pk)
-    assert _fields(change) == {"Working days to claim a new lead": ("2", "3")}
+    assert _fields(change) == {
+        "Working days to claim a new lead": ("2", "3"),
+        "Working days other leads may wait in the routing queue": ("1", "2"),
+    }
     page = client.get(f"/programs/{program.slug}/settings").content.decode()
     assert f"Changed the SLA policy of {program.name}." in page
 
