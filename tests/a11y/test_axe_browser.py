@@ -326,7 +326,6 @@ def test_the_states_people_reach_pass_the_accessibility_check(
     assert not states.problems, "\n".join(states.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="html lang fixed on another branch")
 def test_the_api_docs_pass_the_accessibility_check(
     browser: Browser, live_server: LiveServer
 ) -> None:
@@ -340,11 +339,6 @@ def test_the_api_docs_pass_the_accessibility_check(
     assert not states.problems, "\n".join(states.problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="base.html (the shell, another branch's area) puts role=status on the messages' "
-    "<ul>, so its <li> are in no list for assistive technology (axe: listitem)",
-)
 def test_a_page_showing_a_message_passes_the_accessibility_check(
     browser: Browser, live_server: LiveServer
 ) -> None:
