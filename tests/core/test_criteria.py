@@ -228,7 +228,10 @@ def test_question_keys_must_be_unique() -> None:
 def test_question_keys_must_be_snake_case_identifiers() -> None:
     data = default_data()
     data["questions"][0]["key"] = "Budget Now"
-    assert rejection(data) == ("questions.0.key: String should match pattern '^[a-z][a-z0-9_]*$'")
+    assert rejection(data) == (
+        "questions.0.key: 'Budget Now' is not a usable key: use lower-case letters, digits and "
+        "underscores, starting with a letter (such as budget_approved)"
+    )
 
 
 def test_at_most_one_question_asks_each_bant_fact() -> None:

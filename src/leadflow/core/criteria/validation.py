@@ -21,11 +21,21 @@ def describe_validation_error(exc: ValidationError) -> str:
     lines: list[str] = []
     for error in exc.errors():
         base = ".".join(str(part) for part in error["loc"])
-        found = error["ctx"]["found"] if error["type"] == "criteria" else [("", error["msg"])]
+        found = error["ctx"]["found"] if error["type"] == "criteria" else [("", _words(error))]
         for relative, message in found:
             path = ".".join(part for part in (base, relative) if part)
             lines.append(f"{path}: {message}" if path else message)
     return "; ".join(lines)
+
+
+def _words(error: Any) -> str:
+    """Pydantic's message, except where it would show a person a regular expression."""
+    if error["type"] == "string_pattern_mismatch":
+        return (
+            f"{error['input']!r} is not a usable key: use lower-case letters, digits and "
+            "underscores, starting with a letter (such as budget_approved)"
+        )
+    return str(error["msg"])
 
 
 class Problems:
