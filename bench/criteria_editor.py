@@ -36,12 +36,13 @@ STEPS = ("editor", "save draft", "preview")
 
 class _FormFields(HTMLParser):
     """The fields the editor's form would post as it stands (the first form with
-    ``editor=form``), as a browser would send them."""
+    ``editor=form``), as a browser would send them; with ``fragment``, every field of a section
+    the editor draws when it is opened."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fragment: bool = False) -> None:
         super().__init__()
         self.fields: list[tuple[str, str]] = []
-        self._in_form = False
+        self._in_form = fragment
         self._done = False
         self._select: str | None = None
         self._textarea: str | None = None
@@ -133,8 +134,11 @@ def worker(database_url: str, leads: int) -> dict[str, float]:
     preview = f"/programs/{program.slug}/criteria/preview"
     parser = _FormFields()
     parser.feed(browser.get(editor).content.decode())
+    # The point rules are drawn when their section is first opened, as a manager would open it.
+    points = _FormFields(fragment=True)
+    points.feed(browser.get(f"{editor}/points").content.decode())
     data: dict[str, list[str]] = {}
-    for name, value in parser.fields:
+    for name, value in parser.fields + points.fields:
         data.setdefault(name, []).append(value)
     # One point rule changed, as a manager tuning the score would.
     data["points-0-points"] = ["30"]
