@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,10 @@ def stored() -> dict[str, Any]:
             rows.append(row)
         if rows:
             dump[label] = rows
-    return json.loads(json.dumps(dump, default=str, sort_keys=True))
+    jobs = ranks["imports.ImportJob"]
+    text = json.dumps(dump, default=str, sort_keys=True)
+    text = re.sub(r"import (\d+): ", lambda m: f"import {jobs[int(m[1])]}: ", text)
+    return json.loads(text)
 
 
 def recording(dump: dict[str, Any]) -> dict[str, Any]:
