@@ -166,7 +166,9 @@ def stored() -> dict[str, Any]:
                 if field.primary_key:
                     value = ranks[label][value]
                 elif isinstance(field, ForeignKey) and value is not None:
-                    target = field.related_model._meta.label
+                    related = field.related_model
+                    assert not isinstance(related, str)
+                    target = related._meta.label
                     value = ranks[target][value] if target in ranks else target
                 elif (label, field.name) in ID_LISTS:
                     value = [ranks[ID_LISTS[label, field.name]][pk] for pk in value]
