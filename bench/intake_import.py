@@ -6,8 +6,11 @@ validate, normalise, de-duplicate, qualify, persist with events) into a fresh SQ
 fresh PostgreSQL database (``leadflow_bench`` on the server of ``LEADFLOW_TEST_DATABASE_URL``,
 skipped when none answers), and loads the same rows the fastest raw way (SQLite ``executemany`` in
 one transaction, PostgreSQL ``COPY``) into a table as wide as the file, reading the CSV included.
-Prints rows per second and the ratio pipeline/raw, and appends them to docs/PERFORMANCE.md under
-"## Bulk import".
+Prints rows per second and the ratio pipeline/raw, the CPU time per row of the import's process
+and (PostgreSQL on this machine) of its server backend, each beside the raw load's, and the
+worker's peak RSS (``getrusage``: the import runs before the raw load, so it is the import's),
+and appends them to docs/PERFORMANCE.md under "## Bulk import". On a shared machine the CPU
+times are the figures to compare; wall-clock rates need an idle one.
 
 Each database runs in its own subprocess (``--worker``), because Django is configured once per
 process. Run with ``uv run python bench/intake_import.py [--rows N]``.
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import random
+import resource
 import tempfile
 import time
 from datetime import date
@@ -29,7 +33,7 @@ from _lib import postgres_drop, postgres_fresh, record_line, run_worker
 ROWS = 100_000
 SEED = 2026
 HEADING = "## Bulk import"
-BENCH_DATABASE = "leadflow_bench"
+BENCH_DATABASE = os.environ.get("LEADFLOW_BENCH_DATABASE", "leadflow_bench")
 HEADER = [
     "Lead ID", "First Name", "Last Name", "Email", "Phone", "Company", "Title", "Website",
     "Country", "State", "Postal Code", "Industry", "Number of Employees", "budget", "authority",
@@ -124,14 +128,22 @@ def worker(database_url: str, csv_path: Path) -> dict[str, float]:
     job, _ = import_job_create(
         program=program, path=csv_path, original_name=csv_path.name, uploaded_by=None, now=now
     )
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     import_run(job=job)
     pipeline = time.perf_counter() - started
+    pipeline_cpu, pipeline_server = time.process_time() - cpu, _server_cpu() - server
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     raw_rows = _raw_load(csv_path)
     raw = time.perf_counter() - started
+    raw_cpu, raw_server = time.process_time() - cpu, _server_cpu() - server
     return {
+        "pipeline_cpu_s": pipeline_cpu,
+        "pipeline_server_s": pipeline_server,
+        "raw_cpu_s": raw_cpu,
+        "raw_server_s": raw_server,
+        "peak_rss_mib": peak_rss,
         "rows": job.total_rows,
         "created": job.created,
         "merged": job.merged,
@@ -140,6 +152,23 @@ def worker(database_url: str, csv_path: Path) -> dict[str, float]:
         "raw_s": raw,
         "raw_rows": raw_rows,
     }
+
+
+def _server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far, read from /proc when the
+    server runs on this machine (NaN otherwise, and 0 for SQLite, which runs in-process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _raw_load(csv_path: Path) -> int:
@@ -209,6 +238,15 @@ def main() -> None:
             rate = figures["rows"] / figures["pipeline_s"]
             raw_rate = figures["raw_rows"] / figures["raw_s"]
             ratio = rate / raw_rate
+            rows = figures["rows"]
+            cpu = (
+                f"CPU per row: import {figures['pipeline_cpu_s'] / rows * 1e6:,.0f} µs client + "
+                f"{figures['pipeline_server_s'] / rows * 1e6:,.0f} µs server, raw load "
+                f"{figures['raw_cpu_s'] / rows * 1e6:,.0f} µs client + "
+                f"{figures['raw_server_s'] / rows * 1e6:,.0f} µs server; "
+                f"peak RSS {figures['peak_rss_mib']:,.0f} MiB"
+            )
+            print(cpu)
             print(
                 f"{name}: pipeline {figures['rows']:,.0f} rows in {figures['pipeline_s']:.1f} s = "
                 f"{rate:,.0f} rows/s (created {figures['created']:,.0f}, merged "
@@ -218,7 +256,7 @@ def main() -> None:
             record(
                 f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
                 f"{platform.python_version()}), {name}: {figures['rows']:,.0f} rows, pipeline "
-                f"{rate:,.0f} rows/s, raw load {raw_rate:,.0f} rows/s, ratio {ratio:.3f}"
+                f"{rate:,.0f} rows/s, raw load {raw_rate:,.0f} rows/s, ratio {ratio:.3f}; {cpu}"
             )
 
 

@@ -301,6 +301,18 @@ class HeaderMap:
             },
         )
 
+    def external_id(self, values: Sequence[str]) -> str | None:
+        """The row's external id exactly as ``submission(values).external_id`` has it (the
+        first non-empty column that maps to it), without building the submission; None for a
+        row ``submission`` rejects."""
+        if len(values) > self.width and any(value.strip() for value in values[self.width :]):
+            return None
+        for column, value in zip(self.columns, values, strict=False):
+            is_id = column.kind == "field" and column.name == "external_id"
+            if is_id and value and not value.isspace():
+                return value
+        return ""
+
     def _answer(self, key: str, value: str) -> object:
         """Spreadsheet text as the question expects it: "6" is 6 for a number question,
         "Decision Maker" is decision_maker for a choice; anything else is left for the criteria

@@ -177,16 +177,20 @@ class _Run:
     def check_external_ids(self, table: Table) -> None:
         """Before any row is placed: the rows whose external id repeats in the file with
         another person's e-mail or name (``imports.services.dedupe``). Only those rows are prepared
-        twice; the rest of the file is read for its ids alone."""
+        twice; the rest of the file is read for its ids alone (no second reading at all when no
+        column holds one)."""
+        if not any(
+            column.kind == "field" and column.name == "external_id"
+            for column in self.header.columns
+        ):
+            return
         sent: list[tuple[int, str]] = []
         for row in table.rows():
             if row.problem:
                 continue
-            try:
-                submission = self._submission(row)
-            except IntakeRejected:
-                continue
-            sent.append((row.number, submission.external_id or ""))
+            external_id = self.header.external_id(row.values)
+            if external_id and external_id.strip():
+                sent.append((row.number, external_id))
         repeated = repeated_external_ids(sent)
         if not repeated:
             return

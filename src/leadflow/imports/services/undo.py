@@ -36,6 +36,7 @@ from leadflow.core.lifecycle import EDGES, Action, LeadStatus
 from leadflow.imports.models import ImportedLead, ImportJob, ImportStatus
 from leadflow.leads.models import EventKind, LeadEvent
 from leadflow.leads.services.revert import lead_merge_revert, leads_disqualify_bulk
+from leadflow.lib.rows import rows_insert, rows_update
 
 #: Statuses a lead can be disqualified from (the core's state machine).
 DISQUALIFIABLE = EDGES[Action.DISQUALIFY].sources
@@ -74,10 +75,8 @@ def imported_leads_record(
         ]
         if row.pk is None:
             fresh.append(row)
-    ImportedLead.objects.bulk_create(fresh)
-    ImportedLead.objects.bulk_update(
-        list(known.values()), ["created", "event_ids", "merge_event_ids"]
-    )
+    rows_insert(fresh)
+    rows_update(list(known.values()), ["created", "event_ids", "merge_event_ids"])
 
 
 @dataclass

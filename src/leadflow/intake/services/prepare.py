@@ -4,7 +4,9 @@ channel prepares through ``submission_prepare``: captures (``intake.services.cap
 rows of bulk imports alike."""
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from leadflow.core.consent import ConsentChannel, flag_status
@@ -223,9 +225,13 @@ def _text_errors(data: LeadInput) -> dict[str, str]:
     return errors
 
 
+#: What no database stores in text: NUL and lone surrogates (one scan, not one per character).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _storable(value: object, depth: int = 0) -> bool:
     if isinstance(value, str):
-        return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+        return _UNSTORABLE.search(value) is None
     if depth > 16:
         return False
     if isinstance(value, dict):
@@ -241,6 +247,7 @@ def _key(value: str, column: str) -> str:
     return value[:limit] if limit else value
 
 
+@cache
 def _max_length(column: str) -> int | None:
     limit: int | None = getattr(Lead._meta.get_field(column), "max_length", None)
     return limit
