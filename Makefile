@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV
 
-.PHONY: run deps lint format typecheck test test-sqlite test-postgres bench clean
+.PHONY: run deps lint format typecheck test test-sqlite test-postgres bench bench-quick clean
 
 # --compile-bytecode: these machines set PYTHONDONTWRITEBYTECODE=1, so without it every process
 # would compile Django and every dependency from source again.
@@ -37,6 +37,10 @@ test-postgres: deps
 
 bench: deps
 	@scripts/bench
+
+# Every benchmark at a small size, nothing recorded: proves they still run (a CI smoke run).
+bench-quick: deps
+	@scripts/bench --quick
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

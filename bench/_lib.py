@@ -18,7 +18,12 @@ PERFORMANCE = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 
 def record_line(heading: str, line: str) -> None:
     """Append ``line`` at the end of the ``heading`` section of docs/PERFORMANCE.md, creating the
-    file or the section if missing and leaving the other sections as they are."""
+    file or the section if missing and leaving the other sections as they are. A quick run
+    (``scripts/bench --quick``: ``LEADFLOW_BENCH_QUICK=1``) prints the line instead: its small
+    sizes prove the benchmark runs, not how fast the product is."""
+    if os.environ.get("LEADFLOW_BENCH_QUICK") == "1":
+        print(f"(quick run, not recorded) {heading}: {line}")
+        return
     text = PERFORMANCE.read_text(encoding="utf-8") if PERFORMANCE.exists() else "# Performance\n"
     lines = text.rstrip("\n").splitlines()
     if heading not in lines:
