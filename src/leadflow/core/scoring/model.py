@@ -61,6 +61,8 @@ class Settings:
     #: and worker processes, OpenMP threads that wait for each other cost ten times the CPU
     #: (docs/PERFORMANCE.md, "Predictive scoring").
     threads: int = 1
+    #: The candidates compared by cross-validated AUC (a program may keep the linear one only).
+    candidates: tuple[str, ...] = ("logistic_regression", "gradient_boosting")
 
 
 @dataclass(frozen=True)
@@ -420,18 +422,27 @@ def _train(
     design = LinearDesign(plan, encoded)
     folds = stratified_folds(y, folds=settings.folds, seed=settings.seed)
     everything = np.arange(y.size)
-    scores = {LINEAR: np.empty(y.size), BOOSTING: np.empty(y.size)}
-    fold_auc: dict[str, list[float]] = {LINEAR: [], BOOSTING: []}
+    unknown = set(settings.candidates) - {LINEAR, BOOSTING}
+    if unknown or not settings.candidates:
+        raise ScoringError(f"unknown candidates: {', '.join(sorted(unknown)) or 'none given'}")
+    scores = {kind: np.empty(y.size) for kind in settings.candidates}
+    fold_auc: dict[str, list[float]] = {kind: [] for kind in settings.candidates}
     for test in folds:
         train = np.setdiff1d(everything, test, assume_unique=True)
-        linear = _linear_fit(design, encoded[train], y[train])
-        scores[LINEAR][test] = linear.decision_function(design.matrix(encoded[test]))
-        boosting = _boosting_fit(plan, encoded[train], y[train], settings.seed)
-        scores[BOOSTING][test] = boosting.decision_function(encoded[test])
-        for kind in (LINEAR, BOOSTING):
+        if LINEAR in scores:
+            linear = _linear_fit(design, encoded[train], y[train])
+            scores[LINEAR][test] = linear.decision_function(design.matrix(encoded[test]))
+        if BOOSTING in scores:
+            boosting = _boosting_fit(plan, encoded[train], y[train], settings.seed)
+            scores[BOOSTING][test] = boosting.decision_function(encoded[test])
+        for kind in scores:
             fold_auc[kind].append(float(roc_auc_score(y[test], scores[kind][test])))
     candidates = {kind: float(np.mean(aucs)) for kind, aucs in fold_auc.items()}
-    kind = BOOSTING if candidates[BOOSTING] > candidates[LINEAR] + LINEAR_PREFERENCE else LINEAR
+    kind = LINEAR if LINEAR in candidates else BOOSTING
+    if BOOSTING in candidates and candidates[BOOSTING] > candidates.get(
+        LINEAR, -1.0
+    ) + LINEAR_PREFERENCE:
+        kind = BOOSTING
     method, honest, _ = calibration_choose(scores[kind], y, folds)
     calibrator = calibrator_fit(method, scores[kind], y)
     if kind == LINEAR:
