@@ -43,18 +43,42 @@ INQUIRIES = {
     "demo request": (0.22, 0.7),
     "demo and proposal (RFP) request": (0.08, 1.1),
 }
-SIZES = {"1-10": (0.25, -0.6), "11-50": (0.3, 0.0), "51-200": (0.2, 0.3), "201-1000": (0.15, 0.4),
-         "1000+": (0.1, 0.2)}
-SENIORITY = {"staff": (0.35, -0.4), "manager": (0.3, 0.0), "director": (0.2, 0.35),
-             "vp": (0.1, 0.5), "c-level": (0.05, 0.6)}
-INDUSTRIES = ["software", "manufacturing", "retail", "finance", "healthcare", "education",
-              "logistics", "energy", "media", "government"]
+SIZES = {
+    "1-10": (0.25, -0.6),
+    "11-50": (0.3, 0.0),
+    "51-200": (0.2, 0.3),
+    "201-1000": (0.15, 0.4),
+    "1000+": (0.1, 0.2),
+}
+SENIORITY = {
+    "staff": (0.35, -0.4),
+    "manager": (0.3, 0.0),
+    "director": (0.2, 0.35),
+    "vp": (0.1, 0.5),
+    "c-level": (0.05, 0.6),
+}
+INDUSTRIES = [
+    "software",
+    "manufacturing",
+    "retail",
+    "finance",
+    "healthcare",
+    "education",
+    "logistics",
+    "energy",
+    "media",
+    "government",
+]
 COUNTRIES = ["US", "GB", "DE", "FR", "CA", "AU", "NL", "ES", "IT", "SE"]
 RARE_COUNTRIES = [f"R{i:02d}" for i in range(40)]
 RARE_INDUSTRIES = [f"niche {i}" for i in range(30)]
 BUDGET = {"none": (0.5, 0.0), "preliminary": (0.35, 0.3), "approved": (0.15, 0.5)}
-AUTHORITY = {"none": (0.3, -0.2), "influencer": (0.35, 0.0), "specifier": (0.2, 0.2),
-             "decision_maker": (0.15, 0.4)}
+AUTHORITY = {
+    "none": (0.3, -0.2),
+    "influencer": (0.35, 0.0),
+    "specifier": (0.2, 0.2),
+    "decision_maker": (0.15, 0.4),
+}
 NEED = {"none": (0.35, -0.3), "identified": (0.4, 0.1), "established": (0.25, 0.4)}
 TIMEFRAMES = [1, 2, 3, 6, 9, 12, 18]
 START = date(2025, 1, 1)
@@ -124,9 +148,7 @@ def history(n: int, *, seed: int = 0, base: float = -2.4) -> History:
     timeframe = rng.choice(TIMEFRAMES, size=n)
     timeframe_known = rng.random(n) < 0.7
     rare = rng.random(n) < 0.03
-    industry = np.where(
-        rare, rng.choice(RARE_INDUSTRIES, size=n), rng.choice(INDUSTRIES, size=n)
-    )
+    industry = np.where(rare, rng.choice(RARE_INDUSTRIES, size=n), rng.choice(INDUSTRIES, size=n))
     country = np.where(
         rng.random(n) < 0.04, rng.choice(RARE_COUNTRIES, size=n), rng.choice(COUNTRIES, size=n)
     )
@@ -152,9 +174,9 @@ def history(n: int, *, seed: int = 0, base: float = -2.4) -> History:
         + np.where(
             np.isin(size, ["201-1000", "1000+"]), np.where(industry == "software", 1.4, -0.5), 0.0
         )
-        + 0.9 * np.minimum(np.log1p(minutes), math.log1p(20)) - 0.5 * np.maximum(
-            np.log1p(minutes) - math.log1p(20), 0.0
-        ) - 1.6
+        + 0.9 * np.minimum(np.log1p(minutes), math.log1p(20))
+        - 0.5 * np.maximum(np.log1p(minutes) - math.log1p(20), 0.0)
+        - 1.6
         + 0.35 * np.log1p(clicks)
         + np.where(np.char.startswith(country.astype(str), "R"), -0.3, 0.0)
     )
@@ -169,8 +191,10 @@ def history(n: int, *, seed: int = 0, base: float = -2.4) -> History:
         "First Name": [f"Person{i % 977}" for i in range(n)],
         "Email": [f"person{i}@example.com" for i in range(n)],
         "Phone": [f"+1555{i:07d}" for i in range(n)],
-        "Created": [(START + timedelta(days=int(m) * 30 + int(i % 28))).isoformat()
-                    for i, m in enumerate(month)],
+        "Created": [
+            (START + timedelta(days=int(m) * 30 + int(i % 28))).isoformat()
+            for i, m in enumerate(month)
+        ],
         "Channel": _blank(rng, list(channel), 0.02),
         "Inquiry Type": _blank(rng, list(inquiry), 0.05),
         "Company Size": _blank(rng, list(size), 0.15),
@@ -180,8 +204,9 @@ def history(n: int, *, seed: int = 0, base: float = -2.4) -> History:
         "Budget": _blank(rng, list(budget), 0.2),
         "Authority": _blank(rng, list(authority), 0.2),
         "Need": _blank(rng, list(need), 0.2),
-        "Timeframe Months": [str(t) if known else "" for t, known in
-                             zip(timeframe, timeframe_known, strict=True)],
+        "Timeframe Months": [
+            str(t) if known else "" for t, known in zip(timeframe, timeframe_known, strict=True)
+        ],
         "Minutes On Site": _blank(rng, [f"{m:.1f}" for m in minutes], 0.05),
         "Email Clicks": [str(c) for c in clicks],
         "Visits": [str(v) for v in visits],
@@ -195,5 +220,7 @@ def history(n: int, *, seed: int = 0, base: float = -2.4) -> History:
     return History(rows=rows, outcomes=outcomes, logits=logit)
 
 
-def records_of(rows: list[dict[str, str]], *, without: tuple[str, ...] = ("Converted",)) -> list[dict[str, object]]:
+def records_of(
+    rows: list[dict[str, str]], *, without: tuple[str, ...] = ("Converted",)
+) -> list[dict[str, object]]:
     return [{k: v for k, v in row.items() if k not in without} for row in rows]

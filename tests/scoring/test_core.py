@@ -28,8 +28,8 @@ from leadflow.core.scoring import (
     model_train,
     stratified_folds,
 )
-from leadflow.core.scoring.model import threads_limited
 from leadflow.core.scoring.features import MISSING, OTHER
+from leadflow.core.scoring.model import threads_limited
 from tests.scoring.histories import History, history, rating_rank, records_of
 
 LEAK = "Last Activity"
@@ -166,7 +166,8 @@ def test_the_linear_models_factors_add_up_to_its_probability(
     baselines = {explanation.baseline for explanation in explanations}
     assert len(baselines) == 1
     (baseline,) = baselines
-    assert baseline is not None and 0 < baseline < 1
+    assert baseline is not None
+    assert 0 < baseline < 1
     for explanation, probability in zip(explanations, probabilities, strict=True):
         assert explanation.exact
         assert explanation.probability == pytest.approx(probability, abs=1e-12)
@@ -192,7 +193,7 @@ def test_the_average_lead_gets_the_baseline_and_factors_point_the_known_way(
     assert by_feature[0]["Channel"].points > 0 > by_feature[1]["Channel"].points
     assert by_feature[0]["Channel"].text.startswith("Channel: referral +")
     assert " points of probability" in by_feature[1]["Channel"].text
-    assert by_feature[1]["Channel"].text.startswith("Channel: purchased list −")
+    assert by_feature[1]["Channel"].text.startswith("Channel: purchased list \u2212")
     assert by_feature[1]["Company Size"].value == "not given"
 
 

@@ -5,7 +5,7 @@ What the app builds on::
 
     model = model_train(records, outcomes, schema=..., settings=Settings(...), version=, window=)
     model.metrics                      # the backtest of the window (metrics_json: the contract)
-    model.predict(records)             # calibrated probabilities, 0–1
+    model.predict(records)             # calibrated probabilities, 0-1
     model.explain(records)[0].top(3)   # Factor.text: "Source: referral +12 points of probability"
     data = model.to_bytes(); model_metadata(data); model_load(data)
     history_check(outcomes, settings=...)  # NotEnoughHistory: "not enough history yet"

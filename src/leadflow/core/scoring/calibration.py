@@ -78,7 +78,9 @@ def calibration_choose(
     scores: np.ndarray, outcomes: np.ndarray, folds: list[np.ndarray]
 ) -> tuple[str, np.ndarray, dict[str, float]]:
     """The method kept (module docstring), its honest probabilities, and each method's Brier."""
-    measured = {method: cross_fitted(method, scores, outcomes, folds) for method in (PLATT, ISOTONIC)}
+    measured = {
+        method: cross_fitted(method, scores, outcomes, folds) for method in (PLATT, ISOTONIC)
+    }
     briers = {method: brier(p, outcomes) for method, p in measured.items()}
     method = ISOTONIC if briers[ISOTONIC] < briers[PLATT] - ISOTONIC_MARGIN else PLATT
     return method, measured[method], briers
@@ -86,7 +88,7 @@ def calibration_choose(
 
 def brier(probability: np.ndarray, outcomes: np.ndarray) -> float:
     """The mean squared difference between predicted probability and outcome (0 is perfect;
-    always predicting the base rate b scores b(1 − b))."""
+    always predicting the base rate b scores b(1 - b))."""
     return float(np.mean((probability - outcomes.astype(np.float64)) ** 2))
 
 

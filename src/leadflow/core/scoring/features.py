@@ -115,7 +115,9 @@ PROTECTED_WORDS = frozenset(
 NUMERIC_SHARE = 0.95
 OTHER = "other"
 MISSING = "missing"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?.*)?$|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$")
+_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?.*)?$|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$"
+)
 _WORD = re.compile(r"[a-z0-9]+")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -334,9 +336,7 @@ def features_plan(
                 refused.append(Refusal(name, "the same value in every row"))
                 continue
             low, median, high = (float(v) for v in np.percentile(finite, [1, 50, 99]))
-            features.append(
-                Feature(name, label, Kind.NUMERIC, median=median, low=low, high=high)
-            )
+            features.append(Feature(name, label, Kind.NUMERIC, median=median, low=low, high=high))
             continue
         categories = Counter(category for value in present if (category := _category(value)))
         if declared is None:

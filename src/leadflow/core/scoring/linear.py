@@ -2,13 +2,13 @@
 "Explanations").
 
 Design: a categorical feature is one-hot over its levels ("other" and "missing" included); a
-numeric one is clipped to its training 1st–99th percentiles, a missing value replaced by the
+numeric one is clipped to its training 1st-99th percentiles, a missing value replaced by the
 training median, standardised, and joined by a missing indicator when training saw it missing.
 
 Contributions, in log-odds: with weights w, intercept b and the training mean μ of every design
 column, the raw score of a lead x is L(x) = L₀ + Σ_f c_f(x), where L₀ = b + Σ_j w_j μ_j is the
 score of the *average lead of the training window* (every design column at its training mean)
-and c_f(x) = Σ_{j ∈ f} w_j (x_j − μ_j) sums over the design columns of feature f. That is an
+and c_f(x) = Σ_{j ∈ f} w_j (x_j - μ_j) sums over the design columns of feature f. That is an
 identity, not an approximation.
 """
 

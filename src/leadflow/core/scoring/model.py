@@ -45,6 +45,8 @@ LINEAR_PREFERENCE = 0.005
 FORMAT = 1
 _MAGIC = b"LEADFLOW-SCORING\n"
 _IMPORTANCE_SAMPLE = 5000
+#: The minus sign of "Company size 1-10 \u22128 points of probability".
+MINUS = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Settings:
 @dataclass(frozen=True)
 class Importance:
     """A feature's weight in the model: the mean absolute change it makes to a lead's
-    probability, in points (0–100), over the training rows (a seeded sample of 5,000)."""
+    probability, in points (0-100), over the training rows (a seeded sample of 5,000)."""
 
     feature: str
     importance: float
@@ -93,7 +95,7 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Factor:
-    """One feature's share of a lead's probability, in points of probability (−100…+100)."""
+    """One feature's share of a lead's probability, in points of probability (-100…+100)."""
 
     feature: str
     label: str
@@ -104,13 +106,13 @@ class Factor:
     def text(self) -> str:
         """In plain words: "Source: referral +12 points of probability"."""
         rounded = round(self.points)
-        sign = "+" if rounded >= 0 else "−"
+        sign = "+" if rounded >= 0 else MINUS
         return f"{self.label}: {self.value} {sign}{abs(rounded)} points of probability"
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """A lead's probability (0–1) and its factors, largest first. ``exact`` (the linear model):
+    """A lead's probability (0-1) and its factors, largest first. ``exact`` (the linear model):
     ``baseline`` + the sum of every factor's points / 100 is the probability (the average lead
     of the training window, docs/SCORING.md). Otherwise (boosting) each factor is the
     difference the feature makes against the same lead with it missing: approximate, the
@@ -152,7 +154,7 @@ class ScoringModel:
             return np.asarray(self.estimator.decision_function(encoded))
 
     def predict(self, records: Sequence[Mapping[str, object]]) -> np.ndarray:
-        """Each record's calibrated conversion probability (0–1)."""
+        """Each record's calibrated conversion probability (0-1)."""
         if not records:
             return np.empty(0)
         return self.calibrator(self.raw_scores(self.plan.encode(records)))
@@ -166,7 +168,9 @@ class ScoringModel:
         explanations = []
         for i in range(len(records)):
             factors = [
-                Factor(feature.name, feature.label, _value_text(feature, encoded[i, j]), points[i, j])
+                Factor(
+                    feature.name, feature.label, _value_text(feature, encoded[i, j]), points[i, j]
+                )
                 for j, feature in enumerate(self.plan.features)
             ]
             factors.sort(key=lambda factor: -abs(factor.points))
@@ -191,12 +195,15 @@ class ScoringModel:
             base = float(self.calibrator(np.array([base_score]))[0])
             # Integrated gradients along the straight path from the average lead: the score
             # moves linearly, so each feature gets the calibrated curve's mean slope over the
-            # path times its own log-odds; the shares add up to probability − baseline.
+            # path times its own log-odds; the shares add up to probability - baseline.
             step = score - base_score
             near = np.abs(step) < 1e-9
             h = 1e-6
             slope_at_base = float(
-                (self.calibrator(np.array([base_score + h]))[0] - self.calibrator(np.array([base_score - h]))[0])
+                (
+                    self.calibrator(np.array([base_score + h]))[0]
+                    - self.calibrator(np.array([base_score - h]))[0]
+                )
                 / (2 * h)
             )
             slope = np.where(near, slope_at_base, (probability - base) / np.where(near, 1.0, step))
@@ -371,7 +378,7 @@ def model_train(
     records: Sequence[Mapping[str, object]],
     outcomes: Sequence[bool],
     *,
-    schema: Schema = Schema(),
+    schema: Schema | None = None,
     settings: Settings = Settings(),
     outcome_column: str = "",
     version: str = "1",
@@ -384,7 +391,7 @@ def model_train(
         return _train(
             records,
             outcomes,
-            schema=schema,
+            schema=schema or Schema(),
             settings=settings,
             outcome_column=outcome_column,
             version=version,
@@ -439,9 +446,10 @@ def _train(
             fold_auc[kind].append(float(roc_auc_score(y[test], scores[kind][test])))
     candidates = {kind: float(np.mean(aucs)) for kind, aucs in fold_auc.items()}
     kind = LINEAR if LINEAR in candidates else BOOSTING
-    if BOOSTING in candidates and candidates[BOOSTING] > candidates.get(
-        LINEAR, -1.0
-    ) + LINEAR_PREFERENCE:
+    if (
+        BOOSTING in candidates
+        and candidates[BOOSTING] > candidates.get(LINEAR, -1.0) + LINEAR_PREFERENCE
+    ):
         kind = BOOSTING
     method, honest, _ = calibration_choose(scores[kind], y, folds)
     calibrator = calibrator_fit(method, scores[kind], y)

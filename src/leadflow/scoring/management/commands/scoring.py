@@ -103,7 +103,5 @@ def summary(name: str, figures: dict[str, Any], kind: str, refused: Any) -> str:
         + ", ".join(f"{item['feature']} {item['importance']:.1f}" for item in top)
     )
     if refused:
-        lines.append(
-            "Not used: " + "; ".join(f"{item.column} ({item.reason})" for item in refused)
-        )
+        lines.append("Not used: " + "; ".join(f"{item.column} ({item.reason})" for item in refused))
     return "\n".join(lines)
