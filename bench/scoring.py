@@ -19,10 +19,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _lib import machine_line, record_line
+from tests.scoring.histories import history, rating_rank, records_of
 
 from leadflow.core.scoring import Kind, Schema, model_train, stratified_folds
 from leadflow.core.scoring.model import threads_limited
-from tests.scoring.histories import history, rating_rank, records_of
 
 HEADING = "## Predictive scoring"
 
