@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,31 @@ def test_bad_input_exits_2_with_a_plain_sentence_and_nothing_on_stdout(
     pdf = tmp_path / "history.pdf"
     pdf.write_bytes(b"%PDF-1.4 not a table")
     assert "not a CSV or XLSX file" in refused(str(pdf), "--outcome", "Converted")
+
+
+def test_the_console_script_prints_only_the_json_and_exits_2_on_an_error(
+    tmp_path: Path, past: History
+) -> None:
+    path = write_csv(tmp_path / "history.csv", past.rows[:600])
+    command = [sys.executable, "-m", "leadflow.cli", "scoring", "backtest", str(path)]
+    ran = subprocess.run(
+        [
+            *command,
+            "--outcome",
+            "Converted",
+            "--exclude",
+            "Last Activity",
+            "--folds",
+            "3",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert set(json.loads(ran.stdout)) == KEYS
+    failed = subprocess.run([*command, "--outcome", "Won"], capture_output=True, text=True)
+    assert failed.returncode == 2
+    assert failed.stdout == ""
+    assert "the file has no column 'Won'" in failed.stderr
