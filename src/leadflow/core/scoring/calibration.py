@@ -41,7 +41,8 @@ class Calibrator:
         scores = np.asarray(scores, dtype=np.float64)
         if self.method == PLATT:
             slope, intercept = self._fitted
-            probability = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
+            logit = np.clip(slope * scores + intercept, -500.0, 500.0)  # exp stays finite
+            probability = 1.0 / (1.0 + np.exp(-logit))
         else:
             probability = self._fitted.predict(scores)
         return np.clip(np.asarray(probability, dtype=np.float64), 0.0, 1.0)
