@@ -22,7 +22,7 @@ from _lib import machine_line, record_line
 from tests.scoring.histories import history, rating_rank, records_of
 
 from leadflow.core.scoring import Kind, Schema, model_train, stratified_folds
-from leadflow.core.scoring.model import threads_limited
+from leadflow.core.scoring.training import threads_limited
 
 HEADING = "## Predictive scoring"
 

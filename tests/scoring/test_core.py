@@ -29,7 +29,7 @@ from leadflow.core.scoring import (
     stratified_folds,
 )
 from leadflow.core.scoring.features import MISSING, OTHER
-from leadflow.core.scoring.model import threads_limited
+from leadflow.core.scoring.training import threads_limited
 from tests.scoring.histories import History, history, rating_rank, records_of
 
 LEAK = "Last Activity"

@@ -37,12 +37,15 @@ from leadflow.core.scoring.model import (
     Metrics,
     ScoringModel,
     Settings,
-    history_check,
     metrics_json,
     model_load,
     model_metadata,
+)
+from leadflow.core.scoring.training import (
+    history_check,
     model_train,
     stratified_folds,
+    threads_limited,
 )
 
 __all__ = [
@@ -73,4 +76,5 @@ __all__ = [
     "model_metadata",
     "model_train",
     "stratified_folds",
+    "threads_limited",
 ]
