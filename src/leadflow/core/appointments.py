@@ -18,8 +18,8 @@ weekday's hours). Their existing appointments and the busy times of an imported 
   window whose edges then meet or cross offers nothing that day.
 - Within a window the grid counts elapsed time from the window's start, so on a night with a
   change the slots are still ``step`` apart in real time.
-- Busy intervals are half-open ``[start, end)``: a slot may begin when a busy time ends.
-  ``buffer`` widens every busy interval on both sides (a break between two calls).
+- Busy intervals are half-open ``[start, end)``: a slot may begin when a busy time ends, and an
+  empty one (start = end) keeps nothing busy. ``buffer`` widens every busy interval on both sides (a break between two calls).
 - Notice and horizon: a slot starts no earlier than ``now + notice`` and ends no later than
   ``now + horizon``.
 - The prospect's timezone does not move the grid (the attendee's day is what is offered); each
@@ -240,7 +240,9 @@ def free_slots(
     # A window is on a local day; take one day more either side, then clip by instants.
     first_day = earliest.astimezone(zone).date() - timedelta(days=1)
     last_day = latest.astimezone(zone).date() + timedelta(days=1)
-    blocked = intervals_merge(Interval(b.start - buffer, b.end + buffer) for b in availability.busy)
+    blocked = intervals_merge(
+        Interval(b.start - buffer, b.end + buffer) for b in availability.busy if b.end > b.start
+    )
     cap = MAX_SLOTS if limit is None else min(limit, MAX_SLOTS)  # never more than MAX_SLOTS
     slots: list[Slot] = []
     busy_index = 0
@@ -282,7 +284,7 @@ def slot_free(
     if not any(w.start <= start and end <= w.end for w in windows):
         return False
     wanted = Interval(start - buffer, end + buffer)
-    return not any(b.overlaps(wanted) for b in availability.busy)
+    return not any(b.end > b.start and b.overlaps(wanted) for b in availability.busy)
 
 
 def _first_on_grid(origin: datetime, not_before: datetime, step: timedelta) -> datetime:
