@@ -81,9 +81,14 @@ def busy_from_ical(
         calendars = Calendar.from_ical(raw, multiple=True)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise FeedError(f"the calendar cannot be read: {_short(exc)}") from None
+    if not calendars:
+        raise FeedError("the calendar is incomplete (it has no END:VCALENDAR)")
     reader = _Reader(zone, window, limits)
     for calendar in calendars:
+        if calendar.name != "VCALENDAR":
+            raise FeedError(f"the file holds a {calendar.name} outside any calendar")
         for component in calendar.walk():
+            _refuse_errors(component)
             if component.name == "VFREEBUSY":
                 reader.freebusy(component)
             elif component.name == "VEVENT":
@@ -313,7 +318,8 @@ def _refuse_errors(component: Component) -> None:
     errors = getattr(component, "errors", [])
     if errors:
         name, message = errors[0]
-        raise FeedError(f"the calendar's {name} cannot be read ({_short(message)})")
+        what = f"the calendar's {name}" if name else "a line of the calendar"
+        raise FeedError(f"{what} cannot be read ({_short(message)})")
 
 
 def _short(message: object) -> str:
