@@ -1,6 +1,7 @@
 """Appointment slots (working hours on the attendee's calendar, minus holidays and busy times,
 across timezones and daylight-saving changes) and the appointment's states."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from leadflow.core.appointments import (
     Availability,
     Interval,
     ProspectHours,
+    Slot,
     WeeklyHours,
     WorkingWindow,
     appointment_disputable,
@@ -64,19 +66,23 @@ def starts_on(found: list[datetime], day: date) -> list[str]:
 def test_a_working_day_offers_every_half_hour_from_nine_to_the_last_that_ends_by_five() -> None:
     found = slots(Availability(NY_CAL, WeeklyHours.weekdays()), now=at(NY, 2026, 11, 9, 8))
     monday = starts_on(found, date(2026, 11, 9))
-    assert monday[0] == "09:00" and monday[-1] == "16:30" and len(monday) == 16
+    assert monday[0] == "09:00"
+    assert monday[-1] == "16:30"
+    assert len(monday) == 16
 
 
 def test_weekends_are_not_offered() -> None:
     found = slots(Availability(NY_CAL, WeeklyHours.weekdays()), now=at(NY, 2026, 11, 13, 8))
     assert {s.weekday() for s in found} <= {0, 1, 2, 3, 4}
-    assert not starts_on(found, date(2026, 11, 14)) and not starts_on(found, date(2026, 11, 15))
+    assert not starts_on(found, date(2026, 11, 14))
+    assert not starts_on(found, date(2026, 11, 15))
 
 
 def test_a_public_holiday_of_the_attendees_calendar_is_not_offered() -> None:
     found = slots(Availability(NY_CAL, WeeklyHours.weekdays()), now=at(NY, 2026, 11, 23, 8))
     assert holiday_name(NY_CAL, date(2026, 11, 26)) == "Thanksgiving Day"
-    assert starts_on(found, date(2026, 11, 25)) and not starts_on(found, date(2026, 11, 26))
+    assert starts_on(found, date(2026, 11, 25))
+    assert not starts_on(found, date(2026, 11, 26))
 
 
 def test_a_closure_day_is_not_offered_even_with_working_hours_that_weekday() -> None:
@@ -339,19 +345,43 @@ def availabilities(draw: st.DrawFn, now: datetime) -> Availability:
     return Availability(CALENDARS[zone], WeeklyHours(days), tuple(busy))
 
 
+@dataclass(frozen=True)
+class Search:
+    availability: Availability
+    prospect_timezone: str
+    duration: timedelta
+    now: datetime
+    notice: timedelta
+    horizon: timedelta
+    step: timedelta
+    buffer: timedelta
+
+    def run(self) -> list[Slot]:
+        return free_slots(
+            availability=self.availability,
+            prospect_timezone=self.prospect_timezone,
+            duration=self.duration,
+            now=self.now,
+            notice=self.notice,
+            horizon=self.horizon,
+            step=self.step,
+            buffer=self.buffer,
+        )
+
+
 @st.composite
-def searches(draw: st.DrawFn) -> dict[str, object]:
+def searches(draw: st.DrawFn) -> Search:
     now = draw(NOWS)
-    return {
-        "availability": draw(availabilities(now)),
-        "prospect_timezone": draw(st.sampled_from(ZONES)),
-        "duration": timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90]))),
-        "now": now,
-        "notice": timedelta(minutes=draw(st.integers(0, 60 * 48))),
-        "horizon": timedelta(days=draw(st.integers(3, 9))),
-        "step": timedelta(minutes=draw(st.sampled_from([15, 20, 30, 60]))),
-        "buffer": timedelta(minutes=draw(st.sampled_from([0, 0, 10]))),
-    }
+    return Search(
+        availability=draw(availabilities(now)),
+        prospect_timezone=draw(st.sampled_from(ZONES)),
+        duration=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90]))),
+        now=now,
+        notice=timedelta(minutes=draw(st.integers(0, 60 * 48))),
+        horizon=timedelta(days=draw(st.integers(3, 9))),
+        step=timedelta(minutes=draw(st.sampled_from([15, 20, 30, 60]))),
+        buffer=timedelta(minutes=draw(st.sampled_from([0, 0, 10]))),
+    )
 
 
 def _windows_of(availability: Availability, day: date) -> list[Interval]:
@@ -367,61 +397,53 @@ def _windows_of(availability: Availability, day: date) -> list[Interval]:
 @settings(max_examples=150, deadline=None)
 @given(searches())
 def test_slots_are_in_order_within_hours_off_holidays_and_clear_of_busy_time(
-    search: dict[str, object],
+    search: Search,
 ) -> None:
-    found = free_slots(**search)  # type: ignore[arg-type]
-    availability = search["availability"]
-    assert isinstance(availability, Availability)
-    now, notice, horizon = search["now"], search["notice"], search["horizon"]
-    duration, buffer = search["duration"], search["buffer"]
-    assert isinstance(now, datetime) and isinstance(notice, timedelta)
-    assert isinstance(horizon, timedelta) and isinstance(duration, timedelta)
-    assert isinstance(buffer, timedelta)
+    found = search.run()
+    availability = search.availability
     assert [s.start for s in found] == sorted({s.start for s in found})
     for slot in found:
-        assert slot.end - slot.start == duration
-        assert slot.start >= now + notice and slot.end <= now + horizon
+        assert slot.end - slot.start == search.duration
+        assert slot.start >= search.now + search.notice
+        assert slot.end <= search.now + search.horizon
         day = slot.attendee_start.date()
         assert holiday_name(availability.calendar, day) is None
-        assert any(
-            w.start <= slot.start and slot.end <= w.end for w in _windows_of(availability, day)
-        )
+        windows = _windows_of(availability, day)
+        assert any(w.start <= slot.start and slot.end <= w.end for w in windows)
         wanted = Interval(slot.start, slot.end)
         for busy in (b for b in availability.busy if b.end > b.start):
-            assert not Interval(busy.start - buffer, busy.end + buffer).overlaps(wanted)
+            widened = Interval(busy.start - search.buffer, busy.end + search.buffer)
+            assert not widened.overlaps(wanted)
         assert slot.prospect_start == slot.start
-        assert slot.prospect_start.tzinfo == ZoneInfo(str(search["prospect_timezone"]))
+        assert slot.prospect_start.tzinfo == ZoneInfo(search.prospect_timezone)
 
 
 @settings(max_examples=100, deadline=None)
 @given(searches())
-def test_every_free_point_of_the_grid_is_offered(search: dict[str, object]) -> None:
+def test_every_free_point_of_the_grid_is_offered(search: Search) -> None:
     """A brute-force search over every grid point of every window finds the same slots."""
-    availability = search["availability"]
-    assert isinstance(availability, Availability)
-    now, notice, horizon = search["now"], search["notice"], search["horizon"]
-    duration, step, buffer = search["duration"], search["step"], search["buffer"]
-    assert isinstance(now, datetime) and isinstance(notice, timedelta)
-    assert isinstance(horizon, timedelta) and isinstance(duration, timedelta)
-    assert isinstance(step, timedelta) and isinstance(buffer, timedelta)
+    availability = search.availability
+    earliest = search.now + search.notice
+    latest = search.now + search.horizon
+    busy = [b for b in availability.busy if b.end > b.start]
     zone = availability.calendar.zone
     expected = []
-    day = (now + notice).astimezone(zone).date() - timedelta(days=1)
-    while day <= (now + horizon).astimezone(zone).date() + timedelta(days=1):
+    day = earliest.astimezone(zone).date() - timedelta(days=1)
+    while day <= latest.astimezone(zone).date() + timedelta(days=1):
         for window in _windows_of(availability, day):
             start = window.start
-            while start + duration <= window.end:
-                candidate = Interval(start - buffer, start + duration + buffer)
+            while start + search.duration <= window.end:
+                end = start + search.duration
+                candidate = Interval(start - search.buffer, end + search.buffer)
                 if (
-                    start >= now + notice
-                    and start + duration <= now + horizon
-                    and not any(b.overlaps(candidate) for b in availability.busy if b.end > b.start)
+                    earliest <= start
+                    and end <= latest
+                    and not any(b.overlaps(candidate) for b in busy)
                 ):
                     expected.append(start)
-                start += step
+                start += search.step
         day += timedelta(days=1)
-    found = free_slots(**search)  # type: ignore[arg-type]
-    assert [s.start for s in found] == expected[:MAX_SLOTS]
+    assert [s.start for s in search.run()] == expected[:MAX_SLOTS]
 
 
 # --- States ---------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ weekday's hours). Their existing appointments and the busy times of an imported 
 - Within a window the grid counts elapsed time from the window's start, so on a night with a
   change the slots are still ``step`` apart in real time.
 - Busy intervals are half-open ``[start, end)``: a slot may begin when a busy time ends, and an
-  empty one (start = end) keeps nothing busy. ``buffer`` widens every busy interval on both sides (a break between two calls).
+  empty one (start = end) keeps nothing busy. ``buffer`` widens every busy interval on both
+  sides (a break between two calls).
 - Notice and horizon: a slot starts no earlier than ``now + notice`` and ends no later than
   ``now + horizon``.
 - The prospect's timezone does not move the grid (the attendee's day is what is offered); each
