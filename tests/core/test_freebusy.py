@@ -242,17 +242,132 @@ def test_a_feed_with_too_many_entries_is_refused() -> None:
         busy(feed(*events), limits=FeedLimits(max_components=50))
 
 
-def test_an_endless_repeat_is_stopped_at_the_occurrence_limit() -> None:
+def test_a_repeat_is_stopped_at_the_occurrence_limit_counted_from_its_start() -> None:
     data = feed(
         "BEGIN:VEVENT",
         "UID:a",
-        "DTSTART:20261101T000000Z",
-        "DURATION:PT1S",
-        "RRULE:FREQ=SECONDLY",
+        "DTSTART:20260101T150000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=DAILY",
         "END:VEVENT",
     )
-    with pytest.raises(FeedError, match="repeats more than 10,000 times"):
-        busy(data, limits=FeedLimits(max_occurrences=10_000))
+    with pytest.raises(FeedError, match="repeats more than 100 times"):
+        busy(data, limits=FeedLimits(max_occurrences=100))
+
+
+@pytest.mark.parametrize("frequency", ["SECONDLY", "MINUTELY", "HOURLY"])
+def test_repeats_more_often_than_daily_are_refused(frequency: str) -> None:
+    data = feed(
+        "BEGIN:VEVENT", "UID:a", "DTSTART:20261101T000000Z", f"RRULE:FREQ={frequency}", "END:VEVENT"
+    )
+    with pytest.raises(FeedError, match="only daily or slower"):
+        busy(data)
+
+
+def test_a_daily_repeat_from_long_ago_is_refused_before_it_is_expanded() -> None:
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:a",
+        "DTSTART:14000101T000000Z",
+        "DURATION:PT1M",
+        "RRULE:FREQ=DAILY",
+        "END:VEVENT",
+    )
+    with pytest.raises(FeedError, match="too often over too long"):
+        busy(data)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=YEARLY;BYMONTH=4,6;BYMONTHDAY=31",
+        "FREQ=MONTHLY;INTERVAL=12;BYMONTH=3",  # from January: always January
+        "FREQ=DAILY;INTERVAL=7;BYDAY=TU",  # from a Monday: always Monday
+        "FREQ=MONTHLY;BYDAY=6MO",
+        "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",
+        "FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR;BYSETPOS=2",
+        "FREQ=WEEKLY;BYDAY=1MO",
+        "FREQ=YEARLY;BYWEEKNO=53",
+        "FREQ=DAILY;BYHOUR=9,10",
+        "FREQ=MONTHLY;BYMONTH=13",
+    ],
+)
+def test_a_repeat_rule_that_could_never_match_or_is_not_read_is_refused(rule: str) -> None:
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:a",
+        "DTSTART:20260105T090000Z",
+        "DURATION:PT1H",
+        f"RRULE:{rule}",
+        "END:VEVENT",
+    )
+    with pytest.raises(FeedError, match="not one calendars publish"):
+        busy(data)
+
+
+@pytest.mark.parametrize(
+    ("rule", "first"),
+    [
+        ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "2026-11-30 14:00"),  # Outlook
+        ("FREQ=MONTHLY;BYDAY=2TU", "2026-11-10 14:00"),  # Google
+        ("FREQ=MONTHLY;BYDAY=-1FR", "2026-11-27 14:00"),
+        ("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=26", "2026-11-26 14:00"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=SU", "2026-11-09 14:00"),  # 44 weeks on
+        ("FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR", "2026-11-13 14:00"),
+    ],
+)
+def test_the_repeat_rules_calendars_publish_are_read(rule: str, first: str) -> None:
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:a",
+        "DTSTART;TZID=America/New_York:20260105T090000",
+        "DURATION:PT1H",
+        f"RRULE:{rule}",
+        "END:VEVENT",
+    )
+    assert busy(data)[0][0] == first
+
+
+def test_a_count_and_an_until_end_the_repeat() -> None:
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:a",
+        "DTSTART:20261030T150000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=DAILY;COUNT=5",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:b",
+        "DTSTART;VALUE=DATE:20261123",
+        "RRULE:FREQ=DAILY;UNTIL=20261124",
+        "END:VEVENT",
+    )
+    assert busy(data) == [
+        ("2026-11-01 15:00", "2026-11-01 16:00"),
+        ("2026-11-02 15:00", "2026-11-02 16:00"),
+        ("2026-11-03 15:00", "2026-11-03 16:00"),
+        ("2026-11-23 05:00", "2026-11-25 05:00"),
+    ]
+
+
+def test_a_cancelled_instance_of_a_series_frees_its_time() -> None:
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:s",
+        "DTSTART:20261102T150000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=DAILY;COUNT=2",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:s",
+        "RECURRENCE-ID:20261103T150000Z",
+        "DTSTART:20261103T150000Z",
+        "DURATION:PT1H",
+        "STATUS:CANCELLED",
+        "END:VEVENT",
+    )
+    assert busy(data) == [("2026-11-02 15:00", "2026-11-02 16:00")]
 
 
 def test_too_many_free_busy_periods_are_refused() -> None:

@@ -17,7 +17,12 @@ What is busy:
 
 Hostile or broken input is refused as a whole with `FeedError`, never read in part: a feed
 that silently lost a busy time would let someone be booked twice. Limits: the size, the number
-of components, of busy periods and of expanded occurrences, and the length of any one busy time.
+of components, of busy periods and of expanded occurrences (counted from each series' start),
+the length of any one busy time, and the steps from a series' start to the window's end.
+Repeat rules are read when they are the kind calendars publish (daily or slower; BYDAY,
+BYMONTH, and for monthly and yearly ones BYMONTHDAY and BYSETPOS) and could match at all: a
+rule that never matches makes the rule library search up to the year 9999, seconds of work
+for one event, so it is refused by `_check_satisfiable` before it is expanded.
 
 The result is clipped to the window and merged (sorted, overlaps joined). Pure: the feed is
 bytes the caller fetched.
@@ -25,13 +30,12 @@ bytes the caller fetched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rruleset, rrulestr  # type: ignore[import-untyped]
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 from icalendar import Calendar, Component
 
 from leadflow.core.appointments import Interval, intervals_merge
@@ -39,6 +43,13 @@ from leadflow.core.errors import InputError
 from leadflow.core.sales import zone_of
 
 BUSY_TYPES = frozenset({"BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE"})
+#: The length of one step of each frequency read (a month and a year at their shortest).
+_PERIOD = {
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(days=7),
+    "MONTHLY": timedelta(days=28),
+    "YEARLY": timedelta(days=365),
+}
 
 
 class FeedError(InputError):
@@ -54,6 +65,7 @@ class FeedLimits:
     max_components: int = 20_000
     max_periods: int = 50_000
     max_occurrences: int = 50_000
+    max_rule_periods: int = 200_000
     max_busy: timedelta = timedelta(days=366)
 
 
@@ -131,7 +143,12 @@ class _Reader:
                 self._add(self._instant(start), self._instant(end))
 
     def event(self, component: Component) -> None:
-        _refuse_errors(component)
+        uid = str(component.get("UID", ""))
+        recurrence_id = component.get("RECURRENCE-ID")
+        if recurrence_id is not None:
+            # An instance of a series moved, made free or cancelled: the original time is not
+            # busy any more, whatever the instance itself is.
+            self.moved.setdefault(uid, set()).add(self._start_instant(recurrence_id.dt))
         if str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
             return
         if str(component.get("STATUS", "")).upper() == "CANCELLED":
@@ -141,13 +158,9 @@ class _Reader:
             raise FeedError("an event has no start (DTSTART)")
         start_value = start_prop.dt
         length = self._length(component, start_value)
-        uid = str(component.get("UID", ""))
-        recurrence_id = component.get("RECURRENCE-ID")
-        if recurrence_id is not None:
-            self.moved.setdefault(uid, set()).add(self._start_instant(recurrence_id.dt))
-            self._add_event(start_value, length)
-            return
-        if component.get("RRULE") is None and component.get("RDATE") is None:
+        if recurrence_id is not None or (
+            component.get("RRULE") is None and component.get("RDATE") is None
+        ):
             self._add_event(start_value, length)
             return
         occurrences = [
@@ -194,11 +207,13 @@ class _Reader:
 
     def _expand(
         self, component: Component, start: date | datetime, length: timedelta
-    ) -> Iterable[datetime]:
+    ) -> list[datetime]:
         """The original starts of a recurring event's occurrences that may touch the window.
 
         A timed event with a zone repeats in that zone (09:00 stays 09:00 across a change); an
-        all-day or floating one repeats on the attendee's wall clock."""
+        all-day or floating one repeats on the attendee's wall clock. Every rule is cut at the
+        window's end (its COUNT counted here), so a rule that never matches, or matches every
+        second since 1900, costs at most ``max_rule_periods`` steps."""
         if isinstance(start, datetime) and start.tzinfo is not None:
             dtstart = start
             tz: Any = start.tzinfo
@@ -210,39 +225,69 @@ class _Reader:
             moment = self._start_instant(value)
             return moment.astimezone(tz) if tz is not None else _naive_in(moment, self.zone)
 
-        rules = rruleset()
-        for prop in _as_list(component.get("RRULE")):
-            text = prop.to_ical().decode()
-            if tz is None:  # UNTIL in UTC against a floating start: read it on the wall clock
-                text = _until_on_wall(text, self.zone)
-            try:
-                rule: Any = rrulestr(text, dtstart=dtstart, forceset=False)
-            except (ValueError, TypeError) as exc:
-                raise FeedError(f"an event's repeat rule cannot be read: {_short(exc)}") from None
-            rules.rrule(rule)
-        if component.get("RRULE") is None:
-            rules.rdate(dtstart)
-        for key, add in (("RDATE", rules.rdate), ("EXDATE", rules.exdate)):
-            for prop in _as_list(component.get(key)):
-                for value in getattr(prop, "dts", []):
-                    moment = value.dt
-                    if isinstance(moment, tuple):  # an RDATE period: its start
-                        moment = moment[0]
-                    add(wall(moment))
-        after = wall(self.window.start - length) - timedelta(microseconds=1)
+        after = wall(self.window.start - length)
         before = wall(self.window.end)
+        starts: set[datetime] = set()
+        if component.get("RRULE") is None:
+            starts.add(dtstart)
+        for prop in _as_list(component.get("RRULE")):
+            starts.update(self._rule(prop.to_ical().decode(), dtstart, before))
+        for prop in _as_list(component.get("RDATE")):
+            for value in getattr(prop, "dts", []):
+                moment = value.dt[0] if isinstance(value.dt, tuple) else value.dt
+                starts.add(wall(moment))
+        for prop in _as_list(component.get("EXDATE")):
+            for value in getattr(prop, "dts", []):
+                starts.discard(wall(value.dt))
+        return [
+            original if tz is not None else original.replace(tzinfo=self.zone)
+            for original in sorted(starts)
+            if after < original < before
+        ]
+
+    def _rule(self, text: str, dtstart: datetime, before: datetime) -> list[datetime]:
+        parts = {}
+        for part in text.split(";"):
+            name, _, value = part.partition("=")
+            parts[name.strip().upper()] = value.strip()
+        frequency = parts.get("FREQ", "").upper()
+        if frequency not in _PERIOD:
+            raise FeedError(
+                f"an event repeats {frequency.lower() or 'without a frequency'}: "
+                "only daily or slower repeats are read"
+            )
         try:
-            for original in rules.xafter(after, inc=False):
-                if original >= before:
+            interval = int(parts.get("INTERVAL", "1"))
+            count = int(parts.pop("COUNT")) if "COUNT" in parts else None
+        except ValueError:
+            raise FeedError(f"an event's repeat rule cannot be read: {text[:100]}") from None
+        if interval < 1 or (count is not None and count < 0):
+            raise FeedError(f"an event's repeat rule cannot be read: {text[:100]}")
+        if (before - dtstart) / (_PERIOD[frequency] * interval) > self.limits.max_rule_periods:
+            raise FeedError("an event repeats too often over too long a time to be read")
+        until_text = parts.pop("UNTIL", None)
+        _check_satisfiable(frequency, interval, parts, dtstart)
+        try:
+            rule: Any = rrulestr(
+                ";".join(f"{k}={v}" for k, v in parts.items()), dtstart=dtstart, forceset=False
+            )
+            until = before
+            if until_text is not None:
+                until = min(until, _until(until_text, dtstart, self.zone))
+            rule = rule.replace(until=until)
+            found = []
+            for index, original in enumerate(rule):
+                if count is not None and index >= count:
                     break
                 self.occurrences += 1
                 if self.occurrences > self.limits.max_occurrences:
                     raise FeedError(
                         f"the calendar repeats more than {self.limits.max_occurrences:,} times"
                     )
-                yield original if tz is not None else original.replace(tzinfo=self.zone)
+                found.append(original)
         except (ValueError, TypeError, OverflowError) as exc:
             raise FeedError(f"an event's repeat rule cannot be read: {_short(exc)}") from None
+        return found
 
     def _occurrence(self, original: datetime, length: timedelta) -> Interval | None:
         start = original
@@ -294,18 +339,101 @@ def _naive_in(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _until_on_wall(rule: str, zone: ZoneInfo) -> str:
-    parts = []
-    for part in rule.split(";"):
-        name, _, value = part.partition("=")
-        if name.upper() == "UNTIL" and value.upper().endswith("Z"):
+#: The parts of a repeat rule read for each frequency: the ones calendars publish, chosen so
+#: that a rule passing `_check_satisfiable` always has another occurrence within a few years
+#: (the rule library looks for one up to the year 9999 otherwise, seconds of work per event).
+_RULE_PARTS = {
+    "DAILY": {"FREQ", "INTERVAL", "BYDAY", "BYMONTH", "WKST"},
+    "WEEKLY": {"FREQ", "INTERVAL", "BYDAY", "BYMONTH", "WKST"},
+    "MONTHLY": {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST"},
+    "YEARLY": {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST"},
+}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_satisfiable(
+    frequency: str, interval: int, parts: dict[str, str], dtstart: datetime
+) -> None:
+    """Refuses a repeat rule that could never match, or whose parts we do not read."""
+
+    def refuse(why: str) -> NoReturn:
+        raise FeedError(f"an event's repeat rule is not one calendars publish ({why})")
+
+    unknown = set(parts) - _RULE_PARTS[frequency]
+    if unknown:
+        refuse(", ".join(sorted(unknown)) + f" with FREQ={frequency}")
+    try:
+        months = {int(m) for m in parts["BYMONTH"].split(",")} if "BYMONTH" in parts else None
+        monthdays = (
+            [int(d) for d in parts["BYMONTHDAY"].split(",")] if "BYMONTHDAY" in parts else []
+        )
+        positions = [int(p) for p in parts["BYSETPOS"].split(",")] if "BYSETPOS" in parts else []
+    except ValueError:
+        refuse("a number that is not one")
+    days = [d.strip().upper() for d in parts["BYDAY"].split(",")] if "BYDAY" in parts else []
+    ordinals = []
+    for day in days:
+        if day[-2:] not in _WEEKDAYS:
+            refuse(f"BYDAY={day}")
+        if day[:-2]:
             try:
-                until = datetime.strptime(value.upper(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                ordinals.append(int(day[:-2]))
             except ValueError:
-                raise FeedError(f"an event's repeat rule has a bad UNTIL {value!r}") from None
-            value = _naive_in(until, zone).strftime("%Y%m%dT%H%M%S")
-        parts.append(f"{name}={value}")
-    return ";".join(parts)
+                refuse(f"BYDAY={day}")
+    if months is not None and not months <= set(range(1, 13)):
+        refuse("BYMONTH out of 1-12")
+    if frequency == "MONTHLY" and months is not None:
+        reached = {(dtstart.month - 1 + k * interval) % 12 + 1 for k in range(12)}
+        if not months & reached:
+            refuse("BYMONTH never reached at this INTERVAL")
+    if frequency in ("DAILY", "WEEKLY") and ordinals:
+        refuse(f"BYDAY positions with FREQ={frequency}")
+    weekdays = {d[-2:] for d in days}
+    if (
+        frequency == "DAILY"
+        and days
+        and interval % 7 == 0
+        and _WEEKDAYS[dtstart.weekday()] not in weekdays
+    ):
+        refuse("BYDAY never reached at this INTERVAL")
+    limit = 53 if frequency == "YEARLY" and months is None else 5
+    if any(not 1 <= abs(o) <= limit for o in ordinals):
+        refuse("a BYDAY position that no month or year has")
+    for monthday in monthdays:
+        if not 1 <= abs(monthday) <= 31:
+            refuse("BYMONTHDAY out of 1-31")
+    if monthdays and not any(
+        abs(monthday) <= _MONTH_DAYS[month - 1]
+        for monthday in monthdays
+        for month in (months or range(1, 13))
+    ):
+        refuse("BYMONTHDAY that none of its months has")
+    if positions and (
+        monthdays or ordinals or not days or any(not 1 <= abs(p) <= 4 for p in positions)
+    ):
+        refuse("BYSETPOS other than the first to fourth or last of some weekdays")
+    if ordinals and monthdays:
+        refuse("BYDAY positions with BYMONTHDAY")
+
+
+def _until(value: str, dtstart: datetime, zone: ZoneInfo) -> datetime:
+    """A rule's UNTIL as a bound comparable with ``dtstart`` (aware when it is, else on the
+    attendee's wall clock); a date means the end of that day."""
+    text = value.upper()
+    try:
+        if text.endswith("Z"):
+            moment = datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        elif "T" in text:
+            moment = datetime.strptime(text, "%Y%m%dT%H%M%S").replace(tzinfo=dtstart.tzinfo or zone)
+        else:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time.max).replace(tzinfo=dtstart.tzinfo or zone)
+    except ValueError:
+        raise FeedError(f"an event's repeat rule has a bad UNTIL {value!r}") from None
+    if dtstart.tzinfo is None:
+        return _naive_in(moment, zone)
+    return moment.astimezone(dtstart.tzinfo)
 
 
 def _as_list(value: Any) -> list[Any]:
