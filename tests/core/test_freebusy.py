@@ -2,10 +2,14 @@
 Outlook publish, and hostile ones."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar, Event
 
-from leadflow.core.appointments import Interval
+from leadflow.core.appointments import Interval, intervals_merge
 from leadflow.core.freebusy import FeedError, FeedLimits, busy_from_ical
 
 NY = "America/New_York"
@@ -453,3 +457,55 @@ def test_the_default_limits_read_a_year_of_a_busy_calendar() -> None:
         ]
     year = Interval(utc(2026, 1, 1), utc(2027, 1, 1))
     assert len(busy_from_ical(feed(*events), timezone=NY, window=year)) == 2000
+
+
+# --- Property: a feed written by the icalendar package is read back without losing a busy time
+
+
+ZONES = [None, "UTC", NY, "Europe/Berlin", "Asia/Kolkata"]
+
+
+@st.composite
+def written_feeds(draw: st.DrawFn) -> tuple[bytes, list[Interval]]:
+    calendar = Calendar()
+    calendar.add("prodid", "-//LeadFlow tests//EN")
+    calendar.add("version", "2.0")
+    expected = []
+    for n in range(draw(st.integers(0, 15))):
+        zone_name = draw(st.sampled_from(ZONES))
+        zone = ZoneInfo(zone_name) if zone_name else ZoneInfo(NY)
+        local = datetime(2026, 10, 25) + timedelta(minutes=15 * draw(st.integers(0, 4 * 24 * 45)))
+        start = local.replace(tzinfo=zone)
+        start = start.astimezone(UTC).astimezone(zone)  # a real instant (skipped times moved)
+        length = timedelta(minutes=15 * draw(st.integers(1, 40)))
+        transparent = draw(st.booleans()) and draw(st.booleans())
+        event = Event()
+        event.add("uid", f"{n}@example.com")
+        event.add("summary", "Busy " + "with a long description " * draw(st.integers(0, 5)))
+        written = start.replace(tzinfo=None) if zone_name is None else start
+        event.add("dtstart", written)
+        event.add("dtend", written + length)
+        if transparent:
+            event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+        if not transparent:
+            # DTEND is written as a wall-clock time and read as its first occurrence
+            end = (start.replace(tzinfo=None) + length).replace(tzinfo=zone, fold=0)
+            expected.append(Interval(start.astimezone(UTC), end.astimezone(UTC)))
+    return calendar.to_ical(), expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(written_feeds())
+def test_every_busy_event_written_is_read_back_inside_the_window(
+    written: tuple[bytes, list[Interval]],
+) -> None:
+    data, events = written
+    found = busy_from_ical(data, timezone=NY, window=NOVEMBER)
+    clipped = [
+        Interval(max(e.start, NOVEMBER.start), min(e.end, NOVEMBER.end))
+        for e in events
+        if e.end > NOVEMBER.start and e.start < NOVEMBER.end
+    ]
+    assert found == intervals_merge(clipped)
+    assert all(i.start.tzinfo == UTC for i in found)
