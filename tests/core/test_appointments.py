@@ -223,6 +223,16 @@ def test_in_the_weeks_between_the_us_and_eu_changes_the_prospect_sees_the_gap_mo
     assert f"{first[date(2026, 3, 9)].prospect_start:%H:%M}" == "14:00"
 
 
+def test_the_notice_is_elapsed_time_even_when_now_is_given_on_a_local_clock() -> None:
+    hours = WeeklyHours({6: (WorkingWindow(time(7), time(10)),)})
+    found = slots(
+        Availability(NY_CAL, hours),
+        now=at(NY, 2026, 10, 31, 9),  # EDT; 24 hours later it is 08:00 EST
+        notice=timedelta(hours=24),
+    )
+    assert found[0] == at(NY, 2026, 11, 1, 8)
+
+
 def test_a_window_edge_skipped_by_the_spring_change_reads_as_after_the_gap() -> None:
     hours = WeeklyHours({6: (WorkingWindow(time(2, 30), time(4)),)})
     found = slots(
@@ -414,7 +424,9 @@ def test_slots_are_in_order_within_hours_off_holidays_and_clear_of_busy_time(
         for busy in (b for b in availability.busy if b.end > b.start):
             widened = Interval(busy.start - search.buffer, busy.end + search.buffer)
             assert not widened.overlaps(wanted)
-        assert slot.prospect_start == slot.start
+        # (compared in UTC: an inter-zone == is False on a repeated hour, PEP 495)
+        assert slot.prospect_start.astimezone(UTC) == slot.start
+        assert slot.attendee_start.astimezone(UTC) == slot.start
         assert slot.prospect_start.tzinfo == ZoneInfo(search.prospect_timezone)
 
 

@@ -66,7 +66,8 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 @dataclass(frozen=True, order=True, slots=True)
 class Interval:
-    """A half-open span of time ``[start, end)`` between two aware instants."""
+    """A half-open span of time ``[start, end)`` between two aware instants, kept in UTC (so
+    that arithmetic on it is elapsed time, and comparisons never meet a repeated local hour)."""
 
     start: datetime
     end: datetime
@@ -76,6 +77,7 @@ class Interval:
             moment = getattr(self, name)
             if moment.tzinfo is None or moment.utcoffset() is None:
                 raise ValueError(f"{name} must be timezone-aware")
+            object.__setattr__(self, name, moment.astimezone(UTC))
         if self.end < self.start:
             raise ValueError(f"an interval cannot end ({self.end}) before it starts ({self.start})")
 
@@ -236,6 +238,7 @@ def free_slots(
     _check_search(now, duration, notice, horizon, step, buffer, limit)
     prospect_zone = _prospect_zone(prospect_timezone)
     zone = availability.calendar.zone
+    now = now.astimezone(UTC)  # notice and horizon are elapsed time, whatever now's zone
     earliest = now + notice
     latest = now + horizon
     # A window is on a local day; take one day more either side, then clip by instants.
@@ -278,6 +281,7 @@ def slot_free(
     busy time: what a booking checks again under lock, whatever slot the page showed."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise InputError("starts_at", "the start must carry a timezone")
+    start = start.astimezone(UTC)
     end = start + duration
     zone = availability.calendar.zone
     day = start.astimezone(zone).date()
@@ -466,6 +470,7 @@ def appointment_window(
     closes), both included; None where unbounded."""
     if starts_at.tzinfo is None or starts_at.utcoffset() is None:
         raise ValueError("starts_at must be timezone-aware")
+    starts_at = starts_at.astimezone(UTC)
     if action in (A.RECORD_HELD, A.RECORD_NO_SHOW):
         closes = dispute_deadline(starts_at, days=rules.outcome_days, timezone=timezone)
         return starts_at, closes
