@@ -29,6 +29,7 @@ from leadflow.core.appointments import (
     free_slots,
     intervals_merge,
     slot_free,
+    weekly_hours_parse,
 )
 from leadflow.core.calendar import holiday_name, working_calendar
 from leadflow.core.errors import InputError, InvalidTransition
@@ -107,6 +108,42 @@ def test_overlapping_windows_of_one_day_are_refused() -> None:
 def test_a_window_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(InputError, match="end after"):
         WorkingWindow(time(17), time(9))
+
+
+def test_working_hours_are_read_as_people_type_them_and_written_back() -> None:
+    hours = weekly_hours_parse(
+        "Mon-Fri 09:00-12:00, 13:00-17:00\n\nsat 10 to 12\nFriday 17:00-18:30"
+    )
+    assert hours.text == (
+        "Monday 09:00-12:00, 13:00-17:00\n"
+        "Tuesday 09:00-12:00, 13:00-17:00\n"
+        "Wednesday 09:00-12:00, 13:00-17:00\n"
+        "Thursday 09:00-12:00, 13:00-17:00\n"
+        "Friday 09:00-12:00, 13:00-17:00, 17:00-18:30\n"
+        "Saturday 10:00-12:00"
+    )
+    assert weekly_hours_parse(hours.text) == hours
+
+
+def test_a_range_of_days_may_wrap_over_the_weekend() -> None:
+    assert sorted(weekly_hours_parse("Sat-Mon 10:00-14:00").days) == [0, 5, 6]
+
+
+def test_every_line_that_cannot_be_read_is_named() -> None:
+    with pytest.raises(InputError) as refused:
+        weekly_hours_parse("Mon 09:00-17:00\nFunday 09:00-17:00\nTue 9-\nWed 17:00-09:00\nThu")
+    assert refused.value.field == "working_hours"
+    assert str(refused.value) == (
+        "Line 2: 'Funday' is not a day of the week. "
+        "Line 3: '9-' is not hours such as 09:00-17:00. "
+        "Line 4: 17:00-09:00 ends before it starts. "
+        "Line 5: no hours after the days."
+    )
+
+
+def test_overlapping_hours_typed_on_two_lines_are_refused() -> None:
+    with pytest.raises(InputError, match="overlap"):
+        weekly_hours_parse("Mon-Fri 09:00-17:00\nWed 16:00-18:00")
 
 
 # --- Busy times, notice, horizon -----------------------------------------------------------------
