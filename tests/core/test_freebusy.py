@@ -295,6 +295,7 @@ def test_a_daily_repeat_from_long_ago_is_refused_before_it_is_expanded() -> None
         "FREQ=YEARLY;BYWEEKNO=53",
         "FREQ=DAILY;BYHOUR=9,10",
         "FREQ=MONTHLY;BYMONTH=13",
+        "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29",  # from 2026: never a leap year
     ],
 )
 def test_a_repeat_rule_that_could_never_match_or_is_not_read_is_refused(rule: str) -> None:
@@ -331,6 +332,49 @@ def test_the_repeat_rules_calendars_publish_are_read(rule: str, first: str) -> N
         "END:VEVENT",
     )
     assert busy(data)[0][0] == first
+
+
+def test_limits_on_days_and_months_apply_before_the_count() -> None:
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:a",
+        "DTSTART:20261102T150000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=DAILY;BYDAY=MO,WE;BYMONTH=11;COUNT=3",
+        "END:VEVENT",
+    )
+    assert [start for start, _ in busy(data)] == [
+        "2026-11-02 15:00",
+        "2026-11-04 15:00",
+        "2026-11-09 15:00",
+    ]
+
+
+def test_a_rare_but_possible_repeat_is_read_without_searching_for_its_next_time() -> None:
+    # Every 52 weeks drifts a day a year: February comes back only centuries later.
+    data = feed(
+        "BEGIN:VEVENT",
+        "UID:a",
+        "DTSTART:20260105T150000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=WEEKLY;INTERVAL=52;BYMONTH=2",
+        "END:VEVENT",
+    )
+    assert busy(data) == []
+
+
+def test_the_steps_of_all_repeats_together_are_limited() -> None:
+    events = []
+    for n in range(5):
+        events += [
+            "BEGIN:VEVENT",
+            f"UID:{n}",
+            "DTSTART:20200101T150000Z",
+            "RRULE:FREQ=DAILY;BYMONTH=2",
+            "END:VEVENT",
+        ]
+    with pytest.raises(FeedError, match="take too long"):
+        busy(feed(*events), limits=FeedLimits(max_rule_steps=8000))
 
 
 def test_a_count_and_an_until_end_the_repeat() -> None:

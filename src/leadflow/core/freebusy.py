@@ -20,9 +20,12 @@ that silently lost a busy time would let someone be booked twice. Limits: the si
 of components, of busy periods and of expanded occurrences (counted from each series' start),
 the length of any one busy time, and the steps from a series' start to the window's end.
 Repeat rules are read when they are the kind calendars publish (daily or slower; BYDAY,
-BYMONTH, and for monthly and yearly ones BYMONTHDAY and BYSETPOS) and could match at all: a
-rule that never matches makes the rule library search up to the year 9999, seconds of work
-for one event, so it is refused by `_check_satisfiable` before it is expanded.
+BYMONTH, and for monthly and yearly ones BYMONTHDAY and BYSETPOS) and could match at all: the
+rule library looks for a rule's next occurrence up to the year 9999, seconds of work for one
+event that never matches, so such a rule is refused (`_check_satisfiable`), and the parts that
+only limit a period (BYMONTH; a daily rule's BYDAY) are applied here rather than by the
+library, which then meets a candidate every period and stops at the window's end. All the
+repeats of a feed together take at most ``max_rule_steps`` candidates.
 
 The result is clipped to the window and merged (sorted, overlaps joined). Pure: the feed is
 bytes the caller fetched.
@@ -66,6 +69,7 @@ class FeedLimits:
     max_periods: int = 50_000
     max_occurrences: int = 50_000
     max_rule_periods: int = 200_000
+    max_rule_steps: int = 1_000_000
     max_busy: timedelta = timedelta(days=366)
 
 
@@ -116,6 +120,7 @@ class _Reader:
         self.found: list[Interval] = []
         self.periods = 0
         self.occurrences = 0
+        self.steps = 0
         #: Original starts of instances a RECURRENCE-ID moved, by UID; the series' occurrences.
         self.moved: dict[str, set[datetime]] = {}
         self.series: list[tuple[str, list[tuple[datetime, Interval | None]]]] = []
@@ -267,6 +272,12 @@ class _Reader:
             raise FeedError("an event repeats too often over too long a time to be read")
         until_text = parts.pop("UNTIL", None)
         _check_satisfiable(frequency, interval, parts, dtstart)
+        # The parts that only limit a period's occurrences are applied here, not by the rule
+        # library, so that it meets an occurrence every period or so and stops at the window.
+        months = _numbers(parts.pop("BYMONTH")) if "BYMONTH" in parts else None
+        weekdays = None
+        if frequency == "DAILY" and "BYDAY" in parts:
+            weekdays = {_WEEKDAYS.index(d.strip().upper()) for d in parts.pop("BYDAY").split(",")}
         try:
             rule: Any = rrulestr(
                 ";".join(f"{k}={v}" for k, v in parts.items()), dtstart=dtstart, forceset=False
@@ -275,16 +286,23 @@ class _Reader:
             if until_text is not None:
                 until = min(until, _until(until_text, dtstart, self.zone))
             rule = rule.replace(until=until)
-            found = []
-            for index, original in enumerate(rule):
-                if count is not None and index >= count:
+            found: list[datetime] = []
+            for candidate in rule:
+                self.steps += 1
+                if self.steps > self.limits.max_rule_steps:
+                    raise FeedError("the calendar's repeats take too long to read")
+                if months is not None and candidate.month not in months:
+                    continue
+                if weekdays is not None and candidate.weekday() not in weekdays:
+                    continue
+                if count is not None and len(found) >= count:
                     break
                 self.occurrences += 1
                 if self.occurrences > self.limits.max_occurrences:
                     raise FeedError(
                         f"the calendar repeats more than {self.limits.max_occurrences:,} times"
                     )
-                found.append(original)
+                found.append(candidate)
         except (ValueError, TypeError, OverflowError) as exc:
             raise FeedError(f"an event's repeat rule cannot be read: {_short(exc)}") from None
         return found
@@ -383,9 +401,10 @@ def _check_satisfiable(
                 refuse(f"BYDAY={day}")
     if months is not None and not months <= set(range(1, 13)):
         refuse("BYMONTH out of 1-12")
-    if frequency == "MONTHLY" and months is not None:
+    if frequency == "MONTHLY":
         reached = {(dtstart.month - 1 + k * interval) % 12 + 1 for k in range(12)}
-        if not months & reached:
+        months = reached if months is None else months & reached
+        if not months:
             refuse("BYMONTH never reached at this INTERVAL")
     if frequency in ("DAILY", "WEEKLY") and ordinals:
         refuse(f"BYDAY positions with FREQ={frequency}")
@@ -409,12 +428,28 @@ def _check_satisfiable(
         for month in (months or range(1, 13))
     ):
         refuse("BYMONTHDAY that none of its months has")
+    if frequency == "YEARLY" and interval > 1:
+        # Leap days and the 53rd weekday of a year come only in some years, which an INTERVAL
+        # may step over for ever.
+        if (
+            monthdays
+            and all(abs(d) >= 29 for d in monthdays)
+            and months is not None
+            and months <= {2}
+        ):
+            refuse("a leap day every few years")
+        if any(abs(o) >= 5 for o in ordinals):
+            refuse("a fifth or 53rd weekday every few years")
     if positions and (
         monthdays or ordinals or not days or any(not 1 <= abs(p) <= 4 for p in positions)
     ):
         refuse("BYSETPOS other than the first to fourth or last of some weekdays")
     if ordinals and monthdays:
         refuse("BYDAY positions with BYMONTHDAY")
+
+
+def _numbers(text: str) -> set[int]:
+    return {int(part) for part in text.split(",")}
 
 
 def _until(value: str, dtstart: datetime, zone: ZoneInfo) -> datetime:
