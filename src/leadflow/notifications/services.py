@@ -10,6 +10,7 @@ delivery is at least once, and receivers de-duplicate by the stable ``X-LeadFlow
 header (webhooks) or ``Message-ID`` (e-mail), both derived from the key.
 """
 
+import functools
 import hashlib
 import json
 import smtplib
@@ -21,10 +22,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from leadflow.lib.rows import rows_update
 from leadflow.notifications import outbound, signing
 from leadflow.notifications.models import (
     MessageKind,
@@ -43,6 +45,10 @@ LEASE = timedelta(minutes=5)
 USER_AGENT = "LeadFlow-Webhook/1"
 #: Sends in a row that got no answer from a destination before the others wait (SendPause).
 PAUSE_AFTER = 3
+#: Messages one send task takes, over one SMTP connection (``emails_enqueue``).
+SEND_BATCH = 100
+#: Messages one INSERT of ``emails_enqueue`` writes (11 parameters each).
+INSERT_BATCH = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +83,120 @@ def email_enqueue(
     """Queue an e-mail; sent after the surrounding transaction commits. ``headers`` are added
     to the message (``List-Unsubscribe`` of a marketing e-mail); ``html_body`` is sent as an
     HTML alternative of the plain-text ``body``."""
+    content = _email_content(to=to, subject=subject, body=body, headers=headers, html=html_body)
+    return _enqueue(
+        key=key, kind=MessageKind.EMAIL, content=content, attachments=attachments, now=now
+    )
+
+
+def _email_content(
+    *, to: Sequence[str], subject: str, body: str, headers: Mapping[str, str] | None, html: str
+) -> dict[str, object]:
     recipients = [address for address in to if address]
     if not recipients:
         raise ValueError("an e-mail needs at least one recipient")
     content: dict[str, object] = {"to": recipients, "subject": subject, "body": body}
     if headers:
         content["headers"] = dict(headers)
-    if html_body:
-        content["html"] = html_body
-    return _enqueue(
-        key=key, kind=MessageKind.EMAIL, content=content, attachments=attachments, now=now
+    if html:
+        content["html"] = html
+    return content
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """One e-mail for ``emails_enqueue``: what ``email_enqueue`` takes, as a value."""
+
+    key: str
+    to: Sequence[str]
+    subject: str
+    body: str
+    attachments: Sequence[Attachment] = ()
+    headers: Mapping[str, str] | None = None
+    html_body: str = ""
+
+
+def emails_enqueue(*, emails: Sequence[Email], now: datetime) -> dict[str, int]:
+    """Queue many e-mails in the caller's transaction, set-based: one ``INSERT … ON CONFLICT
+    (key) DO NOTHING`` per INSERT_BATCH messages and one INSERT of their attachments, then,
+    after commit, one send task per SEND_BATCH messages (sent over one SMTP connection). A key
+    already in the outbox (or twice in ``emails``) is skipped, as ``email_enqueue`` returns the
+    message already there: nothing is ever queued twice. Returns the messages queued now, as
+    their ids by key, in the order of ``emails``."""
+    contents: dict[str, tuple[dict[str, object], Email]] = {}
+    for email in emails:
+        if email.key not in contents:
+            content = _email_content(
+                to=email.to,
+                subject=email.subject,
+                body=email.body,
+                headers=email.headers,
+                html=email.html_body,
+            )
+            contents[email.key] = (content, email)
+    if not contents:
+        return {}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _INSERTED)  # the fields' names are their columns
+    row = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
+    stamp = OutboxMessage._meta.get_field("created_at").get_db_prep_save(now, connection)
+    json_field = OutboxMessage._meta.get_field("content")
+    ids: dict[str, int] = {}
+    items = list(contents.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), INSERT_BATCH):
+            batch = items[start : start + INSERT_BATCH]
+            params: list[Any] = []
+            for key, (content, _) in batch:
+                params += [
+                    key,
+                    MessageKind.EMAIL.value,
+                    MessageStatus.PENDING.value,
+                    json_field.get_db_prep_save(content, connection),
+                    "",
+                    0,
+                    stamp,
+                    "",
+                    stamp,
+                ]
+            cursor.execute(
+                f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([row] * len(batch))} "
+                f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}, {quote('key')}",
+                params,
+            )
+            ids.update((key, pk) for pk, key in cursor.fetchall())
+    OutboxAttachment.objects.bulk_create(
+        OutboxAttachment(
+            message_id=ids[key],
+            filename=item.filename,
+            mimetype=item.mimetype,
+            content=item.content,
+        )
+        for key, (_, email) in items
+        if key in ids
+        for item in email.attachments
     )
+    queued = [ids[key] for key, _ in items if key in ids]
+    for start in range(0, len(queued), SEND_BATCH):
+        chunk = queued[start : start + SEND_BATCH]
+        transaction.on_commit(functools.partial(_enqueue_batch_send, chunk))
+    return {key: ids[key] for key, _ in items if key in ids}
+
+
+#: The columns ``emails_enqueue`` writes, ``created_at`` last (the others take their defaults:
+#: no lease, no send yet).
+_INSERTED = (
+    "key",
+    "kind",
+    "status",
+    "content",
+    "secret",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
 
 
 def webhook_enqueue(
@@ -146,14 +255,37 @@ def _enqueue_send(message_id: int) -> None:
     outbox_send_task.enqueue(message_id)
 
 
-def _claim(message_id: int, now: datetime) -> bool:
-    due = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=MessageStatus.SENDING, lease_until__lt=now
-    )
-    claimed = OutboxMessage.objects.filter(due, pk=message_id).update(
-        status=MessageStatus.SENDING, lease_until=now + LEASE
-    )
-    return claimed == 1
+def _enqueue_batch_send(message_ids: list[int]) -> None:
+    from leadflow.notifications.tasks import outbox_batch_send_task
+
+    outbox_batch_send_task.enqueue(message_ids)
+
+
+def _claim(message_ids: Sequence[int], now: datetime) -> list[int]:
+    """Claim the due messages among ``message_ids`` for this sender, in one conditional UPDATE
+    (pending and due, or a sender's lease run out): a message another sender claimed is left
+    out. Returns the claimed ids."""
+    if not message_ids:
+        return []
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    at = OutboxMessage._meta.get_field("lease_until").get_db_prep_save
+    marks = ", ".join(["%s"] * len(message_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, lease_until = %s WHERE id IN ({marks}) AND "
+            "((status = %s AND next_attempt_at <= %s) OR (status = %s AND lease_until < %s)) "
+            "RETURNING id",
+            [
+                MessageStatus.SENDING.value,
+                at(now + LEASE, connection),
+                *message_ids,
+                MessageStatus.PENDING.value,
+                at(now, connection),
+                MessageStatus.SENDING.value,
+                at(now, connection),
+            ],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,42 +296,124 @@ class _Result:
     unreachable: bool = False  # no answer at all: counts toward pausing the destination
 
 
-def outbox_message_send(*, message_id: int, now: datetime | None = None) -> bool:
-    """Send one message if it is due and no other sender holds it; True when it went out.
+@dataclass
+class _Destination:
+    """What one batch learns about a destination: sends without an answer since the last
+    answer (``answered``: whether any came in this batch), and the pause they call for."""
 
-    While its destination is paused (it stopped answering), the message is put back, due when
-    the pause ends, without an attempt: a hanging SMTP server or webhook receiver holds a
-    sender for one timeout a few times, not once per queued message."""
+    failures: int  # the stored count, until this batch hears an answer
+    answered: bool = False
+    unanswered: int = 0
+    error: str = ""
+    paused_until: datetime | None = None
+
+
+def outbox_message_send(*, message_id: int, now: datetime | None = None) -> bool:
+    """Send one message if it is due and no other sender holds it; True when it went out."""
+    return outbox_messages_send(message_ids=[message_id], now=now) == 1
+
+
+def outbox_messages_send(*, message_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send the due messages among ``message_ids`` that no other sender holds, the e-mails over
+    one SMTP connection (opened once, reopened only after a failure that broke it); returns
+    how many went out. Every try is logged and a failed message is retried with backoff, as
+    for one message; the results are written together, after the sends, in one transaction.
+
+    While a destination is paused (it stopped answering, also during this batch), its messages
+    are put back, due when the pause ends, without an attempt: a hanging SMTP server or webhook
+    receiver holds a sender for one timeout a few times, not once per queued message."""
     now = now or timezone.now()
-    if not _claim(message_id, now):
-        return False
-    message = OutboxMessage.objects.get(pk=message_id)
-    destination = _destination(message)
-    paused_until = (
-        SendPause.objects.filter(destination=destination, paused_until__gt=now)
-        .values_list("paused_until", flat=True)
-        .first()
+    claimed = _claim(list(dict.fromkeys(message_ids)), now)
+    if not claimed:
+        return 0
+    messages = list(
+        OutboxMessage.objects.filter(pk__in=claimed).prefetch_related("attachments").order_by("id")
     )
-    if paused_until is not None:
-        OutboxMessage.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-            status=MessageStatus.PENDING, next_attempt_at=paused_until, lease_until=None
+    where = {message.pk: _destination(message) for message in messages}
+    stored = {
+        pause.destination: pause
+        for pause in SendPause.objects.filter(destination__in=set(where.values()))
+    }
+    states = {
+        destination: _Destination(
+            failures=stored[destination].failures if destination in stored else 0,
+            paused_until=(
+                stored[destination].paused_until
+                if destination in stored
+                and stored[destination].paused_until is not None
+                and stored[destination].paused_until > now  # type: ignore[operator]
+                else None
+            ),
         )
-        return False
-    started = time.monotonic()
-    result = _send_email(message) if message.kind == MessageKind.EMAIL else _send_webhook(message)
-    elapsed = time.monotonic() - started
-    finished = now + timedelta(seconds=elapsed)
-    with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+        for destination in set(where.values())
+    }
+    tried: list[tuple[OutboxMessage, _Result, datetime, float]] = []
+    released: dict[datetime, list[int]] = {}
+    mail: Any = None
+    began = time.monotonic()
+    try:
+        for message in messages:
+            state = states[where[message.pk]]
+            if state.paused_until is not None:
+                released.setdefault(state.paused_until, []).append(message.pk)
+                continue
+            started = time.monotonic()
+            if message.kind == MessageKind.EMAIL:
+                if mail is None:
+                    mail = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+                result = _send_email(message, mail)
+                if not result.ok:
+                    _close(mail)  # a failed send may leave the session broken: start afresh
+            else:
+                result = _send_webhook(message)
+            ended = time.monotonic()
+            finished = now + timedelta(seconds=ended - began)
+            tried.append((message, result, finished, ended - started))
+            if result.unreachable:
+                state.unanswered += 1
+                state.error = result.error
+                failures = state.unanswered + (0 if state.answered else state.failures)
+                if failures >= PAUSE_AFTER:
+                    state.paused_until = finished + pause_delay(failures)
+            else:
+                state.answered, state.unanswered = True, 0
+    finally:
+        if mail is not None:
+            _close(mail)
+    _results_record(tried, released, states)
+    return sum(1 for _, result, _, _ in tried if result.ok)
+
+
+def _close(mail: Any) -> None:
+    """End the SMTP session; one that cannot even say goodbye is simply dropped."""
+    try:
+        mail.close()
+    except (OSError, smtplib.SMTPException):
+        mail.connection = None
+
+
+@transaction.atomic
+def _results_record(
+    tried: Sequence[tuple[OutboxMessage, _Result, datetime, float]],
+    released: Mapping[datetime, Sequence[int]],
+    states: Mapping[str, _Destination],
+) -> None:
+    """Write a batch's outcome: each message's attempt and new state (one INSERT, one prepared
+    UPDATE), the paused messages put back, and each destination's count of sends without an
+    answer (any answer ends it)."""
+    attempts = []
+    for message, result, finished, elapsed in tried:
         message.attempts += 1
-        OutboxAttempt.objects.create(
-            message=message,
-            number=message.attempts,
-            at=finished,
-            ok=result.ok,
-            status_code=result.status_code,
-            error=result.error[:2000],
-            duration_ms=int(elapsed * 1000),
+        attempts.append(
+            OutboxAttempt(
+                message=message,
+                number=message.attempts,
+                at=finished,
+                ok=result.ok,
+                status_code=result.status_code,
+                error=result.error[:2000],
+                duration_ms=int(elapsed * 1000),
+            )
         )
         message.lease_until = None
         if result.ok:
@@ -215,9 +429,30 @@ def outbox_message_send(*, message_id: int, now: datetime | None = None) -> bool
             message.status = MessageStatus.PENDING
             message.next_attempt_at = finished + retry_delay(message.attempts)
             message.last_error = result.error[:2000]
-        message.save()
-        _destination_record(destination, result, finished)
-    return result.ok
+    OutboxAttempt.objects.bulk_create(attempts)
+    rows_update(
+        [message for message, _, _, _ in tried],
+        ["status", "attempts", "sent_at", "next_attempt_at", "last_error", "lease_until"],
+    )
+    for until, ids in released.items():
+        OutboxMessage.objects.filter(pk__in=list(ids), status=MessageStatus.SENDING).update(
+            status=MessageStatus.PENDING, next_attempt_at=until, lease_until=None
+        )
+    tried_at = {}
+    for message, _, finished, _ in tried:
+        tried_at[_destination(message)] = finished
+    for destination, state in states.items():
+        if destination not in tried_at:
+            continue
+        if state.answered and not state.unanswered:
+            SendPause.objects.filter(destination=destination).delete()
+            continue
+        pause, _ = SendPause.objects.select_for_update().get_or_create(destination=destination)
+        pause.failures = state.unanswered + (0 if state.answered else pause.failures)
+        pause.last_error = state.error[:2000]
+        if pause.failures >= PAUSE_AFTER:
+            pause.paused_until = tried_at[destination] + pause_delay(pause.failures)
+        pause.save()
 
 
 def _destination(message: OutboxMessage) -> str:
@@ -226,20 +461,6 @@ def _destination(message: OutboxMessage) -> str:
         return f"smtp:{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"[:300]
     url = str(message.content.get("url", ""))
     return f"webhook:{url.split('://', 1)[-1].split('/', 1)[0].lower()}"[:300]
-
-
-def _destination_record(destination: str, result: _Result, at: datetime) -> None:
-    """Count sends without an answer; pause the destination from the PAUSE_AFTER-th in a row.
-    Any answer (even a refusal) ends the count."""
-    if not result.unreachable:
-        SendPause.objects.filter(destination=destination).delete()
-        return
-    pause, _ = SendPause.objects.select_for_update().get_or_create(destination=destination)
-    pause.failures += 1
-    pause.last_error = result.error[:2000]
-    if pause.failures >= PAUSE_AFTER:
-        pause.paused_until = at + pause_delay(pause.failures)
-    pause.save()
 
 
 def outbox_send_due(*, now: datetime, limit: int = 200) -> int:
@@ -252,7 +473,10 @@ def outbox_send_due(*, now: datetime, limit: int = 200) -> int:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for message_id in ids if outbox_message_send(message_id=message_id, now=now))
+    return sum(
+        outbox_messages_send(message_ids=ids[start : start + SEND_BATCH], now=now)
+        for start in range(0, len(ids), SEND_BATCH)
+    )
 
 
 def outbox_last_id() -> int:
@@ -286,7 +510,7 @@ def message_id_header(key: str) -> str:
     return f"<{digest}@leadflow>"
 
 
-def _send_email(message: OutboxMessage) -> _Result:
+def _send_email(message: OutboxMessage, mail: Any) -> _Result:
     content = message.content
     extra = content.get("headers")
     headers = {str(k): str(v) for k, v in extra.items()} if isinstance(extra, dict) else {}
@@ -296,14 +520,14 @@ def _send_email(message: OutboxMessage) -> _Result:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[str(address) for address in content["to"]],
         headers={**headers, "Message-ID": message_id_header(message.key)},
-        connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
+        connection=mail,
     )
     if content.get("html"):
         email.attach_alternative(str(content["html"]), "text/html")
     for attachment in message.attachments.all():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     try:
-        email.send(fail_silently=False)
+        mail.send_messages([email])
     except Exception as exc:  # any failure of the mail system is retried
         return _Result(ok=False, error=f"{type(exc).__name__}: {exc}", unreachable=_silent(exc))
     return _Result(ok=True)
