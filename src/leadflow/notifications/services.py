@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from leadflow.lib.rows import rows_update
+from leadflow.lib.rows import rows_insert, rows_update
 from leadflow.notifications import outbound, signing
 from leadflow.notifications.models import (
     MessageKind,
@@ -166,16 +166,18 @@ def emails_enqueue(*, emails: Sequence[Email], now: datetime) -> dict[str, int]:
                 params,
             )
             ids.update((key, pk) for pk, key in cursor.fetchall())
-    OutboxAttachment.objects.bulk_create(
-        OutboxAttachment(
-            message_id=ids[key],
-            filename=item.filename,
-            mimetype=item.mimetype,
-            content=item.content,
-        )
-        for key, (_, email) in items
-        if key in ids
-        for item in email.attachments
+    rows_insert(
+        [
+            OutboxAttachment(
+                message_id=ids[key],
+                filename=item.filename,
+                mimetype=item.mimetype,
+                content=item.content,
+            )
+            for key, (_, email) in items
+            if key in ids
+            for item in email.attachments
+        ]
     )
     queued = [ids[key] for key, _ in items if key in ids]
     for start in range(0, len(queued), SEND_BATCH):
@@ -527,6 +529,7 @@ def _send_email(message: OutboxMessage, mail: Any) -> _Result:
     for attachment in message.attachments.all():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     try:
+        mail.open()  # at the batch's first message (or after a failure): the session stays open
         mail.send_messages([email])
     except Exception as exc:  # any failure of the mail system is retried
         return _Result(ok=False, error=f"{type(exc).__name__}: {exc}", unreachable=_silent(exc))
