@@ -32,11 +32,13 @@ from _lib import postgres_drop, postgres_fresh, record_line, run_worker
 LEADS = 1_000_000
 OPEN = 100_000
 OVERDUE = (5_000, 10_000)
+#: E-mails each run sends to the local SMTP server (the rate, not the total, is the figure).
+SEND_LIMIT = 1_000
 PARTNERS = 2_000
 CAPACITY = 60
 HEADING = "## SLA sweep"
-BENCH_DATABASE = "leadflow_bench_sweep"
-RUN_DATABASE = "leadflow_bench_sweep_run"
+BENCH_DATABASE = os.environ.get("LEADFLOW_BENCH_DATABASE", "leadflow_bench_sweep")
+RUN_DATABASE = f"{BENCH_DATABASE}_run"
 COUNTRIES = {
     "US": "America/Chicago", "CA": "America/Toronto", "GB": "Europe/London",
     "DE": "Europe/Berlin", "FR": "Europe/Paris", "AU": "Australia/Sydney",
@@ -190,12 +192,47 @@ def setup(database_url: str, scale: float) -> dict[str, float]:
     }
 
 
-def sweep(database_url: str, overdue: int) -> dict[str, float]:
-    _django(database_url)
+def _cpu() -> tuple[float, float]:
+    """CPU seconds so far of this process and of its PostgreSQL backend (the server runs on
+    this machine): on a shared machine these, not wall-clock, say what the work costs."""
     from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:  # the server is on another machine: its CPU is not ours to read
+        server = 0.0
+    return time.process_time(), server
+
+
+def _timed(work: Any) -> tuple[Any, dict[str, float]]:
+    """Run ``work()``; its result and its wall, client CPU and server CPU seconds."""
+    wall, (client, server) = time.perf_counter(), _cpu()
+    result = work()
+    client_after, server_after = _cpu()
+    return result, {
+        "wall": time.perf_counter() - wall,
+        "client": client_after - client,
+        "server": server_after - server,
+    }
+
+
+def sweep(database_url: str, overdue: int, smtp_port: int, send_limit: int) -> dict[str, float]:
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_port}"
+    _django(database_url)
+    from django.db import connection, transaction
     from django.utils import timezone
 
-    from leadflow.notifications.models import OutboxMessage
+    from leadflow.notifications.models import MessageStatus, OutboxMessage
+    from leadflow.notifications.services import (
+        SEND_BATCH,
+        Email,
+        emails_enqueue,
+        outbox_messages_send,
+    )
     from leadflow.partners.models import Assignment, Partner, Violation
     from leadflow.partners.policies import partner_calendar
     from leadflow.partners.services import sla_sweep
@@ -208,9 +245,8 @@ def sweep(database_url: str, overdue: int) -> dict[str, float]:
         "country"
     ):  # a running worker's warm caches
         partner_calendar(partner, program)
-    started = time.perf_counter()
-    idle = sla_sweep(now=now)
-    idle_s = time.perf_counter() - started
+    sla_sweep(now=now)  # warm-up: the first statements of a process prepare and import
+    idle, idle_cost = _timed(lambda: sla_sweep(now=now))
     assert idle.violations == 0, idle
     late = now - timedelta(hours=1)
     with connection.cursor() as cursor:
@@ -221,32 +257,58 @@ def sweep(database_url: str, overdue: int) -> dict[str, float]:
             [late, late, overdue],
         )
         cursor.execute("ANALYZE partners_assignment")
-    started = time.perf_counter()
-    result = sla_sweep(now=now)
-    sweep_s = time.perf_counter() - started
+    result, sweep_cost = _timed(lambda: sla_sweep(now=now))
     assert result.violations == overdue, result
     # The e-mails: what the sweep's queued notification tasks do, timed on their own.
-    started = time.perf_counter()
-    emails = notifications_send(
-        assignment_ids=list(
-            Assignment.objects.filter(assigned_at=now).values_list("id", flat=True)
-        ),
-        violation_ids=list(Violation.objects.values_list("id", flat=True)),
-        now=now,
+    assignment_ids = list(Assignment.objects.filter(assigned_at=now).values_list("id", flat=True))
+    violation_ids = list(Violation.objects.values_list("id", flat=True))
+    emails, notify_cost = _timed(
+        lambda: notifications_send(
+            assignment_ids=assignment_ids, violation_ids=violation_ids, now=now
+        )
     )
-    notify_s = time.perf_counter() - started
+    # The outbox alone: as many plain e-mails (no attachment) queued in one transaction.
+    plain = [
+        Email(key=f"bench:{n}", to=[f"rep{n}@partner.example"], subject="s", body="b" * 400)
+        for n in range(emails)
+    ]
+
+    def enqueue() -> int:
+        with transaction.atomic():
+            return len(emails_enqueue(emails=plain, now=now))
+
+    enqueued, enqueue_cost = _timed(enqueue)
+    # Sending: the first messages of the sweep's e-mails to the local SMTP server, in the
+    # batches the send tasks take.
+    ids = list(
+        OutboxMessage.objects.filter(status=MessageStatus.PENDING)
+        .exclude(key__startswith="bench:")
+        .order_by("id")
+        .values_list("id", flat=True)[:send_limit]
+    )
+
+    def send() -> int:
+        return sum(
+            outbox_messages_send(message_ids=ids[start : start + SEND_BATCH], now=now)
+            for start in range(0, len(ids), SEND_BATCH)
+        )
+
+    sent, send_cost = _timed(send)
     return {
         "overdue": overdue,
-        "idle_s": idle_s,
-        "sweep_s": sweep_s,
+        "idle": idle_cost,
+        "sweep": sweep_cost,
         "violations": result.violations,
         "reassigned": result.reassigned,
         "queued": result.queued,
         "flows_disabled": result.flows_disabled,
         "batches": result.batches,
         "emails": emails,
-        "notify_s": notify_s,
-        "outbox": OutboxMessage.objects.count(),
+        "notify": notify_cost,
+        "enqueued": enqueued,
+        "enqueue": enqueue_cost,
+        "sent": sent,
+        "send": send_cost,
         "open_after": Assignment.objects.active().count(),
     }
 
@@ -265,6 +327,60 @@ def _copy(template_url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def _smtp_server() -> tuple[Any, int]:
+    """A local aiosmtpd server that accepts and discards every message, in its own process
+    (in ours it would share the GIL with the sender)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l",
+         f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the local SMTP server did not start")
+
+
+def _per(cost: dict[str, float], count: float) -> str:
+    """Milliseconds per item: wall, then client and server CPU."""
+    count = max(count, 1)
+    return (
+        f"{cost['wall'] / count * 1000:.2f} ms wall, {cost['client'] / count * 1000:.2f} ms "
+        f"client + {cost['server'] / count * 1000:.2f} ms server CPU"
+    )
+
+
+def _line(f: dict[str, Any]) -> str:
+    sweep, idle = f["sweep"], f["idle"]
+    cpu = sweep["client"] + sweep["server"]
+    idle_cpu = max(idle["client"] + idle["server"], 1e-3)
+    send = f["send"]
+    return (
+        f"{f['overdue']:,.0f} overdue: sweep {sweep['wall']:.1f} s wall, {cpu:.1f} s CPU "
+        f"({_per(sweep, f['overdue'])} per overdue lead; {f['reassigned']:,.0f} reassigned, "
+        f"{f['queued']:,.0f} queued, {f['flows_disabled']:,.0f} flows disabled, "
+        f"{f['batches']:.0f} batches) = {cpu / idle_cpu:,.0f} times the idle sweep's CPU "
+        f"({idle['wall'] * 1000:.0f} ms wall, {idle_cpu * 1000:.0f} ms CPU); its "
+        f"{f['emails']:,.0f} e-mails built and queued by the notification task at "
+        f"{_per(f['notify'], f['emails'])} each, the outbox alone "
+        f"{_per(f['enqueue'], f['enqueued'])} per message; {f['sent']:,.0f} sent to a local "
+        f"SMTP server at {f['sent'] / max(send['wall'], 1e-9):,.0f} e-mails/s wall "
+        f"({_per(send, f['sent'])} each)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
@@ -272,17 +388,20 @@ def main() -> None:
     parser.add_argument("--setup", metavar="DATABASE_URL")
     parser.add_argument("--sweep", metavar="DATABASE_URL")
     parser.add_argument("--overdue", type=int, default=0)
+    parser.add_argument("--smtp-port", type=int, default=0)
+    parser.add_argument("--send-limit", type=int, default=SEND_LIMIT)
     args = parser.parse_args()
     if args.setup:
         print(json.dumps(setup(args.setup, args.scale)))
         return
     if args.sweep:
-        print(json.dumps(sweep(args.sweep, args.overdue)))
+        print(json.dumps(sweep(args.sweep, args.overdue, args.smtp_port, args.send_limit)))
         return
     base = postgres_fresh(BENCH_DATABASE)
     if base is None:
         return
     machine = platform.processor() or platform.machine()
+    smtp, port = _smtp_server()
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
         var_dir = Path(tmp)
         try:
@@ -300,38 +419,33 @@ def main() -> None:
                 try:
                     found = run_worker(
                         __file__,
-                        ["--sweep", run, "--overdue", str(overdue)],
+                        ["--sweep", run, "--overdue", str(overdue), "--smtp-port", str(port)],
                         url=run,
                         var_dir=var_dir,
                     )
                 finally:
                     postgres_drop(run)
                 figures.append(found)
-                print(
-                    f"{overdue:,} overdue: sweep {found['sweep_s']:.2f} s "
-                    f"({found['sweep_s'] / overdue * 1000:.2f} ms per overdue lead; "
-                    f"{found['reassigned']:,.0f} reassigned, {found['queued']:,.0f} queued, "
-                    f"{found['flows_disabled']:,.0f} flows disabled, {found['batches']:.0f} "
-                    f"batches); its {found['emails']:,.0f} e-mails queued in "
-                    f"{found['notify_s']:.2f} s; idle sweep {found['idle_s'] * 1000:.0f} ms"
-                )
+                print(_line(found))
         finally:
             postgres_drop(base)
+            smtp.terminate()
+            smtp.wait()
+    small, large = figures
+    cpu = [f["sweep"]["client"] + f["sweep"]["server"] for f in figures]
+    ratio = (
+        f"{large['overdue']:,.0f}/{small['overdue']:,.0f} overdue: {cpu[1] / cpu[0]:.2f} times the "
+        f"CPU, {large['sweep']['wall'] / small['sweep']['wall']:.2f} times the wall time"
+    )
+    print(ratio)
     if args.no_record:
         return
-    sweeps = "; ".join(
-        f"{f['overdue']:,.0f} overdue: {f['sweep_s']:.1f} s "
-        f"({f['reassigned']:,.0f} reassigned, {f['queued']:,.0f} queued, "
-        f"{f['flows_disabled']:,.0f} flows disabled; its {f['emails']:,.0f} e-mails queued "
-        f"by the notification task in {f['notify_s']:.1f} s)"
-        for f in figures
-    )
     record_line(
         HEADING,
         f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
-        f"{platform.python_version()}), PostgreSQL: {loaded['leads']:,.0f} leads, "
-        f"{loaded['open']:,.0f} open, {loaded['partners']:,.0f} partners; {sweeps}; "
-        f"idle sweep {figures[0]['idle_s'] * 1000:.0f} ms",
+        f"{platform.python_version()}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        f"cores), PostgreSQL: {loaded['leads']:,.0f} leads, {loaded['open']:,.0f} open, "
+        f"{loaded['partners']:,.0f} partners; {'; '.join(_line(f) for f in figures)}; {ratio}",
     )
 
 

@@ -30,17 +30,29 @@ class SmtpServer:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: The client address of each message's connection: distinct peers are distinct connections.
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
 
 class _Collect:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def handle_RCPT(
+        self, smtp: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        """Every address is accepted but ``refused@…``, which a real server would not know."""
+        if address.startswith("refused@"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.server.messages.append(message)
         self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.server.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
 

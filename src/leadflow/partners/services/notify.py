@@ -3,7 +3,9 @@ duplicated: every message has a stable key, and keys already in the outbox are s
 
 ``notifications_send`` is called inside the services' transactions (a hand-off, a decline), or
 by ``partners.tasks.partner_notifications_task`` for the many e-mails of a sweep, which is
-queued in the sweep's own transaction."""
+queued in the sweep's own transaction. It builds every e-mail first and queues them together
+(``emails_enqueue``: one INSERT for the messages, one for their attachments, one send task per
+batch), with a fixed number of reads, however many partners and leads the e-mails are about."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,7 +20,7 @@ from leadflow.core.sla import ClockName, Consequence, SlaTerms
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import event_build, events_record
 from leadflow.notifications.selectors import outbox_messages
-from leadflow.notifications.services import Attachment, email_enqueue
+from leadflow.notifications.services import Attachment, Email, emails_enqueue
 from leadflow.partners.exports import lead_csv, lead_pdf, local_time
 from leadflow.partners.models import (
     Assignment,
@@ -56,16 +58,11 @@ class Recipients:
     manager: str = ""
 
 
-def assignment_notify(
-    *,
-    assignment: Assignment,
-    lead: Lead,
-    partner: Partner,
-    recipients: Recipients,
-    now: datetime,
-) -> LeadEvent | None:
-    """Queue the new-lead e-mail (CSV or PDF attached, or the portal link) and return the
-    unsaved ``notified`` event, or None when the partner has no address to write to."""
+def assignment_email(
+    *, assignment: Assignment, lead: Lead, partner: Partner, recipients: Recipients
+) -> Email | None:
+    """The new-lead e-mail (CSV or PDF attached, or the portal link), or None when the partner
+    has no address to write to."""
     if not recipients.partner:
         return None
     rating = Rating(lead.rating).label if lead.rating else "unrated"
@@ -89,25 +86,29 @@ def assignment_notify(
     elif partner.notify_format == NotifyFormat.PDF:
         content = lead_pdf(lead, assignment, tz)
         attachments.append(Attachment(f"lead-{lead.pk}.pdf", content, "application/pdf"))
-    key = assignment_key(assignment.pk)
-    email_enqueue(
-        key=key,
+    return Email(
+        key=assignment_key(assignment.pk),
         to=list(recipients.partner),
         subject=f"New {rating} lead #{lead.pk}: {lead.company or name}",
         body=body,
         attachments=attachments,
-        now=now,
     )
+
+
+def notified_event(
+    *, assignment: Assignment, partner: Partner, email: Email, now: datetime
+) -> LeadEvent:
+    """The lead's ``notified`` entry for its queued new-lead e-mail (unsaved)."""
     return event_build(
-        lead=lead,
+        lead=assignment.lead,
         kind=EventKind.NOTIFIED,
         actor=None,
         now=now,
         after={
             "partner": partner.pk,
-            "to": list(recipients.partner),
+            "to": list(email.to),
             "format": partner.notify_format,
-            "key": key,
+            "key": email.key,
         },
     )
 
@@ -141,30 +142,48 @@ def lead_whereabouts(lead_ids: Sequence[int]) -> dict[int, str]:
     )
 
 
-def violations_notify(
+@dataclass(frozen=True)
+class Whereabouts:
+    """What the violation e-mails of a batch say about its leads, read once for all partners:
+    each program's SLA terms, who holds each lead now, and which wait in the routing queue."""
+
+    terms: dict[int, SlaTerms]
+    holders: dict[int, str]
+    queued: frozenset[int]
+
+    @classmethod
+    def of(cls, violations: Sequence[Violation]) -> "Whereabouts":
+        lead_ids = [violation.lead_id for violation in violations]
+        return cls(
+            terms=program_terms(
+                program_ids={violation.lead.program_id for violation in violations}
+            ),
+            holders=lead_whereabouts(lead_ids),
+            queued=frozenset(
+                RoutingQueueEntry.objects.filter(lead_id__in=lead_ids).values_list(
+                    "lead_id", flat=True
+                )
+            ),
+        )
+
+
+def violations_emails(
     *,
     partner: Partner,
     violations: Sequence[Violation],
     recipients: Recipients,
-    now: datetime,
+    whereabouts: Whereabouts,
     already: frozenset[str] = frozenset(),
-) -> int:
+) -> list[Email]:
     """Two e-mails about the leads a sweep took away from a partner: one to the partner, one
     to its manager; a warning at the first violation, the notice that the lead flow is
     disabled at the threshold. Each line names the clock that was missed, as its rule, and
     where the lead went: the manager reads the new partner's name, the partner only that
     "another partner" has it (DESIGN.md: after reassignment the lead is gone for it), or that
-    it waits in the routing queue. Keys in ``already`` are in the outbox and skipped. Returns how
-    many e-mails were queued."""
+    it waits in the routing queue. Keys in ``already`` are in the outbox and skipped."""
     if not violations:
-        return 0
-    terms = program_terms(program_ids={violation.lead.program_id for violation in violations})
-    went = lead_whereabouts([violation.lead_id for violation in violations])
-    queued = set(
-        RoutingQueueEntry.objects.filter(
-            lead_id__in=[violation.lead_id for violation in violations]
-        ).values_list("lead_id", flat=True)
-    )
+        return []
+    terms, went, queued = whereabouts.terms, whereabouts.holders, whereabouts.queued
     consequences = {violation.consequence for violation in violations}
     if Consequence.FLOW_DISABLED in consequences:
         subject = f"{partner.name}: lead flow disabled after SLA violations"
@@ -212,26 +231,26 @@ def violations_notify(
         return "\n".join([*lines, "", closing])
 
     first = min(violation.pk for violation in violations)
-    sent = 0
+    emails = []
     if recipients.partner and violations_key(partner.pk, first) not in already:
-        email_enqueue(
-            key=violations_key(partner.pk, first),
-            to=list(recipients.partner),
-            subject=subject,
-            body=body(for_manager=False),
-            now=now,
+        emails.append(
+            Email(
+                key=violations_key(partner.pk, first),
+                to=list(recipients.partner),
+                subject=subject,
+                body=body(for_manager=False),
+            )
         )
-        sent += 1
     if recipients.manager and manager_violations_key(partner.pk, first) not in already:
-        email_enqueue(
-            key=manager_violations_key(partner.pk, first),
-            to=[recipients.manager],
-            subject=subject,
-            body=body(for_manager=True),
-            now=now,
+        emails.append(
+            Email(
+                key=manager_violations_key(partner.pk, first),
+                to=[recipients.manager],
+                subject=subject,
+                body=body(for_manager=True),
+            )
         )
-        sent += 1
-    return sent
+    return emails
 
 
 def recipients_of(partner_ids: Sequence[int]) -> dict[int, Recipients]:
@@ -278,20 +297,20 @@ def notifications_send(
     partner_ids = {a.partner_id for a in assignments} | {v.partner_id for v in violations}
     recipients = recipients_of(sorted(partner_ids))
     done = _queued([assignment_key(a.pk) for a in assignments], "partner-notify:assignment:")
-    events = []
+    emails: list[Email] = []
+    notified: dict[str, Assignment] = {}
     for assignment in assignments:
         if assignment_key(assignment.pk) in done:
             continue
-        event = assignment_notify(
+        email = assignment_email(
             assignment=assignment,
             lead=assignment.lead,
             partner=assignment.partner,
             recipients=recipients[assignment.partner_id],
-            now=now,
         )
-        if event is not None:
-            events.append(event)
-    events_record(events)
+        if email is not None:
+            emails.append(email)
+            notified[email.key] = assignment
     by_partner: dict[int, list[Violation]] = defaultdict(list)
     for violation in violations:
         by_partner[violation.partner_id].append(violation)
@@ -300,14 +319,28 @@ def notifications_send(
         for pid, found in by_partner.items()
         for make in (violations_key, manager_violations_key)
     ]
-    queued = frozenset(_queued(keys, "partner-violation"))
-    sent = len(events)
-    for partner_id, found in by_partner.items():
-        sent += violations_notify(
-            partner=found[0].partner,
-            violations=found,
-            recipients=recipients[partner_id],
-            now=now,
-            already=queued,
-        )
-    return sent
+    already = frozenset(_queued(keys, "partner-violation"))
+    if by_partner:
+        whereabouts = Whereabouts.of(violations)
+        for partner_id, found in by_partner.items():
+            emails += violations_emails(
+                partner=found[0].partner,
+                violations=found,
+                recipients=recipients[partner_id],
+                whereabouts=whereabouts,
+                already=already,
+            )
+    queued = emails_enqueue(emails=emails, now=now)
+    events_record(
+        [
+            notified_event(
+                assignment=notified[email.key],
+                partner=notified[email.key].partner,
+                email=email,
+                now=now,
+            )
+            for email in emails
+            if email.key in notified and email.key in queued
+        ]
+    )
+    return len(queued)

@@ -30,6 +30,12 @@ from leadflow.partners.selectors import assignment_times
 from leadflow.partners.services.pool import PartnerPool, skip_locked
 from leadflow.partners.services.routing import assign_leads
 
+#: Overdue assignments per transaction. Each batch reads the client's partner pool again and
+#: holds the partners' locks until it commits. 5,000 saved 4 % of the CPU at 1,000,000 leads
+#: but changed who gets what in a burst (a partner reaching its threshold anywhere in the batch
+#: gets none of the batch's leads): kept at 1,000, the results as before.
+BATCH = 1000
+
 
 @dataclass
 class SweepResult:
@@ -49,7 +55,7 @@ class SweepResult:
         self.partners_disabled += other.partners_disabled
 
 
-def sla_sweep(*, now: datetime, limit: int = 1000) -> SweepResult:
+def sla_sweep(*, now: datetime, limit: int = BATCH) -> SweepResult:
     """Handle every missed clock at ``now``, ``limit`` assignments per transaction, until none
     is left that another worker is not already handling."""
     total = SweepResult()
