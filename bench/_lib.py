@@ -46,7 +46,13 @@ def postgres_fresh(database: str) -> str | None:
     """A fresh, migrated PostgreSQL database named ``database`` on the server of
     ``LEADFLOW_TEST_DATABASE_URL``, as a URL; None (and a message) when no server answers. It is
     a copy of a migrated template (``postgres_template``), so that the benchmark's own
-    ``migrate`` finds nothing to do."""
+    ``migrate`` finds nothing to do. With ``LEADFLOW_BENCH_DATABASE`` set (say
+    ``leadflow_bench_h3``), every benchmark's database is named after it
+    (``leadflow_bench_h3_list`` for ``leadflow_bench_list``), so that benchmarks run by
+    different people on one server do not drop each other's databases."""
+    prefix = os.environ.get("LEADFLOW_BENCH_DATABASE", "")
+    if prefix and not database.startswith(prefix):
+        database = f"{prefix}_{database.removeprefix('leadflow_bench_')}"
     base = os.environ.get(
         "LEADFLOW_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadflow"
     )

@@ -25,8 +25,9 @@ worker's peak RSS (``getrusage``, read before the baselines, so it is the import
 them to docs/PERFORMANCE.md under "## Bulk import" with the date, machine and load average.
 
 Each database runs in its own subprocess (``--worker``), because Django is configured once per
-process. Run with ``uv run python bench/intake_import.py [--rows N]``; the issue's size is
-``--rows 1048576``.
+process. Run with ``uv run python bench/intake_import.py [--rows N] [--sqlite-rows N]``; the
+issue's size is ``--rows 1048576`` (PostgreSQL), which ``make bench`` runs with SQLite at
+100,000 rows (``scripts/bench``).
 """
 
 import argparse
@@ -416,32 +417,37 @@ def report(name: str, figures: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--sqlite-rows", type=int, help="rows of SQLite's file (default: --rows)")
     parser.add_argument("--worker", nargs=3, metavar=("DATABASE_URL", "CSV", "COPY_URL"))
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker[0], Path(args.worker[1]), args.worker[2])))
         return
+    sqlite_rows = args.sqlite_rows or args.rows
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
         tmp_dir = Path(tmp)
-        csv_path = tmp_dir / "leads.csv"
-        started, cpu = time.perf_counter(), time.process_time()
-        generate_volume(csv_path, args.rows)
-        print(
-            f"generated {args.rows:,} rows in {time.perf_counter() - started:.1f} s "
-            f"({time.process_time() - cpu:.1f} s CPU)"
-        )
+        files: dict[int, Path] = {}
+        for rows in sorted({args.rows, sqlite_rows}):
+            files[rows] = tmp_dir / f"leads-{rows}.csv"
+            started, cpu = time.perf_counter(), time.process_time()
+            generate_volume(files[rows], rows)
+            print(
+                f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s "
+                f"({time.process_time() - cpu:.1f} s CPU)"
+            )
         databases = [
             (
                 "SQLite",
                 f"sqlite:///{tmp_dir / 'bench.sqlite3'}",
                 f"sqlite:///{tmp_dir / 'copy.sqlite3'}",
+                files[sqlite_rows],
             )
         ]
         postgres = postgres_fresh(BENCH_DATABASE)
         if postgres:
             copy_url = urlunsplit(urlsplit(postgres)._replace(path=f"/{BENCH_DATABASE}_tables"))
-            databases.append(("PostgreSQL", postgres, copy_url))
-        for name, url, copy_url in databases:
+            databases.append(("PostgreSQL", postgres, copy_url, files[args.rows]))
+        for name, url, copy_url, csv_path in databases:
             try:
                 figures = _run_worker(url, csv_path, copy_url, tmp_dir)
             finally:
