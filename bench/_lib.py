@@ -43,8 +43,16 @@ def record_line(heading: str, line: str) -> None:
 
 
 def postgres_fresh(database: str) -> str | None:
-    """A fresh PostgreSQL database named ``database`` on the server of
-    ``LEADFLOW_TEST_DATABASE_URL``, as a URL; None (and a message) when no server answers."""
+    """A fresh, migrated PostgreSQL database named ``database`` on the server of
+    ``LEADFLOW_TEST_DATABASE_URL``, as a URL; None (and a message) when no server answers. It is
+    a copy of a migrated template (``postgres_template``), so that the benchmark's own
+    ``migrate`` finds nothing to do. With ``LEADFLOW_BENCH_DATABASE`` set (say
+    ``leadflow_bench_h3``), every benchmark's database is named after it
+    (``leadflow_bench_h3_list`` for ``leadflow_bench_list``), so that benchmarks run by
+    different people on one server do not drop each other's databases."""
+    prefix = os.environ.get("LEADFLOW_BENCH_DATABASE", "")
+    if prefix and not database.startswith(prefix):
+        database = f"{prefix}_{database.removeprefix('leadflow_bench_')}"
     base = os.environ.get(
         "LEADFLOW_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadflow"
     )
@@ -52,15 +60,120 @@ def postgres_fresh(database: str) -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(
+        conn = psycopg.connect(
             urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {database}")
-            conn.execute(f"CREATE DATABASE {database}")
+        )
     except Exception as exc:
         print(f"PostgreSQL skipped: no server answers at {base} ({exc})")
         return None
+    with conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        template = postgres_template(conn, base) if TEMPLATES else None
+        conn.execute(f"CREATE DATABASE {database}" + (f" TEMPLATE {template}" if template else ""))
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+# --- migrated templates --------------------------------------------------------------------------
+# Every benchmark starts from fresh databases, and migrating one costs ~20 s of CPU (SQLite and
+# PostgreSQL alike; a migrate that finds nothing to do, ~3 s). The first benchmark of a
+# migrations state migrates a template once; the others copy it (PostgreSQL
+# ``CREATE DATABASE … TEMPLATE``, SQLite the backup API: well under a second).
+# LEADFLOW_BENCH_TEMPLATES=0 migrates every database from scratch instead.
+
+TEMPLATES = os.environ.get("LEADFLOW_BENCH_TEMPLATES", "1") != "0"
+SOURCE = Path(__file__).resolve().parent.parent / "src"
+
+
+def migrations_key() -> str:
+    """A digest of every migration file and of Django's version: a template is reused only by
+    code whose migrations are exactly the ones it was migrated with."""
+    import hashlib
+
+    import django
+
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in sorted(SOURCE.glob("**/migrations/*.py")):
+        digest.update(str(path.relative_to(SOURCE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _migrate(url: str, var_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "leadflow.config.settings",
+            "DATABASE_URL": url,
+            "LEADFLOW_VAR_DIR": str(var_dir),
+            "HTTPS": "false",
+        },
+        check=True,
+    )
+
+
+def postgres_template(conn: Any, base: str) -> str:
+    """The name of a migrated template database for this code's migrations on ``conn``'s server
+    (an autocommit connection to its ``postgres`` database), migrated now if missing; under an
+    advisory lock, so that benchmarks started at the same time migrate it once."""
+    import tempfile
+
+    name = f"leadflow_bench_tpl_{migrations_key()}"
+    conn.execute("SELECT pg_advisory_lock(20261802)")
+    try:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            building = f"{name}_new"
+            conn.execute(f"DROP DATABASE IF EXISTS {building}")
+            conn.execute(f"CREATE DATABASE {building}")
+            with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+                _migrate(urlunsplit(urlsplit(base)._replace(path=f"/{building}")), Path(tmp))
+            conn.execute(f"ALTER DATABASE {building} RENAME TO {name}")
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(20261802)")
+    return name
+
+
+def sqlite_template() -> Path:
+    """A migrated SQLite file for this code's migrations (in the system's temporary folder),
+    migrated now if missing, under a file lock."""
+    import fcntl
+    import sqlite3
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / "leadflow-bench-templates"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{migrations_key()}.sqlite3"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+                building = Path(tmp) / "template.sqlite3"
+                _migrate(f"sqlite:///{building}", Path(tmp))
+                # Through the backup API: it reads what the write-ahead log still holds.
+                source, target = sqlite3.connect(building), sqlite3.connect(f"{path}.new")
+                with target:
+                    source.backup(target)
+                source.close()
+                target.close()
+                os.replace(f"{path}.new", path)
+    return path
+
+
+def sqlite_seed(url: str) -> None:
+    """A SQLite ``url`` whose file does not exist yet starts as a copy of ``sqlite_template``."""
+    import sqlite3
+
+    path = Path(urlsplit(url).path)
+    if not TEMPLATES or not url.startswith("sqlite:") or path.exists():
+        return
+    source, target = sqlite3.connect(sqlite_template()), sqlite3.connect(path)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
 
 
 def postgres_drop(url: str) -> None:
@@ -76,11 +189,13 @@ def run_worker(
     script: str, args: list[str], *, url: str, var_dir: Path, env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Run ``script``'s per-database part in a subprocess (Django is configured once per
-    process) against ``url``; its last line on standard output is a JSON object of figures."""
+    process) against ``url``; its last line on standard output is a JSON object of figures. A
+    SQLite file not there yet starts migrated (``sqlite_seed``)."""
     import json
     import subprocess
     import sys
 
+    sqlite_seed(url)
     result = subprocess.run(
         [sys.executable, script, *args],
         env={**os.environ, "LEADFLOW_VAR_DIR": str(var_dir), "DATABASE_URL": url, **(env or {})},

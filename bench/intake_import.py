@@ -1,115 +1,72 @@
-"""Benchmark of the bulk import (issue 4, "Lead intake", parts 5 and 6; STYLE.md, bench/).
+"""Benchmark of the bulk import (issue 4, "Lead intake", parts 5 and 6; issue 18, items 1, 2, 7).
 
-Generates a CSV of 100,000 leads (seeded Faker; 10% of them duplicates of others with small
-variations: case, spacing, phone formatting), imports it through the whole pipeline (read,
-validate, normalise, de-duplicate, qualify, persist with events) into a fresh SQLite file and a
-fresh PostgreSQL database (``leadflow_bench`` on the server of ``LEADFLOW_TEST_DATABASE_URL``,
-skipped when none answers), and loads the same rows the fastest raw way (SQLite ``executemany`` in
-one transaction, PostgreSQL ``COPY``) into a table as wide as the file, reading the CSV included.
-Prints rows per second and the ratio pipeline/raw, the CPU time per row of the import's process
-and (PostgreSQL on this machine) of its server backend, each beside the raw load's, and the
-worker's peak RSS (``getrusage``: the import runs before the raw load, so it is the import's),
-and appends them to docs/PERFORMANCE.md under "## Bulk import". On a shared machine the CPU
-times are the figures to compare; wall-clock rates need an idle one.
+Generates a CSV of 100,000 leads (``--rows N``; ``tests/imports/rowgen.py``'s volume file:
+seeded pools of names, companies and titles, 10 % of the rows an earlier person typed again:
+case, spacing, phone formatting), imports it through the whole pipeline (read, validate,
+normalise, de-duplicate, qualify, persist with events) into a fresh SQLite file and a fresh
+PostgreSQL database (``leadflow_bench`` or ``LEADFLOW_BENCH_DATABASE`` on the server of
+``LEADFLOW_TEST_DATABASE_URL``, skipped when none answers), and measures in the same run, on
+the same machine, the two baselines:
+
+- **real tables**, the physical limit of the import: the same leads and their ``created``
+  events, as the pipeline stored them (read back into memory a chunk at a time, outside the
+  clock), written again into ``leads_lead`` and ``leads_leadevent`` of a copy of the database
+  taken just before the import (same schema, indexes, triggers, program and job; empty lead
+  tables), the fastest way the database offers: PostgreSQL ``COPY`` of plain tuples with the
+  leads' keys taken from their sequence in one statement per chunk, SQLite ``executemany`` in
+  one transaction with the keys counted on from the largest; one transaction, its commit timed;
+- **raw load**, as before: the file's rows into a table as wide as the file (reading the CSV
+  included), for comparison with the older lines.
+
+Prints the pipeline's rows per second and its CPU time per row (its process, and its
+PostgreSQL server backend read from ``/proc``), each baseline's beside it, the ratios
+pipeline/baseline (wall and CPU: on a shared machine the CPU ratio is the figure), and the
+worker's peak RSS (``getrusage``, read before the baselines, so it is the import's), and appends
+them to docs/PERFORMANCE.md under "## Bulk import" with the date, machine and load average.
 
 Each database runs in its own subprocess (``--worker``), because Django is configured once per
-process. Run with ``uv run python bench/intake_import.py [--rows N]``.
+process. Run with ``uv run python bench/intake_import.py [--rows N] [--sqlite-rows N]``; the
+issue's size is ``--rows 1048576`` (PostgreSQL), which ``make bench`` runs with SQLite at
+100,000 rows (``scripts/bench``).
 """
 
 import argparse
 import csv
 import json
 import os
-import platform
-import random
 import resource
+import sqlite3
+import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from _lib import postgres_drop, postgres_fresh, record_line, run_worker
+from _lib import machine_line, postgres_drop, postgres_fresh, record_line, run_worker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.imports.rowgen import VOLUME_HEADER, generate_volume
 
 ROWS = 100_000
-SEED = 2026
 HEADING = "## Bulk import"
 BENCH_DATABASE = os.environ.get("LEADFLOW_BENCH_DATABASE", "leadflow_bench")
-HEADER = [
-    "Lead ID", "First Name", "Last Name", "Email", "Phone", "Company", "Title", "Website",
-    "Country", "State", "Postal Code", "Industry", "Number of Employees", "budget", "authority",
-    "need", "timeframe_months", "Booth",
-]  # fmt: skip
-
-
-def generate(path: Path, rows: int) -> None:
-    from faker import Faker
-
-    fake = Faker("en_US")
-    fake.seed_instance(SEED)
-    rng = random.Random(SEED)
-    originals: list[list[str]] = []
-    states = ["CA", "NY", "TX", "WA", "IL", "MA", "FL", "GA"]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for number in range(rows):
-            if originals and rng.random() < 0.10:
-                row = _variation(rng.choice(originals), rng)
-                row[0] = f"EXT-{number}"
-            else:
-                first, last = fake.first_name(), fake.last_name()
-                company = fake.company()
-                domain = f"{company.split()[0].strip(',').lower()}{number % 997}.example.com"
-                row = [
-                    f"EXT-{number}",
-                    first,
-                    last,
-                    f"{first}.{last}.{number}@{domain}".lower(),
-                    f"({rng.randint(201, 989)}) {rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
-                    company,
-                    fake.job(),
-                    f"https://www.{domain}/",
-                    rng.choice(["US", "USA", "United States"]),
-                    rng.choice(states),
-                    f"{rng.randint(10000, 99999)}",
-                    rng.choice(["Software", "Retail", "Finance", "Health", ""]),
-                    rng.choice(["1-10", "11-50", "51-200", "201-1000", "1000+"]),
-                    rng.choice(["none", "preliminary", "approved", ""]),
-                    rng.choice(["none", "influencer", "specifier", "decision_maker", ""]),
-                    rng.choice(["none", "identified", "established", ""]),
-                    rng.choice(["", "1", "3", "6", "9", "12", "24"]),
-                    f"B{rng.randint(1, 400)}",
-                ]
-                originals.append(row)
-            writer.writerow(row)
-
-
-def _variation(row: list[str], rng: random.Random) -> list[str]:
-    """The same person typed again: e-mail case and spaces, phone formatting, name case."""
-    copy = list(row)
-    kind = rng.randrange(3)
-    if kind == 0:
-        copy[3] = f"  {copy[3].upper()} "
-    elif kind == 1:
-        digits = "".join(c for c in copy[4] if c.isdigit())
-        copy[4] = f"+1 {digits[:3]}.{digits[3:6]}.{digits[6:]}"
-        copy[3] = ""
-    else:
-        copy[1], copy[2] = copy[1].upper(), copy[2].lower()
-        copy[3], copy[4] = "", ""
-    return copy
+#: Leads read back and written again per step of the real-tables baseline.
+CHUNK = 20_000
+LEAD, EVENT = "leads_lead", "leads_leadevent"
 
 
 # --- one database, in a subprocess ---------------------------------------------------------------
 
 
-def worker(database_url: str, csv_path: Path) -> dict[str, float]:
+def worker(database_url: str, csv_path: Path, copy_url: str) -> dict[str, float]:
     os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.config.settings"
     os.environ["DATABASE_URL"] = database_url
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.utils import timezone
 
     from leadflow.imports.services.jobs import import_job_create
@@ -128,11 +85,21 @@ def worker(database_url: str, csv_path: Path) -> dict[str, float]:
     job, _ = import_job_create(
         program=program, path=csv_path, original_name=csv_path.name, uploaded_by=None, now=now
     )
+    connection.close()
+    _copy_database(database_url, copy_url)
+
+    load = os.getloadavg()[0]
     started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     import_run(job=job)
     pipeline = time.perf_counter() - started
     pipeline_cpu, pipeline_server = time.process_time() - cpu, _server_cpu() - server
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+    try:
+        tables = _real_tables(copy_url)
+    finally:
+        if connection.vendor == "postgresql":
+            postgres_drop(copy_url)
 
     started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     raw_rows = _raw_load(csv_path)
@@ -151,12 +118,14 @@ def worker(database_url: str, csv_path: Path) -> dict[str, float]:
         "pipeline_s": pipeline,
         "raw_s": raw,
         "raw_rows": raw_rows,
+        "load": load,
+        **tables,
     }
 
 
 def _server_cpu() -> float:
-    """CPU seconds of this connection's PostgreSQL backend so far, read from /proc when the
-    server runs on this machine (NaN otherwise, and 0 for SQLite, which runs in-process)."""
+    """CPU seconds of this connection's PostgreSQL backend so far (0 for SQLite, which runs
+    in-process); see ``_backend_cpu``."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -164,6 +133,12 @@ def _server_cpu() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
+    return _backend_cpu(pid)
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of PostgreSQL backend ``pid``, read from /proc when the
+    server runs on this machine (NaN otherwise)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -171,11 +146,211 @@ def _server_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _copy_database(database_url: str, copy_url: str) -> None:
+    """The database as it is now (migrated, the program and the job, no leads) as a second one
+    at ``copy_url``: PostgreSQL ``CREATE DATABASE … TEMPLATE`` (no session may be connected to
+    the template), SQLite the backup API."""
+    if database_url.startswith("sqlite"):
+        source = sqlite3.connect(urlsplit(database_url).path)
+        target = sqlite3.connect(urlsplit(copy_url).path)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+        return
+    import psycopg
+
+    parts = urlsplit(database_url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        name = urlsplit(copy_url).path.lstrip("/")
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {parts.path.lstrip('/')}")
+
+
+def _columns(cursor: Any, table: str, vendor: str) -> list[str]:
+    """The table's stored columns in their order (generated ones left out)."""
+    if vendor == "sqlite":
+        cursor.execute(f"PRAGMA table_xinfo({table})")
+        return [row[1] for row in cursor.fetchall() if row[6] == 0]
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+        "AND table_schema = current_schema() AND is_generated = 'NEVER' "
+        "ORDER BY ordinal_position",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _real_tables(copy_url: str) -> dict[str, float]:
+    """The baseline: the leads and ``created`` events the pipeline stored, written again into
+    the real tables of the copy taken before the import. Only the writing is timed (client CPU,
+    and the copy's server backend on PostgreSQL); reading them back from the imported database
+    is not."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    source = connection.connection
+    vendor = connection.vendor
+    read = source.cursor()
+    lead_columns = _columns(read, LEAD, vendor)
+    event_columns = [c for c in _columns(read, EVENT, vendor) if c != "id"]
+    lead_at = event_columns.index("lead_id")
+    lead_select = ", ".join(lead_columns)
+    event_select = ", ".join(event_columns)
+    writer = _PostgresWriter(copy_url) if vendor == "postgresql" else _SqliteWriter(copy_url)
+    wall = cpu = 0.0
+    leads = events = 0
+    last = 0
+    server = writer.server_cpu()
+    writer.begin(lead_columns, event_columns)
+    while True:
+        lead_rows = _read(
+            read,
+            vendor,
+            f"SELECT {lead_select} FROM {LEAD} WHERE id > {last} ORDER BY id LIMIT {CHUNK}",
+        )
+        if not lead_rows:
+            break
+        first_id, last = int(lead_rows[0][0]), int(lead_rows[-1][0])
+        event_rows = _read(
+            read,
+            vendor,
+            f"SELECT {event_select} FROM {EVENT} WHERE kind = 'created' "
+            f"AND lead_id BETWEEN {first_id} AND {last} ORDER BY id",
+        )
+        begin, begin_cpu = time.perf_counter(), time.process_time()
+        keys = writer.keys(len(lead_rows))
+        new_key = {row[0]: key for row, key in zip(lead_rows, keys, strict=True)}
+        writer.leads([(key, *row[1:]) for key, row in zip(keys, lead_rows, strict=True)])
+        writer.events(
+            [(*row[:lead_at], new_key[row[lead_at]], *row[lead_at + 1 :]) for row in event_rows]
+        )
+        wall += time.perf_counter() - begin
+        cpu += time.process_time() - begin_cpu
+        leads += len(lead_rows)
+        events += len(event_rows)
+    begin, begin_cpu = time.perf_counter(), time.process_time()
+    writer.commit()
+    wall += time.perf_counter() - begin
+    cpu += time.process_time() - begin_cpu
+    server = writer.server_cpu() - server
+    stored = writer.count()
+    writer.close()
+    read.close()
+    if stored != (leads, events):
+        raise SystemExit(f"real tables: wrote {leads} leads, {events} events; found {stored}")
+    return {
+        "tables_s": wall,
+        "tables_cpu_s": cpu,
+        "tables_server_s": server,
+        "tables_leads": leads,
+        "tables_events": events,
+    }
+
+
+def _read(cursor: Any, vendor: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows as the database gives them to a client: PostgreSQL ``COPY … TO STDOUT`` in text
+    form (each value a string, ready for ``COPY … FROM``), SQLite its own values."""
+    if vendor == "sqlite":
+        cursor.execute(query)
+        return list(cursor.fetchall())
+    with cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
+        return list(copy.rows())
+
+
+class _PostgresWriter:
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url)
+        self.cursor = self.conn.cursor()
+        self.cursor.execute("SELECT pg_backend_pid()")
+        self.pid = self.cursor.fetchone()[0]  # type: ignore[index]
+
+    def server_cpu(self) -> float:
+        return _backend_cpu(self.pid)
+
+    def begin(self, lead_columns: list[str], event_columns: list[str]) -> None:
+        self.cursor.execute(f"SELECT pg_get_serial_sequence('{LEAD}', 'id')")
+        self.sequence = self.cursor.fetchone()[0]  # type: ignore[index]
+        self.copy_leads = f"COPY {LEAD} ({', '.join(lead_columns)}) FROM STDIN"
+        self.copy_events = f"COPY {EVENT} ({', '.join(event_columns)}) FROM STDIN"
+
+    def keys(self, count: int) -> list[int]:
+        self.cursor.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", [self.sequence, count]
+        )
+        return [row[0] for row in self.cursor.fetchall()]
+
+    def leads(self, rows: list[tuple[Any, ...]]) -> None:
+        with self.cursor.copy(self.copy_leads) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def events(self, rows: list[tuple[Any, ...]]) -> None:
+        with self.cursor.copy(self.copy_events) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def count(self) -> tuple[int, int]:
+        self.cursor.execute(f"SELECT (SELECT count(*) FROM {LEAD}), (SELECT count(*) FROM {EVENT})")
+        leads, events = self.cursor.fetchone()  # type: ignore[misc]
+        return int(leads), int(events)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _SqliteWriter:
+    def __init__(self, url: str) -> None:
+        self.conn = sqlite3.connect(urlsplit(url).path, isolation_level=None)
+        # As the product's connections (settings.py).
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            self.conn.execute(f"PRAGMA {pragma}")
+
+    def server_cpu(self) -> float:
+        return 0.0
+
+    def begin(self, lead_columns: list[str], event_columns: list[str]) -> None:
+        self.conn.execute("BEGIN")
+        (self.next_key,) = self.conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {LEAD}").fetchone()
+        marks = ", ".join("?" * len(lead_columns))
+        self.insert_leads = f"INSERT INTO {LEAD} ({', '.join(lead_columns)}) VALUES ({marks})"
+        marks = ", ".join("?" * len(event_columns))
+        self.insert_events = f"INSERT INTO {EVENT} ({', '.join(event_columns)}) VALUES ({marks})"
+
+    def keys(self, count: int) -> list[int]:
+        start = self.next_key + 1
+        self.next_key += count
+        return list(range(start, start + count))
+
+    def leads(self, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(self.insert_leads, rows)
+
+    def events(self, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(self.insert_events, rows)
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def count(self) -> tuple[int, int]:
+        row = self.conn.execute(
+            f"SELECT (SELECT count(*) FROM {LEAD}), (SELECT count(*) FROM {EVENT})"
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def _raw_load(csv_path: Path) -> int:
     """The same rows into a table as wide as the file, the fastest way the database offers."""
     from django.db import connection as django_connection
 
-    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    columns = ", ".join(f"c{i} text" for i in range(len(VOLUME_HEADER)))
     with django_connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE raw_leads ({columns})")
     raw = django_connection.connection
@@ -184,7 +359,7 @@ def _raw_load(csv_path: Path) -> int:
         reader = csv.reader(handle)
         next(reader)
         if django_connection.vendor == "sqlite":
-            marks = ", ".join("?" * len(HEADER))
+            marks = ", ".join("?" * len(VOLUME_HEADER))
             rows = list(reader)
             count = len(rows)
             raw.execute("BEGIN")
@@ -202,62 +377,86 @@ def _raw_load(csv_path: Path) -> int:
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def _run_worker(url: str, csv_path: Path, var_dir: Path) -> dict[str, float]:
-    return run_worker(__file__, ["--worker", url, str(csv_path)], url=url, var_dir=var_dir)
+def _run_worker(url: str, csv_path: Path, copy_url: str, var_dir: Path) -> dict[str, float]:
+    return run_worker(
+        __file__, ["--worker", url, str(csv_path), copy_url], url=url, var_dir=var_dir
+    )
 
 
-def record(line: str) -> None:
-    record_line(HEADING, line)
+def _us(seconds: float, count: float) -> str:
+    return f"{seconds / count * 1e6:,.0f} µs"
+
+
+def report(name: str, figures: dict[str, float]) -> str:
+    """The printed and recorded figures of one database (after the machine and database)."""
+    rows, leads = figures["rows"], figures["tables_leads"]
+    rate = rows / figures["pipeline_s"]
+    raw_rate = figures["raw_rows"] / figures["raw_s"]
+    pipeline_cpu = figures["pipeline_cpu_s"] + figures["pipeline_server_s"]
+    # The baseline's rate in the file's rows: the time to store what the pipeline stored from
+    # them, so that both rates are of the same file.
+    tables_rate = rows / figures["tables_s"]
+    tables_cpu = figures["tables_cpu_s"] + figures["tables_server_s"]
+    return (
+        f"{rows:,.0f} rows, pipeline {rate:,.0f} rows/s (created {figures['created']:,.0f}, "
+        f"merged {figures['merged']:,.0f}, rejected {figures['rejected']:,.0f}), raw load "
+        f"{raw_rate:,.0f} rows/s, ratio {rate / raw_rate:.3f}; real tables (the same "
+        f"{leads:,.0f} leads and {figures['tables_events']:,.0f} created events by "
+        f"{'COPY' if name == 'PostgreSQL' else 'executemany'}) {figures['tables_s']:.1f} s = "
+        f"{tables_rate:,.0f} rows/s, {_us(figures['tables_cpu_s'], leads)} client + "
+        f"{_us(figures['tables_server_s'], leads)} server CPU per lead, pipeline/real tables "
+        f"{rate / tables_rate:.3f} wall, {tables_cpu / pipeline_cpu:.3f} CPU; CPU per row: "
+        f"import {_us(figures['pipeline_cpu_s'], rows)} client + "
+        f"{_us(figures['pipeline_server_s'], rows)} server, raw load "
+        f"{_us(figures['raw_cpu_s'], rows)} client + {_us(figures['raw_server_s'], rows)} "
+        f"server; peak RSS {figures['peak_rss_mib']:,.0f} MiB; load average "
+        f"{figures['load']:.1f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=ROWS)
-    parser.add_argument("--worker", nargs=2, metavar=("DATABASE_URL", "CSV"))
+    parser.add_argument("--sqlite-rows", type=int, help="rows of SQLite's file (default: --rows)")
+    parser.add_argument("--worker", nargs=3, metavar=("DATABASE_URL", "CSV", "COPY_URL"))
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker[0], Path(args.worker[1]))))
+        print(json.dumps(worker(args.worker[0], Path(args.worker[1]), args.worker[2])))
         return
+    sqlite_rows = args.sqlite_rows or args.rows
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
         tmp_dir = Path(tmp)
-        csv_path = tmp_dir / "leads.csv"
-        started = time.perf_counter()
-        generate(csv_path, args.rows)
-        print(f"generated {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
-        databases = [("SQLite", f"sqlite:///{tmp_dir / 'bench.sqlite3'}")]
+        files: dict[int, Path] = {}
+        for rows in sorted({args.rows, sqlite_rows}):
+            files[rows] = tmp_dir / f"leads-{rows}.csv"
+            started, cpu = time.perf_counter(), time.process_time()
+            generate_volume(files[rows], rows)
+            print(
+                f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s "
+                f"({time.process_time() - cpu:.1f} s CPU)"
+            )
+        databases = [
+            (
+                "SQLite",
+                f"sqlite:///{tmp_dir / 'bench.sqlite3'}",
+                f"sqlite:///{tmp_dir / 'copy.sqlite3'}",
+                files[sqlite_rows],
+            )
+        ]
         postgres = postgres_fresh(BENCH_DATABASE)
         if postgres:
-            databases.append(("PostgreSQL", postgres))
-        machine = platform.processor() or platform.machine()
-        for name, url in databases:
+            copy_url = urlunsplit(urlsplit(postgres)._replace(path=f"/{BENCH_DATABASE}_tables"))
+            databases.append(("PostgreSQL", postgres, copy_url, files[args.rows]))
+        for name, url, copy_url, csv_path in databases:
             try:
-                figures = _run_worker(url, csv_path, tmp_dir)
+                figures = _run_worker(url, csv_path, copy_url, tmp_dir)
             finally:
                 if name == "PostgreSQL":
+                    postgres_drop(copy_url)
                     postgres_drop(url)
-            rate = figures["rows"] / figures["pipeline_s"]
-            raw_rate = figures["raw_rows"] / figures["raw_s"]
-            ratio = rate / raw_rate
-            rows = figures["rows"]
-            cpu = (
-                f"CPU per row: import {figures['pipeline_cpu_s'] / rows * 1e6:,.0f} µs client + "
-                f"{figures['pipeline_server_s'] / rows * 1e6:,.0f} µs server, raw load "
-                f"{figures['raw_cpu_s'] / rows * 1e6:,.0f} µs client + "
-                f"{figures['raw_server_s'] / rows * 1e6:,.0f} µs server; "
-                f"peak RSS {figures['peak_rss_mib']:,.0f} MiB"
-            )
-            print(cpu)
-            print(
-                f"{name}: pipeline {figures['rows']:,.0f} rows in {figures['pipeline_s']:.1f} s = "
-                f"{rate:,.0f} rows/s (created {figures['created']:,.0f}, merged "
-                f"{figures['merged']:,.0f}, rejected {figures['rejected']:,.0f}); raw load "
-                f"{raw_rate:,.0f} rows/s; pipeline/raw = {ratio:.3f}"
-            )
-            record(
-                f"- {date.today().isoformat()} {platform.node()} ({machine}, Python "
-                f"{platform.python_version()}), {name}: {figures['rows']:,.0f} rows, pipeline "
-                f"{rate:,.0f} rows/s, raw load {raw_rate:,.0f} rows/s, ratio {ratio:.3f}; {cpu}"
-            )
+            line = report(name, figures)
+            print(f"{name}: {line}")
+            record_line(HEADING, f"{machine_line(name)}: {line}")
 
 
 if __name__ == "__main__":
