@@ -219,18 +219,18 @@ def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
     by = request_user(request)
     program = program_get(user=by, slug=slug)
     form = ProgramSettingsForm(request.POST or None, program=program)
-    if request.method == "POST" and form.is_valid():
+
+    def save(data: dict[str, Any]) -> None:
         program_settings_save(
             by=by,
             program=program,
-            hand_off_mode=form.cleaned_data["hand_off_mode"],
-            closure_days=form.cleaned_data["closure_days"],
+            hand_off_mode=data["hand_off_mode"],
+            closure_days=data["closure_days"],
         )
+
+    if form_save(request, form, save):
         messages.success(request, "Program settings saved.")
         return redirect("programs:settings", slug=program.slug)
-    return render(
-        request,
-        "programs/admin/program_settings.html",
-        {"program": program, "form": form},
-        status=400 if request.method == "POST" else 200,
+    return form_page(
+        request, "programs/admin/program_settings.html", {"program": program, "form": form}
     )
