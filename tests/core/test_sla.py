@@ -182,6 +182,21 @@ def test_terms_refuse_a_routing_queue_limit_of_nothing_or_beyond_reason(
 FRIDAY = datetime(2026, 11, 6, 14, 30, tzinfo=UTC)
 
 
+def test_by_default_hot_waits_four_hours_others_until_the_next_working_day_s_end() -> None:
+    hot = queue_limit(queued_at=FRIDAY, rating="hot", terms=DEFAULT_TERMS, closed=(), zone=UTC)
+    assert hot == FRIDAY + timedelta(hours=4)
+    other = queue_limit(queued_at=FRIDAY, rating="a", terms=DEFAULT_TERMS, closed=(), zone=UTC)
+    assert other.isoformat() == "2026-11-09T23:59:59.999999+00:00"  # end of Monday
+    closed = {other.date()}
+    later = queue_limit(queued_at=FRIDAY, rating="a", terms=DEFAULT_TERMS, closed=closed, zone=UTC)
+    assert later.date() == date(2026, 11, 10)
+
+
+def test_the_working_day_ends_in_the_zone_given() -> None:
+    limit = queue_limit(queued_at=FRIDAY, rating="a", terms=DEFAULT_TERMS, closed=(), zone=LA)
+    assert limit.isoformat() == "2026-11-09T23:59:59.999999-08:00"  # end of Monday in LA
+
+
 def test_a_hot_lead_may_wait_the_program_s_hours() -> None:
     terms = SlaTerms(queue_limit_hot_hours=6)
     limit = queue_limit(queued_at=FRIDAY, rating="hot", terms=terms, closed=(), zone=UTC)

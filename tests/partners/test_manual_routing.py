@@ -35,7 +35,6 @@ from leadflow.partners.services.manual import (
     lead_reassign_to,
     lead_review_return,
     lead_route_manual,
-    queue_limit,
     routing_queue_alert,
 )
 from leadflow.partners.services.notify import notifications_send
@@ -175,19 +174,6 @@ def test_a_waiting_lead_moves_to_nurture(waiting: Lead, manager: User) -> None:
     assert not RoutingQueueEntry.objects.filter(lead=waiting).exists()
     with pytest.raises(PartnerInputError, match="no longer waits"):
         lead_queue_nurture(lead=waiting, user=manager, reason="again", now=NOW)
-
-
-def test_the_queue_limit_is_one_working_day_and_four_hours_for_hot() -> None:
-    friday = NOW + timedelta(days=4)  # Friday 6 November 2026, 14:30 UTC
-    assert queue_limit(queued_at=friday, rating="hot", closed=frozenset()) == friday + timedelta(
-        hours=4
-    )
-    limit = queue_limit(queued_at=friday, rating="a", closed=frozenset())
-    assert (limit.date().isoformat(), limit.hour) == ("2026-11-09", 23)  # end of Monday
-    closed = frozenset({limit.date()})
-    assert queue_limit(queued_at=friday, rating="a", closed=closed).date().isoformat() == (
-        "2026-11-10"
-    )
 
 
 def test_a_lead_waiting_past_the_limit_alerts_the_program_s_managers_once(

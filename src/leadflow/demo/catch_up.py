@@ -21,9 +21,8 @@ from leadflow.core.handoff import HOT_TARGET
 from leadflow.core.lifecycle import PRE_HAND_OFF
 from leadflow.delivery.services import hot_leads_alert
 from leadflow.leads.models import Lead
-from leadflow.partners.policies import closure_days
-from leadflow.partners.selectors import routing_queue
-from leadflow.partners.services.manual import queue_limit, routing_queue_alert
+from leadflow.partners.selectors import routing_queue, routing_queue_waits
+from leadflow.partners.services.manual import routing_queue_alert
 from leadflow.reports.services.mail import mail_due
 from leadflow.sales.selectors.tasks import reminders_due
 from leadflow.sales.services.tasks import task_reminders_send
@@ -37,12 +36,8 @@ def tick_after(due: datetime, every: timedelta) -> datetime:
 
 
 def _routing_due(admin: User) -> Iterable[datetime]:
-    for entry in routing_queue(user=admin):
-        yield queue_limit(
-            queued_at=entry.queued_at,
-            rating=entry.lead.rating,
-            closed=closure_days(entry.lead.program),
-        )
+    waits = routing_queue_waits(entries=list(routing_queue(user=admin)))
+    return (wait.until for wait in waits.values())
 
 
 def _hot_due() -> Iterable[datetime]:

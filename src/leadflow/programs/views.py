@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.accounts.permissions import Capability, capability_required, request_user, user_can
 from leadflow.core.criteria import QualifyingCriteria, criteria_words
 from leadflow.core.preview import RATING_ORDER
+from leadflow.lib.forms import form_page, form_save
 from leadflow.programs.forms.editor import (
     LAZY_SECTIONS,
     CriteriaEditor,
@@ -293,20 +294,18 @@ def intake_settings(request: HttpRequest, slug: str) -> HttpResponse:
     may be sent back to, the program's country, and its own lead-source → channel rules."""
     program = _program(request, slug)
     form = IntakeSettingsForm(request.POST or None, program=program)
-    if request.method == "POST" and form.is_valid():
+
+    def save(data: dict[str, Any]) -> None:
         program_intake_settings_save(
             by=request_user(request),
             program=program,
-            web_form_enabled=form.cleaned_data["web_form_enabled"],
-            default_region=form.cleaned_data["default_region"],
-            allowed_hosts=form.cleaned_data["allowed_hosts"],
-            source_rules=form.cleaned_data["source_rules"],
+            web_form_enabled=data["web_form_enabled"],
+            default_region=data["default_region"],
+            allowed_hosts=data["allowed_hosts"],
+            source_rules=data["source_rules"],
         )
+
+    if form_save(request, form, save):
         messages.success(request, "Form and intake settings saved.")
         return redirect("programs:intake_settings", slug=program.slug)
-    return render(
-        request,
-        "programs/intake_settings.html",
-        {"program": program, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return form_page(request, "programs/intake_settings.html", {"program": program, "form": form})

@@ -8,8 +8,7 @@ from the caller's scope (the views find it through ``selectors.routing_queue`` o
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -18,8 +17,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from leadflow.accounts.models import Role, User
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
-from leadflow.core.sla import DEFAULT_TERMS, SlaTerms
-from leadflow.core.sla import queue_limit as core_queue_limit
 from leadflow.delivery.selectors import program_people
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services import LeadStep, event_build, events_record, leads_transition
@@ -206,25 +203,6 @@ def lead_reassign_to(
             },
         )
         return None
-
-
-def queue_limit(
-    *,
-    queued_at: datetime,
-    rating: str | None,
-    closed: frozenset[date],
-    terms: SlaTerms = DEFAULT_TERMS,
-) -> datetime:
-    """When a lead that began waiting at ``queued_at`` has waited too long under ``terms``
-    (the program's SLA policy; DESIGN.md's defaults: 4 hours for a Hot lead, otherwise the end
-    of the next working day), in the server's timezone: no partner holds the lead yet."""
-    return core_queue_limit(
-        queued_at=queued_at,
-        rating=rating,
-        terms=terms,
-        closed=closed,
-        zone=ZoneInfo(settings.TIME_ZONE),
-    )
 
 
 @dataclass(frozen=True)

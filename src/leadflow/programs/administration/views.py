@@ -8,7 +8,7 @@ the manager's programs is 404 (``user_admin_get``). Every write goes through the
 the field, and write nothing then.
 """
 
-from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadflow.accounts.models import ChangeKind, Role, User
 from leadflow.accounts.permissions import Capability, capability_required, request_user
 from leadflow.core.errors import InputError
+from leadflow.lib.forms import form_page, form_save
 from leadflow.programs.administration.display import change_links, user_page_panels
 from leadflow.programs.administration.forms import ProgramSettingsForm, UserForm
 from leadflow.programs.administration.selectors import (
@@ -40,6 +41,7 @@ from leadflow.programs.administration.services import (
 from leadflow.programs.selectors import program_get
 
 PAGE_SIZE = 50
+USER_FORM = "programs/admin/user_form.html"
 
 users_required = capability_required(
     Capability.USERS_MANAGE, "Only admins and sales managers manage users."
@@ -61,8 +63,8 @@ def user_index(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/admin/user_index.html", {"users": page, "query": query})
 
 
-def _form_values(form: UserForm) -> dict[str, object]:
-    data = form.cleaned_data
+def _user_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The user's fields of the form, as the services take them (the sign-in name apart)."""
     return {
         "email": data["email"].strip(),
         "first_name": data["first_name"].strip(),
@@ -73,48 +75,22 @@ def _form_values(form: UserForm) -> dict[str, object]:
     }
 
 
-def _user_form_page(
-    request: HttpRequest, form: UserForm, editing: User | None, save: Callable[[], User]
-) -> HttpResponse:
-    """The new-user and change-user pages: a valid form is saved by ``save`` (a refusal is
-    shown beside its field), then the user's page; else the form again (400 after a post)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = save()
-        except InputError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-        else:
-            messages.success(
-                request,
-                f"{user.username} was saved."
-                if editing
-                else f"{user.username} was created. Make them a password link below and pass "
-                "it on.",
-            )
-            return redirect("users:detail", user_id=user.pk)
-    return render(
-        request,
-        "programs/admin/user_form.html",
-        {"form": form, "editing": editing},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
 @users_required
 @require_http_methods(["GET", "POST"])
 def user_new(request: HttpRequest) -> HttpResponse:
     by = request_user(request)
     form = UserForm(request.POST or None, by=by)
-    return _user_form_page(
-        request,
-        form,
-        None,
-        lambda: user_admin_create(
-            by=by,
-            username=form.cleaned_data["username"],
-            **_form_values(form),  # type: ignore[arg-type]
-        ),
-    )
+
+    def create(data: dict[str, Any]) -> User:
+        return user_admin_create(by=by, username=data["username"], **_user_values(data))
+
+    if saved := form_save(request, form, create):
+        messages.success(
+            request,
+            f"{saved.value.username} was created. Make them a password link below and pass it on.",
+        )
+        return redirect("users:detail", user_id=saved.value.pk)
+    return form_page(request, USER_FORM, {"form": form, "editing": None})
 
 
 @users_required
@@ -123,12 +99,14 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     by = request_user(request)
     user = user_admin_get(by=by, user_id=user_id)
     form = UserForm(request.POST or None, by=by, user=user)
-    return _user_form_page(
-        request,
-        form,
-        user,
-        lambda: user_admin_update(by=by, user=user, **_form_values(form)),  # type: ignore[arg-type]
-    )
+
+    def update(data: dict[str, Any]) -> User:
+        return user_admin_update(by=by, user=user, **_user_values(data))
+
+    if saved := form_save(request, form, update):
+        messages.success(request, f"{saved.value.username} was saved.")
+        return redirect("users:detail", user_id=saved.value.pk)
+    return form_page(request, USER_FORM, {"form": form, "editing": user})
 
 
 def _user_page(request: HttpRequest, *, by: User, user: User, **extra: object) -> HttpResponse:
@@ -241,18 +219,18 @@ def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
     by = request_user(request)
     program = program_get(user=by, slug=slug)
     form = ProgramSettingsForm(request.POST or None, program=program)
-    if request.method == "POST" and form.is_valid():
+
+    def save(data: dict[str, Any]) -> None:
         program_settings_save(
             by=by,
             program=program,
-            hand_off_mode=form.cleaned_data["hand_off_mode"],
-            closure_days=form.cleaned_data["closure_days"],
+            hand_off_mode=data["hand_off_mode"],
+            closure_days=data["closure_days"],
         )
+
+    if form_save(request, form, save):
         messages.success(request, "Program settings saved.")
         return redirect("programs:settings", slug=program.slug)
-    return render(
-        request,
-        "programs/admin/program_settings.html",
-        {"program": program, "form": form},
-        status=400 if request.method == "POST" else 200,
+    return form_page(
+        request, "programs/admin/program_settings.html", {"program": program, "form": form}
     )
