@@ -33,7 +33,7 @@ from leadflow.core.enums import Channel
 from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
-from leadflow.imports.services.dedupe import FileIndex
+from leadflow.imports.services.dedupe import Companies, FileIndex
 from leadflow.imports.services.jobs import (
     import_job_path,
     import_max_bytes,
@@ -99,6 +99,8 @@ def import_run(
     run = _Run(job=job, header=header, published=published, actor=actor)
     if job.dry_run:
         run.preload()  # nothing is written: the file's rows are matched in memory
+    else:
+        run.companies = Companies(run.program, run.dedupe.rule)
     try:
         run.check_external_ids(table)  # a second reading of the file: its reader may fail too
         preparer = preparer_for(
@@ -203,6 +205,8 @@ class _Run:
     inserted: dict[int, int] = field(default_factory=dict)
     #: Rows rejected before any is placed: their external id names several people.
     conflicts: dict[int, str] = field(default_factory=dict)
+    #: The people of the companies the rows named (not in a dry run, which keeps every row).
+    companies: Companies | None = None
 
     def __post_init__(self) -> None:
         self.program = self.job.program
@@ -316,7 +320,9 @@ class _Run:
             self.dedupe = FileIndex(self.program)
             self.inserted = {}
         self.dedupe.lock_and_refresh(
-            [prepared.keys for prepared in chunk.placing], lock=not self.job.dry_run
+            [prepared.keys for prepared in chunk.placing],
+            lock=not self.job.dry_run,
+            companies=self.companies,
         )
         for prepared in chunk.placing:
             self._place(prepared, chunk)
@@ -369,6 +375,9 @@ class _Run:
         if chunk.merges:
             self._merge(chunk, now)
         imported_leads_record(job=self.job, created=created, merged_ids=merged_ids, now=now)
+        if self.companies is not None:
+            for lead_id, keys in self.dedupe.keys.items():
+                self.companies.add(self.inserted.get(lead_id, lead_id), keys)
 
     def _merge(self, chunk: _Chunk, now: datetime) -> None:
         leads_merge_bulk(
