@@ -13,6 +13,7 @@ from leadflow.imports.services import run as run_module
 from leadflow.imports.services.jobs import import_job_create
 from leadflow.imports.services.run import import_run
 from leadflow.leads.models import EventKind, Lead, LeadEvent
+from leadflow.leads.services.create import RowsInserted
 from leadflow.programs.models import Program
 from tests.conftest import NOW
 
@@ -152,17 +153,17 @@ def test_an_interrupted_import_keeps_whole_chunks_and_a_rerun_resumes_without_du
     program: Program, write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(HEADER + numbered(25) + numbered(3))  # the last 3 repeat the first 3
-    real_create = run_module.leads_create_bulk
+    real_create = run_module.leads_rows_insert
     calls = {"n": 0}
 
-    def failing_second_chunk(**kwargs: Any) -> list[Lead]:
+    def failing_second_chunk(**kwargs: Any) -> RowsInserted:
         calls["n"] += 1
         created = real_create(**kwargs)  # the fault comes after the chunk's rows are written
         if calls["n"] == 2:
             raise OSError("disk full")
         return created
 
-    monkeypatch.setattr(run_module, "leads_create_bulk", failing_second_chunk)
+    monkeypatch.setattr(run_module, "leads_rows_insert", failing_second_chunk)
     with pytest.raises(OSError, match="disk full"):
         run(program, path, chunk_rows=10)
     job = ImportJob.objects.get()
@@ -172,7 +173,7 @@ def test_an_interrupted_import_keeps_whole_chunks_and_a_rerun_resumes_without_du
     assert Lead.objects.filter(program=program).count() == 10
     assert LeadEvent.objects.count() == 10
 
-    monkeypatch.setattr(run_module, "leads_create_bulk", real_create)
+    monkeypatch.setattr(run_module, "leads_rows_insert", real_create)
     resumed = run(program, path, chunk_rows=10)
     assert resumed.pk == job.pk
     assert (resumed.status, resumed.processed_rows) == ("done", 28)

@@ -26,7 +26,7 @@ whose external id names several people.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -297,16 +297,27 @@ class DedupeIndex:
         people = self._by_company.get(keys.company_key)
         if not people:
             return ()
-        if self.rule.name_similarity >= 100:
-            return people.get(keys.person_key, ())
-        hits = process.extract(
-            keys.person_key,
-            list(people),
-            scorer=fuzz.token_sort_ratio,
-            score_cutoff=self.rule.name_similarity,
-            limit=None,
-        )
-        return [lead_id for person, _, _ in hits for lead_id in people[person]]
+        return [
+            lead_id
+            for person in similar_people(keys.person_key, people, self.rule)
+            for lead_id in people[person]
+        ]
+
+
+def similar_people(person_key: str, people: Collection[str], rule: DedupeRule) -> list[str]:
+    """The person keys among ``people`` (of one company) similar enough to ``person_key`` to
+    be judged by the rule's name match: the same key when the rule asks for identical names,
+    else those reaching its similarity, compared all at once."""
+    if rule.name_similarity >= 100:
+        return [person_key] if person_key in people else []
+    hits = process.extract(
+        person_key,
+        list(people),
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=rule.name_similarity,
+        limit=None,
+    )
+    return [person for person, _, _ in hits]
 
 
 def _keep_oldest(index: dict[Any, int], key: Any, lead_id: int) -> None:

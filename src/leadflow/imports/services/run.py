@@ -18,7 +18,9 @@ the same way without writing: the mapping step's dry run (``imports.services.pre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -31,12 +33,13 @@ from leadflow.core.enums import Channel
 from leadflow.imports.mapping import HeaderMap
 from leadflow.imports.models import ImportJob, ImportRejectedRow, ImportStatus
 from leadflow.imports.reading import ImportFileError, Row, Table, open_table
-from leadflow.imports.services.dedupe import FileIndex
+from leadflow.imports.services.dedupe import Companies, FileIndex
 from leadflow.imports.services.jobs import (
     import_job_path,
     import_max_bytes,
     import_reader_limits,
 )
+from leadflow.imports.services.rows import Outcome, Preparer, RowsSpec, preparer_for, rows_prepare
 from leadflow.imports.services.undo import imported_leads_record
 from leadflow.intake.services.duplicates import possible_duplicate_record
 from leadflow.intake.services.prepare import (
@@ -45,8 +48,9 @@ from leadflow.intake.services.prepare import (
     Submission,
     submission_prepare,
 )
-from leadflow.leads.services import LeadInput, leads_create_bulk, leads_merge_bulk
+from leadflow.leads.services import LeadInput, leads_merge_bulk
 from leadflow.leads.services.consent import consents_record
+from leadflow.leads.services.create import LeadRow, leads_rows_insert, row_context
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -66,12 +70,14 @@ def import_run(
     clock: Callable[[], datetime] = timezone.now,
     chunk_rows: int = CHUNK_ROWS,
     on_progress: ProgressCallback | None = None,
+    prepare_in_child: bool | None = None,
 ) -> ImportJob:
     """Run (or resume) an import job to the end. A file that cannot be read at all fails the
     job and raises ImportFileError (a hostile file included: its reader runs in a child
     process, ``imports.sandbox``, whose death is such an error); any other error fails the job,
     keeps the committed chunks, and is raised for the caller (the task's log, the CLI's
-    traceback)."""
+    traceback). The rows are prepared in a second process for a large file (or as
+    ``prepare_in_child`` says: ``imports.services.rows``), one chunk ahead of the writes."""
     try:
         table = open_table(
             import_job_path(job),
@@ -91,13 +97,19 @@ def import_run(
     job.message = ""
     job.save(update_fields=["status", "total_rows", "mapping", "started_at", "message"])
     run = _Run(job=job, header=header, published=published, actor=actor)
-    run.preload()
+    if job.dry_run:
+        run.preload()  # nothing is written: the file's rows are matched in memory
+    else:
+        run.companies = Companies(run.program, run.dedupe.rule)
     try:
         run.check_external_ids(table)  # a second reading of the file: its reader may fail too
-        for chunk in _chunks(table, skip=job.processed_rows, size=chunk_rows):
-            run.write(run.classify(chunk, place=False), now=clock())
-            if on_progress is not None:
-                on_progress(job)
+        preparer = preparer_for(
+            run.spec(), rows=table.total_rows - job.processed_rows, child=prepare_in_child
+        )
+        try:
+            _run_chunks(run, table, preparer, clock, chunk_rows, on_progress)
+        finally:
+            preparer.close()
     except ImportConflict:
         raise
     except BaseException as exc:
@@ -128,6 +140,34 @@ def _chunks(table: Table, *, skip: int, size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+def _run_chunks(
+    run: _Run,
+    table: Table,
+    preparer: Preparer,
+    clock: Callable[[], datetime],
+    size: int,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Each chunk prepared (while the one before is written), then placed and written."""
+    pending: deque[tuple[list[Row], datetime, Future[list[Outcome]]]] = deque()
+
+    def write_next() -> None:
+        rows, now, outcomes = pending.popleft()
+        run.write(run.chunk_of(rows, outcomes.result()), now=now)
+        if on_progress is not None:
+            on_progress(run.job)
+
+    for rows in _chunks(table, skip=run.job.processed_rows, size=size):
+        now = clock()
+        context = row_context(program=run.program, published=run.published, now=now)
+        raw = [(row.number, row.values, row.problem) for row in rows]
+        pending.append((rows, now, preparer.submit(raw, context)))
+        if len(pending) > 1:
+            write_next()
+    while pending:
+        write_next()
+
+
 @dataclass
 class _Chunk:
     rows: int = 0
@@ -138,6 +178,8 @@ class _Chunk:
     consenting: list[Prepared] = field(default_factory=list)
     #: Rows prepared but not yet placed: placed inside the chunk's transaction.
     placing: list[Prepared] = field(default_factory=list)
+    #: The row each prepared inquiry becomes if it is a new lead, by ``id`` of its data.
+    built: dict[int, LeadRow] = field(default_factory=dict)
     #: (pending id of a new lead, an existing or pending lead it resembles).
     possible: list[tuple[int, Possible]] = field(default_factory=list)
 
@@ -163,6 +205,8 @@ class _Run:
     inserted: dict[int, int] = field(default_factory=dict)
     #: Rows rejected before any is placed: their external id names several people.
     conflicts: dict[int, str] = field(default_factory=dict)
+    #: The people of the companies the rows named (not in a dry run, which keeps every row).
+    companies: Companies | None = None
 
     def __post_init__(self) -> None:
         self.program = self.job.program
@@ -218,37 +262,41 @@ class _Run:
             source_rules=self.program.source_channel_rules,
         )
 
-    def classify(self, rows: Iterable[Row], *, place: bool = True) -> _Chunk:
-        """Prepare every row and decide: rejected, new, or merged into which lead (with
-        ``place=False`` the rows are placed by ``write``, inside the chunk's transaction)."""
-        chunk = _Chunk()
-        for row in rows:
-            chunk.rows += 1
-            try:
-                if row.problem:
-                    raise IntakeRejected({"row": row.problem})
-                if row.number in self.conflicts:
-                    raise IntakeRejected({"external_id": self.conflicts[row.number]})
-                submission = self.header.submission(
-                    row.values,
-                    channel=self.channel,
-                    campaign=self.campaign,
-                    source_rules=self.program.source_channel_rules,
-                )
-                prepared = submission_prepare(
-                    program=self.program, submission=submission, published=self.published
-                )
-            except IntakeRejected as exc:
+    def spec(self) -> RowsSpec:
+        return RowsSpec(
+            program=self.program,
+            header=self.header,
+            published=self.published,
+            channel=self.channel,
+            campaign=self.campaign,
+            conflicts=self.conflicts,
+        )
+
+    def classify(self, rows: Sequence[Row]) -> _Chunk:
+        """Prepare every row and decide: rejected, new, or merged into which lead."""
+        raw = [(row.number, row.values, row.problem) for row in rows]
+        chunk = self.chunk_of(rows, rows_prepare(self.spec(), raw, None))
+        for prepared in chunk.placing:
+            self._place(prepared, chunk)
+        chunk.placing = []
+        return chunk
+
+    def chunk_of(self, rows: Sequence[Row], outcomes: Sequence[Outcome]) -> _Chunk:
+        """The chunk of prepared rows, each still to be placed (``write`` places them inside
+        the chunk's transaction)."""
+        chunk = _Chunk(rows=len(rows))
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, str):
                 chunk.rejected.append(
                     ImportRejectedRow(
-                        job=self.job, row_number=row.number, reason=str(exc), data=row.values
+                        job=self.job, row_number=row.number, reason=outcome, data=row.values
                     )
                 )
                 continue
-            if place:
-                self._place(prepared, chunk)
-            else:
-                chunk.placing.append(prepared)
+            prepared, built = outcome
+            chunk.placing.append(prepared)
+            if built is not None:
+                chunk.built[id(prepared.data)] = built
             if prepared.consents:
                 chunk.consenting.append(prepared)
         return chunk
@@ -266,8 +314,15 @@ class _Run:
         (one query for the whole chunk), then place its rows."""
         if not chunk.placing:
             return
+        if not self.job.dry_run:
+            # The leads of the chunks before are in the database now, where the refresh finds
+            # them: the index holds one chunk's, however long the file (flat memory).
+            self.dedupe = FileIndex(self.program)
+            self.inserted = {}
         self.dedupe.lock_and_refresh(
-            [prepared.keys for prepared in chunk.placing], lock=not self.job.dry_run
+            [prepared.keys for prepared in chunk.placing],
+            lock=not self.job.dry_run,
+            companies=self.companies,
         )
         for prepared in chunk.placing:
             self._place(prepared, chunk)
@@ -298,16 +353,16 @@ class _Run:
             job.save(update_fields=["processed_rows", "created", "merged", "rejected", "warnings"])
 
     def _write_leads(self, chunk: _Chunk, now: datetime) -> None:
+        created: dict[int, int] = {}
         if chunk.new:
-            leads = leads_create_bulk(
-                program=self.program,
-                items=[data for _, data in chunk.new],
-                actor=self.actor,
-                now=now,
-                published=self.published,
+            written = leads_rows_insert(
+                now=now, rows=[chunk.built[id(data)] for _, data in chunk.new], actor=self.actor
             )
-            for (pending, _), lead in zip(chunk.new, leads, strict=True):
-                self.inserted[pending] = lead.pk
+            for (pending, _), lead_id, event_id in zip(
+                chunk.new, written.lead_ids, written.event_ids, strict=True
+            ):
+                self.inserted[pending] = lead_id
+                created[lead_id] = event_id
             possible_duplicate_record(
                 program=self.program,
                 pairs=[
@@ -319,12 +374,10 @@ class _Run:
         merged_ids = [self.inserted.get(target, target) for target, _, _ in chunk.merges]
         if chunk.merges:
             self._merge(chunk, now)
-        imported_leads_record(
-            job=self.job,
-            created_ids=[self.inserted[pending] for pending, _ in chunk.new],
-            merged_ids=merged_ids,
-            now=now,
-        )
+        imported_leads_record(job=self.job, created=created, merged_ids=merged_ids, now=now)
+        if self.companies is not None:
+            for lead_id, keys in self.dedupe.keys.items():
+                self.companies.add(self.inserted.get(lead_id, lead_id), keys)
 
     def _merge(self, chunk: _Chunk, now: datetime) -> None:
         leads_merge_bulk(
@@ -369,5 +422,5 @@ def import_rows_classify(
     run = _Run(job=job, header=header, published=published, actor=None)
     run.preload()
     run.check_external_ids(table)
-    for chunk in _chunks(table, skip=0, size=CHUNK_ROWS):
-        yield run.classify(chunk)
+    for rows in _chunks(table, skip=0, size=CHUNK_ROWS):
+        yield run.classify(rows)

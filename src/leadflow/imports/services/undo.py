@@ -23,9 +23,11 @@ lead is for a person to decide, who sees the lead disqualified as undone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -36,7 +38,7 @@ from leadflow.core.lifecycle import EDGES, Action, LeadStatus
 from leadflow.imports.models import ImportedLead, ImportJob, ImportStatus
 from leadflow.leads.models import EventKind, LeadEvent
 from leadflow.leads.services.revert import lead_merge_revert, leads_disqualify_bulk
-from leadflow.lib.rows import rows_insert, rows_update
+from leadflow.lib.rows import rows_add, rows_update
 
 #: Statuses a lead can be disqualified from (the core's state machine).
 DISQUALIFIABLE = EDGES[Action.DISQUALIFY].sources
@@ -47,36 +49,61 @@ class ImportNotUndoable(DomainRefused):
 
 
 def imported_leads_record(
-    *, job: ImportJob, created_ids: Sequence[int], merged_ids: Sequence[int], now: datetime
+    *,
+    job: ImportJob,
+    created: Mapping[int, int],
+    merged_ids: Sequence[int],
+    now: datetime,
 ) -> None:
-    """Record, inside the chunk's transaction, which leads the chunk created and merged into,
-    with the ids of the events it wrote for them (the events of these leads at ``now``)."""
-    lead_ids = {*created_ids, *merged_ids}
+    """Record, inside the chunk's transaction, which leads the chunk created (``created``: each
+    new lead's id → its ``created`` event's id) and merged into, with the ids of the events it
+    wrote for them: a lead only created has its one event; for the leads merged into, the
+    events of these leads at ``now`` are read (one query)."""
+    lead_ids = {*created, *merged_ids}
     if not lead_ids:
         return
-    events: dict[int, list[tuple[int, str]]] = {}
-    for lead_id, event_id, kind in (
-        LeadEvent.objects.filter(lead_id__in=lead_ids, at=now)
-        .order_by("id")
-        .values_list("lead_id", "id", "kind")
-    ):
-        events.setdefault(lead_id, []).append((event_id, kind))
-    known = {row.lead_id: row for row in ImportedLead.objects.filter(job=job, lead_id__in=lead_ids)}
-    created = set(created_ids)
-    fresh: list[ImportedLead] = []
+    merged = set(merged_ids)
+    events: dict[int, list[tuple[int, str]]] = {
+        lead_id: [(event_id, EventKind.CREATED)]
+        for lead_id, event_id in created.items()
+        if lead_id not in merged
+    }
+    if merged:
+        for lead_id, event_id, kind in (
+            LeadEvent.objects.filter(lead_id__in=merged, at=now)
+            .order_by("id")
+            .values_list("lead_id", "id", "kind")
+        ):
+            events.setdefault(lead_id, []).append((event_id, kind))
+    known = {
+        row.lead_id: row
+        for row in ImportedLead.objects.filter(job=job, lead_id__in=merged - created.keys())
+    }
+    fresh: list[tuple[Any, ...]] = []
     for lead_id in sorted(lead_ids):
-        row = known.get(lead_id) or ImportedLead(job=job, lead_id=lead_id)
         own = events.get(lead_id, [])
+        merge_events = [event_id for event_id, kind in own if kind == EventKind.MERGED]
+        row = known.get(lead_id)
+        if row is None:
+            fresh.append(
+                (
+                    job.pk,
+                    lead_id,
+                    lead_id in created,
+                    json.dumps([event_id for event_id, _ in own]),
+                    json.dumps(merge_events),
+                    False,
+                )
+            )
+            continue
         row.created = row.created or lead_id in created
         row.event_ids = [*row.event_ids, *(event_id for event_id, _ in own)]
-        row.merge_event_ids = [
-            *row.merge_event_ids,
-            *(event_id for event_id, kind in own if kind == EventKind.MERGED),
-        ]
-        if row.pk is None:
-            fresh.append(row)
-    rows_insert(fresh)
+        row.merge_event_ids = [*row.merge_event_ids, *merge_events]
+    rows_add(ImportedLead, _IMPORTED_COLUMNS, fresh)
     rows_update(list(known.values()), ["created", "event_ids", "merge_event_ids"])
+
+
+_IMPORTED_COLUMNS = ("job_id", "lead_id", "created", "event_ids", "merge_event_ids", "undone")
 
 
 @dataclass
