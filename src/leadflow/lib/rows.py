@@ -207,3 +207,14 @@ def rows_add(
             [(key, *row) for key, row in zip(keys, rows, strict=True)],
         )
         return keys
+
+
+def rows_analyze(model: type[Model]) -> None:
+    """Refresh the planner's statistics of the model's table (PostgreSQL; elsewhere nothing):
+    for a writer that grows a table many times over faster than autovacuum looks at it (an
+    import into an empty program), whose look-ups the planner would otherwise plan for the
+    table as it was, scanning it whole."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -17,8 +17,11 @@ the run starts. Two things keep it right while captures arrive at the same time:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from django.db import connection
 
 from leadflow.core.dedupe import (
     Candidate,
@@ -171,7 +174,7 @@ class Companies:
             .order_by("id")
             .values_list("id", "company_key", "person_key")
         )
-        for lead_id, company, person in rows.iterator(chunk_size=5000):
+        for lead_id, company, person in rows:
             self.seen = lead_id
             if company in self.people and person:
                 self._person(company, person, lead_id)
@@ -202,13 +205,17 @@ class Companies:
             self.people, self.size = {}, 0
         for company in companies:
             self.people[company] = {}
-        rows = (
-            Lead.objects.filter(program=self.program, company_key__in=companies)
-            .exclude(person_key="")
-            .values_list("id", "company_key", "person_key")
-        )
-        for lead_id, company, person in rows.iterator(chunk_size=5000):
-            self._person(company, person, lead_id)
+        postgres = connection.vendor == "postgresql"
+        member = "= ANY(%s::text[])" if postgres else "IN (SELECT value FROM json_each(%s))"
+        names = sorted(companies)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, company_key, person_key FROM {Lead._meta.db_table} "
+                f"WHERE program_id = %s AND company_key {member} AND person_key <> ''",
+                [self.program.pk, names if postgres else json.dumps(names)],
+            )
+            for lead_id, company, person in cursor.fetchall():
+                self._person(company, person, lead_id)
 
     def _person(self, company: str, person: str, lead_id: int) -> None:
         ids = self.people[company].setdefault(person, set())

@@ -48,9 +48,11 @@ from leadflow.intake.services.prepare import (
     Submission,
     submission_prepare,
 )
+from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, leads_merge_bulk
 from leadflow.leads.services.consent import consents_record
 from leadflow.leads.services.create import LeadRow, leads_rows_insert, row_context
+from leadflow.lib.rows import rows_analyze
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -154,9 +156,11 @@ def _run_chunks(
     def write_next() -> None:
         rows, now, outcomes = pending.popleft()
         run.write(run.chunk_of(rows, outcomes.result()), now=now)
+        run.statistics_keep_up()
         if on_progress is not None:
             on_progress(run.job)
 
+    run.statistics_keep_up()
     for rows in _chunks(table, skip=run.job.processed_rows, size=size):
         now = clock()
         context = row_context(program=run.program, published=run.published, now=now)
@@ -207,6 +211,10 @@ class _Run:
     conflicts: dict[int, str] = field(default_factory=dict)
     #: The people of the companies the rows named (not in a dry run, which keeps every row).
     companies: Companies | None = None
+    #: The job's created count at the last refresh of the statistics (None: not yet looked).
+    analyzed: int | None = None
+    #: The program's leads when the run started.
+    before: int = 0
 
     def __post_init__(self) -> None:
         self.program = self.job.program
@@ -261,6 +269,20 @@ class _Run:
             campaign=self.campaign,
             source_rules=self.program.source_channel_rules,
         )
+
+    def statistics_keep_up(self) -> None:
+        """Refresh the leads table's statistics whenever the run has doubled the program's
+        leads (from 10,000 on): the chunks' look-ups by e-mail, phone and id are then planned
+        on their indexes, not as scans of a table the planner still thinks is empty."""
+        if self.job.dry_run:
+            return
+        if self.analyzed is None:
+            self.analyzed = self.job.created
+            self.before = Lead.objects.filter(program=self.program).count()
+            return
+        if self.job.created - self.analyzed >= max(10_000, self.before + self.analyzed):
+            rows_analyze(Lead)
+            self.analyzed = self.job.created
 
     def spec(self) -> RowsSpec:
         return RowsSpec(

@@ -148,7 +148,11 @@ def dedupe_candidates(
     ``lead_external_id_unique_per_source``). An import, which keeps the people of the
     companies it has seen (``imports.services.dedupe``), asks instead of the whole companies
     (``companies=False``) for the ``ids`` of the similar people it found."""
-    wanted: dict[str, set[str]] = {"external_id": {k.external_id for k in keys if k.external_id}}
+    external: dict[str, set[str]] = {}
+    for k in keys:
+        if k.external_id:
+            external.setdefault(k.external_source, set()).add(k.external_id)
+    wanted: dict[str, set[str]] = {}
     if rule.enabled:
         if MatchOn.EMAIL in rule.match_on:
             wanted["email"] = {k.email for k in keys if k.email}
@@ -158,7 +162,7 @@ def dedupe_candidates(
             wanted["company_key"] = {k.company_key for k in keys if k.company_key and k.person_key}
     wanted = {column: values for column, values in wanted.items() if values}
     numbers = sorted(ids)
-    if not wanted and not numbers:
+    if not wanted and not numbers and not external:
         return []
     postgres = connection.vendor == "postgresql"
     member = "= ANY(%s::text[])" if postgres else "IN (SELECT value FROM json_each(%s))"
@@ -171,6 +175,12 @@ def dedupe_candidates(
     params: list[Any] = []
     for values in wanted.values():
         params += [program.pk, sorted(values) if postgres else json.dumps(sorted(values))]
+    for source, values in sorted(external.items()):  # by the index on (program, source, id)
+        parts.append(
+            f"SELECT {_CANDIDATE_COLUMNS} FROM {table} WHERE program_id = %s "
+            f"AND external_source = %s AND external_id {member}"
+        )
+        params += [program.pk, source, sorted(values) if postgres else json.dumps(sorted(values))]
     if numbers:
         parts.append(
             f"SELECT {_CANDIDATE_COLUMNS} FROM {table} WHERE program_id = %s AND id {by_id}"
