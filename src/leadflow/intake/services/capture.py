@@ -4,12 +4,12 @@ and the CLI all come through ``lead_capture``; imports share the matching and lo
 (``dedupe_rule``, ``dedupe_candidates``, ``dedupe_lock``)."""
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from leadflow.accounts.models import User
 from leadflow.core.dedupe import (
@@ -30,8 +30,10 @@ from leadflow.intake.services.prepare import (
     submission_prepare,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import lead_create, lead_merge
+from leadflow.leads.services import lead_merge
 from leadflow.leads.services.consent import consents_record
+from leadflow.leads.services.create_one import lead_create_one
+from leadflow.lib.compiled import Compiled, compiled_once
 from leadflow.programs.models import Client, Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -91,7 +93,7 @@ def lead_capture(
         _lock_keys(program, prepared, rule)
         existing, verdict = _existing(program, prepared, rule)
         if existing is None:
-            lead = lead_create(
+            lead = lead_create_one(
                 program=program, data=prepared.data, actor=actor, now=now, published=published
             )
             possible_duplicate_record(
@@ -122,7 +124,7 @@ def lead_capture(
 def _existing(
     program: Program, prepared: Prepared, rule: DedupeRule
 ) -> tuple[Lead | None, Verdict]:
-    candidates = dedupe_candidates(program=program, keys=[prepared.keys], rule=rule)
+    candidates = _inquiry_candidates(program, prepared.keys, rule)
     verdict = assess(prepared.keys, candidates, rule)
     if verdict.match is None:
         return None, verdict
@@ -164,6 +166,61 @@ def dedupe_candidates(
             "id", "email", "phone", "company_key", "person_key", "external_id", "external_source"
         )
     )
+    return [
+        Candidate(
+            id=row[0],
+            keys=MatchKeys(
+                email=row[1],
+                phone=row[2],
+                company_key=row[3],
+                person_key=row[4],
+                external_id=row[5] or "",
+                external_source=row[6],
+            ),
+        )
+        for row in rows
+    ]
+
+
+_CANDIDATE_COLUMNS = (
+    "id", "email", "phone", "company_key", "person_key", "external_id", "external_source",
+)  # fmt: skip
+#: ``_inquiry_candidates``' query compiled once per set of keys present (``lib.compiled``).
+_CANDIDATES: dict[Hashable, Compiled] = {}
+_PROGRAM_MARKER = -918_273_646
+
+
+def _inquiry_candidates(program: Program, keys: MatchKeys, rule: DedupeRule) -> list[Candidate]:
+    """``dedupe_candidates`` for one inquiry (a capture), the same leads, from SQL compiled
+    once per set of keys the inquiry has: a capture pays the database's answer, not the
+    ORM's compilation of the query."""
+    wanted: dict[str, str] = {}
+    if keys.external_id:
+        wanted["external_id"] = keys.external_id
+    if rule.enabled:
+        if keys.email and MatchOn.EMAIL in rule.match_on:
+            wanted["email"] = keys.email
+        if keys.phone and MatchOn.PHONE in rule.match_on:
+            wanted["phone"] = keys.phone
+        if keys.company_key and keys.person_key and MatchOn.COMPANY_AND_NAME in rule.match_on:
+            wanted["company_key"] = keys.company_key
+    if not wanted:
+        return []
+    shape = tuple(sorted(wanted))
+
+    def build(*, program_id: int, **marked: str) -> QuerySet[Lead]:
+        query = Q()
+        for name in shape:
+            query |= Q(**{name: marked[name]})
+        return (
+            Lead.objects.filter(program_id=program_id)
+            .filter(query)
+            .order_by("id")
+            .values_list(*_CANDIDATE_COLUMNS)
+        )
+
+    markers = {"program_id": _PROGRAM_MARKER, **{name: f"capture-marker-{name}" for name in shape}}
+    rows = compiled_once(_CANDIDATES, shape, build, markers).run(program_id=program.pk, **wanted)
     return [
         Candidate(
             id=row[0],
