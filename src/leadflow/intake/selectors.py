@@ -89,6 +89,8 @@ def capture_program(
     def build(**marked: Any) -> QuerySet[CriteriaVersion]:
         template = copy.copy(user)
         template.pk = _USER_MARKER
+        # Scopes prefetched for the real user would filter by its id, not by the marker.
+        template.__dict__.pop("_prefetched_objects_cache", None)
         return _capture_versions(
             user=template,
             slug=marked["slug"],

@@ -16,7 +16,10 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    get_related_populators,
+)
 
 
 class Compiled:
@@ -47,8 +50,9 @@ class Compiled:
         )
         klass_info = compiler.klass_info
         #: A ``values_list`` query gives its rows as tuples; a model query, instances.
-        self.model: type[Model] | None = None if klass_info is None else klass_info["model"]
-        if klass_info is not None:
+        models = queryset._iterable_class is ModelIterable and klass_info is not None
+        self.model: type[Model] | None = klass_info["model"] if models and klass_info else None
+        if self.model is not None and klass_info is not None:
             fields = klass_info["select_fields"]
             self.start, self.end = fields[0], fields[-1] + 1
             self.init_list = [
