@@ -65,7 +65,7 @@ from urllib.parse import urlencode
 from _lib import postgres_drop, postgres_fresh, record_line
 
 HEADING = "## Load (production server)"
-BENCH_DATABASE = "leadflow_bench_load"
+BENCH_DATABASE = os.environ.get("LEADFLOW_BENCH_DATABASE", "leadflow_bench_load")
 HOST = "127.0.0.1"
 WEB_PROCESSES = 2
 LEADS = 5_000

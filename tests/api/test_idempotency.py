@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 
 from leadflow.accounts.models import Role, User
-from leadflow.api.idempotency import idempotency_purge
+from leadflow.api.idempotency import IdempotencyConflict, idempotency_purge, idempotent_write
 from leadflow.api.models import IdempotencyRecord
+from leadflow.intake.schemas import LeadIn
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.programs.models import Program
 from tests.api.conftest import Api
@@ -138,3 +139,53 @@ def test_concurrent_retries_with_one_key_make_one_lead_and_one_answer(
     assert Lead.objects.count() == 1
     assert LeadEvent.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
+
+
+def test_a_first_use_committed_meanwhile_undoes_the_write_and_replays_its_answer(
+    api: Api, lead_body: dict[str, Any], marketer: User, program: Program
+) -> None:
+    # The capture looks the key up with its program and, finding none, writes first and
+    # records the key last: a concurrent first use that committed in between wins.
+    first = api.post("/leads", lead_body, key="raced")
+    runs = []
+
+    def write() -> tuple[int, dict[str, Any]]:
+        runs.append(
+            Lead.objects.create(
+                program=program, first_name="Second", created_at=NOW, updated_at=NOW
+            )
+        )
+        return 201, {"id": runs[-1].pk}
+
+    outcome = idempotent_write(
+        user=marketer,
+        key="raced",
+        method="POST",
+        path="/api/v1/leads",
+        payload=LeadIn(**lead_body).model_dump(mode="json"),
+        now=NOW,
+        write=write,
+        found=None,
+    )
+    assert len(runs) == 1
+    assert outcome.replayed
+    assert (outcome.status, outcome.body) == (201, first.json())
+    assert not Lead.objects.filter(pk=runs[0].pk).exists()
+    assert IdempotencyRecord.objects.filter(key="raced").count() == 1
+
+
+def test_a_first_use_committed_meanwhile_with_another_request_is_a_conflict(
+    api: Api, lead_body: dict[str, Any], marketer: User, program: Program
+) -> None:
+    api.post("/leads", lead_body, key="raced")
+    with pytest.raises(IdempotencyConflict):
+        idempotent_write(
+            user=marketer,
+            key="raced",
+            method="POST",
+            path="/api/v1/leads",
+            payload={"other": True},
+            now=NOW,
+            write=lambda: (201, {}),
+            found=None,
+        )

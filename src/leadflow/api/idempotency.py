@@ -8,6 +8,13 @@ index until the first commits, then inserts nothing and replays the stored respo
 first rolls back (the write was rejected), nothing was stored and the retry runs afresh. Keys
 belong to a user, so two clients choosing the same key never meet.
 
+A write whose caller has already looked the key up in its own first query (``idempotency_found``
+beside the capture's program: ``POST /api/v1/leads``) runs the other way round, in fewer
+statements: a key found is replayed at once; otherwise the write runs and its record is inserted
+with the answer at the end of the same transaction (``INSERT … ON CONFLICT DO NOTHING``). A
+concurrent first use of the key that committed meanwhile makes that insert a no-op: the write is
+rolled back and the other's answer replayed, so one request still makes one change.
+
 Records are kept for ``RETENTION`` (24 hours) and then may be purged (``idempotency_purge``,
 run by ``leadflow idempotency_purge``); a retry after that is a new request.
 """
@@ -20,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Subquery
 from django.http import JsonResponse
 from ninja.params import HeaderEx, P
 
@@ -72,6 +80,23 @@ def request_fingerprint(*, method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class _Unread:
+    """The caller did not look the key up (``idempotent_write``'s default)."""
+
+
+UNREAD = _Unread()
+
+
+class _TakenMeanwhile(Exception):
+    """A concurrent first use of the key committed while this write ran."""
+
+
+def idempotency_found(*, user_id: int, key: str) -> Subquery:
+    """The id of the (user, key) record, or NULL: an expression for the caller's own first
+    query, whose answer it passes to ``idempotent_write`` as ``found``."""
+    return Subquery(IdempotencyRecord.objects.filter(user_id=user_id, key=key).values("pk")[:1])
+
+
 def idempotent_write(
     *,
     user: User,
@@ -81,17 +106,22 @@ def idempotent_write(
     payload: Any,
     now: datetime,
     write: Callable[[], Answer],
+    found: int | _Unread | None = UNREAD,
 ) -> Outcome:
     """Run ``write`` in one transaction, at most once per (user, key).
 
     Without a key the write simply runs. With a key already used for this very request the
     stored answer comes back (``replayed``); used for another request, IdempotencyConflict.
+    ``found`` is the key's record id as the caller read it (``idempotency_found``), None when
+    there was none: the write then runs first and the record is written with its answer.
     """
     if key is None:
         with transaction.atomic():
             status, body = write()
         return Outcome(status, body, replayed=False)
     fingerprint = request_fingerprint(method=method, path=path, payload=payload)
+    if not isinstance(found, _Unread):
+        return _write_then_record(user, key, method, path, fingerprint, now, write, found)
     with transaction.atomic():
         record_id = _claim(user, key, method.upper(), path, fingerprint, now)
         if record_id is None:
@@ -101,11 +131,40 @@ def idempotent_write(
     return Outcome(status, body, replayed=False)
 
 
+def _write_then_record(
+    user: User,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    now: datetime,
+    write: Callable[[], Answer],
+    found: int | None,
+) -> Outcome:
+    if found is not None:
+        return _replay(IdempotencyRecord.objects.get(pk=found), fingerprint)
+    try:
+        with transaction.atomic():
+            status, body = write()
+            if _claim(user, key, method, path, fingerprint, now, answer=(status, body)) is None:
+                raise _TakenMeanwhile
+    except _TakenMeanwhile:
+        return _replay(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
+    return Outcome(status, body, replayed=False)
+
+
 def _claim(
-    user: User, key: str, method: str, path: str, fingerprint: str, now: datetime
+    user: User,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    now: datetime,
+    answer: Answer = (0, {}),
 ) -> int | None:
-    """Insert the key's record unless the (user, key) pair has one: its id, or None when the
-    key was already used (waiting, on the unique index, for a concurrent first use to end)."""
+    """Insert the key's record (with ``answer`` when the write has run) unless the (user, key)
+    pair has one: its id, or None when the key was already used (waiting, on the unique
+    index, for a concurrent first use to end)."""
     meta = IdempotencyRecord._meta
     fields = {field.name: field for field in meta.concrete_fields}
     given: dict[str, Any] = {
@@ -114,8 +173,8 @@ def _claim(
         "method": method,
         "path": path,
         "request_hash": fingerprint,
-        "status_code": 0,
-        "response": fields["response"].get_db_prep_save({}, connection),
+        "status_code": answer[0],
+        "response": fields["response"].get_db_prep_save(answer[1], connection),
         "created_at": fields["created_at"].get_db_prep_save(now, connection),
     }
     quote = connection.ops.quote_name

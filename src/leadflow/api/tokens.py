@@ -16,6 +16,7 @@ from django.db.models import Aggregate, OuterRef, QuerySet, Subquery, TextField
 
 from leadflow.accounts.models import User
 from leadflow.api.models import ApiToken
+from leadflow.lib.compiled import Compiled
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 
@@ -94,6 +95,35 @@ def _joined(queryset: QuerySet[Any], group: str, column: str) -> Subquery:
     )
 
 
+def _token_candidates(*, prefix: str) -> QuerySet[ApiToken]:
+    """The active tokens of active users with this prefix, with their user, the user's roles
+    and the programs each token is narrowed to."""
+    memberships = User.groups.through.objects.filter(user_id=OuterRef("user_id"))
+    narrowing = ApiToken.programs.through.objects.filter(apitoken_id=OuterRef("pk"))
+    return (
+        ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True, user__is_active=True)
+        .select_related("user")
+        .annotate(
+            role_names=_joined(memberships, "user_id", "group__name"),
+            narrowed_to=_joined(narrowing, "apitoken_id", "program_id"),
+        )
+    )
+
+
+class _TokenLookup:
+    """``_token_candidates`` compiled once (``lib.compiled``): every API request asks it."""
+
+    compiled: Compiled | None = None
+
+    def run(self, *, prefix: str) -> list[ApiToken]:
+        if self.compiled is None:
+            self.compiled = Compiled(_token_candidates, prefix="lf-compiled-prefix-marker")
+        return self.compiled.run(prefix=prefix)
+
+
+_TOKEN_LOOKUP = _TokenLookup()
+
+
 def token_authenticate(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     """The active token whose hash matches ``raw`` and whose user is active, else None.
 
@@ -104,27 +134,16 @@ def token_authenticate(raw: str, *, now: datetime | None = None) -> ApiToken | N
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_LENGTH or not raw.isascii():
         return None
     digest = token_hash(raw)
-    memberships = User.groups.through.objects.filter(user_id=OuterRef("user_id"))
-    narrowing = ApiToken.programs.through.objects.filter(apitoken_id=OuterRef("pk"))
-    candidates = (
-        ApiToken.objects.filter(
-            prefix=raw[:PREFIX_LENGTH], revoked_at__isnull=True, user__is_active=True
-        )
-        .select_related("user")
-        .annotate(
-            role_names=_joined(memberships, "user_id", "group__name"),
-            narrowed_to=_joined(narrowing, "apitoken_id", "program_id"),
-        )
-    )
+    candidates = _TOKEN_LOOKUP.run(prefix=raw[:PREFIX_LENGTH])
     found = None
     for candidate in candidates:
         if hmac.compare_digest(candidate.token_hash, digest):
             found = candidate
     if found is None:
         return None
-    roles: str | None = found.role_names
+    roles: str | None = getattr(found, "role_names", None)
     found.user._role_names = frozenset(roles.split(",") if roles else ())
-    narrowed: str | None = found.narrowed_to
+    narrowed: str | None = getattr(found, "narrowed_to", None)
     found.token_programs = (
         frozenset(int(pk) for pk in narrowed.split(",")) if narrowed else frozenset()
     )

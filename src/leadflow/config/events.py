@@ -37,6 +37,11 @@ class Subscription:
     #: The task queue of an after-commit handler (settings.TASK_QUEUES): ``urgent`` for what
     #: the SLA waits on (Hot-lead delivery, routing), ``bulk`` for mass work.
     queue: str = "default"
+    #: For an in-transaction handler: the dotted path of a function giving the same work as one
+    #: SQL statement over the new rows (``statement(source)`` → ``INSERT … SELECT … FROM
+    #: source``), which a writer that records its rows in one statement joins to it as a
+    #: data-modifying CTE instead of calling the handler (``lib.events.announce_joined``).
+    statement: str = ""
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
@@ -54,6 +59,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     ),
     Subscription("leads.status_changed", "leadflow.sales.handlers.leads_status_changed"),
     Subscription(
-        "leads.history_recorded", "leadflow.reports.handlers.history_recorded", after_commit=False
+        "leads.history_recorded",
+        "leadflow.reports.handlers.history_recorded",
+        after_commit=False,
+        statement="leadflow.reports.handlers.history_recorded_statement",
     ),
 )

@@ -2,16 +2,20 @@
 a user may see (another scope's pair does not exist for them: 404)."""
 
 import base64
+import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from leadflow.accounts.models import User
+from leadflow.api.idempotency import idempotency_found
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.intake.models import DuplicateStatus, PossibleDuplicate
 from leadflow.leads.selectors.search import cursor_decode
+from leadflow.lib.compiled import Compiled, compiled_once
 from leadflow.programs.models import CriteriaStatus, CriteriaVersion, Program
 from leadflow.programs.selectors import (
     PublishedCriteria,
@@ -30,28 +34,84 @@ def web_form_program(*, slug: str) -> Program:
     )
 
 
+def _capture_versions(
+    *, user: User, slug: str, program_ids: list[int] | None, key: str | None
+) -> QuerySet[CriteriaVersion]:
+    """The newest published version of the program at ``slug`` if ``user`` (and the token's
+    ``program_ids``) may capture into it, with its program and client, and the id of the
+    user's record of the idempotency ``key``."""
+    programs = program_list(user=user).filter(slug=slug)
+    if program_ids is not None:
+        programs = programs.filter(pk__in=program_ids)
+    versions = CriteriaVersion.objects.filter(
+        program__in=programs.values("pk"), status=CriteriaStatus.PUBLISHED
+    )
+    if key is not None:
+        versions = versions.annotate(idempotency_found=idempotency_found(user_id=user.pk, key=key))
+    return versions.select_related("program__client").order_by("-number")[:1]
+
+
+#: ``_capture_versions`` compiled once per shape (``lib.compiled``): an API capture's scope
+#: check costs the database's answer, not the ORM's compilation of three subqueries.
+_CAPTURE_VERSIONS: dict[Hashable, Compiled] = {}
+_USER_MARKER = -918_273_645
+_SLUG_MARKER = "capture-compiled-slug-marker"
+_KEY_MARKER = "capture-compiled-key-marker"
+
+
 def capture_program(
-    *, user: User, slug: str, program_ids: Iterable[int] | None = None
-) -> tuple[Program, PublishedCriteria]:
-    """The program an API capture is sent to, with its published criteria, in one query;
+    *,
+    user: User,
+    slug: str,
+    program_ids: Iterable[int] | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Program, PublishedCriteria, int | None]:
+    """The program an API capture is sent to, with its published criteria and the id of the
+    caller's record of ``idempotency_key`` (None: not used yet), in one query;
     ``Program.DoesNotExist`` when it is outside the caller's scope (or the token's programs),
     as ``leads.selectors.search.api_program_get`` answers. A program without published
     criteria is read again the plain way, so that it fails as before."""
-    programs = program_list(user=user).filter(slug=slug)
-    if program_ids is not None:
-        programs = programs.filter(pk__in=list(program_ids))
-    version = (
-        CriteriaVersion.objects.filter(
-            program__in=programs.values("pk"), status=CriteriaStatus.PUBLISHED
-        )
-        .select_related("program__client")
-        .order_by("-number")
-        .first()
+    narrowed = None if program_ids is None else sorted(program_ids)
+    shape = (
+        user.sees_everything,
+        None if narrowed is None else len(narrowed),
+        idempotency_key is not None,
     )
-    if version is None:
-        program = programs.get()
-        return program, program_published_criteria(program=program)
-    return version.program, PublishedCriteria(version, _criteria_of(version))
+    markers: dict[str, Hashable] = {"slug": _SLUG_MARKER}
+    if not user.sees_everything:
+        markers["user"] = _USER_MARKER
+    if idempotency_key is not None:
+        markers["key"] = _KEY_MARKER
+        markers["user"] = _USER_MARKER
+    for position in range(len(narrowed or ())):
+        markers[f"program_{position}"] = -1_000_001 - position
+
+    def build(**marked: Any) -> QuerySet[CriteriaVersion]:
+        template = copy.copy(user)
+        template.pk = _USER_MARKER
+        # Scopes prefetched for the real user would filter by its id, not by the marker.
+        template.__dict__.pop("_prefetched_objects_cache", None)
+        return _capture_versions(
+            user=template,
+            slug=marked["slug"],
+            program_ids=None
+            if narrowed is None
+            else [marked[f"program_{n}"] for n in range(len(narrowed))],
+            key=marked.get("key"),
+        )
+
+    values: dict[str, Any] = {"slug": slug, "user": user.pk, "key": idempotency_key}
+    values.update({f"program_{n}": pk for n, pk in enumerate(narrowed or ())})
+    found = compiled_once(_CAPTURE_VERSIONS, shape, build, markers).run(**values)
+    if not found:
+        program = program_list(user=user).filter(slug=slug)
+        if narrowed is not None:
+            program = program.filter(pk__in=narrowed)
+        program_found = program.get()
+        return program_found, program_published_criteria(program=program_found), None
+    version = found[0]
+    record = getattr(version, "idempotency_found", None)
+    return version.program, PublishedCriteria(version, _criteria_of(version)), record
 
 
 #: Published criteria read from their versions, by version id, with the spec they were read

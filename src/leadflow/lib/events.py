@@ -39,11 +39,31 @@ def subscriptions(event: str, table: Iterable[Subscription] | None = None) -> li
 
 def announce(event: str, /, **payload: Any) -> None:
     """Tell the subscribers of ``event`` what happened (see the module's docstring)."""
+    _announce(event, payload, joined=False)
+
+
+def joined_statements(event: str, source: str) -> list[str]:
+    """The in-transaction subscriptions of ``event`` that can run as SQL over ``source`` (a
+    CTE of the new rows): their statements, for a writer to join to its own INSERT. The writer
+    then announces with ``announce_joined``, which leaves those subscriptions out."""
+    return [
+        _handler(subscription.statement)(source)
+        for subscription in subscriptions(event)
+        if not subscription.after_commit and subscription.statement
+    ]
+
+
+def announce_joined(event: str, /, **payload: Any) -> None:
+    """``announce``, for a writer whose statement already ran ``joined_statements(event)``."""
+    _announce(event, payload, joined=True)
+
+
+def _announce(event: str, payload: dict[str, Any], *, joined: bool) -> None:
     later = []
     for subscription in subscriptions(event):
         if subscription.after_commit:
             later.append((subscription.handler, subscription.queue))
-        else:
+        elif not (joined and subscription.statement):
             _handler(subscription.handler)(**payload)
     if later and not _replaying.get():
         encoded = encode(payload)

@@ -39,8 +39,11 @@ def lead_create(
     who = caller(request)
     if not who.may_write:
         raise HttpError(403, READ_ONLY)
-    program, published = capture_program(
-        user=who.user, slug=payload.program, program_ids=who.program_ids
+    program, published, found = capture_program(
+        user=who.user,
+        slug=payload.program,
+        program_ids=who.program_ids,
+        idempotency_key=idempotency_key,
     )
     now = timezone.now()
 
@@ -63,5 +66,6 @@ def lead_create(
             payload=payload.model_dump(mode="json"),
             now=now,
             write=write,
+            found=found,
         )
     )

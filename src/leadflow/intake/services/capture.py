@@ -5,12 +5,13 @@ and the CLI all come through ``lead_capture``; imports share the matching and lo
 
 import json
 import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 
 from leadflow.accounts.models import User
 from leadflow.core.dedupe import (
@@ -31,8 +32,10 @@ from leadflow.intake.services.prepare import (
     submission_prepare,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import lead_create, lead_merge
+from leadflow.leads.services import lead_merge
 from leadflow.leads.services.consent import consents_record
+from leadflow.leads.services.create_one import lead_create_one
+from leadflow.lib.compiled import Compiled, compiled_once
 from leadflow.programs.models import Client, Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -92,7 +95,7 @@ def lead_capture(
         _lock_keys(program, prepared, rule)
         existing, verdict = _existing(program, prepared, rule)
         if existing is None:
-            lead = lead_create(
+            lead = lead_create_one(
                 program=program, data=prepared.data, actor=actor, now=now, published=published
             )
             possible_duplicate_record(
@@ -123,7 +126,7 @@ def lead_capture(
 def _existing(
     program: Program, prepared: Prepared, rule: DedupeRule
 ) -> tuple[Lead | None, Verdict]:
-    candidates = dedupe_candidates(program=program, keys=[prepared.keys], rule=rule)
+    candidates = _inquiry_candidates(program, prepared.keys, rule)
     verdict = assess(prepared.keys, candidates, rule)
     if verdict.match is None:
         return None, verdict
@@ -169,7 +172,7 @@ def dedupe_candidates(
     by_id = "= ANY(%s::bigint[])" if postgres else "IN (SELECT value FROM json_each(%s))"
     table = Lead._meta.db_table
     parts = [
-        f"SELECT {_CANDIDATE_COLUMNS} FROM {table} WHERE program_id = %s AND {column} {member}"
+        f"SELECT {_CANDIDATE_SQL} FROM {table} WHERE program_id = %s AND {column} {member}"
         for column in wanted
     ]
     params: list[Any] = []
@@ -177,14 +180,12 @@ def dedupe_candidates(
         params += [program.pk, sorted(values) if postgres else json.dumps(sorted(values))]
     for source, values in sorted(external.items()):  # by the index on (program, source, id)
         parts.append(
-            f"SELECT {_CANDIDATE_COLUMNS} FROM {table} WHERE program_id = %s "
+            f"SELECT {_CANDIDATE_SQL} FROM {table} WHERE program_id = %s "
             f"AND external_source = %s AND external_id {member}"
         )
         params += [program.pk, source, sorted(values) if postgres else json.dumps(sorted(values))]
     if numbers:
-        parts.append(
-            f"SELECT {_CANDIDATE_COLUMNS} FROM {table} WHERE program_id = %s AND id {by_id}"
-        )
+        parts.append(f"SELECT {_CANDIDATE_SQL} FROM {table} WHERE program_id = %s AND id {by_id}")
         params += [program.pk, numbers if postgres else json.dumps(numbers)]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ".join(parts) + " ORDER BY 1", params)
@@ -205,7 +206,69 @@ def dedupe_candidates(
     ]
 
 
-_CANDIDATE_COLUMNS = "id, email, phone, company_key, person_key, external_id, external_source"
+_CANDIDATE_COLUMNS = (
+    "id", "email", "phone", "company_key", "person_key", "external_id", "external_source",
+)  # fmt: skip
+#: ``_inquiry_candidates``' query compiled once per set of keys present (``lib.compiled``).
+_CANDIDATES: dict[Hashable, Compiled] = {}
+_PROGRAM_MARKER = -918_273_646
+
+
+def _inquiry_candidates(program: Program, keys: MatchKeys, rule: DedupeRule) -> list[Candidate]:
+    """``dedupe_candidates`` for one inquiry (a capture), the same leads, from SQL compiled
+    once per set of keys the inquiry has: a capture pays the database's answer, not the
+    ORM's compilation of the query."""
+    wanted: dict[str, str] = {}
+    if keys.external_id:
+        wanted["external_id"] = keys.external_id
+    if rule.enabled:
+        if keys.email and MatchOn.EMAIL in rule.match_on:
+            wanted["email"] = keys.email
+        if keys.phone and MatchOn.PHONE in rule.match_on:
+            wanted["phone"] = keys.phone
+        if keys.company_key and keys.person_key and MatchOn.COMPANY_AND_NAME in rule.match_on:
+            wanted["company_key"] = keys.company_key
+    if not wanted:
+        return []
+    shape = tuple(sorted(wanted))
+
+    def build(*, program_id: int, **marked: str) -> QuerySet[Lead]:
+        query = Q()
+        for name in shape:
+            if name == "external_id":  # an id is of its source: on (program, source, id)
+                query |= Q(external_id=marked[name], external_source=marked["external_source"])
+            else:
+                query |= Q(**{name: marked[name]})
+        return (
+            Lead.objects.filter(program_id=program_id)
+            .filter(query)
+            .order_by("id")
+            .values_list(*_CANDIDATE_COLUMNS)
+        )
+
+    markers = {"program_id": _PROGRAM_MARKER, **{name: f"capture-marker-{name}" for name in shape}}
+    values = dict(wanted)
+    if "external_id" in shape:
+        markers["external_source"] = "capture-marker-external_source"
+        values["external_source"] = keys.external_source
+    rows = compiled_once(_CANDIDATES, shape, build, markers).run(program_id=program.pk, **values)
+    return [
+        Candidate(
+            id=row[0],
+            keys=MatchKeys(
+                email=row[1],
+                phone=row[2],
+                company_key=row[3],
+                person_key=row[4],
+                external_id=row[5] or "",
+                external_source=row[6],
+            ),
+        )
+        for row in rows
+    ]
+
+
+_CANDIDATE_SQL = ", ".join(_CANDIDATE_COLUMNS)
 
 
 #: Advisory lock slots per program: a key's lock is one of them (a hash), so an import chunk
