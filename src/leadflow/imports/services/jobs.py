@@ -21,7 +21,9 @@ from leadflow.imports.models import ImportJob, ImportStatus
 from leadflow.imports.reading import ImportFileError, Limits
 from leadflow.programs.models import Program
 
-DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+#: HubSpot's limit for one file (with its 1,048,576 rows): a file that large imports in one
+#: chunk of memory at a time (issue 18), so the limit is the sender's, not ours.
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
 def import_max_bytes() -> int:
