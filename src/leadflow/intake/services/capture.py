@@ -190,20 +190,7 @@ def dedupe_candidates(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ".join(parts) + " ORDER BY 1", params)
         rows = cursor.fetchall()
-    return [
-        Candidate(
-            id=row[0],
-            keys=MatchKeys(
-                email=row[1],
-                phone=row[2],
-                company_key=row[3],
-                person_key=row[4],
-                external_id=row[5] or "",
-                external_source=row[6],
-            ),
-        )
-        for row in rows
-    ]
+    return _candidates(rows)
 
 
 _CANDIDATE_COLUMNS = (
@@ -252,6 +239,14 @@ def _inquiry_candidates(program: Program, keys: MatchKeys, rule: DedupeRule) -> 
         markers["external_source"] = "capture-marker-external_source"
         values["external_source"] = keys.external_source
     rows = compiled_once(_CANDIDATES, shape, build, markers).run(program_id=program.pk, **values)
+    return _candidates(rows)
+
+
+_CANDIDATE_SQL = ", ".join(_CANDIDATE_COLUMNS)
+
+
+def _candidates(rows: Iterable[Sequence[Any]]) -> list[Candidate]:
+    """Rows of ``_CANDIDATE_COLUMNS`` as the core's candidates."""
     return [
         Candidate(
             id=row[0],
@@ -266,9 +261,6 @@ def _inquiry_candidates(program: Program, keys: MatchKeys, rule: DedupeRule) -> 
         )
         for row in rows
     ]
-
-
-_CANDIDATE_SQL = ", ".join(_CANDIDATE_COLUMNS)
 
 
 #: Advisory lock slots per program: a key's lock is one of them (a hash), so an import chunk
