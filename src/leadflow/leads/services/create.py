@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import JSONField
 
 from leadflow.accounts.models import User
@@ -192,7 +192,6 @@ class RowContext:
 
     program_id: int
     now: datetime
-    vendor: str
     now_db: Any
     template: tuple[Any, ...]
     version_id: int | None
@@ -209,7 +208,6 @@ def row_context(*, program: Program, published: PublishedCriteria, now: datetime
     return RowContext(
         program_id=program.pk,
         now=now,
-        vendor=connection.vendor,
         now_db=db_value(Lead, "created_at", now),
         template=tuple(template),
         version_id=version.pk if version is not None else None,
