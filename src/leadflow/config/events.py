@@ -52,6 +52,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         "delivery.created", "leadflow.guarantees.handlers.delivery_created", after_commit=False
     ),
+    Subscription(
+        "delivery.created", "leadflow.billing.handlers.delivery_created", after_commit=False
+    ),
     Subscription("leads.nurtured", "leadflow.nurture.handlers.leads_nurtured", queue="bulk"),
     Subscription("leads.merged", "leadflow.nurture.handlers.leads_merged", queue="bulk"),
     Subscription(

@@ -58,6 +58,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     ),
     NavEntry("Deliveries", "delivery:index", "deliveries.view", HAND_OFF),
     NavEntry("Disputes", "guarantees:index", "disputes.view", HAND_OFF),
+    NavEntry("Billing", "billing:index", "deliveries.view", HAND_OFF),
     NavEntry("Partners", "partners:manage", "partners.manage", HAND_OFF),
     NavEntry("Partner setup", "partners:setup", "partners.manage", HAND_OFF),
     NavEntry("Nurture", "nurture:index", "nurture.manage", FOLLOW_UP),

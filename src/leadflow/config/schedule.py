@@ -51,6 +51,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "reports.refresh", "leadflow.reports.tasks.facts_refresh_task", timedelta(minutes=1)
     ),
+    PeriodicJob(
+        "billing.statements_due",
+        "leadflow.billing.tasks.statements_due_task",
+        timedelta(hours=1),
+    ),
     PeriodicJob("reports.mail_due", "leadflow.reports.tasks.mail_due_task", timedelta(hours=1)),
     PeriodicJob(
         "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "leadflow.partners",
     "leadflow.nurture",
     "leadflow.sales",
+    "leadflow.billing",
     "leadflow.scoring",
     "leadflow.reports",
     "leadflow.demo",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("review/", include("leadflow.review.urls")),
     path("deliveries/", include("leadflow.delivery.urls")),
     path("disputes/", include("leadflow.guarantees.urls")),
+    path("billing/", include("leadflow.billing.urls")),
     path("partners/", include("leadflow.partners.urls")),
     path("nurture/", include("leadflow.nurture.urls")),
     path("sales/", include("leadflow.sales.urls")),
