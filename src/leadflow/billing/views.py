@@ -8,6 +8,7 @@ every page for the other roles, is 404.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from leadflow.billing.exports import (
     totals,
 )
 from leadflow.billing.forms import TermsForm
+from leadflow.billing.models import BillingTerms
 from leadflow.billing.selectors import (
     StatementView,
     billing_contacts,
@@ -34,11 +36,13 @@ from leadflow.billing.selectors import (
     deliverable_urls,
     month_of,
     month_parse,
+    price_list,
     statement_months,
     statement_view,
     terms_editable,
 )
 from leadflow.billing.services import billing_terms_save, statement_close
+from leadflow.core.enums import Rating
 from leadflow.core.guarantee import Period
 from leadflow.lib.forms import form_page, form_save
 from leadflow.programs.models import Program
@@ -59,6 +63,15 @@ MIMETYPES = {
 
 def _today(program: Program) -> date:
     return timezone.localtime(timezone.now(), ZoneInfo(program.client.timezone)).date()
+
+
+def _prices(terms: BillingTerms) -> list[tuple[str, Decimal]]:
+    """Each price of the terms with the currency's decimal places."""
+    prices = price_list(terms)
+    return [
+        *((f"{rating.label} lead", prices.per_rating[rating]) for rating in Rating),
+        ("Appointment", prices.per_appointment),
+    ]
 
 
 def _month(month: str) -> Period:
@@ -101,6 +114,7 @@ def program_billing(request: HttpRequest, slug: str) -> HttpResponse:
             "terms": terms,
             "contacts": billing_contacts(program=program, terms=terms) if terms else [],
             "months": months,
+            "prices": _prices(terms) if terms else [],
             "can_edit": terms_editable(user=user),
             "current": month_of(_today(program)),
         },
