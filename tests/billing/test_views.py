@@ -40,7 +40,8 @@ def test_the_client_and_the_managers_read_the_statement_with_links(
         response = web(user).get(PAGE)
         assert response.status_code == 200, user
         html = response.content.decode()
-        assert "310.00" in html and "Not closed yet" in html
+        assert "310.00" in html
+        assert "Not closed yet" in html
         assert f'href="{link}' in html, (user, link)
 
 
@@ -78,7 +79,8 @@ def test_the_client_reads_the_terms_but_cannot_change_them(
 ) -> None:
     client = web(people.contact)
     html = client.get("/billing/programs/acme-demand/").content.decode()
-    assert "150.00 USD" in html and "Edit the terms" not in html
+    assert "150.00 USD" in html
+    assert "Edit the terms" not in html
     assert client.get("/billing/programs/acme-demand/terms").status_code == 403
     assert client.post(PAGE + "close").status_code == 403
 
@@ -117,7 +119,8 @@ def test_the_csv_xlsx_and_pdf_of_a_closed_statement(october: History, people: Pe
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert "Closed 2026-11-03" in text
     assert f"#{first} Hot lead" in text
-    assert "Total due" in text and "310.00 USD" in text
+    assert "Total due" in text
+    assert "310.00 USD" in text
     fonts = {
         str(font["/BaseFont"])
         for page in pdf.pages
