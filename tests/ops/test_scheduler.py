@@ -49,6 +49,7 @@ def test_the_schedule_runs_the_product_s_periodic_work() -> None:
         "sales.task_reminders": timedelta(minutes=1),
         "reports.refresh": timedelta(minutes=1),
         "reports.mail_due": timedelta(hours=1),
+        "billing.statements_due": timedelta(hours=1),
     }
 
 
