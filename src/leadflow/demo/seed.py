@@ -16,6 +16,7 @@ from faker import Faker
 
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.services import roles_ensure, user_create
+from leadflow.billing.demo import demo_billing
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType, Rating
 from leadflow.core.lifecycle import Action
 from leadflow.delivery.demo import demo_deliveries
@@ -329,6 +330,7 @@ def _create(*, now: datetime, progress: Progress) -> DemoResult:
     demo_partners(program=programs[0], now=now)
     progress("Delivering the agency program's leads …")
     demo_deliveries(program=programs[1], now=now)
+    demo_billing(program=programs[1], since=started, now=now)
     progress("Nurture sequences and sales follow-up …")
     demo_nurture(programs=programs, actors=actors, now=now)
     demo_sales(programs=programs, actors=actors, now=now)
