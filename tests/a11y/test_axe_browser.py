@@ -136,7 +136,10 @@ def test_every_page_of_every_role_passes_the_accessibility_check(
             ("/leads/", r"/leads/\d+/"),
             ("/deliveries/", r"/deliveries/\d+/"),
             ("/sales/setup/", r"/sales/programs/\d+/setup"),
+            ("/billing/", r"/billing/programs/[-\w]+/"),
+            ("/billing/", r"/billing/programs/[-\w]+/\d{4}-\d{2}/"),
         ],
+        "client": [("/billing/", r"/billing/programs/[-\w]+/\d{4}-\d{2}/")],
         "partner": [("/partners/", r"/partners/leads/\d+/")],
     }
     for username in USERNAMES:
@@ -155,6 +158,7 @@ def test_every_page_of_every_role_passes_the_accessibility_check(
             check(page, detail, username)
         if username == "manager":
             check(page, f"/programs/{PARTNERS_SLUG}/criteria/edit", username)
+            check(page, f"/billing/programs/{DELIVERY_SLUG}/terms", username)
             page.set_viewport_size(PHONE)
             page.goto(f"{live_server.url}/leads/")
             page.get_by_text("Menu", exact=True).click()
