@@ -6,10 +6,10 @@ deliverables by adding a source, never by editing billing. A source is a ``Billi
 
 - ``kind``: the ``core.billing.DeliverableKind`` value of what it returns (``lead``,
   ``appointment``);
-- ``collect``: dotted path of ``collect(*, program, start, end) -> SourceItems`` (the billing
-  app's ``leadflow.billing.sources.SourceItems``): the deliverables first delivered in
-  ``[start, end)`` with the rating they were delivered at, and the disputes upheld before
-  ``end`` (the billing app keeps those already credited off the statement);
+- ``collect``: dotted path of ``collect(*, program, start, end, upheld_from) -> SourceItems``
+  (the billing app's ``leadflow.billing.sources.SourceItems``): the deliverables first
+  delivered in ``[start, end)`` with the rating they were delivered at, and the disputes upheld
+  in ``[upheld_from, end)`` (the billing app keeps those already credited off the statement);
 - ``urls``: dotted path of ``urls(*, user, ids) -> dict[id, url]``: where each deliverable's
   page is for that viewer (its scope), or nothing for one they may not open.
 
