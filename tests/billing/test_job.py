@@ -3,14 +3,17 @@ last month and queues one e-mail with the PDF to the billing contacts; run again
 scheduler or on the next days, it closes and sends nothing more."""
 
 import io
+import threading
 from datetime import date
 
 import pytest
+from django.db import connection, connections
 from pypdf import PdfReader
 
 from leadflow.billing.models import Statement as StoredStatement
 from leadflow.billing.services import DueResult, statements_due
 from leadflow.config.schedule import PERIODIC_JOBS
+from leadflow.notifications.models import OutboxMessage
 from leadflow.notifications.services import outbox_send_due
 from tests.billing.conftest import History, at, terms_for
 from tests.receivers import SmtpServer
@@ -68,3 +71,30 @@ def test_the_billing_contacts_of_the_terms_receive_it_instead(
     outbox_send_due(now=at(11, 3, 12))
     (envelope,) = smtp_server.envelopes
     assert sorted(envelope[1]) == ["ap@acme.example", "cfo@acme.example"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are proven on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_close_and_send_once(october: History) -> None:
+    barrier = threading.Barrier(3)
+    results: list[DueResult] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(statements_due(now=at(11, 3, 12)))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted((r.closed, r.sent) for r in results) == [(0, 0), (0, 0), (1, 1)]
+    assert StoredStatement.objects.count() == 1
+    assert OutboxMessage.objects.filter(key__startswith="billing-statement:").count() == 1
