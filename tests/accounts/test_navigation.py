@@ -28,6 +28,7 @@ QUEUE = ("Queue", "/queue/")
 REVIEW = ("Review", "/review/")
 DELIVERIES = ("Deliveries", "/deliveries/")
 DISPUTES = ("Disputes", "/disputes/")
+BILLING = ("Billing", "/billing/")
 INBOX = ("Inbox", "/partners/")
 PARTNERS = ("Partners", "/partners/manage/")
 SETUP = ("Partner setup", "/partners/setup/")
@@ -48,6 +49,7 @@ ADMINS_BAR = [
     REVIEW,
     DELIVERIES,
     DISPUTES,
+    BILLING,
     PARTNERS,
     SETUP,
     NURTURE,
@@ -70,6 +72,7 @@ BARS = {
         LEADS,
         DELIVERIES,
         DISPUTES,
+        BILLING,
         PARTNERS,
         SETUP,
         NURTURE,
@@ -82,7 +85,7 @@ BARS = {
         USERS,
     ],
     Role.PARTNER: [HOME, INBOX, SALES, REPORTS],
-    Role.CLIENT: [HOME, DELIVERIES, DISPUTES, REPORTS],
+    Role.CLIENT: [HOME, DELIVERIES, DISPUTES, BILLING, REPORTS],
 }
 
 
@@ -223,7 +226,7 @@ def test_the_admins_bar_folds_into_menus(make_user: Callable[..., User]) -> None
         "Leads",
         "Queue",
         "Review",
-        (HAND_OFF, ["Deliveries", "Disputes", "Partners", "Partner setup"]),
+        (HAND_OFF, ["Deliveries", "Disputes", "Billing", "Partners", "Partner setup"]),
         (FOLLOW_UP, ["Nurture", "Sales"]),
         "Reports",
         (SET_UP, ["Programs", "Imports", "Duplicates", "API tokens", "Users", "Admin"]),
@@ -266,7 +269,7 @@ def test_the_bar_of_a_page_links_the_places_and_marks_the_current_one(
     assert nav == (
         '\n          <a href="/">Home</a><a href="/deliveries/">Deliveries</a>'
         '<a href="/disputes/" aria-current="page">Disputes</a>'
-        '<a href="/reports/">Reports</a>\n        '
+        '<a href="/billing/">Billing</a><a href="/reports/">Reports</a>\n        '
     )
 
 
@@ -276,18 +279,18 @@ def test_a_folded_bar_draws_its_menus_as_disclosures(
 ) -> None:
     client.force_login(make_user(Role.MANAGER))
     page = client.get("/partners/manage/").content.decode()
-    assert '<div class="menu-panel flat-from-100">' in page
+    assert '<div class="menu-panel flat-from-120">' in page
     nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
     assert (
         '<details class="nav-menu current" name="topbar-menu"><summary>Hand-off</summary>'
         '<div class="nav-menu-items"><a href="/deliveries/">Deliveries</a>'
-        '<a href="/disputes/">Disputes</a>'
+        '<a href="/disputes/">Disputes</a><a href="/billing/">Billing</a>'
         '<a href="/partners/manage/" aria-current="page">Partners</a>'
         '<a href="/partners/setup/">Partner setup</a></div></details>'
     ) in nav
     assert '<details class="nav-menu" name="topbar-menu"><summary>Set-up</summary>' in nav
     flat = nav.split('<div class="nav-set nav-flat">')[1].split("</div>")[0]
-    assert flat.count("<a ") == 14
+    assert flat.count("<a ") == 15
 
 
 @pytest.mark.parametrize(
