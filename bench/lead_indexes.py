@@ -1,0 +1,336 @@
+"""Benchmark of what the indexes of ``leads_lead`` cost and what the search index saves (issue 18,
+item 3; docs/PERFORMANCE.md, "Indexes").
+
+On PostgreSQL only (``leadflow_bench_indexes`` on the server of ``LEADFLOW_TEST_DATABASE_URL``;
+skipped when none answers; SQLite has no trigram index and its B-tree indexes are the same):
+100,000 leads of two programs (the list benchmark's names, companies and sources, set-based
+through ``leads_create_bulk``), then three sets of indexes on ``leads_lead``, each measured in
+its own transaction, rolled back, so every set starts from the same table:
+
+- *before*: the four trigram GIN indexes of migration ``leads.0006`` (one per searched column)
+  instead of the one of ``leads.0012``;
+- *now*: the one trigram GIN index over the joined search text (``leads.0012``);
+- *keys only*: the baseline, the primary key and the unique constraint alone.
+
+In each set's transaction the trigram indexes are built fresh (``CREATE INDEX`` then
+``ANALYZE``), so neither set benefits from an index grown by the load. Measured: the server CPU
+(the backend's user + system time from ``/proc``; the server runs on this machine) and the wall
+time per inserted lead (one ``INSERT … SELECT`` of 5,000 copies of leads) and per status change
+(1,000 one-row ``UPDATE``s, as ``lead_transition`` writes the row), median of 3 rounds; and, for
+*before* and *now*, the first page of the list's search (``lead_list`` + ``lead_page`` as a
+sales manager) for a common word (a company name one lead in nine carries) and a rare one (one
+lead's e-mail fragment), median of 5 runs after a warm-up, with the plan's index. Figures go
+to docs/PERFORMANCE.md under "## Indexes".
+
+Run with ``uv run python bench/lead_indexes.py [--leads N] [--quick]``.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from _lib import (
+    bench_answers,
+    django_setup,
+    machine_line,
+    postgres_drop,
+    postgres_fresh,
+    record_line,
+    run_worker,
+)
+
+LEADS = 100_000
+QUICK_LEADS = 2_000
+BATCH = 5_000
+SEED = 2026
+HEADING = "## Indexes"
+BENCH_DATABASE = "leadflow_bench_indexes"
+ROUNDS = 3
+INSERTED = 5_000
+CHANGED = 1_000
+SEARCH_RUNS = 5
+FIRST = ["Ada", "Grace", "Alan", "Hedy", "Katherine", "Barbara", "Edsger", "Donald", "Frances"]
+LAST = ["Lovelace", "Hopper", "Turing", "Lamarr", "Johnson", "Liskov", "Dijkstra", "Knuth"]
+WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell"]
+SUFFIX = ["Corp", "Ltd", "Inc", "GmbH", "Systems", "Labs", "Group"]
+COMMON = "vandelay"
+SEARCHED = ("first_name", "last_name", "email", "company")
+#: The index sets, in the order they are measured.
+SETS = ("before", "now", "keys only")
+
+
+def _load(leads: int) -> Any:
+    """``leads`` generated leads in two programs; the sales manager who sees them all."""
+    from django.utils import timezone
+
+    from leadflow.accounts.models import Role
+    from leadflow.accounts.services import user_create
+    from leadflow.core.enums import Channel
+    from leadflow.leads.services import LeadInput, leads_create_bulk
+    from leadflow.programs.selectors import program_published_criteria
+    from leadflow.programs.services import client_create, program_create
+
+    now = timezone.now()
+    client = client_create(name="Bench", slug="bench")
+    programs = [
+        program_create(client=client, name=f"Bench {n}", slug=f"bench-{n}", actor=None, now=now)
+        for n in (1, 2)
+    ]
+    published = {p.pk: program_published_criteria(program=p) for p in programs}
+    manager = user_create(
+        username="manager", password="bench-manager-1", roles=[Role.MANAGER], clients=[client]
+    )
+    rng = random.Random(SEED)
+    channels = list(Channel)
+    for batch, start in enumerate(range(0, leads, BATCH)):
+        program = programs[batch % 2]
+        items = []
+        for number in range(start, min(start + BATCH, leads)):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            items.append(
+                LeadInput(
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first}.{last}.{number}@example.com".lower(),
+                    company=f"{rng.choice(WORDS)} {rng.choice(SUFFIX)} {number % 977}",
+                    channel=rng.choice(channels),
+                    campaign=f"CMP-{number % 100:02d}",
+                    answers=bench_answers(rng),
+                )
+            )
+        leads_create_bulk(
+            program=program,
+            items=items,
+            actor=None,
+            now=now - timedelta(days=leads // BATCH - batch),
+            published=published[program.pk],
+        )
+    return manager
+
+
+def _backend_cpu(cursor: Any) -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far."""
+    cursor.execute("SELECT pg_backend_pid()")
+    (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(cursor: Any, work: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and server CPU seconds of ``work()``."""
+    cpu = _backend_cpu(cursor)
+    begin = time.perf_counter()
+    work()
+    wall = time.perf_counter() - begin
+    return wall, _backend_cpu(cursor) - cpu
+
+
+def _set_indexes(cursor: Any, name: str) -> None:
+    """Make ``leads_lead``'s indexes the set ``name`` (inside the caller's transaction)."""
+    if name == "keys only":
+        cursor.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = 'leads_lead'::regclass AND NOT x.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        )
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{index}"')
+        return
+    cursor.execute("DROP INDEX lead_search")
+    if name == "before":
+        for column in SEARCHED:
+            cursor.execute(
+                f"CREATE INDEX lead_search_{column} ON leads_lead "
+                f"USING gin (UPPER({column}::text) gin_trgm_ops)"
+            )
+    else:
+        joined = " || E'\\x1f' || ".join(f"{column}::text" for column in SEARCHED)
+        cursor.execute(
+            f"CREATE INDEX lead_search ON leads_lead USING gin (UPPER(({joined})::text) "
+            "gin_trgm_ops)"
+        )
+    cursor.execute("ANALYZE leads_lead")
+
+
+def _writes(cursor: Any, columns: str, leads: int) -> dict[str, float]:
+    """Wall and server CPU µs per inserted lead and per status change."""
+    inserted, changed = min(INSERTED, leads), min(CHANGED, leads)
+    cursor.execute("SELECT id FROM leads_lead ORDER BY random() LIMIT %s", [changed])
+    ids = [row[0] for row in cursor.fetchall()]
+
+    def insert() -> None:
+        cursor.execute(
+            f"INSERT INTO leads_lead ({columns}, email) SELECT {columns}, "
+            f"'copy.' || id || email FROM leads_lead ORDER BY id LIMIT {inserted}"
+        )
+
+    def change() -> None:
+        for lead_id in ids:
+            cursor.execute(
+                "UPDATE leads_lead SET status = CASE WHEN status = 'new' THEN "
+                "'qualifying' ELSE 'new' END, updated_at = now() WHERE id = %s",
+                [lead_id],
+            )
+
+    insert_wall, insert_cpu = _timed(cursor, insert)
+    change_wall, change_cpu = _timed(cursor, change)
+    return {
+        "insert wall": insert_wall / inserted * 1e6,
+        "insert cpu": insert_cpu / inserted * 1e6,
+        "change wall": change_wall / changed * 1e6,
+        "change cpu": change_cpu / changed * 1e6,
+    }
+
+
+def _searches(cursor: Any, manager: Any, words: dict[str, str]) -> dict[str, Any]:
+    """The list's first page for each word: median ms, how many leads match, the plan's index."""
+    from leadflow.leads.selectors.lists import LeadFilters, lead_list, lead_page
+
+    figures: dict[str, Any] = {}
+    for kind, word in words.items():
+        leads = lead_list(user=manager, filters=LeadFilters(q=word))
+        timings = []
+        for run in range(SEARCH_RUNS + 1):
+            begin = time.perf_counter()
+            page = lead_page(leads=lead_list(user=manager, filters=LeadFilters(q=word)), number=1)
+            if run:
+                timings.append((time.perf_counter() - begin) * 1000)
+        sql, params = leads[:50].query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE oid IN "
+            "(SELECT indexrelid FROM pg_index WHERE indrelid = 'leads_lead'::regclass)"
+        )
+        ours = {row[0] for row in cursor.fetchall()}
+        used = sorted({word for line in plan for word in line.split() if word in ours})
+        if any("Seq Scan on leads_lead" in line for line in plan):
+            used.append("sequential scan")
+        figures[f"search {kind}"] = statistics.median(timings)
+        figures[f"search {kind} found"] = page.total
+        figures[f"search {kind} capped"] = page.capped
+        figures[f"search {kind} plan"] = ", ".join(used)
+    return figures
+
+
+def worker(database_url: str, leads: int) -> dict[str, Any]:
+    django_setup(database_url)
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    manager = _load(leads)
+    load_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE leads_lead")
+        cursor.execute(
+            "SELECT string_agg(column_name, ', ') FROM information_schema.columns WHERE "
+            "table_name = 'leads_lead' AND column_name NOT IN ('id', 'email', 'external_id')"
+        )
+        (columns,) = cursor.fetchone()
+        cursor.execute("SELECT email FROM leads_lead ORDER BY id OFFSET %s LIMIT 1", [leads // 2])
+        (email,) = cursor.fetchone()
+    # A rare word: one lead's e-mail fragment ("lovelace.4242@"), as a person pastes it.
+    words = {"common": COMMON, "rare": email.split(".", 1)[1].split("example")[0]}
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in SETS}
+    figures: dict[str, Any] = {"leads": leads, "load_s": load_s, "rare": words["rare"]}
+    for round_number in range(ROUNDS):
+        for name in SETS:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _set_indexes(cursor, name)
+                if round_number == 0:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_index WHERE indrelid = 'leads_lead'::regclass"
+                    )
+                    (figures[f"{name} indexes"],) = cursor.fetchone()
+                    if name != "keys only":
+                        searched = _searches(cursor, manager, words)
+                        figures.update({f"{name} {key}": v for key, v in searched.items()})
+                rounds[name].append(_writes(cursor, columns, leads))
+                transaction.set_rollback(True)
+    for name, measured in rounds.items():
+        for key in measured[0]:
+            figures[f"{name} {key}"] = statistics.median(m[key] for m in measured)
+    return figures
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def _line(figures: dict[str, Any]) -> str:
+    def writes(name: str) -> str:
+        return (
+            f"{name} ({figures[f'{name} indexes']} indexes) insert "
+            f"{figures[f'{name} insert cpu']:.0f} µs server CPU a lead "
+            f"({figures[f'{name} insert wall']:.0f} µs wall), status change "
+            f"{figures[f'{name} change cpu']:.0f} µs ({figures[f'{name} change wall']:.0f} µs)"
+        )
+
+    def search(name: str) -> str:
+        parts = []
+        for kind in ("common", "rare"):
+            found = figures[f"{name} search {kind} found"]
+            more = "+" if figures[f"{name} search {kind} capped"] else ""
+            parts.append(
+                f"{kind} word {figures[f'{name} search {kind}']:.0f} ms ({found:,}{more} leads, "
+                f"{figures[f'{name} search {kind} plan']})"
+            )
+        return f"{name}: " + ", ".join(parts)
+
+    return (
+        f"{figures['leads']:,} leads, median of {ROUNDS} rounds of "
+        f"{min(INSERTED, figures['leads']):,} inserts and "
+        f"{min(CHANGED, figures['leads']):,} status changes (keys only = the baseline, same run): "
+        + "; ".join(writes(name) for name in SETS)
+        + f'. List search, first page, median of {SEARCH_RUNS} (common word "{COMMON}", rare '
+        f'word "{figures["rare"]}"): ' + "; ".join(search(name) for name in SETS[:2])
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=LEADS)
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_LEADS:,} leads, no record")
+    parser.add_argument("--worker", metavar="DATABASE_URL")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.leads)))
+        return
+    leads = QUICK_LEADS if args.quick else args.leads
+    url = postgres_fresh(BENCH_DATABASE)
+    if url is None:
+        return
+    try:
+        with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+            figures = run_worker(
+                __file__,
+                ["--worker", url, "--leads", str(leads)],
+                url=url,
+                var_dir=Path(tmp),
+                env={"HTTPS": "false"},
+            )
+    finally:
+        postgres_drop(url)
+    line = _line(figures)
+    print(f"PostgreSQL: loaded in {figures['load_s']:.0f} s; {line}")
+    load = os.getloadavg()[0]
+    if args.quick:
+        os.environ["LEADFLOW_BENCH_QUICK"] = "1"
+    record_line(
+        HEADING,
+        f"{machine_line('PostgreSQL')}: {line} (load average {load:.1f} on {os.cpu_count()} cores)",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
