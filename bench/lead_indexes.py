@@ -242,6 +242,99 @@ def _searches(cursor: Any, manager: Any, words: dict[str, str]) -> dict[str, Any
     return figures
 
 
+STATUSES = (
+    "new", "qualifying", "in_review", "approved", "delivered", "assigned", "claimed", "contacted",
+    "closed_won", "closed_lost", "nurturing", "dead_file", "disqualified",
+)  # fmt: skip
+
+
+def _as_in_service(cursor: Any, qualifier: int) -> None:
+    """Spread the generated leads as in service: the 13 statuses, 10 % owned by one qualifier
+    (a few held by them), phones, one lead in ten with a CRM id; an alert event for one lead in
+    a hundred."""
+    statuses = "ARRAY[" + ", ".join(f"'{status}'" for status in STATUSES) + "]"
+    cursor.execute(
+        f"UPDATE leads_lead SET status = ({statuses})[1 + id %% 13], "
+        "owner_id = CASE WHEN id %% 10 = 0 THEN %s END, "
+        "held_by_id = CASE WHEN id %% 1000 = 0 THEN %s END, "
+        "held_until = CASE WHEN id %% 1000 = 0 THEN now() + interval '10 minutes' END, "
+        "phone = '+4930' || lpad(id::text, 7, '0'), "
+        "external_source = CASE WHEN id %% 10 = 1 THEN 'crm' ELSE '' END, "
+        "external_id = CASE WHEN id %% 10 = 1 THEN 'X-' || id END",
+        [qualifier, qualifier],
+    )
+    cursor.execute(
+        "SELECT string_agg(column_name, ', ') FROM information_schema.columns WHERE "
+        "table_name = 'leads_leadevent' AND column_name NOT IN ('id', 'kind')"
+    )
+    (columns,) = cursor.fetchone()
+    cursor.execute(
+        f"INSERT INTO leads_leadevent ({columns}, kind) SELECT {columns}, 'alert' "
+        "FROM leads_leadevent WHERE lead_id %% 100 = 0",
+        [],
+    )
+
+
+def _plans(cursor: Any, manager: Any, qualifier: int) -> dict[str, bool]:
+    """For each index of the two tables, whether PostgreSQL's plan of the query it is there for
+    (docs/PERFORMANCE.md's table: the selector itself where it is the leads app's, else the
+    same filter and order) reads it."""
+    from django.utils import timezone
+
+    from leadflow.leads.models import Lead, LeadEvent
+    from leadflow.leads.selectors.lists import LeadFilters, lead_list
+    from leadflow.leads.selectors.text import search
+
+    lead = Lead.objects.order_by("id")[Lead.objects.count() // 2]
+    program = lead.program_id
+
+    def listed(**filters: Any) -> Any:
+        return lead_list(user=manager, filters=LeadFilters(**filters))[:50]
+
+    cursor.execute(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'leads_lead' "
+        "AND indexdef LIKE '%%(created_at)'"
+    )
+    (created_at,) = cursor.fetchone()
+    queries = {
+        created_at: listed(),
+        "lead_external_id_unique_per_source": Lead.objects.filter(
+            program_id=program, external_source="crm", external_id=f"X-{lead.pk + 1}"
+        ),
+        "lead_program_status": Lead.objects.filter(program_id=program, status="approved")
+        .order_by("-created_at")
+        .values("id"),
+        "lead_program_stage": Lead.objects.filter(
+            program_id=program, stage__in=["opportunity", "qualified_opportunity"]
+        ).values("id"),
+        "lead_status_rating": Lead.objects.filter(status="approved", rating="hot").order_by(
+            "-score"
+        )[:100],
+        "lead_channel": listed(channel="phone"),
+        "lead_campaign": listed(campaign="CMP-07"),
+        "lead_owner_status": Lead.objects.filter(owner_id=qualifier).values("id")[:1],
+        "lead_held": Lead.objects.filter(held_by_id=qualifier, held_until__gt=timezone.now()),
+        "lead_list_score": listed(sort="-score"),
+        "lead_list_company": listed(sort="company"),
+        "lead_list_status": listed(sort="status"),
+        "lead_program_email": Lead.objects.filter(program_id=program, email__in=[lead.email]),
+        "lead_program_phone": Lead.objects.filter(program_id=program, phone__in=[lead.phone]),
+        "lead_program_company_key": Lead.objects.filter(
+            program_id=program, company_key__in=[lead.company_key]
+        ),
+        "lead_search": search(Lead.objects.all(), [lead.email.split("@")[0]])[:50],
+        "lead_event_lead_at": LeadEvent.objects.filter(lead_id=lead.pk).order_by("at"),
+        "lead_event_alert": LeadEvent.objects.filter(lead_id=lead.pk, kind="alert"),
+    }
+    chosen = {}
+    for index, query in queries.items():
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+        chosen[index] = f" {index} " in f" {plan} "
+    return chosen
+
+
 def worker(database_url: str, leads: int) -> dict[str, Any]:
     django_setup(database_url)
     from django.core.management import call_command
@@ -251,8 +344,17 @@ def worker(database_url: str, leads: int) -> dict[str, Any]:
     started = time.perf_counter()
     manager = _load(leads)
     load_s = time.perf_counter() - started
+    from leadflow.accounts.models import Role
+    from leadflow.accounts.services import user_create
+
+    qualifier = user_create(
+        username="qualifier", password="bench-qualifier-1", roles=[Role.QUALIFIER], clients=[]
+    )
     with connection.cursor() as cursor:
+        _as_in_service(cursor, qualifier.pk)
         cursor.execute("VACUUM ANALYZE leads_lead")
+        cursor.execute("VACUUM ANALYZE leads_leadevent")
+        plans = _plans(cursor, manager, qualifier.pk)
         cursor.execute(
             "SELECT string_agg(column_name, ', ') FROM information_schema.columns WHERE "
             "table_name = 'leads_lead' AND column_name NOT IN ('id', 'email', 'external_id')"
@@ -264,6 +366,7 @@ def worker(database_url: str, leads: int) -> dict[str, Any]:
     words = {"common": COMMON, "rare": email.split(".", 1)[1].split("example")[0]}
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in SETS}
     figures: dict[str, Any] = {"leads": leads, "load_s": load_s, "rare": words["rare"]}
+    figures["plans"] = plans
     for round_number in range(ROUNDS):
         for name in SETS:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -288,6 +391,9 @@ def worker(database_url: str, leads: int) -> dict[str, Any]:
 
 
 def _line(figures: dict[str, Any]) -> str:
+    plans: dict[str, bool] = figures["plans"]
+    unused = sorted(index for index, chosen in plans.items() if not chosen)
+
     def writes(name: str) -> str:
         return (
             f"{name} ({figures[f'{name} indexes']} indexes) insert "
@@ -313,7 +419,11 @@ def _line(figures: dict[str, Any]) -> str:
         f"{min(CHANGED, figures['leads']):,} status changes (keys only = the baseline, same run): "
         + "; ".join(writes(name) for name in SETS)
         + f'. List search, first page, median of {SEARCH_RUNS} (common word "{COMMON}", rare '
-        f'word "{figures["rare"]}"): ' + "; ".join(search(name) for name in SETS[:2])
+        f'word "{figures["rare"]}"): '
+        + "; ".join(search(name) for name in SETS[:2])
+        + ". Plans (the query of each index of docs/PERFORMANCE.md's table, the set now): "
+        f"{sum(plans.values())} of {len(plans)} indexes chosen"
+        + (f"; not chosen: {', '.join(unused)}" if unused else "")
     )
 
 
