@@ -248,20 +248,21 @@ STATUSES = (
 )  # fmt: skip
 
 
-def _as_in_service(cursor: Any, qualifier: int) -> None:
+def _as_in_service(cursor: Any, qualifier: int, newcomer: int) -> None:
     """Spread the generated leads as in service: the 13 statuses, 10 % owned by one qualifier
-    (a few held by them), phones, one lead in ten with a CRM id; an alert event for one lead in
-    a hundred."""
+    (a few held by them) and 0.5 % by a newcomer, phones, company keys (the lower-cased name),
+    one lead in ten with a CRM id; an alert event for one lead in a hundred."""
     statuses = "ARRAY[" + ", ".join(f"'{status}'" for status in STATUSES) + "]"
     cursor.execute(
         f"UPDATE leads_lead SET status = ({statuses})[1 + id %% 13], "
-        "owner_id = CASE WHEN id %% 10 = 0 THEN %s END, "
+        "owner_id = CASE WHEN id %% 10 = 0 THEN %s WHEN id %% 200 = 5 THEN %s END, "
+        "company_key = lower(company), "
         "held_by_id = CASE WHEN id %% 1000 = 0 THEN %s END, "
         "held_until = CASE WHEN id %% 1000 = 0 THEN now() + interval '10 minutes' END, "
         "phone = '+4930' || lpad(id::text, 7, '0'), "
         "external_source = CASE WHEN id %% 10 = 1 THEN 'crm' ELSE '' END, "
         "external_id = CASE WHEN id %% 10 = 1 THEN 'X-' || id END",
-        [qualifier, qualifier],
+        [qualifier, newcomer, qualifier],
     )
     cursor.execute(
         "SELECT string_agg(column_name, ', ') FROM information_schema.columns WHERE "
@@ -275,7 +276,7 @@ def _as_in_service(cursor: Any, qualifier: int) -> None:
     )
 
 
-def _plans(cursor: Any, manager: Any, qualifier: int) -> dict[str, bool]:
+def _plans(cursor: Any, manager: Any, qualifier: int, newcomer: int) -> dict[str, bool]:
     """For each index of the two tables, whether PostgreSQL's plan of the query it is there for
     (docs/PERFORMANCE.md's table: the selector itself where it is the leads app's, else the
     same filter and order) reads it."""
@@ -311,8 +312,10 @@ def _plans(cursor: Any, manager: Any, qualifier: int) -> dict[str, bool]:
             "-score"
         )[:100],
         "lead_channel": listed(channel="phone"),
-        "lead_campaign": listed(campaign="CMP-07"),
-        "lead_owner_status": Lead.objects.filter(owner_id=qualifier).values("id")[:1],
+        # The CSV export of a campaign (all its leads, not a page).
+        "lead_campaign": lead_list(user=manager, filters=LeadFilters(campaign="CMP-07")),
+        # The PROTECT check before a user is deleted: every lead they own.
+        "lead_owner_status": Lead.objects.filter(owner_id__in=[newcomer]).only("id"),
         "lead_held": Lead.objects.filter(held_by_id=qualifier, held_until__gt=timezone.now()),
         "lead_list_score": listed(sort="-score"),
         "lead_list_company": listed(sort="company"),
@@ -347,14 +350,15 @@ def worker(database_url: str, leads: int) -> dict[str, Any]:
     from leadflow.accounts.models import Role
     from leadflow.accounts.services import user_create
 
-    qualifier = user_create(
-        username="qualifier", password="bench-qualifier-1", roles=[Role.QUALIFIER], clients=[]
+    qualifier, newcomer = (
+        user_create(username=name, password=f"bench-{name}-1", roles=[Role.QUALIFIER]).pk
+        for name in ("qualifier", "newcomer")
     )
     with connection.cursor() as cursor:
-        _as_in_service(cursor, qualifier.pk)
+        _as_in_service(cursor, qualifier, newcomer)
         cursor.execute("VACUUM ANALYZE leads_lead")
         cursor.execute("VACUUM ANALYZE leads_leadevent")
-        plans = _plans(cursor, manager, qualifier.pk)
+        plans = _plans(cursor, manager, qualifier, newcomer)
         cursor.execute(
             "SELECT string_agg(column_name, ', ') FROM information_schema.columns WHERE "
             "table_name = 'leads_lead' AND column_name NOT IN ('id', 'email', 'external_id')"
