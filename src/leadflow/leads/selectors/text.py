@@ -22,7 +22,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import F, Func, Q, QuerySet, TextField
 
 #: The searched columns, in the order the joined text holds them.
@@ -68,7 +68,7 @@ def search(leads: QuerySet[Any], terms: list[str]) -> QuerySet[Any]:
     terms = [term for term in terms if term]
     if not terms:
         return leads
-    if connection.vendor != "postgresql":
+    if connections[leads.db].vendor != "postgresql":
         for term in terms:
             leads = leads.filter(per_column(term))
         return leads
