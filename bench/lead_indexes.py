@@ -4,8 +4,11 @@ item 3; docs/PERFORMANCE.md, "Indexes").
 On PostgreSQL only (``leadflow_bench_indexes`` on the server of ``LEADFLOW_TEST_DATABASE_URL``;
 skipped when none answers; SQLite has no trigram index and its B-tree indexes are the same):
 100,000 leads of two programs (the list benchmark's names, companies and sources, set-based
-through ``leads_create_bulk``), then three sets of indexes on ``leads_lead``, each measured in
-its own transaction, rolled back, so every set starts from the same table:
+through ``leads_create_bulk``), spread as in service (statuses, owners, held leads, phones,
+company keys, CRM ids, alert events). First, for each index of ``leads_lead`` and
+``leads_leadevent``, whether the plan of the query docs/PERFORMANCE.md gives it reads it. Then
+four sets of indexes on ``leads_lead``, each measured in its own transaction, rolled back, so
+every set starts from the same table:
 
 - *before*: the four trigram GIN indexes of migration ``leads.0006`` (one per searched column)
   instead of the one of ``leads.0012``;
@@ -19,12 +22,11 @@ In each set's transaction the trigram indexes are built fresh (``CREATE INDEX`` 
 time per inserted lead (one ``INSERT … SELECT`` of 5,000 copies of leads) and per status change
 (1,000 one-row ``UPDATE``s, as ``lead_transition`` writes the row), each including the merge of
 the GIN indexes' pending lists (``gin_clean_pending_list``: otherwise vacuum pays it later),
-median of 3 rounds; and, for
-*before* (searched by the four-column predicate, as then) and *now*, the first page of the
-list's search (``lead_list`` + ``lead_page`` as a
-sales manager) for a common word (a company name one lead in nine carries) and a rare one (one
-lead's e-mail fragment), median of 5 runs after a warm-up, with the plan's index. Figures go
-to docs/PERFORMANCE.md under "## Indexes".
+median of 3 rounds; and, for *before* (searched by the four-column predicate, as then) and
+*now*, the first page of the list's search (``lead_list`` + ``lead_page`` as a sales manager)
+for a common word (a company name one lead in nine carries) and a rare one (one lead's e-mail
+fragment), median of 5 runs after a warm-up, with the indexes its plan reads. Figures go to
+docs/PERFORMANCE.md under "## Indexes"; ``--quick`` (2,000 leads) prints them only.
 
 Run with ``uv run python bench/lead_indexes.py [--leads N] [--quick]``.
 """
