@@ -11,9 +11,8 @@ link's ``after`` key, as a person paging there follows it) and the same page by 
 1,000 rows. In the same run, the baseline: a page whose filter matches no lead (the page's
 fixed cost: session, scope, form, template); each figure is given with its multiple of it.
 Each figure is the median of 5 runs in ms (after one warm-up run); they are appended to
-docs/PERFORMANCE.md under "## Lead list". The target is under 300 ms each. On PostgreSQL the
-run also measures what the trigram GIN search indexes cost a lead's writes (inserts and status
-changes with and without them, in rolled-back transactions), appended under "## Indexes".
+docs/PERFORMANCE.md under "## Lead list". The target is under 300 ms each. What the indexes
+cost a lead's writes is ``bench/lead_indexes.py``'s measurement.
 
 Each database runs in its own subprocess (``--worker``), because Django is configured once per
 process. Run with ``uv run python bench/list_pages.py [--leads N]``.
@@ -21,11 +20,9 @@ process. Run with ``uv run python bench/list_pages.py [--leads N]``.
 
 import os
 import random
-import statistics
 import time
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from _lib import (
     bench_answers,
@@ -41,7 +38,6 @@ BATCH = 5_000
 SEED = 2026
 RUNS = 5
 HEADING = "## Lead list"
-INDEXES = "## Indexes"
 BENCH_DATABASE = "leadflow_bench_list"
 FIRST = ["Ada", "Grace", "Alan", "Hedy", "Katherine", "Barbara", "Edsger", "Donald", "Frances"]
 LAST = ["Lovelace", "Hopper", "Turing", "Lamarr", "Johnson", "Liskov", "Dijkstra", "Knuth"]
@@ -134,59 +130,7 @@ def worker(database_url: str, leads: int) -> dict[str, float]:
         figures[name], body = median_ms(partial(browser.get, url), runs=RUNS, what=url)
         if name.startswith("CSV"):
             figures["csv_rows"] = body.count(b"\n") - 1
-    if connection.vendor == "postgresql":
-        figures.update(_write_cost(connection))
     return figures
-
-
-#: PostgreSQL's trigram GIN indexes of the search (migration ``leads.0006``).
-TRIGRAM = ("first_name", "last_name", "email", "company")
-WRITE_ROUNDS = 3
-INSERTED = 5_000
-CHANGED = 1_000
-
-
-def _write_cost(connection: Any) -> dict[str, float]:
-    """What a lead's writes cost with and without the trigram GIN indexes (PostgreSQL): µs per
-    lead of one ``INSERT … SELECT`` of ``INSERTED`` copies of leads, and µs per status change
-    of ``CHANGED`` one-row ``UPDATE``s, median of ``WRITE_ROUNDS`` rounds, each rolled back
-    (the indexes dropped inside the round's transaction)."""
-    from django.db import transaction
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(column_name, ', ') FROM information_schema.columns WHERE "
-            "table_name = 'leads_lead' AND column_name NOT IN ('id', 'email', 'external_id')"
-        )
-        (columns,) = cursor.fetchone()
-    timings: dict[str, list[float]] = {}
-    for _ in range(WRITE_ROUNDS):
-        for trigram in (True, False):
-            label = "with trigram" if trigram else "without trigram"
-            with transaction.atomic(), connection.cursor() as cursor:
-                if not trigram:
-                    for column in TRIGRAM:
-                        cursor.execute(f"DROP INDEX lead_search_{column}")
-                cursor.execute("SELECT id FROM leads_lead ORDER BY random() LIMIT %s", [CHANGED])
-                ids = [row[0] for row in cursor.fetchall()]
-                begin = time.perf_counter()
-                cursor.execute(
-                    f"INSERT INTO leads_lead ({columns}, email) SELECT {columns}, "
-                    f"'copy.' || id || email FROM leads_lead ORDER BY id LIMIT {INSERTED}"
-                )
-                inserted = time.perf_counter() - begin
-                begin = time.perf_counter()
-                for lead_id in ids:
-                    cursor.execute(
-                        "UPDATE leads_lead SET status = CASE WHEN status = 'new' THEN "
-                        "'qualifying' ELSE 'new' END, updated_at = now() WHERE id = %s",
-                        [lead_id],
-                    )
-                changed = time.perf_counter() - begin
-                transaction.set_rollback(True)
-            timings.setdefault(f"insert {label}", []).append(inserted / INSERTED * 1e6)
-            timings.setdefault(f"status change {label}", []).append(changed / CHANGED * 1e6)
-    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 # --- the driver ----------------------------------------------------------------------------------
@@ -209,20 +153,6 @@ def main() -> None:
             f"{pages}; empty page {empty:.0f} ms (export: {figures['csv_rows']:,.0f} rows); "
             f"{verdict}"
         )
-        if "insert with trigram" in figures:
-            costs = (
-                f"insert {figures['insert with trigram']:.0f} µs a lead with the trigram GIN "
-                f"indexes, {figures['insert without trigram']:.0f} µs without; status change "
-                f"{figures['status change with trigram']:.0f} µs with, "
-                f"{figures['status change without trigram']:.0f} µs without"
-            )
-            print(f"{name}: {costs}")
-            record_line(
-                INDEXES,
-                f"{machine_line(name)}: {figures['leads']:,.0f} leads, median of "
-                f"{WRITE_ROUNDS} rounds of {INSERTED:,} inserts and {CHANGED:,} status changes: "
-                f"{costs} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
-            )
         record(
             f"{machine_line(name)}: {figures['leads']:,.0f} leads, median of {RUNS} runs "
             f"(x the page of a filter that matches nothing, {empty:.0f} ms, in the same "

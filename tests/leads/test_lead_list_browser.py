@@ -1,7 +1,8 @@
 """The lead list in a real browser (issue 17, item 4): a manager chooses the columns and the
 page size, reloads and finds them chosen; a colleague's list is unaffected. The header stays
 while the rows scroll, the table's scrollbars stay inside the window, the page uses a wide
-screen's whole width, and a bulk action with nothing ticked says so."""
+screen's whole width, and a bulk action with nothing ticked says so. The search finds a fragment
+of a name, an e-mail or a company (issue 18, item 3)."""
 
 from pathlib import Path
 
@@ -162,3 +163,40 @@ def test_the_bulk_bar_is_one_line_and_shows_only_the_chosen_actions_input(
     expect(owner).to_be_hidden()
     expect(campaign).to_be_hidden()
     assert max(heights) - min(heights) <= 4, "the bar changes height with the chosen action"
+
+
+def test_the_search_finds_a_fragment_of_a_name_an_e_mail_or_a_company(
+    page: Page, screenshots: Path, live_server: LiveServer, program: Program
+) -> None:
+    """Issue 18, item 3: the search reads one index over the four columns joined, and still
+    finds what it found: a fragment of one column in any case, never a run across two."""
+    user_create(
+        username="mona", password="mona-secret-1", roles=(Role.MANAGER,), programs=(program,)
+    )
+    for first, last, company in (
+        ("Ada", "Lovelace", "Analytical Engines"),
+        ("Grace", "Hopper", "Navy Labs"),
+        ("Alan", "Turing", "Bletchley Park"),
+    ):
+        factories.lead(
+            program=program,
+            first_name=first,
+            last_name=last,
+            email=f"{first}.{last}@example.com".lower(),
+            company=company,
+        )
+    page.set_viewport_size(DESKTOP)
+    page.set_default_timeout(SLOW)
+    sign_in(page, live_server, "mona", "mona-secret-1")
+    expect(page.get_by_text("Leads 1\u20133 of 3")).to_be_visible()
+    search = page.get_by_label("Search")
+    apply = page.locator("#lead-filters").get_by_role("button", name="Apply")
+    for term, found in (("LOVEL", "Ada Lovelace"), ("hopper@", "Grace Hopper"), ("park", "Alan")):
+        search.fill(term)
+        apply.click()
+        expect(page.get_by_text("Leads 1\u20131 of 1")).to_be_visible()
+        expect(page.locator("table.leads tbody")).to_contain_text(found)
+    page.screenshot(path=str(screenshots / "lead-list-search.png"))
+    search.fill("adalove")
+    apply.click()
+    expect(page.get_by_text("No leads match these filters.")).to_be_visible()

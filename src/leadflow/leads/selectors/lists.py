@@ -33,6 +33,7 @@ from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import Lead, SavedFilter
 from leadflow.leads.selectors import lead_scope
 from leadflow.leads.selectors.queue import RATING_RANK, queue_leads
+from leadflow.leads.selectors.text import search as text_search
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 
@@ -130,12 +131,7 @@ def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
         leads = leads.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
     text = filters.q.strip()
     if text:
-        leads = leads.filter(
-            Q(first_name__icontains=text)
-            | Q(last_name__icontains=text)
-            | Q(email__icontains=text)
-            | Q(company__icontains=text)
-        )
+        leads = text_search(leads, [text])
     if filters.sort.removeprefix("-") == "rating":
         leads = leads.annotate(rating_rank=RATING_RANK)
     return leads.order_by(*_ordering(filters.sort))

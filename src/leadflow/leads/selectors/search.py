@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from leadflow.accounts.models import User
 from leadflow.leads.models import Lead
 from leadflow.leads.selectors import lead_scope
+from leadflow.leads.selectors.text import search as text_search
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_list
 
@@ -114,14 +115,7 @@ def _filtered(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
         "created_at__lt": filters.created_before,
     }
     leads = leads.filter(**{name: value for name, value in exact.items() if value is not None})
-    for word in (filters.q or "").split():
-        leads = leads.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(company__icontains=word)
-        )
-    return leads
+    return text_search(leads, (filters.q or "").split())
 
 
 def cursor_encode(lead: Lead, *, ordering: str) -> str:
