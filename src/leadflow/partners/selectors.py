@@ -3,7 +3,7 @@
 A partner's user sees exactly the leads with an active assignment to its partner; a lead taken
 away (declined, reassigned, clock missed) does not exist for it any more (404 everywhere)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -412,12 +412,12 @@ def partner_registrations(*, partner: Partner) -> QuerySet[Registration]:
     )
 
 
-def registrations_pending(*, client_ids: Iterable[int] | None) -> QuerySet[Registration]:
-    """Registrations waiting for a manager's decision, oldest first, of the clients given (all
-    with None)."""
-    found = Registration.objects.filter(status=RegistrationStatus.PENDING)
-    if client_ids is not None:
-        found = found.filter(program__client_id__in=list(client_ids))
+def registrations_pending(*, user: User, all_states: bool = False) -> QuerySet[Registration]:
+    """Registrations waiting for a manager's decision (any, with ``all_states``) of the
+    partners the user may see, oldest first."""
+    found = Registration.objects.filter(partner__in=partner_list(user=user))
+    if not all_states:
+        found = found.filter(status=RegistrationStatus.PENDING)
     return found.select_related("partner", "program", "registered_by", "lead").order_by(
         "registered_at", "id"
     )

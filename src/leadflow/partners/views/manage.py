@@ -30,7 +30,9 @@ from leadflow.partners.selectors import (
     partner_get,
     partner_open_leads,
     partner_record,
+    partner_registrations,
     partner_rows,
+    registrations_pending,
     routing_queue,
 )
 from leadflow.partners.services import PartnerInputError, partner_flow_enable
@@ -57,6 +59,7 @@ def partner_index(request: HttpRequest) -> HttpResponse:
             "partners": page,
             "window_days": DEFAULT_TERMS.violation_window_days,
             "waiting": routing_queue(user=user).count(),
+            "registrations_waiting": registrations_pending(user=user).count(),
         },
     )
 
@@ -121,6 +124,8 @@ def partner_detail_page(
             "closed": partner_closed_leads(user=user, partner=partner),
             "can_enable": not partner.flow_enabled and may_manage(user=user, partner=partner),
             "form": form or FlowEnableForm(),
+            "registrations": partner_registrations(partner=partner)[:100],
+            "now": now,
         },
         status=status,
     )
