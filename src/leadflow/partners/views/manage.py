@@ -32,7 +32,6 @@ from leadflow.partners.selectors import (
     partner_record,
     partner_registrations,
     partner_rows,
-    registrations_pending,
     routing_queue,
 )
 from leadflow.partners.services import PartnerInputError, partner_flow_enable
@@ -59,7 +58,6 @@ def partner_index(request: HttpRequest) -> HttpResponse:
             "partners": page,
             "window_days": DEFAULT_TERMS.violation_window_days,
             "waiting": routing_queue(user=user).count(),
-            "registrations_waiting": registrations_pending(user=user).count(),
         },
     )
 
