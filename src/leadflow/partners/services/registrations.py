@@ -249,7 +249,7 @@ def registration_decide(
         raise PartnerInputError("reason", "say why the registration is rejected")
     with transaction.atomic():
         locked = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("partner", "program", "lead")
             .get(pk=registration.pk)
         )
