@@ -43,6 +43,7 @@ def test_the_schedule_runs_the_product_s_periodic_work() -> None:
         "partners.sla_sweep": timedelta(minutes=5),
         "partners.routing_queue": timedelta(minutes=5),
         "partners.routing_queue_alert": timedelta(minutes=10),
+        "partners.weekly_status": timedelta(hours=1),
         "api.idempotency_purge": timedelta(hours=1),
         "ops.database_optimize": timedelta(hours=6),
         "nurture.touches_due": timedelta(minutes=1),

@@ -43,6 +43,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         timedelta(minutes=10),
     ),
     PeriodicJob(
+        "partners.weekly_status",
+        "leadflow.partners.tasks.weekly_status_task",
+        timedelta(hours=1),
+    ),
+    PeriodicJob(
         "nurture.touches_due", "leadflow.nurture.tasks.touches_due_task", timedelta(minutes=1)
     ),
     PeriodicJob(

@@ -1,12 +1,13 @@
 """REST API v1 for a partner's users (``/api/v1/partner/…``): the inbox, one lead with its
-clocks, claim, decline, first contact, outcome, and the partner's SLA record.
+clocks, claim, decline, first contact, outcome, the partner's SLA record, and deal
+registration (``/registrations``).
 
 A lead that is not the caller's partner's now is a 404, exactly as in the portal. Handlers
 parse, call one service or selector, and answer; writes accept an ``Idempotency-Key``."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -20,14 +21,17 @@ from leadflow.api.auth import caller
 from leadflow.api.idempotency import Answer, idempotent_write
 from leadflow.api.schemas import ErrorOut, ValidationErrorOut
 from leadflow.core.routing import CapacityReached
+from leadflow.intake.schemas import REACHABLE
 from leadflow.leads.models import Lead
-from leadflow.leads.schemas import NOT_BLANK, IsoAwareDatetime
+from leadflow.leads.schemas import NOT_BLANK, IsoAwareDatetime, JsonObject, Text
 from leadflow.partners.models import (
     CONTACT_CHANNELS,
     DECLINE_REASONS,
     LOST_REASONS,
     OUTCOMES,
     Assignment,
+    Registration,
+    RegistrationStatus,
 )
 from leadflow.partners.selectors import (
     lead_clocks,
@@ -35,6 +39,8 @@ from leadflow.partners.selectors import (
     partner_for_user,
     partner_inbox,
     partner_record,
+    partner_registrations,
+    registration_program_get,
 )
 from leadflow.partners.services import (
     PartnerInputError,
@@ -43,6 +49,8 @@ from leadflow.partners.services import (
     lead_decline,
     lead_outcome_record,
 )
+from leadflow.partners.services.registrations import Prospect, deal_register
+from leadflow.programs.models import Program
 
 router = Router(tags=["partner portal"])
 
@@ -373,3 +381,148 @@ def outcome(
             now=now,
         ),
     )
+
+
+# --- deal registration ---------------------------------------------------------------------------
+
+
+def _text(max_length: int) -> Any:
+    return Field("", max_length=max_length)
+
+
+class RegistrationIn(Schema):
+    """A prospect the partner found itself: someone to reach (an e-mail, a phone, or a company
+    and a name, as for every new lead); answers to the program's qualifying questions are
+    scored as for any lead."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": cast(list[JsonValue], REACHABLE)})
+
+    program: Text = Field(min_length=1, max_length=80, description="The program's slug")
+    first_name: Text | None = _text(40)
+    last_name: Text | None = _text(80)
+    email: Text | None = _text(254)
+    phone: Text | None = _text(40)
+    title: Text | None = _text(128)
+    company: Text | None = _text(200)
+    website: Text | None = _text(200)
+    country: Text | None = _text(80)
+    state: Text | None = _text(80)
+    postal_code: Text | None = _text(16)
+    city: Text | None = _text(100)
+    note: Text | None = _text(2000)
+    answers: JsonObject | None = Field(
+        default_factory=dict, description="Questionnaire answers by question key"
+    )
+
+    def to_prospect(self) -> Prospect:
+        texts = {
+            name: getattr(self, name) or ""
+            for name in (
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "title",
+                "company",
+                "website",
+                "country",
+                "state",
+                "postal_code",
+                "city",
+                "note",
+            )
+        }
+        return Prospect(**texts, answers=dict(self.answers or {}))
+
+
+class RegistrationOut(Schema):
+    id: int
+    program: str
+    status: str = Field(description="accepted, pending (a manager decides), rejected, refused")
+    status_label: str
+    reason: str = Field(description="Why it was refused or rejected (never who holds it)")
+    company: str
+    contact: str
+    registered_at: datetime
+    protected_until: datetime | None
+    lead_id: int | None = Field(description="The lead, unless refused")
+
+
+def registration_json(registration: Registration) -> dict[str, Any]:
+    refused = registration.status == RegistrationStatus.REFUSED
+    return RegistrationOut(
+        id=registration.pk,
+        program=registration.program.slug,
+        status=registration.status,
+        status_label=registration.get_status_display(),
+        reason=registration.reason,
+        company=registration.company,
+        contact=registration.contact,
+        registered_at=registration.registered_at,
+        protected_until=registration.protected_until,
+        lead_id=None if refused else registration.lead_id,
+    ).model_dump(mode="json")
+
+
+@router.get(
+    "/registrations",
+    response={200: list[RegistrationOut], **ERRORS},
+    summary="The partner's deal registrations",
+)
+def registrations(request: HttpRequest) -> list[dict[str, Any]]:
+    partner = partner_for_user(user=_partner_user(request))
+    assert partner is not None
+    return [registration_json(r) for r in partner_registrations(partner=partner)[:500]]
+
+
+@router.post(
+    "/registrations",
+    response={201: RegistrationOut, 409: RegistrationOut, **WRITE_ERRORS},
+    summary="Register a prospect the partner found",
+    description="201 with the registration, accepted (protected for the program's period) or "
+    "pending a manager's decision; 409 with the registration refused and its reason when the "
+    "program already knows the prospect; 404 for a program that is not the partner's; 422 "
+    "when nobody can be reached or a value cannot be stored.",
+)
+def registration_create(
+    request: HttpRequest, payload: RegistrationIn, idempotency_key: IdempotencyKey = None
+) -> JsonResponse:
+    user = _partner_user(request)
+    who = caller(request)
+    partner = partner_for_user(user=user)
+    assert partner is not None
+    try:
+        program = registration_program_get(partner=partner, slug=payload.program)
+    except Program.DoesNotExist:
+        raise HttpError(
+            404, f"no program {payload.program!r} of yours takes registrations"
+        ) from None
+    if who.program_ids is not None and program.pk not in who.program_ids:
+        raise HttpError(404, f"no program {payload.program!r} of yours takes registrations")
+    prospect = payload.to_prospect()
+    now = timezone.now()
+
+    def write() -> Answer:
+        registration = deal_register(
+            partner=partner, program=program, prospect=prospect, user=user, now=now
+        )
+        status = 409 if registration.status == RegistrationStatus.REFUSED else 201
+        return status, registration_json(registration)
+
+    try:
+        outcome = idempotent_write(
+            user=user,
+            key=idempotency_key,
+            method="POST",
+            path=request.path,
+            payload=payload.model_dump(mode="json"),
+            now=now,
+            write=write,
+        )
+    except PartnerInputError as exc:
+        detail = [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}]
+        return JsonResponse({"detail": detail}, status=422)
+    response = JsonResponse(outcome.body, status=outcome.status)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response

@@ -29,7 +29,7 @@ from leadflow.partners.models import (
     PartnerType,
 )
 from leadflow.programs.forms.fields import EditorForm
-from leadflow.programs.models import Client
+from leadflow.programs.models import Client, Program
 
 NOTE_MAX_LENGTH = 2000
 #: What a ``datetime-local`` input sends, to the minute (seconds only when the browser adds them).
@@ -383,3 +383,36 @@ class SlaForm(EditorForm):
     @property
     def queue_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in SLA_FIELDS if name.startswith("queue_")]
+
+
+class RegistrationForm(PartnerForm):
+    """A prospect the partner found itself (``deal_register``)."""
+
+    program: forms.ModelChoiceField[Program] = forms.ModelChoiceField(
+        label="Program", queryset=Program.objects.none(), empty_label=None
+    )
+    first_name = forms.CharField(label="First name", max_length=40, required=False)
+    last_name = forms.CharField(label="Last name", max_length=80, required=False)
+    title = forms.CharField(label="Job title", max_length=128, required=False)
+    company = forms.CharField(label="Company", max_length=200, required=False)
+    email = forms.CharField(label="E-mail", max_length=254, required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    website = forms.CharField(label="Website", max_length=200, required=False)
+    city = forms.CharField(label="City", max_length=100, required=False)
+    state = forms.CharField(label="State or region", max_length=80, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=16, required=False)
+    country = forms.CharField(label="Country", max_length=80, required=False)
+    note = _note("About the opportunity", "What they need, and when: it helps the qualifiers.")
+
+    def __init__(self, *args: Any, programs: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["program"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = programs
+        if programs.count() == 1:
+            field.initial = programs.first()
+
+
+class RegistrationDecisionForm(PartnerForm):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = _note("Reason", "Required to reject: the partner reads it.")

@@ -6,6 +6,7 @@ from datetime import datetime
 from leadflow.core.handoff import routes_after_delivery, routes_at_approval
 from leadflow.leads.models import Lead
 from leadflow.partners.services import leads_route
+from leadflow.partners.services.protected import registered_split
 
 
 def leads_approved(*, lead_ids: Sequence[int], now: datetime) -> list[int]:
@@ -28,8 +29,12 @@ def _route(
     todo = [lead_id for lead_id, mode, rating in rows.order_by("pk") if rule(mode, rating)]
     if not todo:
         return []
-    return [
+    registered, pending = registered_split(todo, now)
+    rest = [lead_id for lead_id in todo if lead_id not in pending and lead_id not in registered]
+    if not rest:
+        return registered
+    return registered + [
         outcome.lead_id
-        for outcome in leads_route(lead_ids=todo, now=now)
+        for outcome in leads_route(lead_ids=rest, now=now)
         if outcome.status == "assigned"
     ]

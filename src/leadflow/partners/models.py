@@ -415,3 +415,116 @@ class RoutingQueueEntry(models.Model):
 
     def __str__(self) -> str:
         return f"lead #{self.lead_id} waiting since {self.queued_at:%Y-%m-%d %H:%M}"
+
+
+# --- deal registration (issue 20, item 4) -------------------------------------------------------
+
+#: How long an accepted registration keeps the prospect for the registering partner.
+DEFAULT_PROTECTION_DAYS = 90
+
+
+class RegistrationTerms(models.Model):
+    """A partner program's deal-registration terms; a program without a row has the defaults
+    (90 days of protection, no manager approval)."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, related_name="registration_terms"
+    )
+    protection_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_PROTECTION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="Days an accepted registration keeps the prospect for its partner",
+    )
+    approval_required = models.BooleanField(
+        default=False, help_text="A manager approves or rejects each registration first"
+    )
+
+    def __str__(self) -> str:
+        return f"Registration terms of {self.program}"
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a manager's decision"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected by a manager"
+    REFUSED = "refused", "Refused: the prospect is already known"
+
+
+class Registration(models.Model):
+    """A prospect a partner (or field sales executive) found itself and registered. A refused
+    one keeps the lead it matched for the managers (``lead``), never shown to the partner."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="registrations")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField()
+    company = models.CharField(max_length=200, blank=True)
+    contact = models.CharField(max_length=300, blank=True, help_text="The person, as registered")
+    note = models.TextField(blank=True, help_text="The partner's words about the opportunity")
+    status = models.CharField(max_length=16, choices=RegistrationStatus.choices)
+    reason = models.TextField(blank=True, help_text="Why refused, or the manager's words")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    protected_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["partner", "-registered_at"], name="partners_reg_partner"),
+            models.Index(fields=["program", "status"], name="partners_reg_status"),
+            models.Index(fields=["lead"], name="partners_reg_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Registration of {self.company or self.contact} by {self.partner}"
+
+    def protected(self, now: Any) -> bool:
+        return (
+            self.status == RegistrationStatus.ACCEPTED
+            and self.protected_until is not None
+            and self.protected_until > now
+        )
+
+
+# --- the weekly status e-mail (issue 20, item 5) ------------------------------------------------
+
+
+class StatusMail(models.Model):
+    """One holder's weekly status e-mail: which open leads it listed, and whether it was
+    answered (a step recorded from one of its links)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="status_mails")
+    week = models.DateField(help_text="The Monday of the week, in the partner's timezone")
+    sent_at = models.DateTimeField()
+    lead_ids: models.JSONField[list[int]] = models.JSONField(default=list)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="partners_status_mail_weekly")
+        ]
+
+    def __str__(self) -> str:
+        return f"Status e-mail of {self.week} to {self.user}"
+
+
+class StatusAnswer(models.Model):
+    """A step recorded from a status link."""
+
+    mail = models.ForeignKey(
+        StatusMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=16)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.step} for lead #{self.lead_id}"

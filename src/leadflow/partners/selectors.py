@@ -42,6 +42,8 @@ from leadflow.partners.models import (
     Partner,
     PartnerLevels,
     PartnerMember,
+    Registration,
+    RegistrationStatus,
     RoutingQueueEntry,
     Violation,
     default_certification_levels,
@@ -49,7 +51,7 @@ from leadflow.partners.models import (
 )
 from leadflow.partners.policies import QueueWait, partner_calendar, queue_waits
 from leadflow.programs.administration.selectors import user_admin_list
-from leadflow.programs.models import Client
+from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_list
 
 #: The window of the record's counts (received, claimed, declined, violations).
@@ -380,3 +382,42 @@ def partner_slug_free(*, client: Client, name: str) -> str:
 
 def partner_members(*, partner: Partner) -> QuerySet[PartnerMember]:
     return PartnerMember.objects.filter(partner=partner).select_related("user")
+
+
+# --- deal registration (issue 20, item 4) -------------------------------------------------------
+
+
+#: The programs a partner registers prospects in: its client's partner programs.
+REGISTERING_MODES = (HandOffMode.PARTNERS, HandOffMode.BOTH)
+
+
+def registration_programs(*, partner: Partner) -> QuerySet[Program]:
+    """The programs a partner registers prospects in: its client's active partner programs."""
+    return Program.objects.filter(
+        client_id=partner.client_id, is_active=True, hand_off_mode__in=REGISTERING_MODES
+    ).order_by("name")
+
+
+def registration_program_get(*, partner: Partner, slug: str) -> Program:
+    """One of ``registration_programs`` by slug; Program.DoesNotExist (a 404) for any other."""
+    return registration_programs(partner=partner).get(slug=slug)
+
+
+def partner_registrations(*, partner: Partner) -> QuerySet[Registration]:
+    """The partner's registrations, newest first."""
+    return (
+        Registration.objects.filter(partner=partner)
+        .select_related("program", "registered_by")
+        .order_by("-registered_at", "-id")
+    )
+
+
+def registrations_pending(*, user: User, all_states: bool = False) -> QuerySet[Registration]:
+    """Registrations waiting for a manager's decision (any, with ``all_states``) of the
+    partners the user may see, oldest first."""
+    found = Registration.objects.filter(partner__in=partner_list(user=user))
+    if not all_states:
+        found = found.filter(status=RegistrationStatus.PENDING)
+    return found.select_related("partner", "program", "registered_by", "lead").order_by(
+        "registered_at", "id"
+    )

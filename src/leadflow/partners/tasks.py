@@ -7,6 +7,7 @@ from django_tasks import task
 from leadflow.partners.services import leads_route, routing_queue_drain, sla_sweep
 from leadflow.partners.services.manual import routing_queue_alert
 from leadflow.partners.services.notify import notifications_send
+from leadflow.partners.services.status import weekly_status_send
 
 
 @task(queue_name="urgent")
@@ -52,3 +53,10 @@ def routing_queue_alert_task() -> dict[str, int]:
     """Every few minutes: alert the program's managers to leads waiting too long for a partner."""
     result = routing_queue_alert(now=timezone.now())
     return {"alerted": result.alerted, "emails": result.emails}
+
+
+@task()
+def weekly_status_task() -> dict[str, int]:
+    """Hourly: send each partner user holding worked leads its weekly status e-mail, once a
+    week from Monday 09:00 in the partner's timezone."""
+    return {"sent": weekly_status_send(now=timezone.now()).sent}

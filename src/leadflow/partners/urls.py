@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from leadflow.partners.views import admin, bulk, manage, portal, queue
+from leadflow.partners.views import admin, bulk, manage, portal, queue, registrations, status
 
 app_name = "partners"
 
@@ -13,7 +13,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("leads/<int:lead_id>/decline/", portal.lead_decline_view, name="decline"),
     path("leads/<int:lead_id>/contact/", portal.lead_contact_view, name="contact"),
     path("leads/<int:lead_id>/outcome/", portal.lead_outcome_view, name="outcome"),
+    path("register/", registrations.register, name="register"),
+    # The weekly status e-mail's links (``services.status.status_path``): no login.
+    path(
+        "status/<int:mail_id>/<int:lead_id>/<str:step>/<str:token>/",
+        status.status_link,
+        name="status_link",
+    ),
     path("manage/", manage.partner_index, name="manage"),
+    path("manage/status/", status.unanswered, name="manage_status"),
+    path("manage/registrations/", registrations.pending, name="manage_registrations"),
+    path(
+        "manage/registrations/<int:registration_id>/",
+        registrations.decide,
+        name="manage_registration_decide",
+    ),
     path("manage/queue/", queue.queue, name="manage_queue"),
     path("manage/queue/<int:lead_id>/", queue.queue_decide, name="manage_queue_decide"),
     path(

@@ -30,6 +30,7 @@ from leadflow.partners.selectors import (
     partner_get,
     partner_open_leads,
     partner_record,
+    partner_registrations,
     partner_rows,
     routing_queue,
 )
@@ -121,6 +122,8 @@ def partner_detail_page(
             "closed": partner_closed_leads(user=user, partner=partner),
             "can_enable": not partner.flow_enabled and may_manage(user=user, partner=partner),
             "form": form or FlowEnableForm(),
+            "registrations": partner_registrations(partner=partner)[:100],
+            "now": now,
         },
         status=status,
     )

@@ -39,6 +39,7 @@ from leadflow.partners.selectors import (
     partner_for_user,
     partner_inbox,
     partner_record,
+    partner_registrations,
 )
 from leadflow.partners.services import (
     PartnerInputError,
@@ -134,7 +135,12 @@ def record(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/record.html",
-        {"partner": partner, "record": partner_record(partner=partner, now=timezone.now())},
+        {
+            "partner": partner,
+            "record": partner_record(partner=partner, now=timezone.now()),
+            "registrations": partner_registrations(partner=partner)[:100],
+            "now": timezone.now(),
+        },
     )
 
 
