@@ -1,0 +1,92 @@
+"""Predictive scoring: trained models and the latest prediction per lead.
+
+A ``ScoringModel`` stores the core's fitted parameters as JSON (``fitted``), never pickled
+objects: loading a model is ``leadflow.core.scoring`` rebuilding it from plain numbers, so a
+row cannot run code when read.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ModelKind(models.TextChoices):
+    LOGISTIC = "logistic", "Logistic regression"
+    BOOSTING = "boosting", "Gradient boosting"
+
+
+class ScoringModel(models.Model):
+    """One trained version for a client (``program`` null) or for one of its programs."""
+
+    client = models.ForeignKey(
+        "programs.Client", on_delete=models.PROTECT, related_name="scoring_models"
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scoring_models",
+    )
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=ModelKind.choices)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    # auc, auc_folds, brier, calibration (list of bins), positives, negatives
+    metrics = models.JSONField(default=dict)
+    features = models.JSONField(default=list)
+    # The core's fitted parameters as plain JSON (see docs/SCORING.md); never pickle.
+    fitted = models.JSONField(default=dict)
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            # One version sequence and at most one active model per client (program null)
+            # and per program; two partial constraints because NULLs are distinct in SQL.
+            models.UniqueConstraint(
+                fields=["program", "version"],
+                condition=Q(program__isnull=False),
+                name="scoring_model_program_version",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "version"],
+                condition=Q(program__isnull=True),
+                name="scoring_model_client_version",
+            ),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(active=True, program__isnull=False),
+                name="scoring_model_program_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(active=True, program__isnull=True),
+                name="scoring_model_client_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scoring model v{self.version} ({self.kind})"
+
+
+class LeadPrediction(models.Model):
+    """The latest chance of converting for one lead, with its plain-words factors."""
+
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="prediction")
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="predictions")
+    probability = models.FloatField()
+    # [{"label": "Company size 200-999", "points": 4.2}, ...] signed percentage points
+    factors = models.JSONField(default=list)
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=1),
+                name="lead_prediction_probability_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Prediction {self.probability:.2f} for lead {self.lead_id}"

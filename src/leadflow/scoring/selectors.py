@@ -1,0 +1,64 @@
+"""Reads for predictive scoring."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from leadflow.programs.models import Program
+from leadflow.scoring import conf
+from leadflow.scoring.labels import outcome_counts
+from leadflow.scoring.models import LeadPrediction, ScoringModel
+
+
+def predictions_for(*, lead_ids: list[int]) -> dict[int, LeadPrediction]:
+    """The latest prediction of each given lead that has one, keyed by lead id (one query)."""
+    if not lead_ids:
+        return {}
+    rows = LeadPrediction.objects.filter(lead_id__in=list(lead_ids))
+    return {row.lead_id: row for row in rows}
+
+
+def active_model(*, program: Program) -> ScoringModel | None:
+    """The program's own active model, else its client's active model, else None."""
+    rows = list(
+        ScoringModel.objects.filter(client_id=program.client_id, active=True).filter(
+            Q(program=program) | Q(program__isnull=True)
+        )
+    )
+    rows.sort(key=lambda row: row.program_id is None)  # the program's own model first
+    return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """What the model page says about a program's scoring."""
+
+    model: ScoringModel | None
+    enough_history: bool
+    positives: int
+    negatives: int
+    min_positives: int
+    min_negatives: int
+
+    @property
+    def message(self) -> str:
+        if self.model is not None:
+            return f"Version {self.model.version} is switched on."
+        if not self.enough_history:
+            return "Not enough history yet."
+        return "Enough history to train; no model is switched on yet."
+
+
+def model_status(*, program: Program) -> ModelStatus:
+    """The active model (if any) and whether the program has enough outcomes to train."""
+    positives, negatives = outcome_counts(program=program)
+    min_pos = conf.min_positives()
+    min_neg = conf.min_negatives()
+    return ModelStatus(
+        model=active_model(program=program),
+        enough_history=positives >= min_pos and negatives >= min_neg,
+        positives=positives,
+        negatives=negatives,
+        min_positives=min_pos,
+        min_negatives=min_neg,
+    )
