@@ -20,6 +20,9 @@ Events (payload):
   step and action.
 - ``leads.history_recorded`` (``lead_ids``): entries were added to these leads' history;
   announced inside the writing transaction (subscribe with ``after_commit=False``).
+- ``partners.registration_refused`` (``lead_ids``): a partner's deal registration matched
+  these leads and was refused (no entry in their history says so); announced inside the
+  registering transaction (subscribe with ``after_commit=False``).
 - ``delivery.created`` (``delivery_id``, ``now``): a delivery (batch or Hot) was built; its
   subscriptions run inside the delivery's transaction.
 """
@@ -66,5 +69,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         "leadflow.reports.handlers.history_recorded",
         after_commit=False,
         statement="leadflow.reports.handlers.history_recorded_statement",
+    ),
+    Subscription(
+        "partners.registration_refused",
+        "leadflow.reports.handlers.registration_refused",
+        after_commit=False,
     ),
 )

@@ -13,6 +13,12 @@ def history_recorded(*, lead_ids: Sequence[int]) -> None:
     leads_pending_add(lead_ids=lead_ids)
 
 
+def registration_refused(*, lead_ids: Sequence[int]) -> None:
+    """Inside the registering transaction: list the leads a refused deal registration matched,
+    so that the refresh counts the refusal (it folds each lead's registrations)."""
+    leads_pending_add(lead_ids=lead_ids)
+
+
 def history_recorded_statement(source: str) -> str:
     """``history_recorded`` as SQL over ``source``, the new history rows (a ``lead_id``
     column): joined to the statement that writes one lead and its event (an API capture on

@@ -285,6 +285,38 @@ class EnrollmentFact(models.Model):
         return f"enrollment {self.enrollment_id} from {self.entered_day}"
 
 
+class RegistrationFact(models.Model):
+    """A partner's deal registration, as the partners report counts it: its day (the client's
+    day of ``registered_at``), its status, a refusal's class (never who holds the prospect),
+    whether a manager approved it, and for an accepted one its lead's outcome (won, lost, or
+    still open). Folded with its lead: the captured one, or for a refusal the lead it matched
+    (the refusal lists that lead for the refresh)."""
+
+    registration = models.OneToOneField(
+        "partners.Registration",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    lead = _lead()
+    program = _program()
+    partner = models.ForeignKey(
+        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    day = models.DateField()
+    status = models.CharField(max_length=16)
+    refusal = models.CharField(max_length=16, blank=True)
+    approved = models.BooleanField()
+    outcome = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="regfact_program_day")]
+
+    def __str__(self) -> str:
+        return f"registration {self.registration_id} on {self.day}"
+
+
 # --- the daily rollups: what the dashboards read ------------------------------------------
 #
 # Each row sums one program's leads created on one day (the client's timezone), recomputed
@@ -512,11 +544,51 @@ class SequenceDay(models.Model):
         return f"sequence {self.sequence_id} on {self.day}"
 
 
+class RegistrationDay(models.Model):
+    """One partner's deal registrations in one program on one day (the client's): made,
+    accepted, refused (in all and per class), waiting for a manager, approved and rejected by
+    one, and the accepted ones' outcomes."""
+
+    program = _program()
+    day = models.DateField()
+    partner = models.ForeignKey(
+        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+    registered = models.PositiveIntegerField()
+    accepted = models.PositiveIntegerField()
+    refused = models.PositiveIntegerField()
+    refused_held = models.PositiveIntegerField()
+    refused_registered = models.PositiveIntegerField()
+    refused_pipeline = models.PositiveIntegerField()
+    refused_closed = models.PositiveIntegerField()
+    refused_own = models.PositiveIntegerField()
+    pending = models.PositiveIntegerField()
+    approved = models.PositiveIntegerField()
+    rejected = models.PositiveIntegerField()
+    won = models.PositiveIntegerField()
+    lost = models.PositiveIntegerField()
+    open = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="registrationday_read")]
+
+    def __str__(self) -> str:
+        return f"registrations of partner {self.partner_id} on {self.day}"
+
+
 for _column in STEP_COLUMNS:
     DurationDay.add_to_class(_column, models.PositiveIntegerField(default=0))
 
 #: The per-lead rows, each rewritten for the leads a refresh folds.
-PER_LEAD = (LeadFact, ReviewDecision, StatusSpan, RatingMark, TouchFact, EnrollmentFact)
+PER_LEAD = (
+    LeadFact,
+    ReviewDecision,
+    StatusSpan,
+    RatingMark,
+    TouchFact,
+    EnrollmentFact,
+    RegistrationFact,
+)
 
 #: The rollups, each recomputed for the days a refresh touched.
 ROLLUPS = (
@@ -530,6 +602,7 @@ ROLLUPS = (
     PartnerDay,
     TouchDay,
     SequenceDay,
+    RegistrationDay,
 )
 
 

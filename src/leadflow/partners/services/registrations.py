@@ -38,6 +38,7 @@ from leadflow.intake.services.capture import (
 from leadflow.intake.services.prepare import Submission, submission_prepare
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.services import event_build, events_record
+from leadflow.lib.events import announce
 from leadflow.partners.models import (
     DEFAULT_PROTECTION_DAYS,
     Assignment,
@@ -65,6 +66,20 @@ REFUSED_CLOSED = (
     "to reopen it rather than registering it again."
 )
 REFUSED_YOURS = "Your organisation already holds or has registered this prospect."
+
+#: Each refusal's class, as the reports count refusals (by class: none names who holds it).
+REFUSAL_CLASSES: dict[str, str] = {
+    REFUSED_HELD: "held",
+    REFUSED_REGISTERED: "registered",
+    REFUSED_PIPELINE: "pipeline",
+    REFUSED_CLOSED: "closed",
+    REFUSED_YOURS: "own",
+}
+
+
+def refusal_class(reason: str) -> str:
+    """The class of a refused registration's reason (``pipeline`` for a reason of old)."""
+    return REFUSAL_CLASSES.get(reason, "pipeline")
 
 
 @dataclass(frozen=True)
@@ -195,13 +210,17 @@ def deal_register(
         candidates = dedupe_candidates(program=program, keys=[prepared.keys], rule=rule)
         match = assess(prepared.keys, candidates, rule).match
         if match is not None:
-            return Registration.objects.create(
+            refused = Registration.objects.create(
                 **base,
                 lead_id=match.id,
                 status=RegistrationStatus.REFUSED,
                 reason=_refusal(match.id, partner, now),
                 decided_at=now,
             )
+            # No entry in the matched lead's history (its holder would read who asked):
+            # the apps that count registrations are told instead.
+            announce("partners.registration_refused", lead_ids=[match.id])
+            return refused
         capture = lead_capture(
             program=program, submission=submission, actor=user, now=now, published=published
         )

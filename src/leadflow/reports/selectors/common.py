@@ -43,11 +43,13 @@ REPORT_TITLES: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a report's table: its key in ``rows``, its heading, and its kind
-    (``text``, ``count``, ``fraction``, ``hours``, ``money``) for formatting."""
+    (``text``, ``count``, ``fraction``, ``hours``, ``money``) for formatting; ``chart``
+    off: shown in the table, left out of its chart's bars."""
 
     key: str
     label: str
     kind: str = "count"
+    chart: bool = True
 
 
 @dataclass(slots=True)

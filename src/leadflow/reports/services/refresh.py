@@ -59,6 +59,7 @@ from leadflow.reports.models import (
     StatusSpan,
     TouchFact,
 )
+from leadflow.reports.services.registrations import registrations_fold
 from leadflow.reports.services.rollup import rollups_recompute
 from leadflow.sales.models import Proposal, ProposalState
 
@@ -235,8 +236,10 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
     decisions: list[tuple[Any, ...]] = []
     spans: list[tuple[Any, ...]] = []
     marks: list[tuple[Any, ...]] = []
+    outcomes: dict[int, str] = {}
     for lead_id, program_id, client_id, zone, created_at, channel, campaign, inquiry in leads:
         folded = lead_fold(history.get(lead_id, []))
+        outcomes[lead_id] = "won" if folded.won_at else "lost" if folded.lost_at else "open"
         amount, currency = won.get(lead_id, (None, ""))
         delivered = deliveries.get(lead_id)
         day = created_at.astimezone(_zone(zone)).date()
@@ -280,7 +283,8 @@ def _fold(chosen: _Leads) -> set[tuple[int, date]]:
     rows_copy(ReviewDecision, DECISION_COLUMNS, decisions)
     rows_copy(StatusSpan, SPAN_COLUMNS, spans)
     rows_copy(RatingMark, MARK_COLUMNS, marks)
-    return touched | _nurture_fold(chosen)
+    registrations = registrations_fold(leads=chosen.q("lead_id"), outcomes=outcomes)
+    return touched | _nurture_fold(chosen) | registrations
 
 
 #: A response's kind → its column in ``TouchFact``.

@@ -18,7 +18,14 @@ from django.db import connection
 from leadflow.core.handoff import HOT_LIMIT, HOT_TARGET
 from leadflow.core.reports import FUNNEL_BREAKDOWNS, FUNNEL_STEPS
 from leadflow.leads.models import Lead
-from leadflow.partners.models import Assignment, Decline, Outcome, Violation
+from leadflow.partners.models import (
+    Assignment,
+    Decline,
+    Outcome,
+    RegistrationStatus,
+    Violation,
+)
+from leadflow.partners.services.registrations import REFUSAL_CLASSES
 from leadflow.reports.models import (
     ROLLUPS,
     STEP_COLUMNS,
@@ -33,6 +40,8 @@ from leadflow.reports.models import (
     RatingDay,
     RatingMark,
     ReasonDay,
+    RegistrationDay,
+    RegistrationFact,
     RevenueDay,
     ReviewDecision,
     SequenceDay,
@@ -292,6 +301,40 @@ def _nurture(
     ]
 
 
+def _registrations(days: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
+    """Each partner's deal registrations of the days, per status, refusal class and outcome
+    (``days``: the days' condition on ``RegistrationFact``)."""
+    where, params = days
+
+    def count(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    def status(value: str) -> str:
+        return count(f"{_q('status')} = '{value}'")
+
+    classes = dict.fromkeys(REFUSAL_CLASSES.values())
+    figures = {
+        "registered": "COUNT(*)",
+        "accepted": status(RegistrationStatus.ACCEPTED.value),
+        "refused": status(RegistrationStatus.REFUSED.value),
+        **{f"refused_{each}": count(f"{_q('refusal')} = '{each}'") for each in classes},
+        "pending": status(RegistrationStatus.PENDING.value),
+        "approved": count(_q("approved")),
+        "rejected": status(RegistrationStatus.REJECTED.value),
+        **{each: count(f"{_q('outcome')} = '{each}'") for each in ("won", "lost", "open")},
+    }
+    key = f"{_q('program_id')}, {_q('day')}, {_q('partner_id')}"
+    return [
+        (
+            f"INSERT INTO {_table(RegistrationDay)} ({key}, "
+            f"{', '.join(_q(column) for column in figures)}) "
+            f"SELECT {key}, {', '.join(figures.values())} FROM {_table(RegistrationFact)} "
+            f"WHERE {where} GROUP BY {key}",
+            params,
+        )
+    ]
+
+
 def _hot(facts: tuple[str, list[Any]]) -> list[tuple[str, list[Any]]]:
     """The days' Hot leads approved by QA, by the seconds from capture to their delivery."""
     where, params = facts
@@ -370,6 +413,7 @@ def _recompute(pairs: list[tuple[int, date]] | None) -> None:
     statements += _hot(facts)
     statements += _partners(_where(pairs, "created_day", alias="f"))
     statements += _nurture(days, _where(pairs, "entered_day"), _where(pairs, "left_day"))
+    statements += _registrations(days)
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)

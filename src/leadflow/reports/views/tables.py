@@ -2,10 +2,11 @@
 one chart per table, drawn from the columns alone (so a new report needs no page code).
 
 The chart of a table: its text columns name the bars, its numbers of the first number kind
-are their heights. One text column: one bar per row, the previous period beside this one when
-there is one measure (the funnel's steps), else one series per measure (median and 90th
-percentile). Two text columns (a breakdown): one series per group of the first, bars by the
-second. Fractions are drawn as percentages.
+are their heights (a column with ``chart`` off stays in the table only). One text column: one
+bar per row, the previous period beside this one when there is one measure (the funnel's
+steps), else one series per measure (median and 90th percentile). Two text columns (a
+breakdown): one series per group of the first, bars by the second. Fractions are drawn as
+percentages.
 """
 
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ def chart_of(
     texts: list[Column],
 ) -> dict[str, Any] | None:
     """What the chart script draws: categories, series of heights, the axes' labels."""
-    numbers = [column for column in table.columns if column.kind in NUMBER_KINDS]
+    numbers = [column for column in table.columns if column.kind in NUMBER_KINDS and column.chart]
     if not texts or not numbers or not table.rows:
         return None
     kind = numbers[0].kind
