@@ -23,7 +23,7 @@ gives it every lead first), Finder and Second. On Monday 2 November 2026 (14:30 
 """
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -35,6 +35,7 @@ from leadflow.accounts.models import Role, User
 from leadflow.core.enums import Channel
 from leadflow.core.reports import Period
 from leadflow.leads.models import Lead
+from leadflow.notifications.services import outbox_send_due
 from leadflow.partners.models import Partner, Registration
 from leadflow.partners.services import leads_route
 from leadflow.partners.services.registrations import (
@@ -47,12 +48,14 @@ from leadflow.programs.models import Program
 from leadflow.reports.models import PendingLead, RegistrationDay
 from leadflow.reports.selectors.funnel import funnel
 from leadflow.reports.selectors.partners import REGISTRATIONS, partners
+from leadflow.reports.services.mail import mail_due
 from leadflow.reports.services.refresh import facts_rebuild, facts_refresh
 from leadflow.reports.services.run import report_run
 from tests import factories
 from tests.factories import ANSWERS, NOW, member
 from tests.partners.conftest import make_approved, make_partner, partner_program
 from tests.partners.test_registrations import approve
+from tests.receivers import SmtpServer
 from tests.reports.test_partners import worked
 
 __all__ = ["make_approved", "make_partner", "partner_program"]
@@ -350,3 +353,32 @@ def test_a_registration_by_a_partner_of_another_client_is_not_in_this_clients_re
     assert "Stranger" not in {row["partner_label"] for row in report.rows}
     theirs = partners(programs=[elsewhere], period=NOVEMBER, by="registrations")
     assert [row["partner_label"] for row in theirs.rows] == ["Stranger"]
+
+
+# --- the weekly summary ----------------------------------------------------------------------
+
+
+def test_the_weekly_summary_carries_the_programs_registrations(
+    history: dict[str, Partner],
+    partner_program: Program,
+    program: Program,
+    make_user: Callable[..., User],
+    smtp_server: SmtpServer,
+) -> None:
+    """The week of 2 November: Acme Partner Program had registrations, so its part of the
+    e-mail carries them and their table; acme-web had none, so it carries none."""
+    make_user(Role.MANAGER, clients=(partner_program.client,), email="sam@acme.example")
+    monday = datetime(2026, 11, 9, 8, 0, tzinfo=UTC)
+    assert mail_due(now=monday).sent >= 1
+    outbox_send_due(now=monday)
+    [message] = [m for m in smtp_server.messages if str(m["To"]) == "sam@acme.example"]
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert " Deal registrations" in text
+    assert "Registered: 8 (before: 0)" in text
+    assert "Refused: held by a partner: 1 (before: 0)" in text
+    files = {part.get_filename() for part in message.iter_attachments()}
+    assert f"{partner_program.slug}-registrations-2026-11-02.csv" in files
+    assert f"{partner_program.slug}-registrations-2026-11-02.xlsx" in files
+    assert f"{program.slug}-registrations-2026-11-02.csv" not in files

@@ -2,8 +2,9 @@
 
 - **Weekly summary** to each sales manager with programs in scope: the week Monday to Monday
   that ended last (dates as each client's days), per program the funnel's headline and the QA
-  approval rate against the week before; the funnel and qualifying tables attached (CSV and
-  XLSX).
+  approval rate against the week before, and the partners' deal registrations where the
+  program had any in either week; the funnel, qualifying and registrations tables attached
+  (CSV and XLSX).
 - **Monthly deliverables statement** to each client contact: the calendar month that ended
   last, the deliverables' headline per program; its tables attached.
 
@@ -35,11 +36,17 @@ from leadflow.reports.services.run import report_run
 #: How long after its period ends a scheduled e-mail may still go.
 SEND_WITHIN = timedelta(days=7)
 
-#: Per kind: the role that receives it and the reports it carries.
-MAILINGS: dict[str, tuple[Role, tuple[str, ...]]] = {
-    MailKind.WEEKLY: (Role.MANAGER, ("funnel", "qualifying")),
-    MailKind.MONTHLY: (Role.CLIENT, ("deliverables",)),
+#: Per kind: the role that receives it and the tables it carries, each a report and its
+#: ``by`` ("": the report's own table; a section's ``by`` is carried only where it has rows).
+MAILINGS: dict[str, tuple[Role, tuple[tuple[str, str], ...]]] = {
+    MailKind.WEEKLY: (
+        Role.MANAGER,
+        (("funnel", ""), ("qualifying", ""), ("partners", "registrations")),
+    ),
+    MailKind.MONTHLY: (Role.CLIENT, (("deliverables", ""),)),
 }
+#: The heading of a section carried alone.
+SECTION_TITLES = {"registrations": "Deal registrations"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,26 +127,28 @@ def _compose(
     attachments: list[Attachment] = []
     for program in programs:
         lines.append(f"{program.name} ({program.client.name})")
-        for name in names:
+        for name, by in names:
             try:
                 ran = report_run(
                     user=user, name=name, program_slug=program.slug, start=period.start,
-                    end=period.end, today=today,
+                    end=period.end, by=by, today=today,
                 )  # fmt: skip
             except Program.DoesNotExist:
                 continue
             before = report_run(
                 user=user, name=name, program_slug=program.slug,
-                start=period.previous().start, end=period.start, today=today,
+                start=period.previous().start, end=period.start, by=by, today=today,
             )  # fmt: skip
-            lines.append(f" {ran.report.name.capitalize()}")
+            if by and not ran.report.rows and not before.report.rows:
+                continue
+            lines.append(f" {SECTION_TITLES.get(by) or ran.report.name.capitalize()}")
             lines.extend(headline(ran.report, before.report))
-            stem = f"{program.slug}-{name}-{period.start:%Y-%m-%d}"
+            stem = f"{program.slug}-{by or name}-{period.start:%Y-%m-%d}"
             attachments.append(Attachment(f"{stem}.csv", report_csv(ran.report), "text/csv"))
             attachments.append(
                 Attachment(
                     f"{stem}.xlsx",
-                    report_xlsx(ran.report, sheet=name),
+                    report_xlsx(ran.report, sheet=SECTION_TITLES.get(by) or name),
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 )
             )
