@@ -26,7 +26,8 @@ from tests.conftest import NOW
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_loads_both_programs_every_role_and_five_hundred_leads() -> None:
+def test_demo_loads_both_programs_every_role_and_five_hundred_and_two_leads() -> None:
+    """500 leads of every channel, and the two its partners registered themselves."""
     result = demo_load(now=NOW)
     assert result.created
     assert dict(Program.objects.values_list("slug", "hand_off_mode")) == {
@@ -37,9 +38,9 @@ def test_demo_loads_both_programs_every_role_and_five_hundred_leads() -> None:
         assert authenticate(username=username, password=demo_password(username)) is not None
     assert User.objects.get(username="admin").is_superuser
     leads = Lead.objects.all()
-    assert leads.count() == 500
+    assert leads.count() == result.leads == 502
     assert (
-        leads.filter(created_at__gte=NOW - timedelta(days=183), created_at__lte=NOW).count() == 500
+        leads.filter(created_at__gte=NOW - timedelta(days=183), created_at__lte=NOW).count() == 502
     )
     assert len(Counter(leads.values_list("channel", flat=True))) == 9
     assert set(leads.values_list("rating", flat=True)) == {"hot", "a", "b", "c", "fyi", None}
@@ -59,7 +60,7 @@ def test_demo_loads_both_programs_every_role_and_five_hundred_leads() -> None:
 def test_every_demo_lead_has_its_history_from_creation_on() -> None:
     demo_load(now=NOW)
     created = LeadEvent.objects.filter(kind=EventKind.CREATED).count()
-    assert created == 500
+    assert created == 502
     assert not LeadEvent.objects.filter(at__gt=NOW).exists()
 
 

@@ -26,7 +26,7 @@ from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lea
 from leadflow.lib.events import replaying_history
 from leadflow.notifications.services import outbox_history_mark_sent, outbox_last_id
 from leadflow.nurture.demo import demo_nurture
-from leadflow.partners.demo import demo_partners
+from leadflow.partners.demo import demo_partners, demo_registrations
 from leadflow.programs.models import Client, HandOffMode, Program
 from leadflow.programs.selectors import program_published_criteria
 from leadflow.programs.services import client_create, program_create
@@ -35,6 +35,8 @@ from leadflow.sales.demo import demo_sales
 
 SEED = 2026
 LEAD_COUNT = 500
+#: The leads the partners registered themselves (``partners.demo.demo_registrations``).
+REGISTERED_LEADS = 2
 PARTNERS_SLUG = "demo-partners"
 DELIVERY_SLUG = "demo-delivery"
 USERNAMES = ("admin", "marketer", "qualifier", "reviewer", "manager", "partner", "client")
@@ -334,12 +336,14 @@ def _create(*, now: datetime, progress: Progress) -> DemoResult:
     progress("Nurture sequences and sales follow-up …")
     demo_nurture(programs=programs, actors=actors, now=now)
     demo_sales(programs=programs, actors=actors, now=now)
+    demo_registrations(program=programs[0], actors=actors, now=now)
     # The alerts the scheduler would have raised meanwhile, raised when they were due.
     demo_alerts_catch_up(admin=actors["admin"], now=now)
     progress("Summing up the reports …")
     facts_refresh()  # the reports' summary tables, so the dashboards open at once
     demo_report_mail_catch_up(now=now)
-    return DemoResult(created=True, leads=LEAD_COUNT, logins=_logins())
+    leads = LEAD_COUNT + REGISTERED_LEADS
+    return DemoResult(created=True, leads=leads, logins=_logins())
 
 
 def _users(programs: list[Program], vendor: Client, agency_client: Client) -> dict[str, User]:

@@ -1,7 +1,9 @@
 """Demo partners for the partner program of the demo data set: a handful of partners of the
 vendor with territories and levels, the ``partner`` demo user in the first, and the program's
 approved leads routed and worked by the real services, so that the portal shows assigned,
-claimed, contacted and closed leads, the routing queue, a warning and a declined lead."""
+claimed, contacted and closed leads, the routing queue, a warning and a declined lead; and
+(``demo_registrations``) the deal registrations of its partners: one accepted and worked, one
+waiting for a manager, one refused."""
 
 import random
 from dataclasses import dataclass
@@ -11,9 +13,10 @@ from django.db import transaction
 
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.services import user_create
-from leadflow.core.lifecycle import LeadStatus
+from leadflow.core.lifecycle import PARTNER_HELD, Action, LeadStatus
 from leadflow.core.routing import TerritoryRule
 from leadflow.leads.models import Lead
+from leadflow.leads.services import lead_transition
 from leadflow.partners.models import Assignment, NotifyFormat, Partner, PartnerType
 from leadflow.partners.services import (
     lead_claim,
@@ -24,6 +27,13 @@ from leadflow.partners.services import (
     partner_create,
     partner_member_add,
     sla_sweep,
+)
+from leadflow.partners.services.protected import registered_hand_over
+from leadflow.partners.services.registrations import (
+    Prospect,
+    deal_register,
+    registration_decide,
+    registration_terms_set,
 )
 from leadflow.programs.models import Program
 
@@ -287,3 +297,125 @@ def _missed(lead: Lead, rng: random.Random) -> None:
     following = Assignment.objects.active().filter(lead=lead).first()
     if following is not None:
         _close(lead, following.partner_id, swept, rng)
+
+
+# --- deal registration (issue 20, item 4) ---------------------------------------------------
+
+#: The prospect the ``partner`` demo user's partner found itself: registered four days before
+#: the load, approved by the manager (the demo program asks for approval), qualified (rated A,
+#: every BANT fact met), approved by QA and so handed to that partner, protected 90 days.
+REGISTERED = Prospect(
+    first_name="Priya",
+    last_name="Raman",
+    email="priya.raman@harbor-freight-analytics.example",
+    phone="+1 212 555 0147",
+    title="VP Operations",
+    company="Harbor Freight Analytics",
+    website="harbor-freight-analytics.example",
+    country="US",
+    state="NY",
+    postal_code="10004",
+    city="New York",
+    note="Met at the NYC logistics meetup; replacing three spreadsheets this quarter.",
+    answers={
+        "budget": "approved",
+        "authority": "decision_maker",
+        "need": "established",
+        "timeframe_months": 5,
+    },
+)
+#: A second one, registered yesterday, waiting for the manager's decision (rated B).
+WAITING = Prospect(
+    first_name="Tomás",
+    last_name="Ortega",
+    email="tomas.ortega@lakeside-cold-storage.example",
+    title="Head of IT",
+    company="Lakeside Cold Storage",
+    country="US",
+    state="NJ",
+    city="Newark",
+    note="Asked for a proposal after our webinar.",
+    answers={
+        "budget": "preliminary",
+        "authority": "specifier",
+        "need": "identified",
+        "timeframe_months": 8,
+    },
+)
+#: The partner that asks for a prospect another partner already works (a refusal).
+REFUSED_PARTNER = 0
+
+
+def demo_registrations(*, program: Program, actors: dict[str, User], now: datetime) -> None:
+    """The program asks for a manager's approval of registrations. The ``partner`` demo user's
+    partner registers ``REGISTERED`` (approved, qualified, handed to it and claimed: protected)
+    and ``WAITING`` (pending); another partner asks for a lead a third partner works and is
+    refused without being told who. Everything through the services, in the past; nothing
+    falls due at the load."""
+    with transaction.atomic():
+        registration_terms_set(program=program, protection_days=90, approval_required=True)
+        partner = Partner.objects.get(client=program.client, slug=PARTNERS[PORTAL_PARTNER].slug)
+        user = _worker(partner.pk)
+        registered = deal_register(
+            partner=partner,
+            program=program,
+            prospect=REGISTERED,
+            user=user,
+            now=now - timedelta(days=4),
+        )
+        registration_decide(
+            registration=registered,
+            approve=True,
+            user=actors["manager"],
+            reason="Their own prospect, met at an event: keep it with them.",
+            now=now - timedelta(days=4) + timedelta(hours=2),
+        )
+        lead = Lead.objects.get(pk=int(registered.lead_id or 0))
+        steps = (
+            (Action.START_QUALIFYING, "qualifier", now - timedelta(days=3)),
+            (Action.SUBMIT_FOR_REVIEW, "qualifier", now - timedelta(days=3, hours=-2)),
+            (Action.APPROVE, "reviewer", now - timedelta(hours=6)),
+        )
+        for action, actor, at in steps:
+            lead_transition(lead=lead, action=action, actor=actors[actor], now=at)
+        registered_hand_over(lead_ids=[lead.pk], now=now - timedelta(hours=6))
+        lead_claim(lead_id=lead.pk, user=user, now=now - timedelta(hours=5))
+        deal_register(
+            partner=partner,
+            program=program,
+            prospect=WAITING,
+            user=user,
+            now=now - timedelta(hours=20),
+        )
+        _refused(program, now - timedelta(hours=1))
+
+
+def _refused(program: Program, at: datetime) -> None:
+    """``REFUSED_PARTNER`` registers the prospect of the first lead another partner works
+    (assigned, claimed or contacted before ``at``): refused, as held by a partner."""
+    asking = Partner.objects.get(client=program.client, slug=PARTNERS[REFUSED_PARTNER].slug)
+    held = (
+        Assignment.objects.active()
+        .filter(lead__program=program, lead__status__in=PARTNER_HELD, assigned_at__lt=at)
+        .exclude(partner=asking)
+        .exclude(lead__email="")
+        .select_related("lead")
+        .order_by("lead_id")
+        .first()
+    )
+    if held is None:
+        return
+    found = held.lead
+    deal_register(
+        partner=asking,
+        program=program,
+        prospect=Prospect(
+            first_name=found.first_name,
+            last_name=found.last_name,
+            email=found.email,
+            company=found.company,
+            note="Met them at a trade show.",
+        ),
+        user=_worker(asking.pk),
+        now=at,
+    )

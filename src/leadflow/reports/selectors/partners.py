@@ -22,6 +22,9 @@ from leadflow.reports.models import PartnerDay, RegistrationDay
 from leadflow.reports.selectors.common import Column, Report, cohort_days, fraction
 
 BREAKDOWNS = ("territory", "registrations")
+#: The page's period line: the assignments follow the leads' cohort, the registrations their
+#: own day.
+COUNTED = "leads created and deal registrations made"
 
 #: The section of the partners' deal registrations (its ``by``: ``registrations``).
 REGISTRATIONS = "Deal registrations"
