@@ -1,5 +1,6 @@
 """Reads for predictive scoring."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -62,3 +63,14 @@ def model_status(*, program: Program) -> ModelStatus:
         min_positives=min_pos,
         min_negatives=min_neg,
     )
+
+
+def predictions_shown(*, lead_ids: Sequence[int]) -> dict[int, LeadPrediction]:
+    """The predictions the pages show, keyed by lead id (one query): only those made by a
+    model that is switched on, so switching a model off takes its numbers off every page."""
+    if not lead_ids:
+        return {}
+    rows = LeadPrediction.objects.filter(
+        lead_id__in=list(lead_ids), model__active=True
+    ).select_related("model")
+    return {row.lead_id: row for row in rows}
