@@ -35,6 +35,10 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
 - ``QUEUE_FIRST``: leads that come first among their rating in the qualification queue (a
   nurtured lead that responded and has not been worked since). Each is the dotted path of
   ``condition() -> Q``, a filter on ``Lead``.
+- ``QUEUE_ORDER``: what orders the qualification queue within a rating, after ``QUEUE_FIRST``
+  and before the score (the predicted chance of converting, for programs whose settings ask
+  for it). Each is the dotted path of ``order() -> Expression``, a value of ``Lead`` (a
+  subquery, no join that could repeat a row): higher first, none last.
 - ``UNSUBSCRIBE_LINKS``: where an e-mail that is no nurture touch (a marketing sales kit) gets
   its one-click unsubscribe address, for its ``List-Unsubscribe`` header and its last line.
   Each is the dotted path of ``link(*, client_id, email) -> str``: an HTTPS URL that
@@ -83,6 +87,8 @@ LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
 
 QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)
+
+QUEUE_ORDER: tuple[str, ...] = ("leadflow.scoring.selectors.queue_probability",)
 
 UNSUBSCRIBE_LINKS: tuple[str, ...] = ("leadflow.nurture.tracking.unsubscribe_link",)
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, FloatField, OuterRef, Q, Subquery, Value, When
 
 from leadflow.programs.models import Program
 from leadflow.scoring import conf
@@ -74,3 +74,18 @@ def predictions_shown(*, lead_ids: Sequence[int]) -> dict[int, LeadPrediction]:
         lead_id__in=list(lead_ids), model__active=True
     ).select_related("model")
     return {row.lead_id: row for row in rows}
+
+
+def queue_probability() -> Case:
+    """The qualification queue's order within a rating (``config/leads.py`` ``QUEUE_ORDER``):
+    the lead's predicted chance by a switched-on model where its program's settings ask for
+    it (``Program.queue_by_probability``), else none, so such a program's queue is unchanged."""
+    predicted = LeadPrediction.objects.filter(lead=OuterRef("pk"), model__active=True)
+    return Case(
+        When(
+            program__queue_by_probability=True,
+            then=Subquery(predicted.values("probability")[:1]),
+        ),
+        default=Value(None),
+        output_field=FloatField(),
+    )
