@@ -27,6 +27,11 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
   which its qualification scores by the program's point rules. Each is the dotted path of
   ``source(*, lead_ids) -> dict[int, list[core.qualification.EngagementEvent]]``, called once
   for a batch of leads.
+- ``LEAD_PREDICTIONS``: where a lead's predicted chance of converting comes from (the
+  scoring app's switched-on model), which the program's prediction point rules read
+  ("predicted at least 40 % → +20"). Each is the dotted path of
+  ``source(*, lead_ids) -> dict[int, float]`` (0-1), called once for a batch of leads, and
+  only when the criteria have a prediction rule; the first source that knows a lead wins.
 - ``LEAD_LIST_VIEWS``: built-in views of the lead list, beside each user's saved filters
   (``?view=<slug>``): the stages the view keeps and the dotted paths of the apps' extra
   columns for it, each ``columns(*, lead_ids) -> list[tuple[str, dict[int, str]]]`` (a
@@ -85,6 +90,8 @@ HOME_SECTIONS: tuple[str, ...] = ("leadflow.sales.views.home.home_my_tasks",)
 LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail",)
 
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
+
+LEAD_PREDICTIONS: tuple[str, ...] = ("leadflow.scoring.selectors.leads_predicted",)
 
 QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)
 

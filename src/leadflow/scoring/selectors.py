@@ -89,3 +89,10 @@ def queue_probability() -> Case:
         default=Value(None),
         output_field=FloatField(),
     )
+
+
+def leads_predicted(*, lead_ids: Sequence[int]) -> dict[int, float]:
+    """The leads' predicted chances (0-1) by a switched-on model, which prediction point rules
+    read (``config/leads.py`` ``LEAD_PREDICTIONS``), in one query."""
+    rows = LeadPrediction.objects.filter(lead_id__in=list(lead_ids), model__active=True)
+    return dict(rows.values_list("lead_id", "probability"))
