@@ -2,14 +2,20 @@
 one query for the whole inbox, and only for the leads the partner holds."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import Page, expect
 from pytest_django import DjangoAssertNumQueries
+from pytest_django.live_server_helper import LiveServer
 
 from leadflow.core.routing import TerritoryRule
 from leadflow.partners.models import Partner
 from leadflow.programs.models import Program
+from tests.partners.conftest import member
+from tests.partners.test_portal_browser import DESKTOP, fresh_sign_in
 from tests.partners.test_portal_views import MakeApproved, MakePartner, browser_of, routed
 from tests.scoring.predictions import predict, scoring_model
 
@@ -75,3 +81,25 @@ def test_the_inbox_reads_a_fixed_number_of_queries_with_predictions(
     with django_assert_max_num_queries(9):
         page = client.get("/partners/").content.decode()
     assert page.count('data-testid="rating-note"') == count
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_partner_sees_the_chance_in_the_inbox_in_a_browser(
+    page: Page,
+    screenshots: Path,
+    live_server: LiveServer,
+    make_partner: MakePartner,
+    partner_program: Program,
+    make_approved: MakeApproved,
+) -> None:
+    partner = make_partner("Bay Area Resellers")
+    own = make_approved(partner_program, "a", company="Analytical Engines Ltd")
+    routed(own, at=timezone.now())
+    routed(make_approved(partner_program, "b", company="No Prediction Inc"), at=timezone.now())
+    predict(own, 0.57)
+    page.set_viewport_size(DESKTOP)
+    fresh_sign_in(page, live_server, member(partner), "/partners/")
+    row = page.locator(f'tr[data-lead="{own.pk}"]')
+    expect(row.get_by_test_id("rating-note")).to_contain_text("· 57 %")
+    page.screenshot(path=str(screenshots / "scoring-partner-inbox.png"), full_page=True)

@@ -2,53 +2,20 @@
 model on the last 90 days of outcomes, per program in scope, with the sentence saying which to
 trust; outcomes outside the window and programs outside the scope never count."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.test import Client as HttpClient
 from pytest_django import DjangoAssertNumQueries
 
-from leadflow.core.lifecycle import Action
-from leadflow.leads.models import Lead
-from leadflow.leads.services.transitions import lead_transition
 from leadflow.programs.models import Program
 from tests import factories
 from tests.factories import NOW, Team
-from tests.scoring.predictions import predict, scoring_model
+from tests.scoring.predictions import history, outcome, predict
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 TODAY = NOW + timedelta(days=1)
-WON = (
-    Action.SUBMIT_FOR_REVIEW,
-    Action.APPROVE,
-    Action.ASSIGN,
-    Action.CLAIM,
-    Action.RECORD_CONTACT,
-    Action.CLOSE_WON,
-)
-
-
-def _outcome(program: Program, number: int, *, won: bool, at: datetime, score: float) -> Lead:
-    lead = factories.lead(program=program, **factories.numbered_contact(number), at=at)
-    if won:
-        lead = factories.lead_walk(lead, WON, at=at)
-    else:
-        lead = lead_transition(
-            lead=lead, action=Action.DISQUALIFY, actor=None, now=at, reason="no_interest"
-        )
-    Lead.objects.filter(pk=lead.pk).update(score=score)
-    return lead
-
-
-def _history(program: Program, *, count: int = 24, start: int = 0) -> None:
-    """``count`` outcomes ten days ago, half converted: the model ranks them perfectly
-    (80 % against 20 %), the rule score gives every lead the same 10 points."""
-    model = scoring_model(program)
-    for number in range(start, start + count):
-        won = number % 2 == 0
-        lead = _outcome(program, number, won=won, at=NOW - timedelta(days=10), score=10)
-        predict(lead, 0.8 if won else 0.2, model=model)
 
 
 def _page(client: HttpClient, query: str = "") -> str:
@@ -65,7 +32,7 @@ def _row(page: str, program: Program) -> str:
 def test_the_model_that_ranks_the_outcomes_better_is_the_one_to_trust(
     client: HttpClient, team: Team, program: Program
 ) -> None:
-    _history(program)
+    history(program)
     client.force_login(team.manager)
     row = _row(_page(client), program)
     assert '<td class="num">24</td>' in row
@@ -82,10 +49,10 @@ def test_the_model_that_ranks_the_outcomes_better_is_the_one_to_trust(
 def test_only_the_last_90_days_of_outcomes_and_predicted_leads_count(
     client: HttpClient, team: Team, program: Program
 ) -> None:
-    _history(program)
-    old = _outcome(program, 100, won=False, at=NOW - timedelta(days=120), score=99)
+    history(program)
+    old = outcome(program, 100, won=False, at=NOW - timedelta(days=120), score=99)
     predict(old, 0.99)
-    _outcome(program, 101, won=True, at=NOW - timedelta(days=5), score=1)  # no prediction
+    outcome(program, 101, won=True, at=NOW - timedelta(days=5), score=1)  # no prediction
     client.force_login(team.manager)
     row = _row(_page(client), program)
     assert "1 without a prediction left out" in row
@@ -93,7 +60,7 @@ def test_only_the_last_90_days_of_outcomes_and_predicted_leads_count(
 
 
 def test_too_few_outcomes_claim_nothing(client: HttpClient, team: Team, program: Program) -> None:
-    _history(program, count=6)
+    history(program, count=6)
     client.force_login(team.manager)
     page = _page(client)
     row = _row(page, program)
@@ -111,7 +78,7 @@ def test_a_program_without_a_model_says_the_rules_are_all_there_is(
 def test_the_page_draws_the_auc_and_lift_charts_from_its_json(
     client: HttpClient, team: Team, program: Program
 ) -> None:
-    _history(program)
+    history(program)
     client.force_login(team.manager)
     page = _page(client)
     assert page.count('data-testid="rules-model-chart"') == 2
@@ -123,7 +90,7 @@ def test_the_page_draws_the_auc_and_lift_charts_from_its_json(
 def test_another_clients_program_is_neither_shown_nor_found(
     client: HttpClient, team: Team, program: Program, other_program: Program
 ) -> None:
-    _history(other_program)
+    history(other_program)
     client.force_login(team.manager)
     page = _page(client)
     assert f'data-program="{other_program.slug}"' not in page
@@ -155,8 +122,8 @@ def test_the_query_count_does_not_grow_with_outcomes_or_programs(
     django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     second = factories.program(client=program.client, name="Acme Events", slug="acme-events")
-    _history(program, count=30)
-    _history(second, count=30, start=30)
+    history(program, count=30)
+    history(second, count=30, start=30)
     client.force_login(team.manager)
     with django_assert_max_num_queries(10):
         page = _page(client)

@@ -70,9 +70,10 @@ class ListView:
 
 
 LEAD_PANELS: tuple[str, ...] = (
+    # First: the predicted chance belongs beside the qualification's rating.
+    "leadflow.scoring.annotations.lead_scoring_panel",
     "leadflow.nurture.views.leads.lead_nurture_panel",
     "leadflow.sales.views.leads.lead_sales_panel",
-    "leadflow.scoring.annotations.lead_scoring_panel",
 )
 
 LEAD_LIST_ACTIONS: tuple[ListAction, ...] = (
