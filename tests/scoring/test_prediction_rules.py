@@ -4,19 +4,27 @@ stored lead through the leads services (issue 19): the prediction reaches the en
 model, and not at all when the criteria have no such rule."""
 
 import json
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from leadflow.accounts.models import Role, User
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.leads.models import Lead
 from leadflow.leads.services.qualify import lead_predictions, lead_requalify, leads_requalify_bulk
 from leadflow.programs.models import Program
-from leadflow.programs.selectors import program_published_criteria
+from leadflow.programs.selectors import (
+    criteria_draft,
+    criteria_from_version,
+    program_published_criteria,
+)
 from leadflow.programs.services import criteria_publish
 from tests import factories as f
 from tests.factories import NOW
+from tests.programs.test_criteria_editor_sections import posted
 from tests.scoring.predictions import predict, scoring_model
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +98,37 @@ def test_criteria_without_a_prediction_rule_read_no_prediction(program: Program)
     with CaptureQueriesContext(connection) as queries:
         assert lead_predictions([lead.pk], published) == {}
     assert len(queries) == 0
+
+
+def test_a_manager_writes_the_rule_in_the_criteria_editor(
+    client: Client, program: Program, make_user: Callable[..., User], plain_http: None
+) -> None:
+    client.force_login(make_user(Role.MANAGER, clients=(program.client,)))
+    url = f"/programs/{program.slug}/criteria/edit"
+    data = posted(client.get(url).content.decode())
+    points = client.get(f"{url}/points").content.decode()
+    assert '<option value="prediction">predicted chance of converting (%)</option>' in points
+    data.update(posted(points, fragment=True))
+    data.update(
+        {
+            "points-0-label": ["Likely to convert"],
+            "points-0-source": ["prediction"],
+            "points-0-key": ["probability"],
+            "points-0-equals": [""],
+            "points-0-one_of": [""],
+            "points-0-min_value": ["40"],
+            "points-0-max_value": [""],
+            "points-0-points": ["20"],
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft = criteria_draft(program=program)
+    assert draft is not None
+    rule = criteria_from_version(draft).point_rules[0]
+    assert (rule.source, rule.key, rule.min_value, rule.points) == (
+        "prediction",
+        "probability",
+        40,
+        20,
+    )
