@@ -141,3 +141,15 @@ def test_another_clients_lead_and_its_prediction_are_not_found(
     predict(leads.foreign, 0.9)
     client.force_login(team.manager)
     assert client.get(f"/leads/{leads.foreign.pk}/").status_code == 404
+
+
+def test_a_list_without_the_rating_column_reads_no_prediction(
+    client: Client, team: Team, leads: Leads
+) -> None:
+    predict(leads.a, 0.344)
+    list_settings_save(user=team.manager, columns=["lead", "score"], per_page=25, now=NOW)
+    client.force_login(team.manager)
+    with CaptureQueriesContext(connection) as queries:
+        page = _page(client, "/leads/")
+    assert "rating-note" not in page
+    assert not any("scoring_leadprediction" in q["sql"] for q in queries.captured_queries)

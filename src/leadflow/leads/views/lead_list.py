@@ -143,7 +143,9 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     )
     view = list_view(filters.view)
     extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in page.leads])
-    notes = rating_notes(page="lead_list", lead_ids=[lead.pk for lead in page.leads])
+    rated = any(column.key == "rating" for column in settings.shown)
+    shown_ids = [lead.pk for lead in page.leads] if rated else []
+    notes = rating_notes(page="lead_list", lead_ids=shown_ids)
     for lead in page.leads:
         lead.view_extras = [(label, values.get(lead.pk, "")) for label, values in extra]  # type: ignore[attr-defined]
         lead.rating_note = notes.get(lead.pk)  # type: ignore[attr-defined]
