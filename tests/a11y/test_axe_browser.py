@@ -159,6 +159,7 @@ def test_every_page_of_every_role_passes_the_accessibility_check(
         if username == "manager":
             check(page, f"/programs/{PARTNERS_SLUG}/criteria/edit", username)
             check(page, f"/billing/programs/{DELIVERY_SLUG}/terms", username)
+            check(page, "/reports/partners/", username)  # its deal registrations' section
             page.set_viewport_size(PHONE)
             page.goto(f"{live_server.url}/leads/")
             page.get_by_text("Menu", exact=True).click()
