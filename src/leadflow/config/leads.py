@@ -27,6 +27,11 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
   which its qualification scores by the program's point rules. Each is the dotted path of
   ``source(*, lead_ids) -> dict[int, list[core.qualification.EngagementEvent]]``, called once
   for a batch of leads.
+- ``LEAD_ENGAGEMENT_COLUMNS``: the same sources, each as a column of the lead's own query, for
+  a writer that reads one locked lead and its engagement in one statement (a capture's merge,
+  PostgreSQL). Each is the dotted path of ``column() -> (expression, read)``: an expression
+  annotated on ``Lead`` (its value the lead's events, oldest first) and ``read(value) ->
+  list[core.qualification.EngagementEvent]``. Lists what ``LEAD_ENGAGEMENT`` lists, in order.
 - ``LEAD_LIST_VIEWS``: built-in views of the lead list, beside each user's saved filters
   (``?view=<slug>``): the stages the view keeps and the dotted paths of the apps' extra
   columns for it, each ``columns(*, lead_ids) -> list[tuple[str, dict[int, str]]]`` (a
@@ -80,6 +85,8 @@ HOME_SECTIONS: tuple[str, ...] = ("leadflow.sales.views.home.home_my_tasks",)
 LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail",)
 
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
+
+LEAD_ENGAGEMENT_COLUMNS: tuple[str, ...] = ("leadflow.nurture.selectors.lead_engagement_column",)
 
 QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)
 
