@@ -1,7 +1,7 @@
 """Merging a new inquiry into the existing lead it matched (intake de-duplication): one, or many
 at once for imports."""
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,12 +22,13 @@ from leadflow.leads.services.qualify import (
     answers_jsonable,
     lead_engagement,
     leave_nurture,
+    nurture_leavers,
     requalified,
 )
 from leadflow.leads.services.transitions import lockable
 from leadflow.lib.compiled import Compiled, compiled_once
 from leadflow.lib.events import announce, announce_joined, joined_statements
-from leadflow.lib.rows import row_update_linked, rows_update
+from leadflow.lib.rows import Joined, row_update_linked, rows_update
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
 #: Contact and company fields a merge may fill in when the existing lead has them blank.
@@ -76,6 +77,7 @@ def lead_merge(
     actor: User | None,
     now: datetime,
     published: PublishedCriteria | None = None,
+    also: Callable[[Lead], Joined] | None = None,
 ) -> Lead:
     """Merge a new inquiry into the existing lead it matched (intake de-duplication).
 
@@ -90,15 +92,32 @@ def lead_merge(
     in the same statement on PostgreSQL). In the caller's transaction (one of its own when
     there is none), without a savepoint; on PostgreSQL the update, its ``merged`` and
     ``qualified`` events and what the in-transaction subscribers of ``leads.history_recorded``
-    add are one statement (issue 18, item 5). Returns the merged lead as written.
+    add are one statement (issue 18, item 5). ``also`` gives, for the merged lead as it will be
+    written, a statement of the caller's own to join to that one (the API's record of the
+    request's ``Idempotency-Key`` with its answer); it is not asked when the lead leaves
+    nurture with the merge (the answer is known only after that step) nor off PostgreSQL, and
+    the caller then writes its record itself. Returns the merged lead as written.
     """
     with transaction.atomic(savepoint=False):
+        given = lead
         lead, engagement = _locked_with_engagement(lead.pk)
+        # The caller's program (the capture's, read with its criteria) spares a read of it.
+        if Lead.program.is_cached(given) and given.program_id == lead.program_id:
+            lead.program = given.program
         published = published or program_published_criteria(program=lead.program)
         merged = _merge_into(lead, data, match, published, actor, now)
         qualified = requalified(lead, published, actor, now, engagement)
         joined = joined_statements(HISTORY_RECORDED, "new_rows")
-        if row_update_linked(lead, MERGE_UPDATE_FIELDS, [merged, qualified], "lead", joined):
+        own = (
+            [also(lead)]
+            if also is not None
+            and connection.vendor == "postgresql"
+            and not nurture_leavers([qualified])
+            else []
+        )
+        if row_update_linked(
+            lead, MERGE_UPDATE_FIELDS, [merged, qualified], "lead", joined, also=own
+        ):
             announce_joined(HISTORY_RECORDED, lead_ids=[lead.pk])
         else:
             announce(HISTORY_RECORDED, lead_ids=[lead.pk])
