@@ -3,6 +3,7 @@ at once for imports."""
 
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -105,8 +106,13 @@ def lead_merge(
         if Lead.program.is_cached(given) and given.program_id == lead.program_id:
             lead.program = given.program
         published = published or program_published_criteria(program=lead.program)
+        read = {name: getattr(lead, attname) for name, attname in _MERGE_ATTNAMES}
         merged = _merge_into(lead, data, match, published, actor, now)
         qualified = requalified(lead, published, actor, now, engagement)
+        # Only the columns the merge changed: a shorter statement, whose text psycopg keeps.
+        written = [
+            name for name, attname in _MERGE_ATTNAMES if getattr(lead, attname) != read[name]
+        ]
         joined = joined_statements(HISTORY_RECORDED, "new_rows")
         own = (
             [also(lead)]
@@ -115,9 +121,7 @@ def lead_merge(
             and not nurture_leavers([qualified])
             else []
         )
-        if row_update_linked(
-            lead, MERGE_UPDATE_FIELDS, [merged, qualified], "lead", joined, also=own
-        ):
+        if row_update_linked(lead, written, [merged, qualified], "lead", joined, also=own):
             announce_joined(HISTORY_RECORDED, lead_ids=[lead.pk])
         else:
             announce(HISTORY_RECORDED, lead_ids=[lead.pk])
@@ -125,6 +129,18 @@ def lead_merge(
         announce("leads.merged", lead_ids=[lead.pk], statuses=[str(lead.status)], now=now)
     return lead
 
+
+@cache
+def _engagement_columns() -> list[tuple[Any, Callable[[Any], list[EngagementEvent]]]]:
+    """The engagement sources' columns, built once per process."""
+    return [import_string(path)() for path in extensions.LEAD_ENGAGEMENT_COLUMNS]
+
+
+#: The columns a merge may write, as (field name, attribute name); ``updated_at`` always changes.
+_MERGE_ATTNAMES = tuple(
+    (name, Lead._meta.get_field(name).attname)  # type: ignore[union-attr]
+    for name in MERGE_UPDATE_FIELDS
+)
 
 #: ``_locked_with_engagement``'s query, compiled once (``lib.compiled``).
 _LOCKED: dict[Hashable, Compiled] = {}
@@ -138,7 +154,7 @@ def _locked_with_engagement(lead_id: int) -> tuple[Lead, list[EngagementEvent]]:
     if connection.vendor != "postgresql":
         lead = lockable().get(pk=lead_id)
         return lead, lead_engagement([lead.pk]).get(lead.pk, [])
-    columns = [import_string(path)() for path in extensions.LEAD_ENGAGEMENT_COLUMNS]
+    columns = _engagement_columns()
 
     def build(*, lead_id: int) -> QuerySet[Lead]:
         annotations = {f"_engagement_{n}": column for n, (column, _) in enumerate(columns)}
