@@ -283,11 +283,15 @@ def dedupe_lock(*, program: Program, keys: Iterable[MatchKeys], rule: DedupeRule
     ids = sorted({_lock_id(program, name) for k in keys for name in lock_names(k, rule)})
     if not ids:
         return
+    # A capture's few locks (1 to 4) one parameter each, which the driver adapts faster than
+    # a list; an import chunk's many as one array, so its statement stays short.
+    few = len(ids) <= 8
+    array = f"ARRAY[{', '.join(['%s'] * len(ids))}]::bigint[]" if few else "%s::bigint[]"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(id)) FROM "
-            "(SELECT id FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
-            [ids],
+            f"SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT id FROM unnest({array}) "
+            "WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
+            ids if few else [ids],
         )
 
 
