@@ -287,11 +287,12 @@ def dedupe_lock(*, program: Program, keys: Iterable[MatchKeys], rule: DedupeRule
     # a list; an import chunk's many as one array, so its statement stays short.
     few = len(ids) <= 8
     array = f"ARRAY[{', '.join(['%s'] * len(ids))}]::bigint[]" if few else "%s::bigint[]"
+    params: list[Any] = list(ids) if few else [ids]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT id FROM unnest({array}) "
             "WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
-            ids if few else [ids],
+            params,
         )
 
 
