@@ -163,3 +163,15 @@ def test_a_lead_that_responded_comes_first_among_its_rating_in_the_queue(
         lead=responded, answers={"authority": "influencer"}, actor=None, now=NOW + timedelta(1)
     )
     assert not lead_responded_recently(lead=responded)
+
+
+def test_every_engagement_source_has_its_column_for_the_merge_s_one_query() -> None:
+    from django.utils.module_loading import import_string
+
+    from leadflow.config import leads as extensions
+
+    assert len(extensions.LEAD_ENGAGEMENT_COLUMNS) == len(extensions.LEAD_ENGAGEMENT)
+    for path in extensions.LEAD_ENGAGEMENT_COLUMNS:
+        _, read = import_string(path)()
+        assert callable(read)
+        assert read([]) == []
