@@ -340,6 +340,8 @@ def row_update_linked(
     counterpart of ``row_insert_linked`` for a change of an existing row (an API capture merged
     into a lead). Every CTE runs whatever the others return (PostgreSQL runs data-modifying
     CTEs to completion), so the caller decides from what ``also`` returned."""
+    if not fields:
+        raise ValueError("row_update_linked writes at least one field")
     if connection.vendor != "postgresql":
         rows_update([parent], fields)
         for child in children:

@@ -111,7 +111,9 @@ def lead_merge(
         qualified = requalified(lead, published, actor, now, engagement)
         # Only the columns the merge changed: a shorter statement, whose text psycopg keeps.
         written = [
-            name for name, attname in _MERGE_ATTNAMES if getattr(lead, attname) != read[name]
+            name
+            for name, attname in _MERGE_ATTNAMES
+            if name == "updated_at" or getattr(lead, attname) != read[name]
         ]
         joined = joined_statements(HISTORY_RECORDED, "new_rows")
         own = (
@@ -136,7 +138,8 @@ def _engagement_columns() -> list[tuple[Any, Callable[[Any], list[EngagementEven
     return [import_string(path)() for path in extensions.LEAD_ENGAGEMENT_COLUMNS]
 
 
-#: The columns a merge may write, as (field name, attribute name); ``updated_at`` always changes.
+#: The columns a merge may write, as (field name, attribute name); ``updated_at`` is always
+#: written (a merge at the same instant as the last change changes no other column).
 _MERGE_ATTNAMES = tuple(
     (name, Lead._meta.get_field(name).attname)  # type: ignore[union-attr]
     for name in MERGE_UPDATE_FIELDS
