@@ -22,6 +22,7 @@ from leadflow.leads.services.qualify import (
     REQUALIFIED_FIELDS,
     answers_jsonable,
     lead_engagement,
+    lead_predictions,
     leave_nurture,
     nurture_leavers,
     requalified,
@@ -108,7 +109,9 @@ def lead_merge(
         published = published or program_published_criteria(program=lead.program)
         read = {name: getattr(lead, attname) for name, attname in _MERGE_ATTNAMES}
         merged = _merge_into(lead, data, match, published, actor, now)
-        qualified = requalified(lead, published, actor, now, engagement)
+        # The predicted chance: read only when the criteria have a prediction rule (none else).
+        predicted = lead_predictions([lead.pk], published).get(lead.pk)
+        qualified = requalified(lead, published, actor, now, engagement, predicted)
         # Only the columns the merge changed: a shorter statement, whose text psycopg keeps.
         written = [
             name
@@ -190,8 +193,11 @@ def leads_merge_bulk(
     ]
     touched = {lead_id: leads[lead_id] for lead_id, _, _ in items}
     engagement = lead_engagement(list(touched))
+    predicted = lead_predictions(list(touched), published)
     qualified = [
-        requalified(lead, published, actor, now, engagement.get(lead.pk, []))
+        requalified(
+            lead, published, actor, now, engagement.get(lead.pk, []), predicted.get(lead.pk)
+        )
         for lead in touched.values()
     ]
     rows_update(list(touched.values()), MERGE_UPDATE_FIELDS)
