@@ -141,6 +141,47 @@ def test_concurrent_retries_with_one_key_make_one_lead_and_one_answer(
     assert IdempotencyRecord.objects.count() == 1
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_of_a_merge_with_one_key_merge_once_with_one_answer(
+    api: Api, lead_body: dict[str, Any]
+) -> None:
+    # A merge writes the key's record in its own statement (the lead's id is known): the
+    # retries that looked the key up before the first committed find it taken there, are
+    # rolled back and replay the first answer.
+    assert api.post("/leads", lead_body, key="first").status_code == 201
+    again = {**lead_body, "first_name": "Augusta", "title": "Countess"}
+    threads = 8
+    barrier = threading.Barrier(threads)
+    answers: list[tuple[int, bytes]] = []
+    failures: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            copy = Api(None)
+            copy.headers = dict(api.headers)
+            barrier.wait(timeout=10)
+            response = copy.post("/leads", again, key="merge-key")
+            answers.append((response.status_code, response.content))
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=send) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not failures
+    assert len(answers) == threads
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1
+    assert Lead.objects.count() == 1
+    assert LeadEvent.objects.filter(kind="merged").count() == 1
+    assert IdempotencyRecord.objects.filter(key="merge-key").count() == 1
+
+
 def test_a_first_use_committed_meanwhile_undoes_the_write_and_replays_its_answer(
     api: Api, lead_body: dict[str, Any], marketer: User, program: Program
 ) -> None:

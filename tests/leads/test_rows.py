@@ -3,6 +3,9 @@
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
+
+from django.db import connection
 
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.models import EventKind, Lead, LeadEvent
@@ -13,7 +16,7 @@ from leadflow.leads.services.create import (
     leads_rows_insert,
     row_context,
 )
-from leadflow.lib.rows import rows_add, rows_insert, rows_update
+from leadflow.lib.rows import Joined, row_update_linked, rows_add, rows_insert, rows_update
 from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_published_criteria
 from tests.conftest import NOW
@@ -145,3 +148,40 @@ def test_plain_rows_take_keys_never_given_before(program: Program) -> None:
     (again,) = rows_add(Lead, LEAD_COLUMNS, [rows[2].values])
     assert again > first[-1]
     assert Lead.objects.get(pk=again).email == "2@x.org"
+
+
+def test_one_lead_s_update_and_its_events_read_back_as_written(
+    program: Program, make_lead: Callable[..., Lead]
+) -> None:
+    lead = make_lead(program)
+    lead.title = "Countess"
+    lead.profile = {"environment": "cloud", "nested": [1, None]}
+    lead.updated_at = NOW + timedelta(microseconds=9)
+    events = [
+        LeadEvent(lead=lead, kind=EventKind.NOTE, at=NOW, after={"n": n}, reason=f"e{n}")
+        for n in range(2)
+    ]
+    returned: list[Any] = []
+    also = Joined(
+        "INSERT INTO reports_pendinglead (lead_id) VALUES (%s) RETURNING lead_id",
+        [lead.pk],
+        returned.append,
+    )
+    one_statement = row_update_linked(
+        lead, ["title", "profile", "updated_at"], events, "lead", also=[also]
+    )
+    assert one_statement == (connection.vendor == "postgresql")
+    # ``also`` runs with the write on PostgreSQL only; elsewhere the caller writes its own.
+    assert returned == ([lead.pk] if one_statement else [])
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.title, stored.profile, stored.updated_at) == (
+        "Countess",
+        {"environment": "cloud", "nested": [1, None]},
+        NOW + timedelta(microseconds=9),
+    )
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert list(
+        LeadEvent.objects.filter(pk__in=[e.pk for e in events])
+        .order_by("id")
+        .values_list("reason", "after")
+    ) == [("e0", {"n": 0}), ("e1", {"n": 1})]

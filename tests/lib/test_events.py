@@ -37,7 +37,12 @@ TABLE = (
     Subscription("test.happened", "tests.lib.test_events.failing"),
     Subscription("test.happened", "tests.lib.test_events.later"),
     Subscription("test.other", "tests.lib.test_events.later"),
+    Subscription("test.picky", "tests.lib.test_events.later", wanted="tests.lib.test_events.picky"),
 )
+
+
+def picky(*, lead_ids: list[int], **_: object) -> bool:
+    return 7 in lead_ids
 
 
 @pytest.fixture(autouse=True)
@@ -114,3 +119,21 @@ def test_a_replayed_history_queues_nothing_but_still_runs_what_is_part_of_the_ch
         announce("test.happened", lead_ids=[7], now=THEN)
     assert [where for where, _ in SEEN] == ["inside"]
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_that_would_find_nothing_to_do_queues_no_task() -> None:
+    with transaction.atomic():
+        announce("test.picky", lead_ids=[8], now=THEN)
+    assert not DBTaskResult.objects.exists()
+    with transaction.atomic():
+        announce("test.picky", lead_ids=[7], now=THEN)
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_every_wanted_predicate_exists() -> None:
+    from django.utils.module_loading import import_string
+
+    for subscription in SUBSCRIPTIONS:
+        if subscription.wanted:
+            assert callable(import_string(subscription.wanted)), subscription

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import DomainRefused
@@ -114,6 +115,34 @@ def test_a_form_fill_merged_into_a_nurtured_lead_counts_as_its_response(
     assert Enrollment.objects.get(lead=lead).left_reason == "responded"
 
 
+def test_a_merge_scores_the_lead_s_engagement_as_a_re_qualification_does(
+    sequence: Sequence, nurtured: Callable[..., Lead]
+) -> None:
+    # The merge reads the lead and its engagement in one statement on PostgreSQL
+    # (``config/leads.py`` LEAD_ENGAGEMENT_COLUMNS), apart on SQLite: the same points.
+    lead = lead_responded(lead=nurtured(), actor=None, now=NOW)
+    later = NOW + timedelta(days=30)
+    expected = lead_requalify(lead=lead, actor=None, now=later)
+    data = LeadInput(email=lead.email)
+    merged = lead_merge(lead=lead, data=data, match="email", actor=None, now=later)
+    assert merged.score == expected.score
+    assert merged.explanation == expected.explanation
+    assert any("halved every 30 days" in line for line in merged.explanation)
+
+
+def test_a_merge_into_a_lead_that_is_not_nurturing_queues_no_nurture_task(
+    program: Program,
+    make_lead: Callable[..., Lead],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    lead = make_lead(program, email="ada@example.com")
+    data = LeadInput(email="ada@example.com", answers={"authority": "influencer"})  # type: ignore[arg-type]
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_merge(lead=lead, data=data, match="email", actor=None, now=NOW)
+    handler = "leadflow.nurture.handlers.leads_merged"
+    assert not DBTaskResult.objects.filter(args_kwargs__args__0=handler).exists()
+
+
 def test_a_lead_that_responded_comes_first_among_its_rating_in_the_queue(
     sequence: Sequence,
     program: Program,
@@ -134,3 +163,15 @@ def test_a_lead_that_responded_comes_first_among_its_rating_in_the_queue(
         lead=responded, answers={"authority": "influencer"}, actor=None, now=NOW + timedelta(1)
     )
     assert not lead_responded_recently(lead=responded)
+
+
+def test_every_engagement_source_has_its_column_for_the_merge_s_one_query() -> None:
+    from django.utils.module_loading import import_string
+
+    from leadflow.config import leads as extensions
+
+    assert len(extensions.LEAD_ENGAGEMENT_COLUMNS) == len(extensions.LEAD_ENGAGEMENT)
+    for path in extensions.LEAD_ENGAGEMENT_COLUMNS:
+        _, read = import_string(path)()
+        assert callable(read)
+        assert read([]) == []

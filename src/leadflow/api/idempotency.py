@@ -11,9 +11,11 @@ belong to a user, so two clients choosing the same key never meet.
 A write whose caller has already looked the key up in its own first query (``idempotency_found``
 beside the capture's program: ``POST /api/v1/leads``) runs the other way round, in fewer
 statements: a key found is replayed at once; otherwise the write runs and its record is inserted
-with the answer at the end of the same transaction (``INSERT … ON CONFLICT DO NOTHING``). A
-concurrent first use of the key that committed meanwhile makes that insert a no-op: the write is
-rolled back and the other's answer replayed, so one request still makes one change.
+with the answer at the end of the same transaction (``INSERT … ON CONFLICT DO NOTHING``), or,
+when the write knows its answer before its last statement (a merge into an existing lead: the
+lead's id is known), as one more CTE of that statement (``KeyRecord``). A concurrent first use
+of the key that committed meanwhile makes that insert a no-op: the write is rolled back and the
+other's answer replayed, so one request still makes one change.
 
 Records are kept for ``RETENTION`` (24 hours) and then may be purged (``idempotency_purge``,
 run by ``leadflow idempotency_purge``); a retry after that is a new request.
@@ -33,6 +35,7 @@ from ninja.params import HeaderEx, P
 
 from leadflow.accounts.models import User
 from leadflow.api.models import IdempotencyRecord
+from leadflow.lib.rows import Joined
 
 RETENTION = timedelta(hours=24)
 
@@ -97,6 +100,24 @@ def idempotency_found(*, user_id: int, key: str) -> Subquery:
     return Subquery(IdempotencyRecord.objects.filter(user_id=user_id, key=key).values("pk")[:1])
 
 
+class KeyRecord:
+    """The record of a key not used yet, for a write that can insert it in its own last
+    statement (``lib.rows.Joined``) rather than after it: ``joined(answer)`` is that insert,
+    with the write's answer, and ``claimed`` says what it found (None: the write did not join
+    it, and ``idempotent_write`` inserts it after the write)."""
+
+    def __init__(self, claim: Callable[[Answer], tuple[str, list[Any]]]) -> None:
+        self._claim = claim
+        self.claimed: bool | None = None
+
+    def joined(self, answer: Answer) -> Joined:
+        sql, params = self._claim(answer)
+        return Joined(sql, params, self._returned)
+
+    def _returned(self, record_id: Any) -> None:
+        self.claimed = record_id is not None
+
+
 def idempotent_write(
     *,
     user: User,
@@ -107,6 +128,7 @@ def idempotent_write(
     now: datetime,
     write: Callable[[], Answer],
     found: int | _Unread | None = UNREAD,
+    write_joined: Callable[[KeyRecord | None], Answer] | None = None,
 ) -> Outcome:
     """Run ``write`` in one transaction, at most once per (user, key).
 
@@ -114,14 +136,18 @@ def idempotent_write(
     stored answer comes back (``replayed``); used for another request, IdempotencyConflict.
     ``found`` is the key's record id as the caller read it (``idempotency_found``), None when
     there was none: the write then runs first and the record is written with its answer.
+    ``write_joined``, given with ``found``, runs instead of ``write`` and is handed the key's
+    ``KeyRecord`` (None without a key), so that it may write the record in its own statement.
     """
     if key is None:
         with transaction.atomic():
-            status, body = write()
+            status, body = write_joined(None) if write_joined else write()
         return Outcome(status, body, replayed=False)
     fingerprint = request_fingerprint(method=method, path=path, payload=payload)
     if not isinstance(found, _Unread):
-        return _write_then_record(user, key, method, path, fingerprint, now, write, found)
+        return _write_then_record(
+            user, key, method, path, fingerprint, now, write, found, write_joined
+        )
     with transaction.atomic():
         record_id = _claim(user, key, method.upper(), path, fingerprint, now)
         if record_id is None:
@@ -140,13 +166,23 @@ def _write_then_record(
     now: datetime,
     write: Callable[[], Answer],
     found: int | None,
+    write_joined: Callable[[KeyRecord | None], Answer] | None,
 ) -> Outcome:
     if found is not None:
         return _replay(IdempotencyRecord.objects.get(pk=found), fingerprint)
+    record = KeyRecord(
+        lambda answer: _claim_statement(user, key, method, path, fingerprint, now, answer)
+    )
     try:
         with transaction.atomic():
-            status, body = write()
-            if _claim(user, key, method, path, fingerprint, now, answer=(status, body)) is None:
+            status, body = write_joined(record) if write_joined else write()
+            claimed = record.claimed
+            if claimed is None:
+                claimed = (
+                    _claim(user, key, method, path, fingerprint, now, answer=(status, body))
+                    is not None
+                )
+            if not claimed:
                 raise _TakenMeanwhile
     except _TakenMeanwhile:
         return _replay(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
@@ -165,6 +201,23 @@ def _claim(
     """Insert the key's record (with ``answer`` when the write has run) unless the (user, key)
     pair has one: its id, or None when the key was already used (waiting, on the unique
     index, for a concurrent first use to end)."""
+    sql, values = _claim_statement(user, key, method, path, fingerprint, now, answer)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _claim_statement(
+    user: User,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    now: datetime,
+    answer: Answer,
+) -> tuple[str, list[Any]]:
+    """``_claim``'s statement: ``INSERT … ON CONFLICT DO NOTHING RETURNING id``."""
     meta = IdempotencyRecord._meta
     fields = {field.name: field for field in meta.concrete_fields}
     given: dict[str, Any] = {
@@ -181,15 +234,12 @@ def _claim(
     columns = ", ".join(quote(fields[name].column) for name in given)
     unique = f"{quote(fields['user'].column)}, {quote(fields['key'].column)}"
     values = list(given.values())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(values))}) "
-            f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(fields['id'].column)}",
-            values,
-        )
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(fields['id'].column)}",
+        values,
+    )
 
 
 def outcome_response(outcome: Outcome) -> JsonResponse:

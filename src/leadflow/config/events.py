@@ -12,8 +12,9 @@ Events (payload):
   nurture as Hot, A or B; they are ready for hand-off.
 - ``leads.delivered`` (``lead_ids``, ``now``): leads were delivered to the client.
 - ``leads.nurtured`` (``lead_ids``, ``now``): leads entered nurture.
-- ``leads.merged`` (``lead_ids``, ``now``): new inquiries (a form fill, an API capture, an
-  import row) were merged into existing leads.
+- ``leads.merged`` (``lead_ids``, ``statuses``, ``now``): new inquiries (a form fill, an API
+  capture, an import row) were merged into existing leads; ``statuses`` are the leads' statuses
+  after the merge, in the order of ``lead_ids``.
 - ``leads.reassigned`` (``lead_ids``, ``now``): leads were taken from one partner and given to
   another, or put back in the routing queue.
 - ``leads.status_changed`` (``lead_ids``, ``action``, ``now``): any lifecycle step, once per
@@ -45,6 +46,11 @@ class Subscription:
     #: source``), which a writer that records its rows in one statement joins to it as a
     #: data-modifying CTE instead of calling the handler (``lib.events.announce_joined``).
     statement: str = ""
+    #: For an after-commit handler: the dotted path of ``wanted(**payload) -> bool``, asked in
+    #: process when the event is announced; False queues no task (the handler would find
+    #: nothing to do: the nurture response of a merge into a lead that is not nurturing), so
+    #: the announcing request sends no statement for it.
+    wanted: str = ""
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
@@ -59,7 +65,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         "delivery.created", "leadflow.billing.handlers.delivery_created", after_commit=False
     ),
     Subscription("leads.nurtured", "leadflow.nurture.handlers.leads_nurtured", queue="bulk"),
-    Subscription("leads.merged", "leadflow.nurture.handlers.leads_merged", queue="bulk"),
+    Subscription(
+        "leads.merged",
+        "leadflow.nurture.handlers.leads_merged",
+        queue="bulk",
+        wanted="leadflow.nurture.handlers.leads_merged_wanted",
+    ),
     Subscription(
         "leads.status_changed", "leadflow.nurture.handlers.leads_status_changed", after_commit=False
     ),

@@ -27,6 +27,11 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
   which its qualification scores by the program's point rules. Each is the dotted path of
   ``source(*, lead_ids) -> dict[int, list[core.qualification.EngagementEvent]]``, called once
   for a batch of leads.
+- ``LEAD_ENGAGEMENT_COLUMNS``: the same sources, each as a column of the lead's own query, for
+  a writer that reads one locked lead and its engagement in one statement (a capture's merge,
+  PostgreSQL). Each is the dotted path of ``column() -> (expression, read)``: an expression
+  annotated on ``Lead`` (its value the lead's events, oldest first) and ``read(value) ->
+  list[core.qualification.EngagementEvent]``. Lists what ``LEAD_ENGAGEMENT`` lists, in order.
 - ``LEAD_PREDICTIONS``: where a lead's predicted chance of converting comes from (the
   scoring app's switched-on model), which the program's prediction point rules read
   ("predicted at least 40 % → +20"). Each is the dotted path of
@@ -91,6 +96,8 @@ HOME_SECTIONS: tuple[str, ...] = ("leadflow.sales.views.home.home_my_tasks",)
 LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail",)
 
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
+
+LEAD_ENGAGEMENT_COLUMNS: tuple[str, ...] = ("leadflow.nurture.selectors.lead_engagement_column",)
 
 LEAD_PREDICTIONS: tuple[str, ...] = ("leadflow.scoring.selectors.leads_predicted",)
 

@@ -62,6 +62,8 @@ def _announce(event: str, payload: dict[str, Any], *, joined: bool) -> None:
     later = []
     for subscription in subscriptions(event):
         if subscription.after_commit:
+            if subscription.wanted and not _handler(subscription.wanted)(**payload):
+                continue
             later.append((subscription.handler, subscription.queue))
         elif not (joined and subscription.statement):
             _handler(subscription.handler)(**payload)

@@ -7,6 +7,7 @@ each field's ``get_db_prep_save``, so they are stored exactly as ``save()`` woul
 business rules here: the services decide what to write."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
@@ -306,4 +307,106 @@ def row_insert_linked(parent: Model, child: Model, link: str, joined: Sequence[s
     _saved([parent], [parent_key])
     setattr(child, link, parent)
     _saved([child], [child_key])
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A caller's own statement (``INSERT … RETURNING``, with its parameters) to run as one more
+    data-modifying CTE of a one-row write, and what to do with the first value it returned
+    (None when it returned no row): the API's record of an ``Idempotency-Key`` with its answer,
+    written by the statement that writes the change."""
+
+    sql: str
+    params: Sequence[Any]
+    returned: Callable[[Any], None]
+
+
+def row_update_linked(
+    parent: Model,
+    fields: Sequence[str],
+    children: Sequence[Model],
+    link: str,
+    joined: Sequence[str] = (),
+    also: Sequence[Joined] = (),
+) -> bool:
+    """Write the named ``fields`` of one saved ``parent`` and insert the unsaved ``children``
+    whose foreign key ``link`` is the parent, and set the children's primary keys: on
+    PostgreSQL in one statement (the children a data-modifying CTE over the parent's UPDATE,
+    each statement of ``joined`` a further one over the distinct ``link`` column of the new
+    rows, named ``new_rows``, and each of ``also`` one more, its first value handed to its
+    ``returned``); elsewhere ``rows_update`` and ``rows_insert``, the caller then running what
+    ``joined`` stands for and ``also`` not run (``returned`` never called). The one-lead
+    counterpart of ``row_insert_linked`` for a change of an existing row (an API capture merged
+    into a lead). Every CTE runs whatever the others return (PostgreSQL runs data-modifying
+    CTEs to completion), so the caller decides from what ``also`` returned."""
+    if not fields:
+        raise ValueError("row_update_linked writes at least one field")
+    if connection.vendor != "postgresql":
+        rows_update([parent], fields)
+        for child in children:
+            setattr(child, link, parent)
+        rows_insert(children)
+        return False
+    quote = connection.ops.quote_name
+    meta = parent._meta
+    assert meta.pk is not None
+    table = quote(meta.db_table)
+    assignments, values = [], []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        value = _db_value(field, getattr(parent, field.attname))
+        if value is None:  # as in ``row_insert_linked``: fewer parameters, one parse per text
+            assignments.append(f"{quote(field.column)} = NULL")
+        else:
+            assignments.append(f"{quote(field.column)} = %s")
+            values.append(value)
+    parent_pk = quote(meta.pk.column)
+    ctes = [
+        f"updated AS (UPDATE {table} SET {', '.join(assignments)} WHERE {parent_pk} = %s "
+        f"RETURNING {parent_pk})"
+    ]
+    values.append(parent.pk)
+    if children:
+        child = children[0]
+        child_table, child_fields = _linked_fields(type(child), link)
+        link_field = child._meta.get_field(link)
+        assert isinstance(link_field, Field)
+        assert child._meta.pk is not None
+        link_column, child_pk = quote(link_field.column), quote(child._meta.pk.column)
+        rows = []
+        for obj in children:
+            marks = [f"(SELECT {parent_pk} FROM updated)"]
+            for _, attname, prepare in child_fields:
+                value = prepare(getattr(obj, attname))
+                if value is None:
+                    marks.append("NULL")
+                else:
+                    marks.append("%s")
+                    values.append(value)
+            rows.append(f"({', '.join(marks)})")
+        columns = ", ".join([link_column, *(column for column, _, _ in child_fields)])
+        ctes += [
+            f"inserted AS (INSERT INTO {child_table} ({columns}) VALUES {', '.join(rows)} "
+            f"RETURNING {child_pk}, {link_column})",
+            f"new_rows AS (SELECT DISTINCT {link_column} FROM inserted)",
+            *(f"joined_{n} AS ({statement})" for n, statement in enumerate(joined)),
+        ]
+        final, source = f"SELECT {child_pk}", f"FROM inserted ORDER BY {child_pk}"
+    else:
+        final, source = f"SELECT {parent_pk}", "FROM updated"
+    for n, statement in enumerate(also):
+        ctes.append(f"also_{n} AS ({statement.sql})")
+        values.extend(statement.params)
+        final += f", (SELECT a.v FROM also_{n} AS a(v) LIMIT 1)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} {final} {source}", values)
+        rows = cursor.fetchall()
+    if children:
+        for obj in children:
+            setattr(obj, link, parent)
+        _saved(children, [row[0] for row in rows])
+    for n, statement in enumerate(also):
+        statement.returned(rows[0][1 + n] if rows else None)
     return True

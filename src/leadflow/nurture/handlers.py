@@ -8,6 +8,7 @@ from typing import Any
 from anymail.signals import AnymailTrackingEvent, EventType  # type: ignore[import-untyped]
 from django.utils import timezone
 
+from leadflow.core.lifecycle import LeadStatus
 from leadflow.nurture.models import TouchSent
 from leadflow.nurture.services import (
     address_bounced,
@@ -22,9 +23,17 @@ def leads_nurtured(*, lead_ids: Sequence[int], now: datetime) -> int:
     return sequence_enter(lead_ids=lead_ids, now=now)
 
 
-def leads_merged(*, lead_ids: Sequence[int], now: datetime) -> int:
-    """New inquiries merged into nurturing leads count as their response (a form fill)."""
+def leads_merged(*, lead_ids: Sequence[int], now: datetime, statuses: Sequence[str] = ()) -> int:
+    """New inquiries merged into nurturing leads count as their response (a form fill). The
+    statuses are read again when the task runs (``statuses`` is what ``leads_merged_wanted``
+    asked when the merge was announced)."""
     return leads_merged_responded(lead_ids=lead_ids, now=now)
+
+
+def leads_merged_wanted(*, statuses: Sequence[str] | None = None, **_: Any) -> bool:
+    """Whether a merge needs ``leads_merged`` at all: only a lead still nurturing after it can
+    respond, so a merge into any other lead queues no task (statuses not given: it may)."""
+    return statuses is None or LeadStatus.NURTURING in statuses
 
 
 def leads_status_changed(*, lead_ids: Sequence[int], action: str, now: datetime) -> int:

@@ -4,11 +4,16 @@ lists of the leads in the user's scope (``leads.selectors.lead_scope``). Out of 
 "does not exist" (404)."""
 
 import functools
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import JSONArray
 
 from leadflow.accounts.models import User
 from leadflow.core.calendar import WorkingCalendar, working_calendar
@@ -228,6 +233,26 @@ def leads_engagement(*, lead_ids: Iterable[int]) -> dict[int, list[EngagementEve
     for lead_id, kind, at in rows.order_by("at", "id"):
         found.setdefault(lead_id, []).append(EngagementEvent(kind=kind, at=at))
     return found
+
+
+def lead_engagement_column() -> tuple[BaseExpression, Callable[[Any], list[EngagementEvent]]]:
+    """``leads_engagement`` of one lead as a column of the lead's own query (``config/leads.py``
+    ``LEAD_ENGAGEMENT_COLUMNS``; PostgreSQL): an array of ``[kind, at]`` pairs in the same
+    order, and how to read it back, so a merge reads its locked lead and the lead's responses
+    in one statement."""
+    pairs = (
+        Engagement.objects.filter(lead=OuterRef("pk"))
+        .order_by("at", "id")
+        .values(pair=JSONArray("kind", "at"))
+    )
+    return ArraySubquery(pairs), _engagement_read
+
+
+def _engagement_read(value: Any) -> list[EngagementEvent]:
+    return [
+        EngagementEvent(kind=kind, at=datetime.fromisoformat(at))
+        for kind, at in (json.loads(pair) if isinstance(pair, str) else pair for pair in value)
+    ]
 
 
 #: The engagement kinds that are responses (a click is interest, not a response).

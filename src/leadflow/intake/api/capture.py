@@ -9,12 +9,20 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from leadflow.api.auth import READ_ONLY, caller
-from leadflow.api.idempotency import Answer, IdempotencyKey, idempotent_write, outcome_response
+from leadflow.api.idempotency import (
+    Answer,
+    IdempotencyKey,
+    KeyRecord,
+    idempotent_write,
+    outcome_response,
+)
 from leadflow.api.schemas import WRITE_ERRORS
 from leadflow.intake.schemas import LeadIn
 from leadflow.intake.selectors import capture_program
 from leadflow.intake.services import lead_capture
+from leadflow.leads.models import Lead
 from leadflow.leads.schemas import LeadOut, lead_json
+from leadflow.lib.rows import Joined
 
 router = Router(tags=["leads"])
 
@@ -47,14 +55,26 @@ def lead_create(
     )
     now = timezone.now()
 
-    def write() -> Answer:
+    def write(record: KeyRecord | None) -> Answer:
+        # A merge knows its answer before its last statement (the lead's id is known), so the
+        # key's record with that answer is written by the merge's own statement.
+        recorded: list[Answer] = []
+
+        def joined(lead: Lead) -> Joined:
+            assert record is not None
+            recorded.append((200, lead_json(lead)))
+            return record.joined(recorded[0])
+
         capture = lead_capture(
             program=program,
             submission=payload.to_submission(),
             actor=who.user,
             now=now,
             published=published,
+            merge_also=None if record is None else joined,
         )
+        if recorded and record is not None and record.claimed is not None:
+            return recorded[0]
         return (201 if capture.created else 200), lead_json(capture.lead)
 
     return outcome_response(
@@ -65,7 +85,8 @@ def lead_create(
             path=request.path,
             payload=payload.model_dump(mode="json"),
             now=now,
-            write=write,
+            write=lambda: write(None),
             found=found,
+            write_joined=write,
         )
     )

@@ -5,7 +5,7 @@ and the CLI all come through ``lead_capture``; imports share the matching and lo
 
 import json
 import zlib
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,7 @@ from leadflow.leads.services import lead_merge
 from leadflow.leads.services.consent import consents_record
 from leadflow.leads.services.create_one import lead_create_one
 from leadflow.lib.compiled import Compiled, compiled_once
+from leadflow.lib.rows import Joined
 from leadflow.programs.models import Client, Program
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
@@ -77,6 +78,7 @@ def lead_capture(
     actor: User | None,
     now: datetime,
     published: PublishedCriteria | None = None,
+    merge_also: Callable[[Lead], Joined] | None = None,
 ) -> Capture:
     """Create the lead, or merge it into the existing lead of the program that it matches on a
     strong key (the core's ``assess``: the same external id from the same source, e-mail, phone
@@ -85,7 +87,8 @@ def lead_capture(
 
     ``published`` is the program's published criteria when the caller has read them already.
     Inside a caller's transaction (the API's idempotent write) the capture joins it rather than
-    opening a savepoint: an error anywhere undoes the whole request."""
+    opening a savepoint: an error anywhere undoes the whole request. ``merge_also`` is
+    ``lead_merge``'s ``also`` for a merge (the API's key record joined to the merge's write)."""
     if not program.is_active:
         raise IntakeRejected({"program": f"{program.slug} is not accepting leads (inactive)"})
     published = published or program_published_criteria(program=program)
@@ -115,6 +118,7 @@ def lead_capture(
             actor=actor,
             now=now,
             published=published,
+            also=merge_also,
         )
         prepared_consents_record(
             client=program.client, prepared=prepared, lead_id=lead.pk, actor=actor, now=now
@@ -279,11 +283,16 @@ def dedupe_lock(*, program: Program, keys: Iterable[MatchKeys], rule: DedupeRule
     ids = sorted({_lock_id(program, name) for k in keys for name in lock_names(k, rule)})
     if not ids:
         return
+    # A capture's few locks (1 to 4) one parameter each, which the driver adapts faster than
+    # a list; an import chunk's many as one array, so its statement stays short.
+    few = len(ids) <= 8
+    array = f"ARRAY[{', '.join(['%s'] * len(ids))}]::bigint[]" if few else "%s::bigint[]"
+    params: list[Any] = list(ids) if few else [ids]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(id)) FROM "
-            "(SELECT id FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
-            [ids],
+            f"SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT id FROM unnest({array}) "
+            "WITH ORDINALITY AS t(id, n) ORDER BY n) AS s",
+            params,
         )
 
 

@@ -1,17 +1,22 @@
 """Merging a new inquiry into the existing lead it matched (intake de-duplication): one, or many
 at once for imports."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import User
+from leadflow.config import leads as extensions
 from leadflow.core.merge import fields_merge
-from leadflow.core.qualification import parse_answers
+from leadflow.core.qualification import EngagementEvent, parse_answers
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.leads.services.create import LeadInput
+from leadflow.leads.services.create_one import HISTORY_RECORDED
 from leadflow.leads.services.history import event_build, events_record
 from leadflow.leads.services.qualify import (
     REQUALIFIED_FIELDS,
@@ -19,11 +24,13 @@ from leadflow.leads.services.qualify import (
     lead_engagement,
     lead_predictions,
     leave_nurture,
+    nurture_leavers,
     requalified,
 )
 from leadflow.leads.services.transitions import lockable
-from leadflow.lib.events import announce
-from leadflow.lib.rows import rows_update
+from leadflow.lib.compiled import Compiled, compiled_once
+from leadflow.lib.events import announce, announce_joined, joined_statements
+from leadflow.lib.rows import Joined, row_update_linked, rows_update
 from leadflow.programs.selectors import PublishedCriteria, program_published_criteria
 
 #: Contact and company fields a merge may fill in when the existing lead has them blank.
@@ -64,7 +71,6 @@ MERGE_UPDATE_FIELDS = (
 )
 
 
-@transaction.atomic
 def lead_merge(
     *,
     lead: Lead,
@@ -73,6 +79,7 @@ def lead_merge(
     actor: User | None,
     now: datetime,
     published: PublishedCriteria | None = None,
+    also: Callable[[Lead], Joined] | None = None,
 ) -> Lead:
     """Merge a new inquiry into the existing lead it matched (intake de-duplication).
 
@@ -82,16 +89,90 @@ def lead_merge(
     applied); new answers are added (a new answer to the same question replaces the old one,
     being the more recent: the newest inquiry re-qualifies); the lead is re-qualified. The
     ``merged`` event keeps everything that came in, so nothing of the second inquiry is lost.
+
+    Only ``lead.pk`` is read: the lead is read again under its row lock (with its engagement,
+    in the same statement on PostgreSQL). In the caller's transaction (one of its own when
+    there is none), without a savepoint; on PostgreSQL the update, its ``merged`` and
+    ``qualified`` events and what the in-transaction subscribers of ``leads.history_recorded``
+    add are one statement (issue 18, item 5). ``also`` gives, for the merged lead as it will be
+    written, a statement of the caller's own to join to that one (the API's record of the
+    request's ``Idempotency-Key`` with its answer); it is not asked when the lead leaves
+    nurture with the merge (the answer is known only after that step) nor off PostgreSQL, and
+    the caller then writes its record itself. Returns the merged lead as written.
     """
-    lead = lockable().get(pk=lead.pk)
-    published = published or program_published_criteria(program=lead.program)
-    merged = _merge_into(lead, data, match, published, actor, now)
-    qualified = requalified(lead, published, actor, now)
-    lead.save()
-    events_record([merged, qualified])
-    leave_nurture([qualified], actor, now)
-    announce("leads.merged", lead_ids=[lead.pk], now=now)
-    return lockable().get(pk=lead.pk)
+    with transaction.atomic(savepoint=False):
+        given = lead
+        lead, engagement = _locked_with_engagement(lead.pk)
+        # The caller's program (the capture's, read with its criteria) spares a read of it.
+        if Lead.program.is_cached(given) and given.program_id == lead.program_id:
+            lead.program = given.program
+        published = published or program_published_criteria(program=lead.program)
+        read = {name: getattr(lead, attname) for name, attname in _MERGE_ATTNAMES}
+        merged = _merge_into(lead, data, match, published, actor, now)
+        # The predicted chance: read only when the criteria have a prediction rule (none else).
+        predicted = lead_predictions([lead.pk], published).get(lead.pk)
+        qualified = requalified(lead, published, actor, now, engagement, predicted)
+        # Only the columns the merge changed: a shorter statement, whose text psycopg keeps.
+        written = [
+            name
+            for name, attname in _MERGE_ATTNAMES
+            if name == "updated_at" or getattr(lead, attname) != read[name]
+        ]
+        joined = joined_statements(HISTORY_RECORDED, "new_rows")
+        own = (
+            [also(lead)]
+            if also is not None
+            and connection.vendor == "postgresql"
+            and not nurture_leavers([qualified])
+            else []
+        )
+        if row_update_linked(lead, written, [merged, qualified], "lead", joined, also=own):
+            announce_joined(HISTORY_RECORDED, lead_ids=[lead.pk])
+        else:
+            announce(HISTORY_RECORDED, lead_ids=[lead.pk])
+        leave_nurture([qualified], actor, now)
+        announce("leads.merged", lead_ids=[lead.pk], statuses=[str(lead.status)], now=now)
+    return lead
+
+
+@cache
+def _engagement_columns() -> list[tuple[Any, Callable[[Any], list[EngagementEvent]]]]:
+    """The engagement sources' columns, built once per process."""
+    return [import_string(path)() for path in extensions.LEAD_ENGAGEMENT_COLUMNS]
+
+
+#: The columns a merge may write, as (field name, attribute name); ``updated_at`` is always
+#: written (a merge at the same instant as the last change changes no other column).
+_MERGE_ATTNAMES = tuple(
+    (name, Lead._meta.get_field(name).attname)  # type: ignore[union-attr]
+    for name in MERGE_UPDATE_FIELDS
+)
+
+#: ``_locked_with_engagement``'s query, compiled once (``lib.compiled``).
+_LOCKED: dict[Hashable, Compiled] = {}
+_LEAD_MARKER = -918_273_645
+
+
+def _locked_with_engagement(lead_id: int) -> tuple[Lead, list[EngagementEvent]]:
+    """The lead under its row lock (``lockable``) and its engagement events: one statement on
+    PostgreSQL (the sources' columns, ``config/leads.py`` ``LEAD_ENGAGEMENT_COLUMNS``),
+    compiled once; elsewhere the lead, then ``lead_engagement``."""
+    if connection.vendor != "postgresql":
+        lead = lockable().get(pk=lead_id)
+        return lead, lead_engagement([lead.pk]).get(lead.pk, [])
+    columns = _engagement_columns()
+
+    def build(*, lead_id: int) -> QuerySet[Lead]:
+        annotations = {f"_engagement_{n}": column for n, (column, _) in enumerate(columns)}
+        return lockable().filter(pk=lead_id).annotate(**annotations)
+
+    compiled = compiled_once(_LOCKED, "lead", build, {"lead_id": _LEAD_MARKER})
+    (lead,) = compiled.run(lead_id=lead_id)
+    engagement: list[EngagementEvent] = []
+    for n, (_, read) in enumerate(columns):
+        engagement.extend(read(getattr(lead, f"_engagement_{n}") or []))
+        delattr(lead, f"_engagement_{n}")
+    return lead, engagement
 
 
 @transaction.atomic
@@ -122,7 +203,12 @@ def leads_merge_bulk(
     rows_update(list(touched.values()), MERGE_UPDATE_FIELDS)
     events_record([*events, *qualified])
     leave_nurture(qualified, actor, now)
-    announce("leads.merged", lead_ids=list(touched), now=now)
+    announce(
+        "leads.merged",
+        lead_ids=list(touched),
+        statuses=[str(lead.status) for lead in touched.values()],
+        now=now,
+    )
     return len(items)
 
 

@@ -226,6 +226,16 @@ def lead_update_answers(
     return lead_requalify(lead=lead, actor=actor, now=now, published=published)
 
 
+def nurture_leavers(events: Sequence[LeadEvent]) -> list[LeadEvent]:
+    """The ``qualified`` events whose nurturing lead ``leave_nurture`` sends to hand-off."""
+    return [
+        event
+        for event in events
+        if event.lead.status == LeadStatus.NURTURING
+        and leaves_nurture(rating=event.lead.rating, rating_before=event.before.get("rating"))
+    ]
+
+
 def leave_nurture(events: Sequence[LeadEvent], actor: User | None, now: datetime) -> None:
     """Nurturing leads whose re-qualification (their ``qualified`` events) lifted them to Hot,
     A or B go straight to hand-off (``requalify_from_nurture``, which announces them as
@@ -237,9 +247,7 @@ def leave_nurture(events: Sequence[LeadEvent], actor: User | None, now: datetime
                 action=Action.REQUALIFY_FROM_NURTURE,
                 reason=f"re-qualified as {Rating(str(event.lead.rating)).label}",
             )
-            for event in events
-            if event.lead.status == LeadStatus.NURTURING
-            and leaves_nurture(rating=event.lead.rating, rating_before=event.before.get("rating"))
+            for event in nurture_leavers(events)
         ],
         actor=actor,
         now=now,
