@@ -36,28 +36,28 @@ def _upheld() -> Exists:
     )
 
 
-def _windows(*, programs: QuerySet[Program]) -> dict[int, int]:
-    """Each program's dispute window in days: its guarantee terms', else the setting."""
-    default = conf.dispute_window_days()
-    found = dict.fromkeys(programs.values_list("pk", flat=True), default)
-    rows = GuaranteeTerms.objects.filter(program__in=programs).values_list(
-        "program_id", "dispute_window_days"
+def _windows(*, programs: QuerySet[Program]) -> dict[int | None, int]:
+    """The dispute window in days of each program with guarantee terms, and under ``None``
+    the setting's, for every other program (one query)."""
+    found: dict[int | None, int] = dict(
+        GuaranteeTerms.objects.filter(program__in=programs).values_list(
+            "program_id", "dispute_window_days"
+        )
     )
-    found.update(rows)
+    found[None] = conf.dispute_window_days()
     return found
 
 
-def _kept(now: datetime, windows: dict[int, int]) -> Q:
+def _kept(now: datetime, windows: dict[int | None, int]) -> Q:
     """Delivered, still held by the client, past its program's dispute window, not upheld."""
-    by_days: dict[int, list[int]] = {}
-    for program_id, days in windows.items():
-        by_days.setdefault(days, []).append(program_id)
+    with_terms = [program_id for program_id in windows if program_id is not None]
     past = Q(pk__in=[])
-    for days, program_ids in sorted(by_days.items()):
+    for program_id, days in windows.items():
         items = DeliveryItem.objects.filter(
             lead=OuterRef("pk"), delivery__created_at__lte=now - timedelta(days=days)
         )
-        past |= Q(program_id__in=program_ids) & Q(Exists(items))
+        scope = ~Q(program_id__in=with_terms) if program_id is None else Q(program_id=program_id)
+        past |= scope & Q(Exists(items))
     return Q(status=LeadStatus.DELIVERED) & past & ~Q(_upheld())
 
 
@@ -67,7 +67,7 @@ def _contacted() -> Q:
     )
 
 
-def positive(*, now: datetime, windows: dict[int, int]) -> Q:
+def positive(*, now: datetime, windows: dict[int | None, int]) -> Q:
     return Q(status=LeadStatus.CLOSED_WON) | _kept(now, windows)
 
 
