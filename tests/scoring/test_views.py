@@ -55,9 +55,12 @@ def test_the_model_page_shows_version_auc_brier_calibration_and_factors(
         response = client.get(PAGE)
     html = response.content.decode()
     assert f"Version {model.version} of Acme Corp" in html
-    assert model.auc_text in html and "Brier score" in html
-    assert 'id="reliability-chart"' in html and 'id="scoring-charts"' in html
-    assert 'data-testid="calibration"' in html and "Source" in html
+    assert model.auc_text in html
+    assert "Brier score" in html
+    assert 'id="reliability-chart"' in html
+    assert 'id="scoring-charts"' in html
+    assert 'data-testid="calibration"' in html
+    assert "Source" in html
     assert "Switch on" in html
 
 

@@ -29,10 +29,10 @@ from leadflow.core.scoring import (
     model_train,
 )
 from leadflow.programs.models import Program
+from leadflow.scoring import conf
 from leadflow.scoring.forms import BacktestForm
 from leadflow.scoring.labels import NEGATIVE_TEXT, POSITIVE_TEXT
 from leadflow.scoring.models import ScoringModel as StoredModel
-from leadflow.scoring import conf
 from leadflow.scoring.selectors import (
     ModelStatus,
     model_status,
