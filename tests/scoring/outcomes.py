@@ -25,15 +25,18 @@ def history(
     at: datetime = f.NOW - timedelta(days=120),
     seed: int = 0,
     start: int = 0,
+    flipped: bool = False,
 ) -> list[Lead]:
     """``won`` closed-won and ``lost`` closed-lost leads (and ``open_leads`` new ones) captured
-    at ``at``: referrals mostly won, purchased lists mostly lost."""
+    at ``at`` and closed 30 days later: referrals mostly won, purchased lists mostly lost (the
+    other way round when ``flipped``: the drift a model must be warned of)."""
     rng = random.Random(seed)
     outcomes = [True] * won + [False] * lost
     rng.shuffle(outcomes)
     items = []
     for number, converted in enumerate(outcomes + [None] * open_leads, start=start):
         leaning = converted if rng.random() < 0.8 else not converted
+        leaning = (not leaning) if flipped else leaning
         channel = Channel.REFERRAL if leaning else Channel.PURCHASED_LIST
         items.append(
             LeadInput(

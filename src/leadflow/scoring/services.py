@@ -352,8 +352,11 @@ def _auc(scores: Sequence[float], outcomes: Sequence[bool]) -> float:
 
 
 def _months(model: ScoringModel, now: datetime) -> list[dict[str, Any]]:
-    """The model's AUC on outcomes known after its window, by month of the outcome."""
-    since = max(model.window_end, now - timedelta(days=31 * MONITOR_MONTHS))
+    """The model's AUC on the outcomes recorded since it was trained (at most the last six
+    months), by month of the outcome (the lead's last change)."""
+    trained = model.metrics.get("trained_at")
+    trained_at = datetime.fromisoformat(trained) if trained else model.created_at
+    since = max(trained_at, now - timedelta(days=31 * MONITOR_MONTHS))
     leads = list(
         leads_with_outcome(client_id=model.client_id, program_id=model.program_id, now=now)
         .filter(updated_at__gt=since)
