@@ -39,7 +39,8 @@ def test_the_check_stores_the_auc_by_month_of_outcomes_since_training(program: P
     assert scoring_check(now=NOW + timedelta(days=20)) == {"checked": 1, "alerted": 0}
     model.refresh_from_db()
     (month,) = model.metrics["monitoring"]
-    assert month["month"] == "2026-11" and month["outcomes"] == 30
+    assert month["month"] == "2026-11"
+    assert month["outcomes"] == 30
     assert month["auc"] > 0.6
 
 
