@@ -4,12 +4,14 @@ program's managers through the outbox when the AUC on recent outcomes falls."""
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadflow.accounts.models import Role
 from leadflow.notifications.models import OutboxMessage
 from leadflow.programs.models import Program
 from leadflow.scoring.models import ScoringModel
-from leadflow.scoring.services import model_train_for, scoring_check
+from leadflow.scoring.services import _auc, model_train_for, scoring_check
 from leadflow.scoring.tasks import scoring_check_task, scoring_train_task
 from tests import factories as f
 from tests.scoring.outcomes import history
@@ -63,3 +65,16 @@ def test_a_fall_in_auc_alerts_the_programs_managers_once_per_month(
 
 def test_the_check_task_runs_with_no_model_on(program: Program) -> None:
     assert scoring_check_task.call() == {"checked": 0, "alerted": 0}
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5).map(float), st.booleans()), min_size=2, max_size=60
+    ).filter(lambda pairs: 0 < sum(o for _, o in pairs) < len(pairs))
+)
+@settings(max_examples=60, deadline=None)
+def test_the_monitoring_auc_is_scikit_learns_with_ties_counted_half(pairs) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    scores, outcomes = [s for s, _ in pairs], [o for _, o in pairs]
+    assert _auc(scores, outcomes) == pytest.approx(roc_auc_score(outcomes, scores))

@@ -36,6 +36,17 @@ def _trained(program: Program) -> ScoringModel:
     return model
 
 
+def test_the_index_lists_the_programs_of_the_scope_with_their_status(
+    program: Program, other_program: Program, team: Team
+) -> None:
+    _trained(program)
+    html = web(team.manager).get("/scoring/").content.decode()
+    assert 'href="/scoring/programs/acme-demand/"' in html
+    assert "Enough history to train; no model is switched on yet." in html
+    assert "globex-partners" not in html
+    assert '<a href="/scoring/" aria-current="page">Scoring</a>' in html
+
+
 def test_a_program_without_history_says_not_enough_history_yet_with_the_counts(
     program: Program, team: Team
 ) -> None:
