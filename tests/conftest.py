@@ -2,7 +2,7 @@
 services, so tests exercise the write paths."""
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import count
 from pathlib import Path
@@ -72,6 +72,17 @@ def fast_passwords(settings: Settings) -> None:
     """Users are made by the dozen; the real hasher is slow on purpose and is not what any test
     tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def scoring_forgotten() -> Iterator[None]:
+    """Each test starts not knowing whether a scoring model is on (the process remembers it
+    for 30 seconds, ``scoring.active``), so one test's model never leaks into the next."""
+    from leadflow.scoring.active import active_forget
+
+    active_forget()
+    yield
+    active_forget()
 
 
 @pytest.fixture(autouse=True)

@@ -35,6 +35,7 @@ SETUP = ("Partner setup", "/partners/setup/")
 NURTURE = ("Nurture", "/nurture/")
 SALES = ("Sales", "/sales/")
 REPORTS = ("Reports", "/reports/")
+SCORING = ("Scoring", "/scoring/")
 PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
 DUPLICATES = ("Duplicates", "/duplicates/")
@@ -55,6 +56,7 @@ ADMINS_BAR = [
     NURTURE,
     SALES,
     REPORTS,
+    SCORING,
     PROGRAMS,
     IMPORTS,
     DUPLICATES,
@@ -78,6 +80,7 @@ BARS = {
         NURTURE,
         SALES,
         REPORTS,
+        SCORING,
         PROGRAMS,
         IMPORTS,
         DUPLICATES,
@@ -229,7 +232,7 @@ def test_the_admins_bar_folds_into_menus(make_user: Callable[..., User]) -> None
         (HAND_OFF, ["Deliveries", "Disputes", "Billing", "Partners", "Partner setup"]),
         (FOLLOW_UP, ["Nurture", "Sales"]),
         "Reports",
-        (SET_UP, ["Programs", "Imports", "Duplicates", "API tokens", "Users", "Admin"]),
+        (SET_UP, ["Scoring", "Programs", "Imports", "Duplicates", "API tokens", "Users", "Admin"]),
     ]
 
 
@@ -290,7 +293,7 @@ def test_a_folded_bar_draws_its_menus_as_disclosures(
     ) in nav
     assert '<details class="nav-menu" name="topbar-menu"><summary>Set-up</summary>' in nav
     flat = nav.split('<div class="nav-set nav-flat">')[1].split("</div>")[0]
-    assert flat.count("<a ") == 15
+    assert flat.count("<a ") == 16
 
 
 @pytest.mark.parametrize(

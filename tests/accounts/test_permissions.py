@@ -42,6 +42,7 @@ EXPECTED: dict[str, set[str]] = {
     "disputes.decide": {"admin", "reviewer"},
     "guarantees.edit_terms": {"admin", "manager"},
     "partners.manage": {"admin", "manager"},
+    "scoring.manage": {"admin", "manager"},
     "portal.use": {"partner"},
     "programs.view": {"admin", "marketer", "manager"},
     "programs.edit_criteria": {"admin", "manager"},

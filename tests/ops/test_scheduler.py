@@ -51,6 +51,9 @@ def test_the_schedule_runs_the_product_s_periodic_work() -> None:
         "reports.refresh": timedelta(minutes=1),
         "reports.mail_due": timedelta(hours=1),
         "billing.statements_due": timedelta(hours=1),
+        "scoring.train": timedelta(days=1),
+        "scoring.check": timedelta(days=1),
+        "scoring.catch_up": timedelta(minutes=5),
     }
 
 

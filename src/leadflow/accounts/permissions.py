@@ -118,6 +118,9 @@ class Capability(StrEnum):
     """The partners' SLA record and conversion (a partner's user: its own partner only)."""
     REPORTS_NURTURE = "reports.nurture"
     """The nurture report: responses per sequence and touch, re-qualification, unsubscribes."""
+    SCORING_MANAGE = "scoring.manage"
+    """The predictive scoring pages of one's programs: a model's figures and factors, training,
+    switching on and off, restoring, and the backtest of a history file."""
     API_TOKENS = "api.tokens"
     """The API tokens page in the navigation."""
     API_WRITE = "api.write"
@@ -160,6 +163,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.DISPUTES_DECIDE: _REVIEWERS,
     Capability.GUARANTEES_EDIT_TERMS: _MANAGERS,
     Capability.PARTNERS_MANAGE: _MANAGERS,
+    Capability.SCORING_MANAGE: _MANAGERS,
     Capability.PORTAL_USE: frozenset({Role.PARTNER}),
     Capability.PROGRAMS_VIEW: _MARKETING,
     Capability.PROGRAMS_EDIT_CRITERIA: _MANAGERS,

@@ -76,6 +76,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     ),
     Subscription("leads.status_changed", "leadflow.sales.handlers.leads_status_changed"),
     Subscription(
+        "leads.history_recorded", "leadflow.scoring.handlers.history_recorded", after_commit=False
+    ),
+    Subscription(
         "leads.history_recorded",
         "leadflow.reports.handlers.history_recorded",
         after_commit=False,

@@ -64,6 +64,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Nurture", "nurture:index", "nurture.manage", FOLLOW_UP),
     NavEntry("Sales", "sales:tasks", "sales.view", FOLLOW_UP),
     NavEntry("Reports", "reports:index", "reports.view"),
+    NavEntry("Scoring", "scoring:index", "scoring.manage", SET_UP),
     NavEntry("Programs", "programs:index", "programs.view", SET_UP),
     NavEntry("Imports", "imports:index", "imports.run", SET_UP),
     NavEntry("Duplicates", "duplicates:index", "duplicates.decide", SET_UP),

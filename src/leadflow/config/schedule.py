@@ -61,6 +61,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "leadflow.billing.tasks.statements_due_task",
         timedelta(hours=1),
     ),
+    PeriodicJob("scoring.train", "leadflow.scoring.tasks.scoring_train_task", timedelta(days=1)),
+    PeriodicJob("scoring.check", "leadflow.scoring.tasks.scoring_check_task", timedelta(days=1)),
+    PeriodicJob(
+        "scoring.catch_up",
+        "leadflow.scoring.tasks.predictions_catch_up_task",
+        timedelta(minutes=5),
+    ),
     PeriodicJob("reports.mail_due", "leadflow.reports.tasks.mail_due_task", timedelta(hours=1)),
     PeriodicJob(
         "ops.database_optimize", "leadflow.ops.tasks.database_optimize_task", timedelta(hours=6)

@@ -43,6 +43,7 @@ urlpatterns = [
     path("nurture/", include("leadflow.nurture.urls")),
     path("sales/", include("leadflow.sales.urls")),
     path("reports/", include("leadflow.reports.urls")),
+    path("scoring/", include("leadflow.scoring.urls")),
     path("leads/", include((leads_urls.workspace_patterns, "workspace"))),
     path("", include("leadflow.nurture.urls_public")),
     path("", include("leadflow.leads.urls")),

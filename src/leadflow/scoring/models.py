@@ -69,6 +69,11 @@ class ScoringModel(models.Model):
     def __str__(self) -> str:
         return f"Scoring model v{self.version} ({self.kind})"
 
+    @property
+    def auc_text(self) -> str:
+        auc = self.metrics.get("auc")
+        return f"{float(auc):.3f}" if auc is not None else "not measured"
+
 
 class LeadPrediction(models.Model):
     """The latest chance of converting for one lead, with its plain-words factors."""

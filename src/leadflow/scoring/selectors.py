@@ -3,9 +3,11 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, FloatField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from leadflow.accounts.models import User
 from leadflow.programs.models import Program
+from leadflow.programs.selectors import program_get, program_list
 from leadflow.scoring import conf
 from leadflow.scoring.labels import outcome_counts
 from leadflow.scoring.models import LeadPrediction, ScoringModel
@@ -96,3 +98,73 @@ def leads_predicted(*, lead_ids: Sequence[int]) -> dict[int, float]:
     read (``config/leads.py`` ``LEAD_PREDICTIONS``), in one query."""
     rows = LeadPrediction.objects.filter(lead_id__in=list(lead_ids), model__active=True)
     return dict(rows.values_list("lead_id", "probability"))
+
+def scoring_programs(*, user: User) -> QuerySet[Program]:
+    """The programs whose scoring the user may see (their scope), by client and name."""
+    return program_list(user=user).order_by("client__name", "name")
+
+
+def scoring_program_get(*, user: User, slug: str) -> Program:
+    """One program of the user's scope; another's does not exist for them (404)."""
+    return program_get(user=user, slug=slug)
+
+
+def scoring_model_get(*, program: Program, model_id: int) -> ScoringModel:
+    """One of the models a program's page shows: its own or its client's (others: 404)."""
+    return (
+        ScoringModel.objects.filter(client_id=program.client_id)
+        .filter(Q(program=program) | Q(program__isnull=True))
+        .get(pk=model_id)
+    )
+
+
+@dataclass(frozen=True)
+class ScopeModels:
+    """The models of one scope (the client's, or the program's own), newest first, with the
+    scope's outcome counts."""
+
+    label: str
+    program: Program | None
+    models: list[ScoringModel]
+    positives: int
+    negatives: int
+
+    @property
+    def active(self) -> ScoringModel | None:
+        return next((model for model in self.models if model.active), None)
+
+    @property
+    def shown(self) -> ScoringModel | None:
+        """The model the page describes: the active one, else the latest."""
+        return self.active or (self.models[0] if self.models else None)
+
+    @property
+    def enough_history(self) -> bool:
+        return self.positives >= conf.min_positives() and self.negatives >= conf.min_negatives()
+
+    @property
+    def restorable(self) -> bool:
+        shown = self.shown
+        return shown is not None and any(model.version < shown.version for model in self.models)
+
+
+def scoring_page(*, program: Program) -> list[ScopeModels]:
+    """The program's own models and its client's, each with its outcome counts (four reads)."""
+    from leadflow.scoring.labels import outcomes_count
+
+    rows = list(
+        ScoringModel.objects.filter(client_id=program.client_id)
+        .filter(Q(program=program) | Q(program__isnull=True))
+        .defer("fitted")
+        .order_by("-version")
+    )
+    own = [row for row in rows if row.program_id == program.pk]
+    client = [row for row in rows if row.program_id is None]
+    own_counts = outcomes_count(client_id=program.client_id, program_id=program.pk)
+    client_counts = outcomes_count(client_id=program.client_id, program_id=None)
+    return [
+        ScopeModels(f"{program.name} (this program's own model)", program, own, *own_counts),
+        ScopeModels(
+            f"{program.client.name} (every program of the client)", None, client, *client_counts
+        ),
+    ]
