@@ -22,6 +22,8 @@ Events (payload):
   announced inside the writing transaction (subscribe with ``after_commit=False``).
 - ``delivery.created`` (``delivery_id``, ``now``): a delivery (batch or Hot) was built; its
   subscriptions run inside the delivery's transaction.
+- ``appointments.booked`` (``appointment_id``, ``now``): a sales call was booked for a lead
+  (not announced for the successor of a reschedule).
 """
 
 from dataclasses import dataclass

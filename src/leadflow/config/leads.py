@@ -106,6 +106,7 @@ TIMELINE_KINDS: dict[str, str] = {
     "partners": "Partner steps",
     "nurture": "Nurture touches",
     "tasks": "Tasks",
+    "appointments": "Appointments",
     "changes": "Other changes",
 }
 
@@ -113,6 +114,7 @@ TIMELINE_NOTE_KINDS: dict[str, str] = {
     "nurture": "nurture",
     "sales": "tasks",
     "routing": "partners",
+    "appointments": "appointments",
 }
 
 TIMELINE_ENTRIES: tuple[str, ...] = ("leadflow.sales.selectors.timeline.lead_timeline_tasks",)
