@@ -34,6 +34,7 @@ PARTNERS = ("Partners", "/partners/manage/")
 SETUP = ("Partner setup", "/partners/setup/")
 NURTURE = ("Nurture", "/nurture/")
 SALES = ("Sales", "/sales/")
+AVAILABILITY = ("Availability", "/appointments/availability/")
 REPORTS = ("Reports", "/reports/")
 PROGRAMS = ("Programs", "/programs/")
 IMPORTS = ("Imports", "/imports/")
@@ -54,6 +55,7 @@ ADMINS_BAR = [
     SETUP,
     NURTURE,
     SALES,
+    AVAILABILITY,
     REPORTS,
     PROGRAMS,
     IMPORTS,
@@ -77,6 +79,7 @@ BARS = {
         SETUP,
         NURTURE,
         SALES,
+        AVAILABILITY,
         REPORTS,
         PROGRAMS,
         IMPORTS,
@@ -227,7 +230,7 @@ def test_the_admins_bar_folds_into_menus(make_user: Callable[..., User]) -> None
         "Queue",
         "Review",
         (HAND_OFF, ["Deliveries", "Disputes", "Billing", "Partners", "Partner setup"]),
-        (FOLLOW_UP, ["Nurture", "Sales"]),
+        (FOLLOW_UP, ["Nurture", "Sales", "Availability"]),
         "Reports",
         (SET_UP, ["Programs", "Imports", "Duplicates", "API tokens", "Users", "Admin"]),
     ]
@@ -290,7 +293,7 @@ def test_a_folded_bar_draws_its_menus_as_disclosures(
     ) in nav
     assert '<details class="nav-menu" name="topbar-menu"><summary>Set-up</summary>' in nav
     flat = nav.split('<div class="nav-set nav-flat">')[1].split("</div>")[0]
-    assert flat.count("<a ") == 15
+    assert flat.count("<a ") == 16
 
 
 @pytest.mark.parametrize(

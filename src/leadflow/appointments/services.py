@@ -13,7 +13,7 @@ calls again and checks the slot with ``core.appointments.slot_free``: of two boo
 slot, the second waits for the first and then finds the slot taken (``SlotTaken``, a 409).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -37,17 +37,20 @@ from leadflow.core.appointments import (
     AppointmentAction,
     AppointmentKind,
     AppointmentState,
+    Interval,
     appointment_next,
     slot_free,
     weekly_hours_parse,
 )
 from leadflow.core.calendar import working_calendar
 from leadflow.core.errors import CalendarError, DomainRefused, InputError
+from leadflow.core.freebusy import DEFAULT_LIMITS, FeedError, busy_from_ical
 from leadflow.core.invitations import Invitation, Person, invitation_ics
 from leadflow.core.sales import zone_of
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.services import event_build, events_record
 from leadflow.lib.events import announce
+from leadflow.notifications.outbound import url_get
 from leadflow.notifications.services import Attachment, email_enqueue
 
 PRODID = "-//LeadFlow//Appointments//EN"
@@ -119,6 +122,38 @@ def attendee_calendar_save(
     row.country = cal.country
     row.subdivision = cal.subdivision or ""
     row.working_hours = hours.text
+    row.updated_at = now
+    row.updated_by = actor
+    row.save()
+    return row
+
+
+@transaction.atomic
+def attendee_feed_import(
+    *, attendee: User, url: str, actor: User | None, now: datetime
+) -> AttendeeCalendar:
+    """Import an attendee's iCalendar free/busy feed: fetched through the notifications app's
+    outbound policy (public addresses only, no redirect, ``FeedLimits.max_bytes`` at most), read
+    by ``core.freebusy.busy_from_ical`` for the booking horizon, kept as busy intervals. A feed
+    that cannot be fetched or read is refused whole with the reason (``InputError`` on
+    ``feed_url``) and the busy times imported before stay as they were."""
+    url = url.strip()
+    fetched = url_get(url=url, max_bytes=DEFAULT_LIMITS.max_bytes, accept="text/calendar")
+    if not fetched.ok:
+        raise InputError("feed_url", f"the feed could not be fetched: {fetched.error}")
+    calendar = attendee_calendar(user=attendee)
+    window = Interval(now - timedelta(days=1), now + HORIZON + timedelta(days=2))
+    try:
+        busy = busy_from_ical(fetched.body, timezone=calendar.timezone, window=window)
+    except FeedError as exc:
+        raise InputError(
+            "feed_url", f"the feed is not a calendar LeadFlow can read: {exc}"
+        ) from None
+    row = AttendeeCalendar.objects.select_for_update().filter(user=attendee).first() or calendar
+    row.feed_url = url
+    row.feed_busy = [[b.start.isoformat(), b.end.isoformat()] for b in busy]
+    row.feed_imported_at = now
+    row.feed_error = ""
     row.updated_at = now
     row.updated_by = actor
     row.save()

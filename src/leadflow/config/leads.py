@@ -63,6 +63,7 @@ class ListView:
 LEAD_PANELS: tuple[str, ...] = (
     "leadflow.nurture.views.leads.lead_nurture_panel",
     "leadflow.sales.views.leads.lead_sales_panel",
+    "leadflow.appointments.views.booking.lead_appointments_panel",
 )
 
 LEAD_LIST_ACTIONS: tuple[ListAction, ...] = (
