@@ -13,7 +13,7 @@ calls again and checks the slot with ``core.appointments.slot_free``: of two boo
 slot, the second waits for the first and then finds the slot taken (``SlotTaken``, a 409).
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -47,6 +47,7 @@ from leadflow.core.errors import CalendarError, DomainRefused, InputError
 from leadflow.core.freebusy import DEFAULT_LIMITS, FeedError, busy_from_ical
 from leadflow.core.invitations import Invitation, Person, invitation_ics
 from leadflow.core.sales import zone_of
+from leadflow.delivery.services import Deliverable, DeliverableField, deliverable_deliver
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.services import event_build, events_record
 from leadflow.lib.events import announce
@@ -417,6 +418,7 @@ def appointment_reschedule(
         actor,
         now,
     )
+    announce("appointments.booked", appointment_id=new.pk, now=now)
     return new
 
 
@@ -468,3 +470,68 @@ def appointment_outcome_record(
         now,
     )
     return appointment
+
+
+# --- Delivery ---------------------------------------------------------------------------------
+
+
+def appointment_deliverable(appointment: Appointment) -> Deliverable:
+    """The call as the delivery app delivers it: its time (UTC and the attendee's), kind,
+    attendee, agenda, the prospect's confirmation and the invitation's UID and SEQUENCE."""
+    attendee = appointment.attendee
+    local = appointment.starts_at.astimezone(zone_of(appointment.timezone))
+    when = when_words(appointment.starts_at, appointment.timezone)
+    fields = (
+        ("id", "AppointmentId", appointment.pk),
+        ("kind", "AppointmentKind", appointment.kind_label),
+        ("starts_at", "AppointmentStart", appointment.starts_at.astimezone(UTC).isoformat()),
+        ("ends_at", "AppointmentEnd", appointment.ends_at.astimezone(UTC).isoformat()),
+        ("local_start", "AppointmentLocalStart", local.isoformat()),
+        ("timezone", "AppointmentTimezone", appointment.timezone),
+        ("attendee", "AppointmentAttendee", _name(attendee)),
+        ("attendee_email", "AppointmentAttendeeEmail", attendee.email),
+        ("location", "AppointmentLocation", appointment.location),
+        ("agenda", "AppointmentAgenda", appointment.agenda),
+        ("prospect_confirmed", "AppointmentConfirmed", appointment.prospect_confirmed),
+        ("confirmation", "AppointmentConfirmation", appointment.confirmation),
+        ("uid", "AppointmentUid", appointment.uid),
+        ("sequence", "AppointmentSequence", appointment.sequence),
+        ("booked_by", "AppointmentBookedBy", _name(appointment.booked_by)),
+    )
+    moved = " (moved: the same invitation, a later SEQUENCE)" if appointment.sequence else ""
+    return Deliverable(
+        kind="appointment",
+        id=appointment.pk,
+        label="Appointment",
+        title=f"{appointment.kind_label} with {_name(attendee)}, {when}{moved}",
+        lines=(
+            f"When: {when} ({appointment.timezone}).",
+            f"Attendee: {_name(attendee)} <{attendee.email}>.",
+            *((f"Where: {appointment.location}.",) if appointment.location else ()),
+            *((f"Agenda: {appointment.agenda}",) if appointment.agenda else ()),
+            "Confirmed by the prospect."
+            if appointment.prospect_confirmed
+            else "Not yet confirmed by the prospect.",
+        ),
+        fields=tuple(DeliverableField(n, h, v) for n, h, v in fields),
+    )
+
+
+def appointment_deliver(*, appointment_id: int, now: datetime) -> bool:
+    """Deliver a booked call to the client of an agency program (once; a call no longer booked,
+    or of a program without client deliveries, is not delivered)."""
+    appointment = (
+        Appointment.objects.select_related("lead", "program", "attendee", "booked_by")
+        .filter(pk=appointment_id, state=AppointmentState.BOOKED)
+        .first()
+    )
+    if appointment is None:
+        return False
+    delivery = deliverable_deliver(
+        program=appointment.program,
+        lead=appointment.lead,
+        deliverable=appointment_deliverable(appointment),
+        actor=None,
+        now=now,
+    )
+    return delivery is not None

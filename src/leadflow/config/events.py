@@ -22,8 +22,8 @@ Events (payload):
   announced inside the writing transaction (subscribe with ``after_commit=False``).
 - ``delivery.created`` (``delivery_id``, ``now``): a delivery (batch or Hot) was built; its
   subscriptions run inside the delivery's transaction.
-- ``appointments.booked`` (``appointment_id``, ``now``): a sales call was booked for a lead
-  (not announced for the successor of a reschedule).
+- ``appointments.booked`` (``appointment_id``, ``now``): a sales call was booked for a lead,
+  or moved (its successor, the same invitation with a higher SEQUENCE, is booked).
 """
 
 from dataclasses import dataclass
@@ -63,6 +63,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         "leads.status_changed", "leadflow.nurture.handlers.leads_status_changed", after_commit=False
     ),
     Subscription("leads.status_changed", "leadflow.sales.handlers.leads_status_changed"),
+    Subscription(
+        "appointments.booked",
+        "leadflow.appointments.handlers.appointment_booked",
+        queue="urgent",
+    ),
     Subscription(
         "leads.history_recorded",
         "leadflow.reports.handlers.history_recorded",
