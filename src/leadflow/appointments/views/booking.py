@@ -138,7 +138,12 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     return render(
         request,
         "appointments/detail.html",
-        {"view": view, "appointment": appointment, "lead": appointment.lead},
+        {
+            "view": view,
+            "appointment": appointment,
+            "lead": appointment.lead,
+            "may_move": user_can(user, Capability.APPOINTMENTS_BOOK),
+        },
     )
 
 
