@@ -215,3 +215,21 @@ def test_the_invitation_email_carries_the_ics(hot_lead: Lead, people: People) ->
     message = OutboxMessage.objects.filter(key__startswith=f"appointment:{appointment.uid}:")[0]
     assert message.content["subject"].startswith("Invitation: Phone call")
     assert email  # the module is used by the delivery tests' receiver
+
+
+def test_the_ics_is_in_the_attendees_timezone_with_organizer_and_attendees(
+    hot_lead: Lead, people: People
+) -> None:
+    from leadflow.appointments.services import appointment_ics
+
+    appointment = book(hot_lead, people)
+    raw = appointment_ics(appointment=appointment).decode()
+    assert "DTSTART;TZID=America/Los_Angeles:20261103T100000" in raw
+    assert "BEGIN:VTIMEZONE" in raw
+    cal = Calendar.from_ical(raw)
+    (vevent,) = cal.walk("VEVENT")
+    assert str(vevent["organizer"]) == "mailto:quinn@agency.example"
+    attendees = sorted(str(a) for a in vevent["attendee"])
+    assert attendees == sorted(["mailto:sam@acme.example", f"mailto:{hot_lead.email.lower()}"])
+    assert str(vevent["status"]) == "CONFIRMED"
+    assert str(vevent["description"]) == "Walk through the migration plan"
