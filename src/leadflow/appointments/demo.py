@@ -2,12 +2,14 @@
 client's sales person in New York, the partner's user on their partner's calendar) and one
 call booked by the qualifier with the client's sales person for a qualified lead of the agency
 program, its invitation sent and the call delivered to the client, made with the real services
-three hours before the demo's ``now``.
+three hours before the demo's ``now`` (or just after the program's last delivery, if later).
 
 Idempotent: when an appointment exists already nothing is added."""
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+
+from django.db.models import Max
 
 from leadflow.accounts.models import User
 from leadflow.appointments.models import Appointment
@@ -23,6 +25,7 @@ from leadflow.appointments.services import (
     appointment_deliver,
     attendee_calendar_save,
 )
+from leadflow.delivery.models import Delivery
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 
@@ -35,7 +38,11 @@ def demo_appointments(
 ) -> Appointment | None:
     if Appointment.objects.exists():
         return None
+    # Booked after the program's last delivery, so that deliveries stay numbered in time order.
+    last = Delivery.objects.filter(program=agency).aggregate(last=Max("created_at"))["last"]
     at = now - BOOKED_BEFORE
+    if last is not None and last >= at:
+        at = min(last + timedelta(minutes=1), now - timedelta(seconds=1))
     seller, field = actors["client"], actors["partner"]
     attendee_calendar_save(
         attendee=seller,
