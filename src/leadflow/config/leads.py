@@ -27,6 +27,11 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
   which its qualification scores by the program's point rules. Each is the dotted path of
   ``source(*, lead_ids) -> dict[int, list[core.qualification.EngagementEvent]]``, called once
   for a batch of leads.
+- ``LEAD_PREDICTIONS``: where a lead's predicted chance of converting comes from (the
+  scoring app's switched-on model), which the program's prediction point rules read
+  ("predicted at least 40 % → +20"). Each is the dotted path of
+  ``source(*, lead_ids) -> dict[int, float]`` (0-1), called once for a batch of leads, and
+  only when the criteria have a prediction rule; the first source that knows a lead wins.
 - ``LEAD_LIST_VIEWS``: built-in views of the lead list, beside each user's saved filters
   (``?view=<slug>``): the stages the view keeps and the dotted paths of the apps' extra
   columns for it, each ``columns(*, lead_ids) -> list[tuple[str, dict[int, str]]]`` (a
@@ -35,6 +40,10 @@ nothing of the apps and sits at the bottom of the app ladder with config's other
 - ``QUEUE_FIRST``: leads that come first among their rating in the qualification queue (a
   nurtured lead that responded and has not been worked since). Each is the dotted path of
   ``condition() -> Q``, a filter on ``Lead``.
+- ``QUEUE_ORDER``: what orders the qualification queue within a rating, after ``QUEUE_FIRST``
+  and before the score (the predicted chance of converting, for programs whose settings ask
+  for it). Each is the dotted path of ``order() -> Expression``, a value of ``Lead`` (a
+  subquery, no join that could repeat a row): higher first, none last.
 - ``UNSUBSCRIBE_LINKS``: where an e-mail that is no nurture touch (a marketing sales kit) gets
   its one-click unsubscribe address, for its ``List-Unsubscribe`` header and its last line.
   Each is the dotted path of ``link(*, client_id, email) -> str``: an HTTPS URL that
@@ -61,6 +70,8 @@ class ListView:
 
 
 LEAD_PANELS: tuple[str, ...] = (
+    # First: the predicted chance belongs beside the qualification's rating.
+    "leadflow.scoring.annotations.lead_scoring_panel",
     "leadflow.nurture.views.leads.lead_nurture_panel",
     "leadflow.sales.views.leads.lead_sales_panel",
     "leadflow.appointments.views.booking.lead_appointments_panel",
@@ -82,7 +93,11 @@ LEAD_DETAIL_EXTRAS: tuple[str, ...] = ("leadflow.nurture.api.lead_nurture_detail
 
 LEAD_ENGAGEMENT: tuple[str, ...] = ("leadflow.nurture.selectors.leads_engagement",)
 
+LEAD_PREDICTIONS: tuple[str, ...] = ("leadflow.scoring.selectors.leads_predicted",)
+
 QUEUE_FIRST: tuple[str, ...] = ("leadflow.nurture.selectors.responded_not_yet_worked",)
+
+QUEUE_ORDER: tuple[str, ...] = ("leadflow.scoring.selectors.queue_probability",)
 
 UNSUBSCRIBE_LINKS: tuple[str, ...] = ("leadflow.nurture.tracking.unsubscribe_link",)
 

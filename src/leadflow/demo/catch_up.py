@@ -23,6 +23,7 @@ from leadflow.delivery.services import hot_leads_alert
 from leadflow.leads.models import Lead
 from leadflow.partners.selectors import routing_queue, routing_queue_waits
 from leadflow.partners.services.manual import routing_queue_alert
+from leadflow.partners.services.status import weekly_status_send
 from leadflow.reports.services.mail import mail_due
 from leadflow.sales.selectors.tasks import reminders_due
 from leadflow.sales.services.tasks import task_reminders_send
@@ -80,3 +81,10 @@ def demo_report_mail_catch_up(*, now: datetime) -> None:
     """The scheduled report e-mails of the last period, which the hourly job would have queued
     when the period ended: queued with the load (after the reports' tables are summed up)."""
     mail_due(now=now)
+
+
+def demo_weekly_status_catch_up(*, now: datetime) -> int:
+    """This week's status e-mails to the demo's partners, which the hourly job would have
+    queued on Monday morning (their local time): queued with the load, so the first tick
+    finds them sent. How many went (none before this week's Monday 09:00)."""
+    return weekly_status_send(now=now).sent

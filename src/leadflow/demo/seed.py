@@ -21,7 +21,11 @@ from leadflow.billing.demo import demo_billing
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType, Rating
 from leadflow.core.lifecycle import Action
 from leadflow.delivery.demo import demo_deliveries
-from leadflow.demo.catch_up import demo_alerts_catch_up, demo_report_mail_catch_up
+from leadflow.demo.catch_up import (
+    demo_alerts_catch_up,
+    demo_report_mail_catch_up,
+    demo_weekly_status_catch_up,
+)
 from leadflow.leads.models import Lead
 from leadflow.leads.services import LeadInput, lead_create, lead_disqualify, lead_transition
 from leadflow.lib.events import replaying_history
@@ -338,6 +342,7 @@ def _create(*, now: datetime, progress: Progress) -> DemoResult:
     demo_appointments(agency=programs[1], partners=programs[0], actors=actors, now=now)
     # The alerts the scheduler would have raised meanwhile, raised when they were due.
     demo_alerts_catch_up(admin=actors["admin"], now=now)
+    demo_weekly_status_catch_up(now=now)
     progress("Summing up the reports …")
     facts_refresh()  # the reports' summary tables, so the dashboards open at once
     demo_report_mail_catch_up(now=now)

@@ -92,6 +92,11 @@ class Program(models.Model):
         help_text="The program's own closure days (ISO dates, YYYY-MM-DD): not working days "
         "for any SLA clock",
     )
+    queue_by_probability = models.BooleanField(
+        default=False,
+        help_text="Within a rating, the qualification queue gives first the leads with the "
+        "higher predicted chance of converting (issue 19); off, it goes by score and age",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

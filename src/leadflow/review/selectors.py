@@ -23,12 +23,14 @@ from django.utils import timezone
 
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
+from leadflow.config.ratings import RatingNote
 from leadflow.core.criteria import QualifyingCriteria, QuestionType
 from leadflow.core.enums import Rating
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.review import ReviewCheck, ReviewFacts, review_check, review_conflict
 from leadflow.leads.models import CallLog, CallOutcome, Lead
 from leadflow.leads.selectors import lead_scope
+from leadflow.leads.selectors.ratings import rating_notes
 from leadflow.leads.workspace.panels import Panel, panel_from_lead
 from leadflow.leads.workspace.text import shown
 from leadflow.programs.models import Program, default_push_back_reasons
@@ -191,6 +193,8 @@ class ReviewItem:
     panel: Panel
     calls: list[CallLog]
     candidate: Candidate
+    #: What the apps above show beside the rating (``config/ratings.py``: "34 %").
+    rating_note: RatingNote | None = None
 
     @property
     def check(self) -> ReviewCheck:
@@ -263,7 +267,9 @@ def review_batch(*, user: User, program: Program, shown_limit: int = BATCH_SHOWN
         .order_by("waiting_since", "id")
     )
     days: list[ReviewDay] = []
-    for lead in leads:
+    shown = list(leads)
+    notes = rating_notes(page="review_batch", lead_ids=[lead.pk for lead in shown])
+    for lead in shown:
         day = timezone.localdate(lead.waiting_since)
         if not days or days[-1].day != day:
             days.append(ReviewDay(day, []))
@@ -274,6 +280,7 @@ def review_batch(*, user: User, program: Program, shown_limit: int = BATCH_SHOWN
                 panel=panel_from_lead(lead),
                 calls=list(lead.calls.all()),
                 candidate=by_id[lead.pk],
+                rating_note=notes.get(lead.pk),
             )
         )
     return ReviewBatch(
@@ -298,6 +305,7 @@ def review_item(*, user: User, lead: Lead) -> ReviewItem:
         panel=panel_from_lead(lead),
         calls=list(lead.calls.select_related("caller", "recording").order_by("at", "id")),
         candidate=candidate,
+        rating_note=rating_notes(page="review_batch", lead_ids=[lead.pk]).get(lead.pk),
     )
 
 

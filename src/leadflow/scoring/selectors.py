@@ -1,8 +1,9 @@
 """Reads for predictive scoring."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, FloatField, OuterRef, Q, Subquery, Value, When
 
 from leadflow.programs.models import Program
 from leadflow.scoring import conf
@@ -62,3 +63,36 @@ def model_status(*, program: Program) -> ModelStatus:
         min_positives=min_pos,
         min_negatives=min_neg,
     )
+
+
+def predictions_shown(*, lead_ids: Sequence[int]) -> dict[int, LeadPrediction]:
+    """The predictions the pages show, keyed by lead id (one query): only those made by a
+    model that is switched on, so switching a model off takes its numbers off every page."""
+    if not lead_ids:
+        return {}
+    rows = LeadPrediction.objects.filter(
+        lead_id__in=list(lead_ids), model__active=True
+    ).select_related("model")
+    return {row.lead_id: row for row in rows}
+
+
+def queue_probability() -> Case:
+    """The qualification queue's order within a rating (``config/leads.py`` ``QUEUE_ORDER``):
+    the lead's predicted chance by a switched-on model where its program's settings ask for
+    it (``Program.queue_by_probability``), else none, so such a program's queue is unchanged."""
+    predicted = LeadPrediction.objects.filter(lead=OuterRef("pk"), model__active=True)
+    return Case(
+        When(
+            program__queue_by_probability=True,
+            then=Subquery(predicted.values("probability")[:1]),
+        ),
+        default=Value(None),
+        output_field=FloatField(),
+    )
+
+
+def leads_predicted(*, lead_ids: Sequence[int]) -> dict[int, float]:
+    """The leads' predicted chances (0-1) by a switched-on model, which prediction point rules
+    read (``config/leads.py`` ``LEAD_PREDICTIONS``), in one query."""
+    rows = LeadPrediction.objects.filter(lead_id__in=list(lead_ids), model__active=True)
+    return dict(rows.values_list("lead_id", "probability"))

@@ -131,6 +131,10 @@ class RatingRule(Spec):
         )
 
 
+#: The key of a prediction point rule: the lead's predicted chance of converting.
+PREDICTION_KEY = "probability"
+
+
 class PointRule(SparseSpec):
     """Points added to the score when the rule matches (DESIGN.md: "Score").
 
@@ -140,11 +144,14 @@ class PointRule(SparseSpec):
     with ``min_value``/``max_value`` (inclusive; ``min_exclusive`` makes the minimum strict, for
     buckets like "more than 3 and at most 6 months"), and with no match field set they match
     any given value. Engagement rules give their points per event, halved every
-    ``engagement_half_life_days`` of the event's age.
+    ``engagement_half_life_days`` of the event's age. A ``prediction`` rule reads the lead's
+    predicted chance of converting (issue 19), ``key`` ``probability``, in percent (0-100):
+    "predicted at least 40 % → +20" is ``min_value`` 40; a lead without a prediction gets
+    nothing from it.
     """
 
     label: str = Field(min_length=1)
-    source: Literal["answer", "profile", "engagement"]
+    source: Literal["answer", "profile", "engagement", "prediction"]
     key: str = Field(min_length=1)
     equals: str | None = None
     one_of: tuple[str, ...] | None = Field(default=None, min_length=1)
@@ -170,6 +177,17 @@ class PointRule(SparseSpec):
                 "engagement rules count every event of their kind; "
                 "drop equals, one_of, min_value and max_value",
             )
+        if self.source == "prediction":
+            if self.key != PREDICTION_KEY:
+                problems.add("key", f"a prediction rule reads the {PREDICTION_KEY}")
+            if self.matches_text or not self.matches_number:
+                problems.add(
+                    "min_value",
+                    "a prediction rule needs a minimum or a maximum in percent (0-100)",
+                )
+            for name, bound in (("min_value", self.min_value), ("max_value", self.max_value)):
+                if bound is not None and not 0 <= bound <= 100:
+                    problems.add(name, "a probability is a percentage from 0 to 100")
         if self.equals is not None and self.one_of is not None:
             problems.add("one_of", "use either equals or one_of, not both")
         if self.matches_text and self.matches_number:

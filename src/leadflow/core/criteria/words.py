@@ -86,6 +86,14 @@ def point_rule_condition(rule: PointRule, criteria: QualifyingCriteria) -> str:
     "when the profile's company size is at least 250", "for each email click"."""
     if rule.source == "engagement":
         return f"for each {plain(rule.key)}"
+    if rule.source == "prediction":
+        limits = []
+        if rule.min_value is not None:
+            least = "more than" if rule.min_exclusive else "at least"
+            limits.append(f"{least} {format_number(rule.min_value)} %")
+        if rule.max_value is not None:
+            limits.append(f"at most {format_number(rule.max_value)} %")
+        return f"when the predicted chance of converting is {' and '.join(limits)}"
     question = criteria.question(rule.key) if rule.source == "answer" else None
     if question is not None:
         subject = _subject(question)

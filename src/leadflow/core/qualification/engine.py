@@ -33,12 +33,15 @@ def qualify(
     disqualified: DisqualificationReason | None = None,
     now: datetime | None = None,
     criteria_version: int | None = None,
+    predicted: float | None = None,
 ) -> Qualification:
     """Qualifies one lead: BANT flags, stage, rating, score and the explanation of each.
 
     ``answers`` is the output of ``parse_answers``. A disqualified lead keeps its facts, stage
     and score but gets no rating. Engagement points decay with age, so ``now`` (timezone-aware)
-    is required whenever engagement is given; a ``ValueError`` says so.
+    is required whenever engagement is given; a ``ValueError`` says so. ``predicted`` is the
+    lead's predicted chance of converting (0-1, issue 19), which the prediction point rules
+    read; None when the lead has none.
 
     Leads with the same answers and profile values (those the criteria read), the same
     disqualification and no engagement get the same result, made once: results are frozen, so
@@ -47,7 +50,8 @@ def qualify(
     plan = plan_for(criteria)
     key = plan.key(answers, profile)
     whole = None
-    if key is not None and not engagement and type(criteria_version) is not bool:
+    scored = predicted is not None and bool(plan.prediction_rules)
+    if key is not None and not engagement and not scored and type(criteria_version) is not bool:
         whole = (key, disqualified, criteria_version)
         found = plan.results.get(whole)
         if found is not None:
@@ -68,6 +72,9 @@ def qualify(
         )
     points = combination.awards
     engaged = plan.engagement_awards(engagement, now) if engagement else ()
+    if scored:
+        assert predicted is not None
+        engaged = (*engaged, *plan.prediction_awards(predicted))
     if engaged:
         points = (*points, *engaged)
     result = Qualification(

@@ -166,8 +166,11 @@ class Plan:
             for number, rule in enumerate(criteria.rating_ladder, start=1)
         )
         self.value_rules = tuple(
-            _ValueRule.compile(rule) for rule in criteria.point_rules if rule.source != "engagement"
+            _ValueRule.compile(rule)
+            for rule in criteria.point_rules
+            if rule.source in ("answer", "profile")
         )
+        self.prediction_rules = tuple(r for r in criteria.point_rules if r.source == "prediction")
         self.engagement_rules = tuple(r for r in criteria.point_rules if r.source == "engagement")
         self.engagement_kinds = frozenset(rule.key for rule in self.engagement_rules)
         self.verdicts: dict[tuple[Budget, Authority, Need, float | None], Verdict] = {}
@@ -316,6 +319,22 @@ class Plan:
                 awards.append(
                     PointAward(rule.label, round(rule.points * sum(kind_weights), 2), reason)
                 )
+        return awards
+
+    def prediction_awards(self, predicted: float) -> list[PointAward]:
+        """The prediction rules the lead's predicted chance (0-1) meets, each bound in percent
+        (issue 19: "predicted at least 40 % → +20")."""
+        percent = predicted * 100
+        awards: list[PointAward] = []
+        for rule in self.prediction_rules:
+            if rule.min_value is not None and (
+                percent <= rule.min_value if rule.min_exclusive else percent < rule.min_value
+            ):
+                continue
+            if rule.max_value is not None and percent > rule.max_value:
+                continue
+            reason = f"predicted chance of converting {format_number(round(percent))} %"
+            awards.append(PointAward(rule.label, rule.points, reason))
         return awards
 
     def _engagement_reason(self, index: int, count: int) -> str:

@@ -10,6 +10,7 @@ every qualifier, flagged "Sent back by review" (issue 17)."""
 from datetime import datetime
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.module_loading import import_string
@@ -58,10 +59,21 @@ def _first_among_rating() -> Case | Value:
     )
 
 
+def _within_rating() -> dict[str, Any]:
+    """What the apps above order the leads of a rating by (``config/leads.py``
+    ``QUEUE_ORDER``: the predicted chance of converting), as annotations of the queue."""
+    return {
+        f"queue_order_{number}": import_string(path)()
+        for number, path in enumerate(extensions.QUEUE_ORDER)
+    }
+
+
 def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
     """The leads the user may work now, in queue order: the leads QA pushed back to the user,
     or to nobody in particular, first (oldest push-back first), then rating (within a rating,
-    the leads that responded to nurture first), then score, then age."""
+    the leads that responded to nurture first, then the apps' order: the predicted chance of
+    converting where the program asks for it), then score, then age."""
+    within = _within_rating()
     return (
         lead_scope(user=user)
         .filter(status__in=WORKABLE)
@@ -76,12 +88,14 @@ def queue_leads(*, user: User, now: datetime) -> QuerySet[Lead]:
                 default=Value(1),
                 output_field=IntegerField(),
             ),
+            **within,
         )
         .order_by(
             "pushed_back_rank",
             F("pushed_back_at").asc(nulls_last=True),
             "rating_rank",
             "first_rank",
+            *(F(name).desc(nulls_last=True) for name in within),
             "-score",
             "created_at",
             "id",

@@ -17,6 +17,7 @@ from leadflow.leads.services.qualify import (
     REQUALIFIED_FIELDS,
     answers_jsonable,
     lead_engagement,
+    lead_predictions,
     leave_nurture,
     requalified,
 )
@@ -111,8 +112,11 @@ def leads_merge_bulk(
     ]
     touched = {lead_id: leads[lead_id] for lead_id, _, _ in items}
     engagement = lead_engagement(list(touched))
+    predicted = lead_predictions(list(touched), published)
     qualified = [
-        requalified(lead, published, actor, now, engagement.get(lead.pk, []))
+        requalified(
+            lead, published, actor, now, engagement.get(lead.pk, []), predicted.get(lead.pk)
+        )
         for lead in touched.values()
     ]
     rows_update(list(touched.values()), MERGE_UPDATE_FIELDS)

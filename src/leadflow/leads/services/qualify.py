@@ -86,16 +86,34 @@ def lead_engagement(lead_ids: Collection[int]) -> dict[int, list[EngagementEvent
     return found
 
 
+def lead_predictions(lead_ids: Collection[int], published: PublishedCriteria) -> dict[int, float]:
+    """The leads' predicted chances of converting (0-1), which the apps above keep and list in
+    ``config/leads.py`` ``LEAD_PREDICTIONS``, one query per source for all the leads, and none
+    when the criteria have no prediction point rule."""
+    found: dict[int, float] = {}
+    if not lead_ids or not any(
+        rule.source == "prediction" for rule in published.criteria.point_rules
+    ):
+        return found
+    for path in extensions.LEAD_PREDICTIONS:
+        for lead_id, probability in import_string(path)(lead_ids=lead_ids).items():
+            found.setdefault(lead_id, probability)
+    return found
+
+
 def evaluate_qualification(
     lead: Lead,
     published: PublishedCriteria,
     now: datetime,
     engagement: Sequence[EngagementEvent] | None = None,
+    predicted: float | None = None,
 ) -> Qualification:
-    """The lead's qualification by the published criteria; ``engagement`` is read for a saved
-    lead unless the caller read it already (set-based callers read a batch's at once)."""
+    """The lead's qualification by the published criteria; ``engagement`` and ``predicted``
+    (the chance of converting) are read for a saved lead unless the caller read them already
+    (set-based callers read a batch's at once: ``lead_engagement``, ``lead_predictions``)."""
     if engagement is None:
         engagement = lead_engagement([lead.pk]).get(lead.pk, []) if lead.pk else []
+        predicted = lead_predictions([lead.pk], published).get(lead.pk) if lead.pk else None
     answers = parse_answers(published.criteria, lead.answers)
     return qualify(
         published.criteria,
@@ -107,6 +125,7 @@ def evaluate_qualification(
         else None,
         now=now,
         criteria_version=published.number,
+        predicted=predicted,
     )
 
 
@@ -116,10 +135,11 @@ def requalified(
     actor: User | None,
     now: datetime,
     engagement: Sequence[EngagementEvent] | None = None,
+    predicted: float | None = None,
 ) -> LeadEvent:
     """Qualify the lead in memory; the unsaved ``qualified`` event records the version used."""
     before = qualification_snapshot(lead)
-    result = evaluate_qualification(lead, published, now, engagement)
+    result = evaluate_qualification(lead, published, now, engagement, predicted)
     apply_qualification(lead, result, published, now)
     return event_build(
         lead=lead,
@@ -256,10 +276,18 @@ def leads_requalify_bulk(
             )
             events = []
             engagement = lead_engagement([lead.pk for lead in batch])
+            predicted = lead_predictions([lead.pk for lead in batch], published)
             for lead in batch:
                 try:
                     events.append(
-                        requalified(lead, published, actor, now, engagement.get(lead.pk, []))
+                        requalified(
+                            lead,
+                            published,
+                            actor,
+                            now,
+                            engagement.get(lead.pk, []),
+                            predicted.get(lead.pk),
+                        )
                     )
                 except CriteriaError:
                     continue

@@ -24,6 +24,7 @@ from leadflow.leads.services.merge import MERGE_FILLABLE
 from leadflow.leads.services.qualify import (
     REQUALIFIED_FIELDS,
     lead_engagement,
+    lead_predictions,
     leave_nurture,
     requalified,
 )
@@ -107,8 +108,12 @@ def leads_disqualify_bulk(
     )
     published = program_published_criteria(program=leads[0].program)
     engagement = lead_engagement([lead.pk for lead in leads])
+    predicted = lead_predictions([lead.pk for lead in leads], published)
     qualified = [
-        requalified(lead, published, actor, now, engagement.get(lead.pk, [])) for lead in leads
+        requalified(
+            lead, published, actor, now, engagement.get(lead.pk, []), predicted.get(lead.pk)
+        )
+        for lead in leads
     ]
     for lead in leads:
         lead.updated_at = now

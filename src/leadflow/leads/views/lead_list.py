@@ -55,6 +55,7 @@ from leadflow.leads.selectors.preferences import (
     ListSettings,
     list_settings_get,
 )
+from leadflow.leads.selectors.ratings import rating_note_columns, rating_notes
 from leadflow.leads.services.bulk import (
     BulkNotAllowed,
     bulk_actions_for,
@@ -68,6 +69,9 @@ from leadflow.leads.services.bulk import (
 from leadflow.leads.services.preferences import list_settings_save
 from leadflow.leads.views.extensions import list_actions_for, list_view_columns
 
+#: The export's columns up to and including the score; the apps' notes beside the rating
+#: (``config/ratings.py``, e.g. "predicted") come after it, then the rest.
+EXPORT_RATED = 8
 #: How many leads the export reads at a time (and asks the view's extra columns for).
 EXPORT_CHUNK = 2000
 #: How many of the picked leads the confirmation page names (it always gives the count).
@@ -139,8 +143,12 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     )
     view = list_view(filters.view)
     extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in page.leads])
+    rated = any(column.key == "rating" for column in settings.shown)
+    shown_ids = [lead.pk for lead in page.leads] if rated else []
+    notes = rating_notes(page="lead_list", lead_ids=shown_ids)
     for lead in page.leads:
         lead.view_extras = [(label, values.get(lead.pk, "")) for label, values in extra]  # type: ignore[attr-defined]
+        lead.rating_note = notes.get(lead.pk)  # type: ignore[attr-defined]
     query = form.query()
     list_actions = list_actions_for(user)
     base_query = "&".join(
@@ -197,17 +205,24 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
 def _csv_response(
     leads: QuerySet[Lead], *, view: ListView | None, name: str
 ) -> StreamingHttpResponse:
-    """``leads`` as a CSV file, streamed a chunk at a time, with the view's extra columns."""
+    """``leads`` as a CSV file, streamed a chunk at a time, with the notes beside the rating
+    after the score and the view's extra columns at the end (each source asked once a chunk)."""
 
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo())
         labels = [label for label, _ in list_view_columns(view=view, lead_ids=[])]
-        yield writer.writerow([*EXPORT_HEADER, *labels])
+        notes = [label for label, _ in rating_note_columns(page="lead_list", lead_ids=[])]
+        header = [*EXPORT_HEADER[:EXPORT_RATED], *notes, *EXPORT_HEADER[EXPORT_RATED:]]
+        yield writer.writerow([*header, *labels])
         found = leads.iterator(chunk_size=EXPORT_CHUNK)
         while chunk := list(islice(found, EXPORT_CHUNK)):
-            extra = list_view_columns(view=view, lead_ids=[lead.pk for lead in chunk])
+            ids = [lead.pk for lead in chunk]
+            extra = list_view_columns(view=view, lead_ids=ids)
+            rated = rating_note_columns(page="lead_list", lead_ids=ids)
             for lead in chunk:
-                yield writer.writerow(_export_row(lead, [v.get(lead.pk, "") for _, v in extra]))
+                cells = _export_row(lead, [v.get(lead.pk, "") for _, v in extra])
+                noted = csv_row([v.get(lead.pk, "") for _, v in rated])
+                yield writer.writerow([*cells[:EXPORT_RATED], *noted, *cells[EXPORT_RATED:]])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -31,6 +31,7 @@ from leadflow.accounts.permissions import Capability, request_user, user_can
 from leadflow.core.errors import DomainError
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.leads.selectors import lead_sales_notes
+from leadflow.leads.selectors.ratings import rating_notes
 from leadflow.partners.forms import ContactForm, DeclineForm, OutcomeForm
 from leadflow.partners.models import DECLINE_REASONS, OUTCOMES, Assignment, Outcome, Partner
 from leadflow.partners.selectors import (
@@ -112,6 +113,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         ),
         key=_by_deadline,
     )
+    notes = rating_notes(page="partner_inbox", lead_ids=[row.lead_id for row, _ in rows])
+    for assignment, _ in rows:
+        assignment.lead.rating_note = notes.get(assignment.lead_id)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "partner": partner,
         "rows": rows,

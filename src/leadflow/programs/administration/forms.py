@@ -117,6 +117,13 @@ class ProgramSettingsForm(EditorForm):
         "them, beside weekends and the public holidays of each partner's country.",
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    queue_by_probability = forms.BooleanField(
+        required=False,
+        label="Within a rating, give first the leads more likely to convert",
+        help_text="The qualification queue still goes by rating first; within a rating it "
+        "orders by the predicted chance of converting when a model is switched on, then by "
+        "score and age. Leads without a prediction come after those with one.",
+    )
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -124,6 +131,7 @@ class ProgramSettingsForm(EditorForm):
             {
                 "hand_off_mode": program.hand_off_mode,
                 "closure_days": "\n".join(sorted(program.closure_days or ())),
+                "queue_by_probability": program.queue_by_probability,
             },
         )
         super().__init__(*args, **kwargs)

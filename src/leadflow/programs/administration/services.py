@@ -234,19 +234,27 @@ def _on_off(value: bool) -> str:
 
 @transaction.atomic
 def program_settings_save(
-    *, by: User, program: Program, hand_off_mode: str, closure_days: Sequence[str]
+    *,
+    by: User,
+    program: Program,
+    hand_off_mode: str,
+    closure_days: Sequence[str],
+    queue_by_probability: bool | None = None,
 ) -> Program:
-    """Store the program's hand-off mode and closure days, as its managers set them on the
-    program's settings page. New approvals follow the new mode; leads already delivered or
-    routed stay where they are. New SLA clocks skip the closure days; running clocks keep
-    their deadlines."""
+    """Store the program's hand-off mode, closure days and queue order, as its managers set
+    them on the program's settings page. New approvals follow the new mode; leads already
+    delivered or routed stay where they are. New SLA clocks skip the closure days; running
+    clocks keep their deadlines. ``queue_by_probability`` (None: unchanged) orders the queue
+    within a rating by the predicted chance of converting."""
     if hand_off_mode not in HandOffMode.values:
         raise InputError("hand_off_mode", "Choose how the program hands its leads off.")
     locked = Program.objects.select_for_update().get(pk=program.pk)
     before = _settings_words(locked)
     locked.hand_off_mode = hand_off_mode
     locked.closure_days = sorted(set(closure_days))
-    locked.save(update_fields=["hand_off_mode", "closure_days"])
+    if queue_by_probability is not None:
+        locked.queue_by_probability = queue_by_probability
+    locked.save(update_fields=["hand_off_mode", "closure_days", "queue_by_probability"])
     program_change_record(by=by, program=locked, before=before, after=_settings_words(locked))
     return locked
 
@@ -257,4 +265,7 @@ def _settings_words(program: Program) -> dict[str, str]:
         "Closure days": ", ".join(
             _day_words(date.fromisoformat(day)) for day in sorted(program.closure_days or ())
         ),
+        "Queue within a rating": "by predicted chance, then score"
+        if program.queue_by_probability
+        else "by score",
     }

@@ -226,6 +226,7 @@ def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
             program=program,
             hand_off_mode=data["hand_off_mode"],
             closure_days=data["closure_days"],
+            queue_by_probability=data["queue_by_probability"],
         )
 
     if form_save(request, form, save):

@@ -284,6 +284,7 @@ def editor_sections(
             ("answer", "answers"),
             ("profile", "the profile"),
             ("engagement", "engagement"),
+            ("prediction", "the predicted chance"),
         )
         if sources[source]
     )

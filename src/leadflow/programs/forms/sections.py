@@ -175,10 +175,13 @@ class PointRuleForm(EditorForm):
             ("answer", "answer"),
             ("profile", "profile attribute"),
             ("engagement", "engagement event"),
+            ("prediction", "predicted chance of converting (%)"),
         ]
     )
     key = forms.CharField(
-        max_length=100, help_text="Question key, profile attribute, or event kind (email_click)."
+        max_length=100,
+        help_text="Question key, profile attribute, event kind (email_click), or "
+        "probability for a predicted chance (its minimum and maximum in percent).",
     )
     equals = forms.CharField(required=False, max_length=200)
     one_of = forms.CharField(

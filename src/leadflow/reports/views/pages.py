@@ -54,7 +54,11 @@ def report_index(request: HttpRequest) -> HttpResponse:
         for name in REPORTS
         if user_can(user, REPORT_CAPABILITY[name])
     ]
-    return render(request, "reports/index.html", {"reports": readable})
+    # Rules vs model (its own page, views/rules_model.py) is read by the funnel's readers.
+    rules_vs_model = user_can(user, REPORT_CAPABILITY["funnel"])
+    return render(
+        request, "reports/index.html", {"reports": readable, "rules_vs_model": rules_vs_model}
+    )
 
 
 def _run(request: HttpRequest, name: str, query: Query, today: date) -> Ran:
