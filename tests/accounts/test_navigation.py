@@ -34,6 +34,7 @@ PARTNERS = ("Partners", "/partners/manage/")
 SETUP = ("Partner setup", "/partners/setup/")
 NURTURE = ("Nurture", "/nurture/")
 SALES = ("Sales", "/sales/")
+AVAILABILITY = ("Availability", "/appointments/availability/")
 REPORTS = ("Reports", "/reports/")
 SCORING = ("Scoring", "/scoring/")
 PROGRAMS = ("Programs", "/programs/")
@@ -55,6 +56,7 @@ ADMINS_BAR = [
     SETUP,
     NURTURE,
     SALES,
+    AVAILABILITY,
     REPORTS,
     SCORING,
     PROGRAMS,
@@ -79,6 +81,7 @@ BARS = {
         SETUP,
         NURTURE,
         SALES,
+        AVAILABILITY,
         REPORTS,
         SCORING,
         PROGRAMS,
@@ -230,7 +233,7 @@ def test_the_admins_bar_folds_into_menus(make_user: Callable[..., User]) -> None
         "Queue",
         "Review",
         (HAND_OFF, ["Deliveries", "Disputes", "Billing", "Partners", "Partner setup"]),
-        (FOLLOW_UP, ["Nurture", "Sales"]),
+        (FOLLOW_UP, ["Nurture", "Sales", "Availability"]),
         "Reports",
         (SET_UP, ["Scoring", "Programs", "Imports", "Duplicates", "API tokens", "Users", "Admin"]),
     ]

@@ -52,6 +52,8 @@ EXPECTED: dict[str, set[str]] = {
     "nurture.respond": {"admin", "marketer", "qualifier", "manager"},
     "sales.view": {"admin", "marketer", "qualifier", "reviewer", "manager", "partner"},
     "sales.work": {"admin", "qualifier", "manager", "partner"},
+    "appointments.book": {"admin", "qualifier", "manager"},
+    "appointments.availability": {"admin", "manager"},
     "sales.kits_manage": {"admin", "marketer", "manager"},
     "references.edit": {"admin", "manager", "partner"},
     "reports.view": {"admin", "marketer", "reviewer", "manager", "partner", "client"},

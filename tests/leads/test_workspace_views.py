@@ -381,8 +381,9 @@ def test_the_workspace_needs_few_queries(
     for _ in range(5):
         working.post(f"/leads/{lead.pk}/calls", {"call-outcome": "no_answer"})
     # 14 for the workspace, 5 for the sales panel (tasks, assessment, demos, proposals, kit),
-    # 1 for the timeline's open sales tasks, 1 for the scoring panel's prediction.
-    with django_assert_max_num_queries(21):
+    # 1 for the timeline's open sales tasks, 1 for the scoring panel's prediction, 1 for the
+    # appointments panel.
+    with django_assert_max_num_queries(22):
         assert working.get(f"/leads/{lead.pk}/").status_code == 200
     with django_assert_max_num_queries(8):
         assert working.post(f"/leads/{lead.pk}/preview", HOT_FORM).status_code == 200

@@ -131,6 +131,10 @@ class Capability(StrEnum):
     PROGRAMS_SETTINGS = "programs.settings"
     """Change a program's settings: hand-off mode, closure days (and, in the partners app,
     its SLA policy)."""
+    APPOINTMENTS_BOOK = "appointments.book"
+    """Book, move and cancel sales-call appointments for qualified leads (the qualifiers)."""
+    APPOINTMENTS_AVAILABILITY = "appointments.availability"
+    """Set the attendees' working hours and import their free/busy feeds."""
     ADMIN = "admin"
     """Django's admin site; the admin-only exceptions of the rules (any call's recording)."""
 
@@ -187,6 +191,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.API_WRITE: _WRITERS,
     Capability.USERS_MANAGE: _MANAGERS,
     Capability.PROGRAMS_SETTINGS: _MANAGERS,
+    Capability.APPOINTMENTS_BOOK: frozenset({Role.ADMIN, Role.QUALIFIER, Role.MANAGER}),
+    Capability.APPOINTMENTS_AVAILABILITY: _MANAGERS,
     Capability.ADMIN: frozenset({Role.ADMIN}),
 }
 

@@ -32,4 +32,9 @@ BILLING_SOURCES: tuple[BillingSource, ...] = (
         "leadflow.billing.sources.delivered_leads",
         "leadflow.billing.sources.lead_urls",
     ),
+    BillingSource(
+        "appointment",
+        "leadflow.appointments.billing.delivered_appointments",
+        "leadflow.appointments.billing.appointment_urls",
+    ),
 )

@@ -26,6 +26,8 @@ Events (payload):
   registering transaction (subscribe with ``after_commit=False``).
 - ``delivery.created`` (``delivery_id``, ``now``): a delivery (batch or Hot) was built; its
   subscriptions run inside the delivery's transaction.
+- ``appointments.booked`` (``appointment_id``, ``now``): a sales call was booked for a lead,
+  or moved (its successor, the same invitation with a higher SEQUENCE, is booked).
 """
 
 from dataclasses import dataclass
@@ -77,6 +79,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("leads.status_changed", "leadflow.sales.handlers.leads_status_changed"),
     Subscription(
         "leads.history_recorded", "leadflow.scoring.handlers.history_recorded", after_commit=False
+    ),
+    Subscription(
+        "appointments.booked",
+        "leadflow.appointments.handlers.appointment_booked",
+        queue="urgent",
     ),
     Subscription(
         "leads.history_recorded",

@@ -79,6 +79,7 @@ LEAD_PANELS: tuple[str, ...] = (
     "leadflow.scoring.annotations.lead_scoring_panel",
     "leadflow.nurture.views.leads.lead_nurture_panel",
     "leadflow.sales.views.leads.lead_sales_panel",
+    "leadflow.appointments.views.booking.lead_appointments_panel",
 )
 
 LEAD_LIST_ACTIONS: tuple[ListAction, ...] = (
@@ -128,6 +129,7 @@ TIMELINE_KINDS: dict[str, str] = {
     "partners": "Partner steps",
     "nurture": "Nurture touches",
     "tasks": "Tasks",
+    "appointments": "Appointments",
     "changes": "Other changes",
 }
 
@@ -135,6 +137,7 @@ TIMELINE_NOTE_KINDS: dict[str, str] = {
     "nurture": "nurture",
     "sales": "tasks",
     "routing": "partners",
+    "appointments": "appointments",
 }
 
 TIMELINE_ENTRIES: tuple[str, ...] = ("leadflow.sales.selectors.timeline.lead_timeline_tasks",)

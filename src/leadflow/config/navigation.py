@@ -63,6 +63,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Partner setup", "partners:setup", "partners.manage", HAND_OFF),
     NavEntry("Nurture", "nurture:index", "nurture.manage", FOLLOW_UP),
     NavEntry("Sales", "sales:tasks", "sales.view", FOLLOW_UP),
+    NavEntry("Availability", "appointments:availability", "appointments.availability", FOLLOW_UP),
     NavEntry("Reports", "reports:index", "reports.view"),
     NavEntry("Scoring", "scoring:index", "scoring.manage", SET_UP),
     NavEntry("Programs", "programs:index", "programs.view", SET_UP),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "leadflow.nurture",
     "leadflow.sales",
     "leadflow.billing",
+    "leadflow.appointments",
     "leadflow.scoring",
     "leadflow.reports",
     "leadflow.demo",

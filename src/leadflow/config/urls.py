@@ -39,6 +39,7 @@ urlpatterns = [
     path("deliveries/", include("leadflow.delivery.urls")),
     path("disputes/", include("leadflow.guarantees.urls")),
     path("billing/", include("leadflow.billing.urls")),
+    path("appointments/", include("leadflow.appointments.urls")),
     path("partners/", include("leadflow.partners.urls")),
     path("nurture/", include("leadflow.nurture.urls")),
     path("sales/", include("leadflow.sales.urls")),

@@ -111,6 +111,8 @@ def delivery_content(
 
 def file_name(delivery: Delivery, file_format: FileFormat) -> str:
     kind = "hot-lead" if delivery.kind == DeliveryKind.HOT else "delivery"
+    if delivery.deliverable_kind:
+        kind = delivery.deliverable_kind.replace("_", "-")
     return f"{delivery.program.slug}-{kind}-{delivery.number:04d}.{file_format.value}"
 
 

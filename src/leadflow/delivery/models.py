@@ -20,6 +20,9 @@ from leadflow.core.schedule import Frequency
 class DeliveryKind(models.TextChoices):
     BATCH = "batch", "Scheduled batch"
     HOT = "hot", "Hot lead (at once)"
+    #: One deliverable of an app above (an appointment), at once, on its own; its lead's row is
+    #: in the file for context, not delivered again (``lead_count`` 0, no item).
+    DELIVERABLE = "single", "Deliverable (at once)"
 
 
 class Delivery(models.Model):
@@ -46,11 +49,19 @@ class Delivery(models.Model):
     # Where it was sent (the outbox holds how each send went).
     email_to: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
     webhook_url = models.CharField(max_length=500, blank=True)
+    # A deliverable delivery: what it delivered (its kind's name and its id in that app), once.
+    deliverable_kind = models.CharField(max_length=32, blank=True)
+    deliverable_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["program", "number"], name="delivery_number_unique"),
+            models.UniqueConstraint(
+                fields=["deliverable_kind", "deliverable_id"],
+                condition=models.Q(deliverable_id__isnull=False),
+                name="delivery_deliverable_once",
+            ),
         ]
         indexes = [models.Index(fields=["program", "-created_at"], name="delivery_program_at")]
 

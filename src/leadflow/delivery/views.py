@@ -173,6 +173,7 @@ def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
         {
             "delivery": delivery,
             "is_hot": delivery.kind == DeliveryKind.HOT,
+            "deliverable": delivery.summary.get("deliverable"),
             "items": items,
             "disputes": any(url for _, url in items),
             "listed": delivery.summary.get("listed", []),

@@ -16,6 +16,7 @@ from faker import Faker
 
 from leadflow.accounts.models import Role, User
 from leadflow.accounts.services import roles_ensure, user_create
+from leadflow.appointments.demo import demo_appointments
 from leadflow.billing.demo import demo_billing
 from leadflow.core.enums import Channel, DisqualificationReason, InquiryType, Rating
 from leadflow.core.lifecycle import Action
@@ -341,6 +342,7 @@ def _create(*, now: datetime, progress: Progress) -> DemoResult:
     demo_nurture(programs=programs, actors=actors, now=now)
     demo_sales(programs=programs, actors=actors, now=now)
     demo_registrations(program=programs[0], actors=actors, now=now)
+    demo_appointments(agency=programs[1], partners=programs[0], actors=actors, now=now)
     # The alerts the scheduler would have raised meanwhile, raised when they were due.
     demo_alerts_catch_up(admin=actors["admin"], now=now)
     demo_weekly_status_catch_up(now=now)

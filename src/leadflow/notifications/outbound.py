@@ -315,3 +315,63 @@ def _response(response: http.client.HTTPResponse) -> Response:
         location = response.getheader("Location", "")
         error += f": redirects are not followed (Location: {location[:500]})"
     return Response(ok=False, status_code=status, error=error)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What a GET brought back: the body (at most the cap), or why there is none."""
+
+    ok: bool
+    body: bytes = b""
+    status_code: int | None = None
+    error: str = ""
+
+
+def url_get(
+    *,
+    url: str,
+    max_bytes: int,
+    accept: str = "*/*",
+    resolve: Resolver = system_resolve,
+) -> Fetched:
+    """GET ``url`` under the webhooks' policy (https unless allowed, public addresses only,
+    the checked address pinned, no redirect followed, the same timeouts) and read at most
+    ``max_bytes`` of its body: an app importing a feed (an attendee's free/busy calendar)
+    never calls inside the network, and a body over the cap is refused, not truncated."""
+    try:
+        target = webhook_target(url)
+        addresses = target_addresses(target, resolve=resolve)
+    except WebhookRefused as exc:
+        return Fetched(ok=False, error=str(exc).replace("the webhook ", "the "))
+    connect_timeout = float(settings.WEBHOOK_CONNECT_TIMEOUT)
+    read_timeout = float(settings.WEBHOOK_READ_TIMEOUT)
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedConnection
+    errors: list[str] = []
+    for address in addresses:
+        connection = kind(target, address, connect_timeout, read_timeout)
+        try:
+            try:
+                connection.connect()
+            except OSError as exc:
+                errors.append(f"{address}: {type(exc).__name__}: {exc}")
+                continue
+            connection.request("GET", target.path, headers={"Accept": accept})
+            response = connection.getresponse()
+            if not 200 <= response.status < 300:
+                failed = _response(response)
+                return Fetched(ok=False, status_code=failed.status_code, error=failed.error)
+            body = response.read(max_bytes + 1)
+            if len(body) > max_bytes:
+                return Fetched(
+                    ok=False,
+                    status_code=response.status,
+                    error=f"the answer is larger than {max_bytes:,} bytes",
+                )
+            return Fetched(ok=True, body=body, status_code=response.status)
+        except OSError as exc:
+            return Fetched(ok=False, error=f"{type(exc).__name__}: {exc}")
+        except http.client.HTTPException as exc:
+            return Fetched(ok=False, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+    return Fetched(ok=False, error="could not connect: " + "; ".join(errors))

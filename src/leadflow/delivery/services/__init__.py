@@ -1,12 +1,18 @@
 """Writes of client delivery (DESIGN.md, "Hand-off", client delivery), one module per concept:
 the program's settings (``schedules``), deliveries and scheduled batches (``batches``), Hot-lead
-exceptions (``hot``) and the periodic run (``periodic``)."""
+exceptions (``hot``), the deliverables of the apps above (``deliverables``) and the periodic
+run (``periodic``)."""
 
 from leadflow.delivery.services.batches import (
     BatchResult,
     delivery_batch_run,
     delivery_create,
     delivery_resend,
+)
+from leadflow.delivery.services.deliverables import (
+    Deliverable,
+    DeliverableField,
+    deliverable_deliver,
 )
 from leadflow.delivery.services.hot import (
     AlertResult,
@@ -30,10 +36,13 @@ __all__ = [
     "BATCH_RATINGS",
     "AlertResult",
     "BatchResult",
+    "Deliverable",
+    "DeliverableField",
     "DeliveryError",
     "DueRun",
     "HotRefused",
     "ScheduleSettings",
+    "deliverable_deliver",
     "deliveries_run_due",
     "delivery_batch_run",
     "delivery_create",

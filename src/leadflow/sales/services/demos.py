@@ -27,10 +27,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from leadflow.accounts.models import Role, User
 from leadflow.core.errors import DomainRefused, InputError, NormalisationError
+from leadflow.core.invitations import Invitation, Person, invitation_ics
 from leadflow.core.normalise import normalise_email
 from leadflow.core.sales import earliest_on_site, instant_in, zone_of
 from leadflow.leads.models import Lead
@@ -163,16 +163,12 @@ def _participants(
 # --- The invitation -----------------------------------------------------------------------------
 
 
-def _organizer(demo: Demo) -> vCalAddress:
+def _organizer(demo: Demo) -> Person:
     user = demo.organizer
     if user is not None and user.email:
-        address = vCalAddress(f"mailto:{user.email}")
-        address.params["CN"] = vText(user.get_full_name() or user.get_username())
-        return address
+        return Person(user.email, user.get_full_name() or user.get_username())
     name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    address = vCalAddress(f"mailto:{email or 'leadflow@localhost'}")
-    address.params["CN"] = vText(name or "LeadFlow")
-    return address
+    return Person(email or "leadflow@localhost", name or "LeadFlow")
 
 
 def _summary(demo: Demo) -> str:
@@ -183,47 +179,29 @@ def _summary(demo: Demo) -> str:
 
 def demo_invite_ics(*, demo: Demo) -> bytes:
     """The demo's current invitation: ``METHOD:REQUEST``, or ``METHOD:CANCEL`` once cancelled
-    (writes nothing)."""
-    cancelled = demo.state == DemoState.CANCELLED
-    zone = ZoneInfo(demo.timezone)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "CANCEL" if cancelled else "REQUEST")
-    event = Event()
-    event.add("uid", demo.uid)
-    event.add("sequence", demo.sequence)
-    event.add("dtstamp", demo.updated_at)
-    event.add("created", demo.created_at)
-    event.add("last-modified", demo.updated_at)
-    event.add("dtstart", demo.starts_at.astimezone(zone))
-    event.add("dtend", demo.ends_at.astimezone(zone))
-    event.add("summary", _summary(demo))
-    location = demo.location or demo.meeting_url
-    if location:
-        event.add("location", location)
-    if demo.meeting_url:
-        event.add("url", demo.meeting_url)
+    (writes nothing; the format is ``core.invitations``)."""
     description = demo.objectives.strip()
     if demo.meeting_url:
         description = f"{description}\n\nJoin: {demo.meeting_url}".strip()
-    if description:
-        event.add("description", description)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    event["organizer"] = _organizer(demo)
-    for participant in demo.participants.all():
-        attendee = vCalAddress(f"mailto:{participant.email}")
-        if participant.name:
-            attendee.params["CN"] = vText(participant.name)
-        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-        attendee.params["PARTSTAT"] = vText("NEEDS-ACTION")
-        attendee.params["RSVP"] = vText("TRUE")
-        event.add("attendee", attendee, encode=False)
-    cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
+    return invitation_ics(
+        Invitation(
+            prodid=PRODID,
+            uid=demo.uid,
+            sequence=demo.sequence,
+            cancelled=demo.state == DemoState.CANCELLED,
+            starts_at=demo.starts_at,
+            ends_at=demo.ends_at,
+            timezone=demo.timezone,
+            summary=_summary(demo),
+            organizer=_organizer(demo),
+            attendees=tuple(Person(p.email, p.name) for p in demo.participants.all()),
+            created_at=demo.created_at,
+            updated_at=demo.updated_at,
+            location=demo.location or demo.meeting_url,
+            url=demo.meeting_url,
+            description=description,
+        )
+    )
 
 
 def _when(demo: Demo) -> str:

@@ -1,0 +1,69 @@
+"""The appointments as billable deliverables (docs/BILLING.md, "Adding deliverables"), a source
+of ``config/billing.py``: a call is billed once, per invitation (its UID), in the month it was
+first delivered to the client, priced per appointment; its id on the statement is the first
+appointment of the UID (a moved call is the same deliverable). A call whose invitation ended
+cancelled is not billed. Disputes of appointments are issue 20, item 2: none yet."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.urls import reverse
+
+from leadflow.accounts.models import User
+from leadflow.appointments.models import Appointment
+from leadflow.appointments.selectors import appointment_scope
+from leadflow.billing.sources import SourceItems
+from leadflow.core.appointments import AppointmentState
+from leadflow.core.billing import Deliverable, DeliverableKind
+from leadflow.delivery.models import Delivery
+from leadflow.programs.models import Program
+
+KIND = "appointment"
+
+
+def delivered_appointments(
+    *, program: Program, start: datetime, end: datetime, upheld_from: datetime | None
+) -> SourceItems:
+    delivered = list(
+        Delivery.objects.filter(program=program, deliverable_kind=KIND, created_at__lt=end)
+        .order_by("created_at", "pk")
+        .values_list("deliverable_id", "created_at")
+    )
+    rows = Appointment.objects.filter(pk__in=[i for i, _ in delivered]).values_list("pk", "uid")
+    uid_of = dict(rows)
+    first_at: dict[str, datetime] = {}
+    for appointment_id, at in delivered:
+        uid = uid_of.get(appointment_id) if appointment_id is not None else None
+        if uid is not None and uid not in first_at:
+            first_at[uid] = at
+    wanted = [uid for uid, at in first_at.items() if start <= at]
+    calls = Appointment.objects.filter(uid__in=wanted).order_by("uid", "sequence", "pk")
+    first: dict[str, int] = {}
+    last_state: dict[str, str] = {}
+    for pk, uid, state in calls.values_list("pk", "uid", "state"):
+        first.setdefault(uid, pk)
+        last_state[uid] = state
+    return SourceItems(
+        deliverables=[
+            Deliverable(id=first[uid], kind=DeliverableKind.APPOINTMENT, delivered_at=first_at[uid])
+            for uid in wanted
+            if uid in first and last_state[uid] != AppointmentState.CANCELLED
+        ]
+    )
+
+
+def appointment_urls(*, user: User, ids: Iterable[int | str]) -> dict[str, str]:
+    """Each billed call's page for this viewer (its latest version), if they may see it."""
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        return {}
+    uids = dict(Appointment.objects.filter(pk__in=wanted).values_list("uid", "pk"))
+    latest: dict[str, int] = {}
+    for pk, uid in (
+        appointment_scope(user=user)
+        .filter(uid__in=list(uids))
+        .order_by("sequence", "pk")
+        .values_list("pk", "uid")
+    ):
+        latest[uid] = pk
+    return {str(uids[uid]): reverse("appointments:detail", args=[pk]) for uid, pk in latest.items()}

@@ -1,0 +1,2 @@
+"""The appointments' pages: the lead panel and booking (`booking`), the attendees'
+availability (`availability`)."""
