@@ -24,7 +24,7 @@ from leadflow.core.sla import (
 )
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.services import LeadStep
-from leadflow.lib.rows import rows_insert
+from leadflow.lib.rows import rows_insert, rows_update
 from leadflow.partners.models import Assignment, EndReason, FlowChange, Partner, Violation
 from leadflow.partners.policies import program_terms
 from leadflow.partners.selectors import assignment_times
@@ -97,15 +97,15 @@ def _sweep_batch(now: datetime, limit: int) -> tuple[SweepResult, int]:
         programs = Program.objects.in_bulk({a.lead.program_id for a in due})
         for assignment in due:  # the batch's few programs, read once, not once per lead
             assignment.lead.program = programs[assignment.lead.program_id]
-        missed = []
+        missed, stale = [], []
         for assignment in due:
             clock = missed_clock(assignment_times(assignment), now)
             if clock is not None and clock.due is not None:
                 missed.append((assignment, clock.name.value, clock.due))
             else:  # a stale next_due (nothing is running late): put it right, never loop on it
-                Assignment.objects.filter(pk=assignment.pk).update(
-                    next_due=pending_due(assignment_times(assignment))
-                )
+                assignment.next_due = pending_due(assignment_times(assignment))
+                stale.append(assignment)
+        rows_update(stale, ["next_due"])  # one statement for all, as for everything else
         result = _handle(missed, now)
         result.batches = 1
         return result, len(due)
