@@ -327,14 +327,16 @@ def route(lead: RoutingLead, candidates: Sequence[PartnerState], now: datetime) 
     result = []
     for partner in sorted(candidates, key=_partner_id):
         rank = ranks.get(partner.partner_id)
+        # Positional: a frozen dataclass built from keywords costs twice as much, and a
+        # sweep builds ~50 candidates for every overdue lead (issue 18, item 4).
         result.append(
             Candidate(
-                partner_id=partner.partner_id,
-                name=partner.name,
-                eligible=rank is not None,
-                reasons=refused.get(partner.partner_id, ()),
-                rank=rank,
-                explanation=_ranked(partner) if rank is not None else "",
+                partner.partner_id,
+                partner.name,
+                rank is not None,
+                refused.get(partner.partner_id, ()),
+                rank,
+                _ranked(partner) if rank is not None else "",
             )
         )
     chosen = eligible[0] if eligible else None
