@@ -18,6 +18,7 @@ from leadflow.notifications.services import (
     email_enqueue,
     emails_enqueue,
     outbox_messages_send,
+    outbox_send_due,
 )
 from tests.receivers import HangingServer, SmtpServer
 
@@ -129,6 +130,32 @@ def test_a_refused_message_in_a_batch_is_retried_and_the_others_go_out(
     [attempt] = refused.tries.all()
     assert not attempt.ok
     assert not SendPause.objects.exists()  # a refusal is an answer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_message_goes_out_on_its_retry_and_nothing_else_is_sent_again(
+    smtp_server: SmtpServer,
+) -> None:
+    emails = _emails(5)
+    emails[2] = Email(key="bulk:2", to=["refused@example.com"], subject="s", body="b")
+    with transaction.atomic():
+        queued = emails_enqueue(emails=emails, now=NOW)
+    assert outbox_messages_send(message_ids=list(queued.values()), now=NOW) == 4
+    refused = OutboxMessage.objects.get(key="bulk:2")
+    # A person fixes the address; the periodic job retries the message when its backoff ends.
+    refused.content = {**refused.content, "to": ["fixed@example.com"]}
+    refused.save(update_fields=["content"])
+    assert refused.next_attempt_at is not None
+    assert outbox_send_due(now=refused.next_attempt_at) == 1
+    assert len(smtp_server.messages) == 5  # the four once, the retried one once
+    assert [m["To"] for m in smtp_server.messages][-1] == "fixed@example.com"
+    refused.refresh_from_db()
+    assert (refused.status, refused.attempts) == (MessageStatus.SENT, 2)
+    assert list(refused.tries.order_by("number").values_list("number", "ok")) == [
+        (1, False),
+        (2, True),
+    ]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
 
 
 @pytest.mark.django_db(transaction=True)

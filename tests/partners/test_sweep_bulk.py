@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leadflow.core.sla import SlaTerms
+from leadflow.core.sla import SlaTerms, pending_due
 from leadflow.leads.models import EventKind, Lead, LeadEvent
 from leadflow.notifications.models import OutboxMessage
 from leadflow.partners.models import Assignment, Partner, Violation
+from leadflow.partners.selectors import assignment_times
 from leadflow.partners.services import leads_route, sla_policy_set, sla_sweep
 from leadflow.partners.services.notify import assignment_key, notifications_send
 from leadflow.programs.models import Program
@@ -91,3 +92,26 @@ def test_the_notification_task_run_twice_queues_nothing_twice(
     assert notifications_send(assignment_ids=ids, violation_ids=violations, now=LATER) == 0
     assert OutboxMessage.objects.count() == messages
     assert LeadEvent.objects.filter(kind=EventKind.NOTIFIED).count() == events
+
+
+@pytest.mark.django_db
+def test_stale_next_due_times_are_put_right_together_without_a_violation(
+    partner_program: Program,
+    make_partner: Callable[..., Partner],
+    make_approved: Callable[..., Lead],
+) -> None:
+    make_partner(capacity=60)
+    _overdue(make_approved, partner_program, 6)
+    early = NOW + timedelta(hours=1)  # every clock still runs: a next_due this early is stale
+    Assignment.objects.update(next_due=NOW)
+    with CaptureQueriesContext(connection) as captured:
+        result = sla_sweep(now=early)
+    assert result.violations == 0
+    assert not Violation.objects.exists()
+    for assignment in Assignment.objects.all():
+        assert assignment.next_due == pending_due(assignment_times(assignment))
+        assert assignment.next_due is not None
+        assert assignment.next_due > early
+    # one statement for the six (an executemany is logged once, as "6 times: UPDATE …")
+    updates = [q["sql"] for q in captured.captured_queries if 'UPDATE "' in q["sql"]]
+    assert len(updates) == 1, updates

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 
 from leadflow.core.enums import Rating
 from leadflow.core.errors import DomainRefused, InputError, NormalisationError
@@ -288,7 +289,10 @@ def ineligibility(lead: RoutingLead, partner: PartnerState) -> tuple[str, ...]:
         reasons.append("lead flow disabled")
     if partner.partner_type == AGENCY:
         reasons.append("agency partners receive no pre-qualified leads")
-    if not any(rule.covers(lead) for rule in partner.territories):
+    for rule in partner.territories:
+        if rule.covers(lead):
+            break
+    else:
         covered = ", ".join(rule.label() for rule in partner.territories) or "no territory"
         reasons.append(f"does not cover {lead.territory_label()} (covers {covered})")
     if partner.open_leads >= partner.capacity:
@@ -296,6 +300,9 @@ def ineligibility(lead: RoutingLead, partner: PartnerState) -> tuple[str, ...]:
     if partner.partner_id in lead.previous_partner_ids:
         reasons.append("held this lead before")
     return tuple(reasons)
+
+
+_partner_id = attrgetter("partner_id")
 
 
 def route(lead: RoutingLead, candidates: Sequence[PartnerState], now: datetime) -> RoutingDecision:
@@ -318,16 +325,18 @@ def route(lead: RoutingLead, candidates: Sequence[PartnerState], now: datetime) 
     eligible.sort(key=PartnerState.sort_key)
     ranks = {partner.partner_id: index + 1 for index, partner in enumerate(eligible)}
     result = []
-    for partner in sorted(candidates, key=lambda p: p.partner_id):
+    for partner in sorted(candidates, key=_partner_id):
         rank = ranks.get(partner.partner_id)
+        # Positional: a frozen dataclass built from keywords costs twice as much, and a
+        # sweep builds ~50 candidates for every overdue lead (issue 18, item 4).
         result.append(
             Candidate(
-                partner_id=partner.partner_id,
-                name=partner.name,
-                eligible=rank is not None,
-                reasons=refused.get(partner.partner_id, ()),
-                rank=rank,
-                explanation=_ranked(partner) if rank is not None else "",
+                partner.partner_id,
+                partner.name,
+                rank is not None,
+                refused.get(partner.partner_id, ()),
+                rank,
+                _ranked(partner) if rank is not None else "",
             )
         )
     chosen = eligible[0] if eligible else None

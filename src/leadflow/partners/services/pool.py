@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from leadflow.core.enums import Rating
 from leadflow.core.routing import (
@@ -50,20 +50,24 @@ class PartnerPool:
         partners = list(found.select_for_update(of=("self",)) if lock else found)
         self.partners = {partner.pk: partner for partner in partners}
         ids = list(self.partners)
-        open_counts = dict(
-            Assignment.objects.open()
-            .filter(partner_id__in=ids)
-            .values_list("partner_id")
-            .annotate(n=Count("id"))
-            .values_list("partner_id", "n")
-        )
+        # Open leads and leads received in the fairness window, counted in one pass over the
+        # partners' assignments (two counts were two scans: most of a sweep batch's reading).
         since = now - timedelta(days=FAIRNESS_WINDOW_DAYS)
-        received = dict(
-            Assignment.objects.filter(partner_id__in=ids, assigned_at__gte=since)
+        is_open = Q(ended_at__isnull=True, outcome="")
+        is_recent = Q(assigned_at__gte=since)
+        open_counts: dict[int, int] = {}
+        received: dict[int, int] = {}
+        for partner_id, open_n, received_n in (
+            Assignment.objects.filter(partner_id__in=ids)
+            .filter(is_open | is_recent)
             .values_list("partner_id")
-            .annotate(n=Count("id"))
-            .values_list("partner_id", "n")
-        )
+            .annotate(open_n=Count("id", filter=is_open), received_n=Count("id", filter=is_recent))
+            .values_list("partner_id", "open_n", "received_n")
+        ):
+            if open_n:
+                open_counts[partner_id] = open_n
+            if received_n:
+                received[partner_id] = received_n
         territories: dict[int, list[TerritoryRule]] = defaultdict(list)
         self._by_country: dict[tuple[int, str], list[int]] = defaultdict(list)
         for partner_id, country, subdivision, prefix in Territory.objects.filter(
