@@ -7,8 +7,10 @@ met sets, rating ladder and point rules for every lead and writes every sentence
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import FrozenInstanceError, fields
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +35,7 @@ from leadflow.core.enums import (
     Rating,
     Stage,
 )
-from leadflow.core.qualification import EngagementEvent, qualify
+from leadflow.core.qualification import EngagementEvent, Qualification, qualify
 
 DEFAULT = default_criteria()
 NOW = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
@@ -456,3 +458,19 @@ def test_the_explanation_is_the_same_when_read_again_and_equal_results_compare_e
         first.explanation[-2]
         == "+2.5 points: email click (1 email click event, 5 points each, halved every 30 days)"
     )
+
+
+def test_the_engine_makes_the_same_frozen_value_as_the_constructor() -> None:
+    """The engine fills a ``Qualification``'s slots directly (its hot path); the value must be
+    the one the dataclass's constructor makes, and as frozen."""
+    engagement = [EngagementEvent("email_click", NOW - timedelta(days=3))]
+    result = qualify(DEFAULT, {"budget": "approved"}, engagement=engagement, now=NOW)
+    made = Qualification(
+        **{f.name: getattr(result, f.name) for f in fields(Qualification) if f.init}
+    )
+    assert made == result
+    assert repr(made) == repr(result)
+    assert hash(made) == hash(result)
+    assert made.explanation == result.explanation
+    with pytest.raises(FrozenInstanceError):
+        result.score = 1  # type: ignore[misc]
