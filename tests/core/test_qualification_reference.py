@@ -7,8 +7,10 @@ met sets, rating ladder and point rules for every lead and writes every sentence
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import FrozenInstanceError, fields
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +35,7 @@ from leadflow.core.enums import (
     Rating,
     Stage,
 )
-from leadflow.core.qualification import EngagementEvent, qualify
+from leadflow.core.qualification import EngagementEvent, Qualification, qualify
 
 DEFAULT = default_criteria()
 NOW = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
@@ -106,6 +108,7 @@ def reference(
     engagement: Sequence[EngagementEvent],
     disqualified: DisqualificationReason | None,
     criteria_version: int | None,
+    predicted: float | None = None,
 ) -> dict[str, object]:
     budget = Budget(_fact_value(criteria, BantFact.BUDGET, answers) or Budget.NONE)
     authority = Authority(_fact_value(criteria, BantFact.AUTHORITY, answers) or Authority.NONE)
@@ -154,7 +157,7 @@ def reference(
     lines.append(rating_line)
     awards: list[tuple[str, float, str]] = []
     for rule in criteria.point_rules:
-        if rule.source == "engagement":
+        if rule.source in ("engagement", "prediction"):
             continue
         value = (answers if rule.source == "answer" else profile).get(rule.key)
         award = None if value is None else _rule_award(rule, value)
@@ -182,6 +185,19 @@ def reference(
             points = round(rule.points * sum(weights), 2)
             awards.append((rule.label, points, reason))
             lines.append(f"{_points(points)}: {rule.label} ({reason})")
+    for rule in criteria.point_rules:
+        if rule.source != "prediction" or predicted is None:
+            continue
+        percent = predicted * 100
+        if rule.min_value is not None and (
+            percent <= rule.min_value if rule.min_exclusive else percent < rule.min_value
+        ):
+            continue
+        if rule.max_value is not None and percent > rule.max_value:
+            continue
+        reason = f"predicted chance of converting {format_number(round(percent))} %"
+        awards.append((rule.label, rule.points, reason))
+        lines.append(f"{_points(rule.points)}: {rule.label} ({reason})")
     score = round(sum(points for _, points, _ in awards), 2)
     lines.append(f"Score: {format_number(score)}")
     return {
@@ -272,6 +288,23 @@ profile_rules = st.builds(
     min_exclusive=st.booleans(),
     points=small_points,
 )
+prediction_rules = (
+    st.fixed_dictionaries(
+        {
+            "label": st.sampled_from(["likely", "unlikely"]),
+            "source": st.just("prediction"),
+            "key": st.just("probability"),
+            "min_value": st.none() | st.integers(0, 100) | st.floats(0, 100),
+            "min_exclusive": st.booleans(),
+            "max_value": st.none() | st.integers(0, 100),
+            "points": small_points,
+        }
+    )
+    .filter(lambda r: r["min_value"] is not None or r["max_value"] is not None)
+    .filter(lambda r: r["min_value"] is not None or not r["min_exclusive"])
+    .filter(lambda r: None in (r["min_value"], r["max_value"]) or r["min_value"] <= r["max_value"])
+    .map(lambda r: PointRule(**r))
+)
 engagement_rules = st.builds(
     PointRule,
     label=st.sampled_from(["click", "fill", "again"]),
@@ -289,7 +322,9 @@ def criteria_sets(draw: st.DrawFn) -> QualifyingCriteria:
         RatingRule(rating=rating, any_of=draw(st.lists(conditions, min_size=1, max_size=2)))
         for rating in ratings[:size]
     ]
-    rules = draw(st.lists(answer_rules() | profile_rules | engagement_rules, max_size=6))
+    rules = draw(
+        st.lists(answer_rules() | profile_rules | engagement_rules | prediction_rules, max_size=6)
+    )
     return QualifyingCriteria(
         name="random",
         questions=DEFAULT.questions,
@@ -335,6 +370,10 @@ events = st.lists(
     max_size=4,
 )
 reasons = st.none() | st.sampled_from(list(DisqualificationReason))
+# Predicted chances: none, on and near the rules' bounds (40 % exactly, 0.399), and any.
+predictions = (
+    st.none() | st.sampled_from([0.0, 0.1, 0.4, 0.399, 0.405, 0.995, 1.0]) | st.floats(0, 1)
+)
 
 
 # A random criteria is a large input; on a busy machine drawing one can take a second.
@@ -344,7 +383,9 @@ reasons = st.none() | st.sampled_from(list(DisqualificationReason))
 @given(
     criteria=criteria_sets(),
     leads=st.lists(
-        st.tuples(answer_sets(), profiles, events, reasons, st.none() | st.integers(1, 3)),
+        st.tuples(
+            answer_sets(), profiles, events, reasons, st.none() | st.integers(1, 3), predictions
+        ),
         min_size=1,
         max_size=4,
     ),
@@ -358,12 +399,13 @@ def test_the_engine_gives_what_a_plain_evaluation_gives(
             list[EngagementEvent],
             DisqualificationReason | None,
             int | None,
+            float | None,
         ]
     ],
 ) -> None:
     # Each lead twice, and the whole list twice: the second time every cache is warm.
     for _ in range(2):
-        for answers, profile, engagement, disqualified, version in [*leads, *leads]:
+        for answers, profile, engagement, disqualified, version, predicted in [*leads, *leads]:
             result = qualify(
                 criteria,
                 answers,
@@ -372,8 +414,11 @@ def test_the_engine_gives_what_a_plain_evaluation_gives(
                 disqualified=disqualified,
                 now=NOW,
                 criteria_version=version,
+                predicted=predicted,
             )
-            expected = reference(criteria, answers, profile, engagement, disqualified, version)
+            expected = reference(
+                criteria, answers, profile, engagement, disqualified, version, predicted
+            )
             assert result.as_dict() == expected
 
 
@@ -413,3 +458,19 @@ def test_the_explanation_is_the_same_when_read_again_and_equal_results_compare_e
         first.explanation[-2]
         == "+2.5 points: email click (1 email click event, 5 points each, halved every 30 days)"
     )
+
+
+def test_the_engine_makes_the_same_frozen_value_as_the_constructor() -> None:
+    """The engine fills a ``Qualification``'s slots directly (its hot path); the value must be
+    the one the dataclass's constructor makes, and as frozen."""
+    engagement = [EngagementEvent("email_click", NOW - timedelta(days=3))]
+    result = qualify(DEFAULT, {"budget": "approved"}, engagement=engagement, now=NOW)
+    made = Qualification(
+        **{f.name: getattr(result, f.name) for f in fields(Qualification) if f.init}
+    )
+    assert made == result
+    assert repr(made) == repr(result)
+    assert hash(made) == hash(result)
+    assert made.explanation == result.explanation
+    with pytest.raises(FrozenInstanceError):
+        result.score = 1  # type: ignore[misc]

@@ -11,6 +11,7 @@ its points with ``signed_points``.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from leadflow.core.criteria.questions import Question, QuestionType
 from leadflow.core.criteria.spec import PointRule, QualifyingCriteria
@@ -33,6 +34,7 @@ _TYPES = {
 }
 
 
+@lru_cache(maxsize=4096)  # per award line of every explanation; equal points read the same
 def signed_points(points: float) -> str:
     """How an award reads: "+25 points", "+1 point", "-10 points"."""
     sign = "+" if points >= 0 else "-"

@@ -13,7 +13,12 @@ from types import MappingProxyType
 from leadflow.core.criteria import QualifyingCriteria
 from leadflow.core.enums import DisqualificationReason, Rating
 from leadflow.core.qualification.plan import plan_for
-from leadflow.core.qualification.results import BantFacts, EngagementEvent, Qualification
+from leadflow.core.qualification.results import (
+    BantFacts,
+    EngagementEvent,
+    Qualification,
+    made_qualification,
+)
 
 _NOTHING: Mapping[str, object] = MappingProxyType({})
 _REASONS = tuple(reason.value for reason in DisqualificationReason)
@@ -44,14 +49,22 @@ def qualify(
     read; None when the lead has none.
 
     Leads with the same answers and profile values (those the criteria read), the same
-    disqualification and no engagement get the same result, made once: results are frozen, so
-    they are shared.
+    disqualification, no engagement and no prediction award (none predicted, or a chance no
+    prediction rule rewards) get the same result, made once: results are frozen, so they are
+    shared.
     """
     plan = plan_for(criteria)
     key = plan.key(answers, profile)
+    predicted_awards = (
+        plan.prediction_awards(predicted) if predicted is not None and plan.prediction_rules else ()
+    )
     whole = None
-    scored = predicted is not None and bool(plan.prediction_rules)
-    if key is not None and not engagement and not scored and type(criteria_version) is not bool:
+    if (
+        key is not None
+        and not engagement
+        and not predicted_awards
+        and type(criteria_version) is not bool
+    ):
         whole = (key, disqualified, criteria_version)
         found = plan.results.get(whole)
         if found is not None:
@@ -72,23 +85,22 @@ def qualify(
         )
     points = combination.awards
     engaged = plan.engagement_awards(engagement, now) if engagement else ()
-    if scored:
-        assert predicted is not None
-        engaged = (*engaged, *plan.prediction_awards(predicted))
+    if predicted_awards:
+        engaged = (*engaged, *predicted_awards)
     if engaged:
         points = (*points, *engaged)
-    result = Qualification(
-        facts=verdict.facts,
-        bant=verdict.bant,
-        stage=verdict.stage,
-        rating=rating,
-        fired_rule=fired_rule,
-        score=round(sum(award.points for award in points), 2),
-        points=points,
-        disqualified=reason,
-        criteria_version=criteria_version,
-        fixed_lines=(*verdict.lines, rating_line, *combination.lines),
-        engaged=len(engaged),
+    result = made_qualification(
+        verdict.facts,
+        verdict.bant,
+        verdict.stage,
+        rating,
+        fired_rule,
+        round(sum(award.points for award in points), 2),
+        points,
+        reason,
+        criteria_version,
+        (*verdict.lines, rating_line, *combination.lines),
+        len(engaged),
     )
     if whole is not None:
         plan.remember(whole, result)

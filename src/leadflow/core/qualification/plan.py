@@ -187,6 +187,7 @@ class Plan:
         self.combinations: dict[tuple[object, ...], Combination] = {}
         self.results: dict[tuple[object, ...], object] = {}
         self.engagement_reasons: dict[tuple[int, int], str] = {}
+        self.prediction_reasons: dict[tuple[int, int], PointAward] = {}
 
     def key(
         self, answers: Mapping[str, object], profile: Mapping[str, object]
@@ -321,20 +322,27 @@ class Plan:
                 )
         return awards
 
-    def prediction_awards(self, predicted: float) -> list[PointAward]:
+    def prediction_awards(self, predicted: float) -> tuple[PointAward, ...]:
         """The prediction rules the lead's predicted chance (0-1) meets, each bound in percent
-        (issue 19: "predicted at least 40 % → +20")."""
+        (issue 19: "predicted at least 40 % → +20"). An award reads the chance in whole percent,
+        so each rule's awards are made once per percent shown and shared."""
         percent = predicted * 100
-        awards: list[PointAward] = []
-        for rule in self.prediction_rules:
+        awards: tuple[PointAward, ...] = ()
+        for index, rule in enumerate(self.prediction_rules):
             if rule.min_value is not None and (
                 percent <= rule.min_value if rule.min_exclusive else percent < rule.min_value
             ):
                 continue
             if rule.max_value is not None and percent > rule.max_value:
                 continue
-            reason = f"predicted chance of converting {format_number(round(percent))} %"
-            awards.append(PointAward(rule.label, rule.points, reason))
+            shown = round(percent)
+            award = self.prediction_reasons.get((index, shown))
+            if award is None:
+                reason = f"predicted chance of converting {format_number(shown)} %"
+                award = PointAward(rule.label, rule.points, reason)
+                if len(self.prediction_reasons) < self._VERDICTS_KEPT:
+                    self.prediction_reasons[(index, shown)] = award
+            awards = (*awards, award)
         return awards
 
     def _engagement_reason(self, index: int, count: int) -> str:
