@@ -29,6 +29,11 @@ from leadflow.scoring import conf
 POSITIVE_TEXT = "closed won, or delivered and kept past the dispute window"
 NEGATIVE_TEXT = "closed lost, disqualified after contact, or a dispute upheld"
 
+#: The outcomes a lead's status alone tells, whatever its hand-off mode (the reports' "rules
+#: vs model", which dates each outcome by the step into that status).
+POSITIVE = Q(status=LeadStatus.CLOSED_WON)
+NEGATIVE = Q(status__in=[LeadStatus.CLOSED_LOST, LeadStatus.DISQUALIFIED])
+
 
 def _upheld() -> Exists:
     return Exists(

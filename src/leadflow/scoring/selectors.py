@@ -99,6 +99,7 @@ def leads_predicted(*, lead_ids: Sequence[int]) -> dict[int, float]:
     rows = LeadPrediction.objects.filter(lead_id__in=list(lead_ids), model__active=True)
     return dict(rows.values_list("lead_id", "probability"))
 
+
 def scoring_programs(*, user: User) -> QuerySet[Program]:
     """The programs whose scoring the user may see (their scope), by client and name."""
     return program_list(user=user).order_by("client__name", "name")
