@@ -296,7 +296,7 @@ def test_a_folded_bar_draws_its_menus_as_disclosures(
     ) in nav
     assert '<details class="nav-menu" name="topbar-menu"><summary>Set-up</summary>' in nav
     flat = nav.split('<div class="nav-set nav-flat">')[1].split("</div>")[0]
-    assert flat.count("<a ") == 16
+    assert flat.count("<a ") == 17
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_the_admins_bar_is_one_line_on_a_desktop(
 
 
 @pytest.mark.parametrize(
-    ("role", "width", "places"), [(Role.MARKETER, 1280, 9), (Role.MANAGER, 1920, 16)]
+    ("role", "width", "places"), [(Role.MARKETER, 1280, 9), (Role.MANAGER, 1920, 17)]
 )
 def test_a_window_wide_enough_shows_every_place_side_by_side(
     page: Page, live_server: LiveServer, role: Role, width: int, places: int
