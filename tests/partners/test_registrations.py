@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 
 from leadflow.core.enums import Channel
 from leadflow.core.lifecycle import Action
@@ -30,6 +31,7 @@ from leadflow.programs.models import Program
 from tests import factories
 from tests.conftest import NOW
 from tests.factories import ANSWERS, STEPS_TO, lead_walk, member
+from tests.tasks import IMMEDIATE
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +193,20 @@ def test_a_rejected_registration_is_routed_as_any_lead(
     )
     assert decided.status == RegistrationStatus.REJECTED
     assert Assignment.objects.active().get(lead=lead).partner == other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hand_over_runs_after_the_commit_as_in_production(
+    partner_program: Program, make_partner: Callable[..., Partner]
+) -> None:
+    """The bus runs ``leads.approved`` handlers after the commit, in autocommit: the
+    registered hand-over opens its own transaction for the row it locks."""
+    make_partner()
+    finder = make_partner(territories=())
+    registration = register(finder, partner_program)
+    lead = Lead.objects.get(pk=registration.lead_id)
+    with override_settings(TASKS=IMMEDIATE):
+        lead_walk(lead, (Action.START_QUALIFYING, *STEPS_TO["approved"]), at=NOW)
+    held = Assignment.objects.active().get(lead=lead)
+    assert held.partner == finder
+    assert LeadEvent.objects.filter(lead=lead, action=Action.ASSIGN).count() == 1

@@ -4,6 +4,8 @@
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.db import transaction
+
 from leadflow.leads.models import Lead
 from leadflow.partners.models import Registration, RegistrationStatus
 from leadflow.partners.services.handover import (
@@ -45,31 +47,39 @@ def registered_hand_over(*, lead_ids: Sequence[int], now: datetime) -> list[int]
     )
     handed: list[int] = []
     for registration in registrations:
-        lead = (
-            Lead.objects.select_related("program")
-            .select_for_update(of=("self",))
-            .get(pk=int(registration.lead_id or 0))
-        )
-        pool = PartnerPool([lead.program.client_id], now)
-        try:
-            partner = handover_partner(pool, registration.partner_id)
-        except PartnerInputError:
-            continue
-        overridden = set_aside(pool, partner, [lead])
-        until = registration.protected_until
-        assert until is not None
-        said = (
-            f"assigned to {partner.name}, which registered this prospect "
-            f"(protected until {until:%Y-%m-%d})"
-        )
-        leads_hand_over(
-            handovers=[Handover(lead=lead, said=said, explanation=said)],
-            partner=partner,
-            pool=pool,
-            overridden=overridden,
-            user=registration.registered_by,
-            reason="deal registration",
-            now=now,
-        )
-        handed.append(lead.pk)
+        # Event handlers run after the commit, in autocommit: each hand-over is its own
+        # transaction, holding the lead's row until it is written.
+        with transaction.atomic():
+            if _registered_hand_over_one(registration, now):
+                handed.append(int(registration.lead_id or 0))
     return handed
+
+
+def _registered_hand_over_one(registration: Registration, now: datetime) -> bool:
+    lead = (
+        Lead.objects.select_related("program")
+        .select_for_update(of=("self",))
+        .get(pk=int(registration.lead_id or 0))
+    )
+    pool = PartnerPool([lead.program.client_id], now)
+    try:
+        partner = handover_partner(pool, registration.partner_id)
+    except PartnerInputError:
+        return False
+    overridden = set_aside(pool, partner, [lead])
+    until = registration.protected_until
+    assert until is not None
+    said = (
+        f"assigned to {partner.name}, which registered this prospect "
+        f"(protected until {until:%Y-%m-%d})"
+    )
+    leads_hand_over(
+        handovers=[Handover(lead=lead, said=said, explanation=said)],
+        partner=partner,
+        pool=pool,
+        overridden=overridden,
+        user=registration.registered_by,
+        reason="deal registration",
+        now=now,
+    )
+    return True
