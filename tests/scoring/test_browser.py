@@ -10,7 +10,7 @@ from pytest_django.live_server_helper import LiveServer
 from leadflow.accounts.models import Role
 from leadflow.accounts.services import user_create
 from leadflow.programs.models import Program
-from leadflow.scoring.services import model_train_for
+from leadflow.scoring.services.training import model_train_for
 from tests import factories as f
 from tests.scoring.histories import history as file_history
 from tests.scoring.outcomes import history

@@ -5,7 +5,7 @@ import pytest
 from leadflow.programs.models import Program
 from leadflow.scoring import active
 from leadflow.scoring.models import LeadPrediction, ScoringModel
-from leadflow.scoring.services import model_switch, model_train_for, predictions_catch_up
+from leadflow.scoring.services.training import model_switch, model_train_for, predictions_catch_up
 from tests import factories as f
 from tests.scoring.outcomes import history
 

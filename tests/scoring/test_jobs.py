@@ -11,7 +11,7 @@ from leadflow.accounts.models import Role
 from leadflow.notifications.models import OutboxMessage
 from leadflow.programs.models import Program
 from leadflow.scoring.models import ScoringModel
-from leadflow.scoring.services import _auc, model_train_for, scoring_check
+from leadflow.scoring.services.training import _auc, model_train_for, scoring_check
 from leadflow.scoring.tasks import scoring_check_task, scoring_train_task
 from tests import factories as f
 from tests.scoring.outcomes import history

@@ -13,7 +13,7 @@ from leadflow.programs.models import Program
 from leadflow.scoring.labels import outcomes_count
 from leadflow.scoring.models import LeadPrediction, ScoringModel
 from leadflow.scoring.records import lead_records, seniority
-from leadflow.scoring.services import (
+from leadflow.scoring.services.training import (
     model_restore,
     model_switch,
     model_train_for,

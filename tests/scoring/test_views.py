@@ -13,7 +13,7 @@ from django.test import Client as WebClient
 from leadflow.accounts.models import User
 from leadflow.programs.models import Program
 from leadflow.scoring.models import ScoringModel
-from leadflow.scoring.services import model_train_for
+from leadflow.scoring.services.training import model_train_for
 from tests import factories as f
 from tests.factories import Team
 from tests.scoring.histories import history as file_history

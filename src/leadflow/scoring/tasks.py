@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
-from leadflow.scoring.services import (
+from leadflow.scoring.services.training import (
     leads_score_new,
     model_train_for,
     predictions_catch_up,

@@ -41,7 +41,7 @@ from leadflow.scoring.selectors import (
     scoring_program_get,
     scoring_programs,
 )
-from leadflow.scoring.services import model_restore, model_switch
+from leadflow.scoring.services.training import model_restore, model_switch
 
 log = logging.getLogger(__name__)
 
