@@ -1,10 +1,14 @@
-"""Predictive scoring: trained models and the latest prediction per lead.
+"""Predictive scoring: trained models, the latest prediction per lead, and the backtests of
+history files.
 
 A ``ScoringModel`` stores the core's fitted parameters as JSON (``fitted``), never pickled
 objects: loading a model is ``leadflow.core.scoring`` rebuilding it from plain numbers, so a
 row cannot run code when read.
 """
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -95,3 +99,65 @@ class LeadPrediction(models.Model):
 
     def __str__(self) -> str:
         return f"Prediction {self.probability:.2f} for lead {self.lead_id}"
+
+
+class BacktestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+#: The candidate the backtest kept, in the words of ``leadflow scoring backtest``'s summary.
+KIND_TEXT = {"logistic_regression": "logistic regression", "gradient_boosting": "gradient boosting"}
+
+
+class Backtest(models.Model):
+    """A history file a manager backtests on a program's page, run in the background (a
+    100,000-row file takes longer to fit than a web request may last). The upload is kept under
+    the media folder only until the run has recorded its figures or its reason, then deleted.
+
+    ``result`` is written once, with the status, by the run: ``{"figures": metrics_json(...)
+    (the command's JSON), "kind": the candidate kept, "refused": [{"column", "reason"}]}``.
+    """
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="backtests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to="backtests/", blank=True)
+    original_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    outcome = models.CharField(max_length=200)
+    positive = models.CharField(max_length=200, blank=True)
+    excluded: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=16, choices=BacktestStatus.choices, default=BacktestStatus.QUEUED
+    )
+    result: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True, help_text="Why it failed, in plain words")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "-created_at"], name="backtest_program")]
+
+    def __str__(self) -> str:
+        return f"backtest #{self.pk} {self.original_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BacktestStatus.DONE, BacktestStatus.FAILED)
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        return dict(self.result.get("figures", {}))
+
+    @property
+    def kind_text(self) -> str:
+        kind = str(self.result.get("kind", ""))
+        return KIND_TEXT.get(kind, kind)

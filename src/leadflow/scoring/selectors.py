@@ -1,4 +1,4 @@
-"""Reads for predictive scoring."""
+"""Reads for predictive scoring: predictions, models, and the backtests of history files."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from leadflow.programs.models import Program
 from leadflow.programs.selectors import program_get, program_list
 from leadflow.scoring import conf
 from leadflow.scoring.labels import outcome_counts
-from leadflow.scoring.models import LeadPrediction, ScoringModel
+from leadflow.scoring.models import Backtest, LeadPrediction, ScoringModel
 
 
 def predictions_for(*, lead_ids: list[int]) -> dict[int, LeadPrediction]:
@@ -169,3 +169,21 @@ def scoring_page(*, program: Program) -> list[ScopeModels]:
             f"{program.client.name} (every program of the client)", None, client, *client_counts
         ),
     ]
+
+
+#: Backtests listed on a program's backtest page, newest first.
+BACKTESTS_SHOWN = 10
+
+
+def backtest_list(*, program: Program) -> QuerySet[Backtest]:
+    """The program's recent backtests (of a program already in the user's scope), newest first,
+    with who asked for each (one query)."""
+    return Backtest.objects.filter(program=program).select_related("requested_by")[:BACKTESTS_SHOWN]
+
+
+def backtest_get(*, program: Program, backtest_id: int) -> Backtest:
+    """One backtest of a program already in the user's scope; another program's does not exist
+    for them (404)."""
+    return Backtest.objects.select_related("program", "requested_by").get(
+        program=program, pk=backtest_id
+    )

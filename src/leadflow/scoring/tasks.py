@@ -1,12 +1,14 @@
 """Background work of predictive scoring: the daily training and check
 (``config/schedule.py``), the catch-up of leads captured meanwhile, a training a manager asked
-for, and the re-scoring after a training or a switch; thin wrappers of ``services``."""
+for, the re-scoring after a training or a switch, and the backtest of an uploaded history
+file; thin wrappers of ``services``."""
 
 from typing import Any
 
 from django.utils import timezone
 from django_tasks import task
 
+from leadflow.scoring.services.backtests import backtest_run
 from leadflow.scoring.services.training import (
     leads_score_new,
     model_train_for,
@@ -53,3 +55,11 @@ def predictions_refresh_task(*, client_id: int, program_id: int | None) -> dict[
 @task(queue_name="default")
 def leads_score_task(*, lead_ids: list[int]) -> dict[str, int]:
     return {"scored": leads_score_new(lead_ids=lead_ids, now=timezone.now())}
+
+
+@task(queue_name="bulk")
+def backtest_run_task(backtest_id: int) -> dict[str, Any]:
+    """A history file a manager uploaded for a backtest (minutes of fitting for a large one:
+    slow work, like an import)."""
+    backtest = backtest_run(backtest_id=backtest_id, now=timezone.now())
+    return {"status": backtest.status, "message": backtest.message}

@@ -11,4 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("programs/<slug:slug>/models/<int:model_id>/switch", views.scoring_switch, name="switch"),
     path("programs/<slug:slug>/restore", views.scoring_restore, name="restore"),
     path("programs/<slug:slug>/backtest", views.scoring_backtest, name="backtest"),
+    path(
+        "programs/<slug:slug>/backtests/<int:backtest_id>/",
+        views.scoring_backtest_detail,
+        name="backtest_detail",
+    ),
 ]

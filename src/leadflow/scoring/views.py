@@ -8,9 +8,6 @@ page of a program outside one's scope, or of a model of another client, is 404.
 
 from __future__ import annotations
 
-import logging
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -20,14 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadflow.accounts.permissions import Capability, capability_required, request_user
-from leadflow.core.scoring import (
-    Schema,
-    ScoringError,
-    ScoringModel,
-    Settings,
-    metrics_json,
-    model_train,
-)
+from leadflow.core.scoring import ScoringError
 from leadflow.programs.models import Program
 from leadflow.scoring import conf
 from leadflow.scoring.forms import BacktestForm
@@ -35,15 +25,16 @@ from leadflow.scoring.labels import NEGATIVE_TEXT, POSITIVE_TEXT
 from leadflow.scoring.models import ScoringModel as StoredModel
 from leadflow.scoring.selectors import (
     ModelStatus,
+    backtest_get,
+    backtest_list,
     model_status,
     scoring_model_get,
     scoring_page,
     scoring_program_get,
     scoring_programs,
 )
+from leadflow.scoring.services.backtests import backtest_create
 from leadflow.scoring.services.training import model_restore, model_switch
-
-log = logging.getLogger(__name__)
 
 manage_required = capability_required(Capability.SCORING_MANAGE, hidden=True)
 
@@ -165,77 +156,55 @@ def scoring_restore(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("scoring:program", slug=program.slug)
 
 
-def backtest_run(form: BacktestForm, upload: Any) -> ScoringModel:
-    """The same backtest as ``leadflow scoring backtest``, on an uploaded file (default folds
-    and seed). Raises ScoringError in plain words."""
-    from leadflow.imports.services.jobs import import_max_bytes
-    from leadflow.scoring.files import history_file_read
-
-    if upload.size > import_max_bytes():
-        raise ScoringError(
-            f"the file is larger than the import limit of {import_max_bytes() // 1_000_000} MB"
-        )
-    suffix = Path(upload.name or "history").suffix.lower()
-    suffix = suffix if suffix in (".csv", ".xlsx") else ""
-    with tempfile.TemporaryDirectory(prefix="leadflow-backtest-") as folder:
-        path = Path(folder) / f"history{suffix}"
-        with path.open("wb") as target:
-            for chunk in upload.chunks():
-                target.write(chunk)
-        excluded = form.excluded()
-        history = history_file_read(
-            path,
-            outcome=form.cleaned_data["outcome"].strip(),
-            positive=form.cleaned_data["positive"].strip() or None,
-            excluded=excluded,
-        )
-    return model_train(
-        history.records,
-        history.outcomes,
-        schema=Schema(excluded=frozenset(excluded)),
-        settings=Settings(),
-        outcome_column=form.cleaned_data["outcome"].strip(),
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @manage_required
 def scoring_backtest(request: HttpRequest, slug: str) -> HttpResponse:
-    program: Program = scoring_program_get(user=request_user(request), slug=slug)
+    """The upload form and the program's recent backtests. A posted file is stored and its run
+    queued (a large history takes longer to fit than a request may last); the browser goes to
+    the backtest's page, which follows the run."""
+    from leadflow.scoring.tasks import backtest_run_task
+
+    user = request_user(request)
+    program: Program = scoring_program_get(user=user, slug=slug)
     form = BacktestForm(request.POST or None, request.FILES or None)
-    result: dict[str, Any] | None = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                upload = form.cleaned_data["file"]
-                model = backtest_run(form, upload)
-            except ScoringError as exc:
-                form.add_error(None, _sentence(str(exc)))
-            except Exception:  # a hostile file must end in a message, never a 500
-                log.exception("backtest of an uploaded file failed")
-                form.add_error(None, "This file cannot be read as a CSV or XLSX history.")
-            else:
-                result = {
-                    "figures": metrics_json(model.metrics),
-                    "kind": model.kind,
-                    "refused": model.plan.refused,
-                    "name": upload.name,
-                }
-        if result is None:
-            status = 400
-    charts = [_reliability("reliability-chart", result["figures"]["calibration"])] if result else []
+    if request.method == "POST" and form.is_valid():
+        try:
+            backtest = backtest_create(
+                program=program,
+                requested_by=user,
+                upload=form.cleaned_data["file"],
+                outcome=form.cleaned_data["outcome"],
+                positive=form.cleaned_data["positive"],
+                excluded=form.excluded(),
+                now=timezone.now(),
+            )
+        except ScoringError as exc:
+            form.add_error(None, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        else:
+            backtest_run_task.enqueue(backtest.pk)
+            return redirect("scoring:backtest_detail", slug=program.slug, backtest_id=backtest.pk)
     return render(
         request,
         "scoring/backtest.html",
-        {"program": program, "form": form, "result": result, "charts": charts},
-        status=status,
+        {"program": program, "form": form, "backtests": backtest_list(program=program)},
+        status=400 if form.is_bound else 200,
     )
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    head, _, rest = text.partition(": ")
-    if rest and head.startswith(tempfile.gettempdir()):  # the reader names the stored copy
-        text = rest
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+@require_http_methods(["GET"])
+@manage_required
+def scoring_backtest_detail(request: HttpRequest, slug: str, backtest_id: int) -> HttpResponse:
+    """A backtest's page: "running…" while it runs (its section asks again every 2 seconds,
+    htmx), then the figures as the command gives them, or the reason it failed."""
+    program = scoring_program_get(user=request_user(request), slug=slug)
+    backtest = backtest_get(program=program, backtest_id=backtest_id)
+    figures = backtest.figures
+    context = {
+        "program": program,
+        "backtest": backtest,
+        "figures": figures,
+        "charts": [_reliability("reliability-chart", figures["calibration"])] if figures else [],
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "scoring/_backtest_result.html", context)
+    return render(request, "scoring/backtest_detail.html", context)

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from leadflow.scoring.models import KIND_TEXT
+
 USAGE_ERROR = 2
 
 
@@ -78,9 +80,6 @@ class Command(BaseCommand):
         self.stdout.write(summary(path.name, figures, model.kind, model.plan.refused))
 
 
-_KINDS = {"logistic_regression": "logistic regression", "gradient_boosting": "gradient boosting"}
-
-
 def summary(name: str, figures: dict[str, Any], kind: str, refused: Any) -> str:
     """The backtest in a few plain lines."""
     rows, positives = figures["rows"], figures["positives"]
@@ -88,7 +87,7 @@ def summary(name: str, figures: dict[str, Any], kind: str, refused: Any) -> str:
     lines = [
         f"Backtest of {name}: {rows:,} leads with an outcome, {positives:,} converted "
         f"({100 * positives / rows:.1f} %).",
-        f"Model: {_KINDS.get(kind, kind)}.",
+        f"Model: {KIND_TEXT.get(kind, kind)}.",
         f"AUC {figures['auc']:.3f} (0.5 is chance, 1 is perfect); by fold: {folds}.",
         f"Brier score {figures['brier']:.3f} (lower is better).",
         "Calibration: predicted → observed (leads)",

@@ -1,7 +1,8 @@
 /* Draws the Scoring pages' charts with the vendored Apache ECharts (the reports' copy): the
    calibration (predicted against observed, with the diagonal) and the AUC by month against
    training. The figures come from the page's JSON (json_script "scoring-charts"): no inline
-   script, as the Content-Security-Policy asks. Every chart has its numbers in a table. */
+   script, as the Content-Security-Policy asks. Every chart has its numbers in a table. A chart
+   that arrives by htmx (a backtest's result) is drawn when it settles. */
 (function () {
   "use strict";
   var INK = "#1b1f24";
@@ -42,15 +43,16 @@
     return option;
   }
 
+  var charts = [];
+
   function draw() {
     var source = document.getElementById("scoring-charts");
     if (!source || !window.echarts) {
       return;
     }
-    var charts = [];
     JSON.parse(source.textContent).forEach(function (spec) {
       var element = document.getElementById(spec.id);
-      if (!element) {
+      if (!element || element.getAttribute("data-drawn") === "true") {
         return;
       }
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
@@ -58,10 +60,13 @@
       element.setAttribute("data-drawn", "true");
       charts.push(chart);
     });
-    window.addEventListener("resize", function () {
-      charts.forEach(function (chart) { chart.resize(); });
-    });
   }
+
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+  // A backtest's result arrives by htmx in place of its "running…" section, with its figures.
+  document.addEventListener("htmx:afterSettle", draw);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
