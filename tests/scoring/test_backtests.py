@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import Client as WebClient
+from django.utils.html import escape
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from leadflow.accounts.models import Role, User
 from leadflow.programs.models import Program
 from leadflow.scoring.models import Backtest, BacktestStatus
-from leadflow.scoring.services.backtests import backtest_run
+from leadflow.scoring.services.backtests import GIVEN_UP, backtest_run
 from tests import factories as f
 from tests.factories import Team
 from tests.scoring.histories import history as file_history
@@ -77,6 +79,8 @@ def test_posting_a_file_stores_it_and_queues_its_run_on_the_bulk_queue(
     assert queued.queue_name == "bulk"
     assert queued.task_path == "leadflow.scoring.tasks.backtest_run_task"
     assert queued.args_kwargs["args"] == [backtest.pk]
+    backtest.refresh_from_db()
+    assert backtest.task_id == str(queued.id)
     page = web(team.manager).get(f"{PAGE}backtests/{backtest.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -248,6 +252,29 @@ def test_running_again_changes_nothing_and_removes_a_leftover_upload(
     again = backtest_run(backtest_id=backtest.pk, now=f.NOW)
     assert (again.status, again.message, again.finished_at) == recorded
     assert not again.file
+    assert _stored(media_root) == []
+
+
+def test_a_run_the_task_queue_gave_up_fails_on_its_page_instead_of_running_for_ever(
+    program: Program, team: Team, media_root: Path
+) -> None:
+    backtest = _post(
+        team.manager, "history.csv", b"Channel,Converted\nweb,1\nweb,0\n", outcome="Converted"
+    )
+    page = f"{PAGE}backtests/{backtest.pk}/"
+    assert "Queued…" in web(team.manager).get(page).content.decode()  # the task still waits
+    # Its worker died mid-fit TASK_MAX_RUNS times: the scheduler failed the task.
+    Backtest.objects.filter(pk=backtest.pk).update(status=BacktestStatus.RUNNING, started_at=f.NOW)
+    DBTaskResult.objects.update(status=TaskResultStatus.FAILED)
+    html = web(team.manager).get(page, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-status="failed"' in html
+    assert "hx-get" not in html
+    assert escape(GIVEN_UP) in html
+    backtest.refresh_from_db()
+    assert backtest.status == BacktestStatus.FAILED
+    assert backtest.message == GIVEN_UP
+    assert backtest.result == {}
+    assert not backtest.file
     assert _stored(media_root) == []
 
 

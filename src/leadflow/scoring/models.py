@@ -138,6 +138,9 @@ class Backtest(models.Model):
     )
     result: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True, help_text="Why it failed, in plain words")
+    task_id = models.CharField(
+        max_length=64, blank=True, help_text="The queued run's task, to see it was given up"
+    )
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

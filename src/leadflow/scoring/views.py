@@ -33,7 +33,11 @@ from leadflow.scoring.selectors import (
     scoring_program_get,
     scoring_programs,
 )
-from leadflow.scoring.services.backtests import backtest_create
+from leadflow.scoring.services.backtests import (
+    backtest_check,
+    backtest_create,
+    backtest_enqueue,
+)
 from leadflow.scoring.services.training import model_restore, model_switch
 
 manage_required = capability_required(Capability.SCORING_MANAGE, hidden=True)
@@ -162,8 +166,6 @@ def scoring_backtest(request: HttpRequest, slug: str) -> HttpResponse:
     """The upload form and the program's recent backtests. A posted file is stored and its run
     queued (a large history takes longer to fit than a request may last); the browser goes to
     the backtest's page, which follows the run."""
-    from leadflow.scoring.tasks import backtest_run_task
-
     user = request_user(request)
     program: Program = scoring_program_get(user=user, slug=slug)
     form = BacktestForm(request.POST or None, request.FILES or None)
@@ -181,7 +183,7 @@ def scoring_backtest(request: HttpRequest, slug: str) -> HttpResponse:
         except ScoringError as exc:
             form.add_error(None, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
         else:
-            backtest_run_task.enqueue(backtest.pk)
+            backtest_enqueue(backtest=backtest)
             return redirect("scoring:backtest_detail", slug=program.slug, backtest_id=backtest.pk)
     return render(
         request,
@@ -195,9 +197,11 @@ def scoring_backtest(request: HttpRequest, slug: str) -> HttpResponse:
 @manage_required
 def scoring_backtest_detail(request: HttpRequest, slug: str, backtest_id: int) -> HttpResponse:
     """A backtest's page: "running…" while it runs (its section asks again every 2 seconds,
-    htmx), then the figures as the command gives them, or the reason it failed."""
+    htmx), then the figures as the command gives them, or the reason it failed (also when
+    the task queue gave its run up)."""
     program = scoring_program_get(user=request_user(request), slug=slug)
     backtest = backtest_get(program=program, backtest_id=backtest_id)
+    backtest = backtest_check(backtest=backtest, now=timezone.now())
     figures = backtest.figures
     context = {
         "program": program,

@@ -31,6 +31,13 @@ from leadflow.scoring.models import Backtest, BacktestStatus
 
 log = logging.getLogger(__name__)
 
+#: What a backtest whose run the task queue gave up says (its worker was stopped again and
+#: again, ``TASK_MAX_RUNS``: a file too large for the worker's memory or time, or an error).
+GIVEN_UP = (
+    "The backtest stopped before it finished and was given up: try a smaller file, or ask an "
+    "administrator to look at the task workers' log."
+)
+
 #: What a file that fails for any other reason than a ScoringError says (a hostile file, a
 #: reader that gave up): the details go to the log, never to the page.
 UNREADABLE = "This file cannot be read as a CSV or XLSX history."
@@ -70,6 +77,45 @@ def backtest_create(
     # A name of our own: the sender's name is shown, never used as a path.
     backtest.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
     backtest.save()
+    return backtest
+
+
+def backtest_enqueue(*, backtest: Backtest) -> Backtest:
+    """Queue the run of a stored backtest (after ``backtest_create`` committed) and remember
+    its task, so that its page can tell a run the queue gave up (``backtest_check``)."""
+    from leadflow.scoring.tasks import backtest_run_task
+
+    queued = backtest_run_task.enqueue(backtest.pk)
+    Backtest.objects.filter(pk=backtest.pk).update(task_id=str(queued.id))
+    backtest.refresh_from_db()
+    return backtest
+
+
+def backtest_check(*, backtest: Backtest, now: datetime) -> Backtest:
+    """A backtest still queued or running whose task has failed (the queue gave it up after
+    ``TASK_MAX_RUNS`` starts, or the run raised) is recorded failed with ``GIVEN_UP`` and its
+    upload deleted, so its page stops waiting: the task queue does not know the scoring app,
+    so the backtest's page asks it. Anything else is returned as it is."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    from leadflow.scoring.tasks import backtest_run_task
+
+    if backtest.is_finished or not backtest.task_id:
+        return backtest
+    if not backtest_run_task.get_backend().supports_get_result:
+        return backtest
+    try:
+        status = backtest_run_task.get_result(backtest.task_id).status
+    except TaskResultDoesNotExist:
+        return backtest
+    if status != TaskResultStatus.FAILED:
+        return backtest
+    Backtest.objects.filter(
+        pk=backtest.pk, status__in=[BacktestStatus.QUEUED, BacktestStatus.RUNNING]
+    ).update(status=BacktestStatus.FAILED, message=GIVEN_UP, finished_at=now)
+    backtest.refresh_from_db()
+    _upload_delete(backtest)
     return backtest
 
 
