@@ -9,9 +9,13 @@ import time_machine
 from django.test import Client as HttpClient
 from pytest_django import DjangoAssertNumQueries
 
+from leadflow.core.lifecycle import Action
+from leadflow.leads.models import Lead
+from leadflow.leads.services.transitions import lead_transition
 from leadflow.programs.models import Program
 from tests import factories
 from tests.factories import NOW, Team
+from tests.scoring.outcomes import dispute_upheld
 from tests.scoring.predictions import history, outcome, predict
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -56,6 +60,39 @@ def test_only_the_last_90_days_of_outcomes_and_predicted_leads_count(
     client.force_login(team.manager)
     row = _row(_page(client), program)
     assert "1 without a prediction left out" in row
+    assert "AUC 1.00 for the model against 0.50" in row
+
+
+def test_outcomes_are_scorings_per_hand_off_mode_kept_deliveries_convert_unseen_leads_do_not_count(
+    client: HttpClient, team: Team, program: Program
+) -> None:
+    history(program)
+    kept, upheld, recent, unseen = (
+        factories.lead(
+            program=program, **factories.numbered_contact(n), at=NOW - timedelta(days=45)
+        )
+        for n in range(200, 204)
+    )
+    old = factories.delivery(program=program, leads=[kept, upheld], at=NOW - timedelta(days=40))
+    factories.delivery(program=program, leads=[recent], at=NOW - timedelta(days=2))
+    dispute_upheld(old.items.get(lead=upheld), team)
+    lead_transition(
+        lead=unseen,
+        action=Action.DISQUALIFY,
+        actor=None,
+        now=NOW - timedelta(days=10),
+        reason="no_interest",
+    )
+    Lead.objects.filter(pk__in=[kept.pk, upheld.pk, recent.pk, unseen.pk]).update(score=10)
+    for lead, probability in ((kept, 0.9), (upheld, 0.1), (recent, 0.1), (unseen, 0.9)):
+        predict(lead, probability)
+    client.force_login(team.manager)
+    row = _row(_page(client), program)
+    # Kept past the dispute window: converted; upheld: not; delivered two days ago and
+    # disqualified before anyone spoke to it: no outcome yet, neither compared nor left out.
+    assert '<td class="num">26</td>' in row
+    assert '<td class="num">13</td>' in row
+    assert "without a prediction left out" not in row
     assert "AUC 1.00 for the model against 0.50" in row
 
 

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 
 from leadflow.core.enums import Channel
 from leadflow.core.lifecycle import LeadStatus
+from leadflow.delivery.models import DeliveryItem
+from leadflow.guarantees.models import Dispute, DisputeStatus
 from leadflow.leads.models import Lead
 from leadflow.leads.services.create import LeadInput, leads_create_bulk
 from leadflow.programs.models import Program
 from tests import factories as f
+from tests.factories import Team
 
 SIZES = ["1-10", "11-50", "51-200", "201-1000"]
 
@@ -62,3 +65,19 @@ def history(
             status=status, updated_at=at + timedelta(days=30)
         )
     return leads
+
+
+def dispute_upheld(item: DeliveryItem, team: Team) -> Dispute:
+    """An upheld dispute of a delivered lead, raised five weeks before ``NOW``: a delivered
+    lead that did not convert."""
+    return Dispute.objects.create(
+        program=item.delivery.program,
+        delivery_item=item,
+        raised_by=team.client_contact,
+        raised_at=f.NOW - timedelta(days=35),
+        reason="Contact unreachable",
+        status=DisputeStatus.UPHELD,
+        decided_by=team.reviewer,
+        decided_at=f.NOW - timedelta(days=34),
+        ledger_at=f.NOW - timedelta(days=35),
+    )

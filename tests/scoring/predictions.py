@@ -63,12 +63,15 @@ WON = (
 
 
 def outcome(program: Program, number: int, *, won: bool, at: datetime, score: float) -> Lead:
+    """A lead of ``program`` closed won or lost by its partner after contact at ``at``: an
+    outcome under scoring's labels (a lead disqualified unseen would have none)."""
     lead = factories.lead(program=program, **factories.numbered_contact(number), at=at)
+    lead = factories.lead_walk(lead, WON[:-1], at=at)
     if won:
-        lead = factories.lead_walk(lead, WON, at=at)
+        lead = lead_transition(lead=lead, action=Action.CLOSE_WON, actor=None, now=at)
     else:
         lead = lead_transition(
-            lead=lead, action=Action.DISQUALIFY, actor=None, now=at, reason="no_interest"
+            lead=lead, action=Action.CLOSE_LOST, actor=None, now=at, reason="no_interest"
         )
     Lead.objects.filter(pk=lead.pk).update(score=score)
     return lead

@@ -7,7 +7,6 @@ from django.test import override_settings
 
 from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.scoring.storage import model_from_json
-from leadflow.guarantees.models import Dispute, DisputeStatus
 from leadflow.leads.models import CallLog, Lead
 from leadflow.programs.models import Program
 from leadflow.scoring.labels import outcomes_count
@@ -21,7 +20,7 @@ from leadflow.scoring.services.training import (
     scoring_train,
 )
 from tests import factories as f
-from tests.scoring.outcomes import history
+from tests.scoring.outcomes import dispute_upheld, history
 
 pytestmark = pytest.mark.django_db
 NOW = f.NOW
@@ -136,18 +135,7 @@ def test_a_delivered_lead_converts_once_kept_past_the_dispute_window_and_not_whe
     kept, disputed, recent = (f.lead(program=program, email=f"d{n}@example.com") for n in range(3))
     old = f.delivery(program=program, leads=[kept, disputed], at=NOW - timedelta(days=40))
     f.delivery(program=program, leads=[recent], at=NOW - timedelta(days=2))
-    item = old.items.get(lead=disputed)
-    Dispute.objects.create(
-        program=program,
-        delivery_item=item,
-        raised_by=team.client_contact,
-        raised_at=NOW - timedelta(days=35),
-        reason="Contact unreachable",
-        status=DisputeStatus.UPHELD,
-        decided_by=team.reviewer,
-        decided_at=NOW - timedelta(days=34),
-        ledger_at=NOW - timedelta(days=35),
-    )
+    dispute_upheld(old.items.get(lead=disputed), team)
     assert outcomes_count(client_id=program.client_id, program_id=program.pk, now=NOW) == (1, 1)
 
 

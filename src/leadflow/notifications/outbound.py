@@ -21,12 +21,14 @@ import socket
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
+_Answer = TypeVar("_Answer")
 
 # Checked in order: the first network an address falls in names why it is refused.
 _V4: tuple[tuple[str, str], ...] = (
@@ -269,19 +271,30 @@ class _PinnedHTTPSConnection(_PinnedConnection):
         self.sock = self.context.wrap_socket(self.sock, server_hostname=self.host)
 
 
-def webhook_post(
+@dataclass(frozen=True, slots=True)
+class _Unanswered:
+    """No answer came back: why, and whether the receiver was unreachable (no connection, or
+    the connection broke) rather than the exchange malformed."""
+
+    error: str
+    unreachable: bool
+
+
+def _pinned_exchange(
     *,
     url: str,
-    body: bytes,
+    method: str,
     headers: Mapping[str, str],
-    resolve: Resolver = system_resolve,
-) -> Response:
-    """POST ``body`` to ``url`` under the policy, with short timeouts, following no redirect."""
-    try:
-        target = webhook_target(url)
-        addresses = target_addresses(target, resolve=resolve)
-    except WebhookRefused as exc:
-        return Response(ok=False, error=f"refused: {exc}")
+    body: bytes | None = None,
+    resolve: Resolver,
+    read: Callable[[http.client.HTTPResponse], _Answer],
+) -> _Answer | _Unanswered:
+    """The one way LeadFlow calls out: check the URL, resolve it once and check every address,
+    connect to each checked address in turn (the URL's host as ``Host`` and TLS server name,
+    the webhooks' timeouts), send one request on the first connection made and give its
+    answer to ``read``; no redirect is followed. Raises WebhookRefused before any connection."""
+    target = webhook_target(url)
+    addresses = target_addresses(target, resolve=resolve)
     connect_timeout = float(settings.WEBHOOK_CONNECT_TIMEOUT)
     read_timeout = float(settings.WEBHOOK_READ_TIMEOUT)
     kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedConnection
@@ -294,16 +307,34 @@ def webhook_post(
             except OSError as exc:
                 errors.append(f"{address}: {type(exc).__name__}: {exc}")
                 continue
-            connection.request("POST", target.path, body=body, headers=dict(headers))
-            response = connection.getresponse()
-            return _response(response)
+            connection.request(method, target.path, body=body, headers=dict(headers))
+            return read(connection.getresponse())
         except OSError as exc:
-            return Response(ok=False, error=f"{type(exc).__name__}: {exc}", unreachable=True)
+            return _Unanswered(error=f"{type(exc).__name__}: {exc}", unreachable=True)
         except http.client.HTTPException as exc:
-            return Response(ok=False, error=f"{type(exc).__name__}: {exc}")
+            return _Unanswered(error=f"{type(exc).__name__}: {exc}", unreachable=False)
         finally:
             connection.close()
-    return Response(ok=False, error="could not connect: " + "; ".join(errors), unreachable=True)
+    return _Unanswered(error="could not connect: " + "; ".join(errors), unreachable=True)
+
+
+def webhook_post(
+    *,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    resolve: Resolver = system_resolve,
+) -> Response:
+    """POST ``body`` to ``url`` under the policy, with short timeouts, following no redirect."""
+    try:
+        outcome = _pinned_exchange(
+            url=url, method="POST", body=body, headers=headers, resolve=resolve, read=_response
+        )
+    except WebhookRefused as exc:
+        return Response(ok=False, error=f"refused: {exc}")
+    if isinstance(outcome, _Unanswered):
+        return Response(ok=False, error=outcome.error, unreachable=outcome.unreachable)
+    return outcome
 
 
 def _response(response: http.client.HTTPResponse) -> Response:
@@ -338,40 +369,26 @@ def url_get(
     the checked address pinned, no redirect followed, the same timeouts) and read at most
     ``max_bytes`` of its body: an app importing a feed (an attendee's free/busy calendar)
     never calls inside the network, and a body over the cap is refused, not truncated."""
+
+    def fetched(response: http.client.HTTPResponse) -> Fetched:
+        if not 200 <= response.status < 300:
+            failed = _response(response)
+            return Fetched(ok=False, status_code=failed.status_code, error=failed.error)
+        body = response.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            return Fetched(
+                ok=False,
+                status_code=response.status,
+                error=f"the answer is larger than {max_bytes:,} bytes",
+            )
+        return Fetched(ok=True, body=body, status_code=response.status)
+
     try:
-        target = webhook_target(url)
-        addresses = target_addresses(target, resolve=resolve)
+        outcome = _pinned_exchange(
+            url=url, method="GET", headers={"Accept": accept}, resolve=resolve, read=fetched
+        )
     except WebhookRefused as exc:
         return Fetched(ok=False, error=str(exc).replace("the webhook ", "the "))
-    connect_timeout = float(settings.WEBHOOK_CONNECT_TIMEOUT)
-    read_timeout = float(settings.WEBHOOK_READ_TIMEOUT)
-    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedConnection
-    errors: list[str] = []
-    for address in addresses:
-        connection = kind(target, address, connect_timeout, read_timeout)
-        try:
-            try:
-                connection.connect()
-            except OSError as exc:
-                errors.append(f"{address}: {type(exc).__name__}: {exc}")
-                continue
-            connection.request("GET", target.path, headers={"Accept": accept})
-            response = connection.getresponse()
-            if not 200 <= response.status < 300:
-                failed = _response(response)
-                return Fetched(ok=False, status_code=failed.status_code, error=failed.error)
-            body = response.read(max_bytes + 1)
-            if len(body) > max_bytes:
-                return Fetched(
-                    ok=False,
-                    status_code=response.status,
-                    error=f"the answer is larger than {max_bytes:,} bytes",
-                )
-            return Fetched(ok=True, body=body, status_code=response.status)
-        except OSError as exc:
-            return Fetched(ok=False, error=f"{type(exc).__name__}: {exc}")
-        except http.client.HTTPException as exc:
-            return Fetched(ok=False, error=f"{type(exc).__name__}: {exc}")
-        finally:
-            connection.close()
-    return Fetched(ok=False, error="could not connect: " + "; ".join(errors))
+    if isinstance(outcome, _Unanswered):
+        return Fetched(ok=False, error=outcome.error)
+    return outcome

@@ -73,6 +73,19 @@ def _sequence() -> Any:
     )
 
 
+def _partner() -> Any:
+    return models.ForeignKey(
+        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
+    )
+
+
+def _summarised(model: str) -> Any:
+    """The row a per-lead fact summarises, one fact per row: the fact's primary key."""
+    return models.OneToOneField(
+        model, on_delete=models.CASCADE, db_constraint=False, primary_key=True, related_name="+"
+    )
+
+
 class PendingLead(models.Model):
     """A lead whose history grew since its summary rows were last computed: one row per
     write (never merged with another), so a row is seen only once its write has committed."""
@@ -230,13 +243,7 @@ class TouchFact(models.Model):
     day of ``done_at``), sent or skipped, and the lead's responses that answer it by kind
     (``core.reports.responses_attribute``)."""
 
-    touch_sent = models.OneToOneField(
-        "nurture.TouchSent",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        primary_key=True,
-        related_name="+",
-    )
+    touch_sent = _summarised("nurture.TouchSent")
     lead = _lead()
     program = _program()
     day = models.DateField()
@@ -260,13 +267,7 @@ class EnrollmentFact(models.Model):
     """A lead's time in a nurture sequence, as the nurture report counts it: the client's days
     it entered and left, whether it re-qualified meanwhile, whether it left unsubscribed."""
 
-    enrollment = models.OneToOneField(
-        "nurture.Enrollment",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        primary_key=True,
-        related_name="+",
-    )
+    enrollment = _summarised("nurture.Enrollment")
     lead = _lead()
     program = _program()
     sequence = _sequence()
@@ -292,18 +293,10 @@ class RegistrationFact(models.Model):
     still open). Folded with its lead: the captured one, or for a refusal the lead it matched
     (the refusal lists that lead for the refresh)."""
 
-    registration = models.OneToOneField(
-        "partners.Registration",
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        primary_key=True,
-        related_name="+",
-    )
+    registration = _summarised("partners.Registration")
     lead = _lead()
     program = _program()
-    partner = models.ForeignKey(
-        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    partner = _partner()
     day = models.DateField()
     status = models.CharField(max_length=16)
     refusal = models.CharField(max_length=16, blank=True)
@@ -324,12 +317,22 @@ class RegistrationFact(models.Model):
 # rows per breakdown value whatever the number of leads.
 
 
-class FunnelDay(models.Model):
-    """The funnel of one program's leads created on one day, for one breakdown value
-    (``breakdown`` "" and ``value`` "": all the day's leads)."""
+class _ProgramDay(models.Model):
+    """A rollup row of one program and one day (the client's), read by program and day range
+    (``<model>_read``); a rollup read another way names its own index."""
 
     program = _program()
     day = models.DateField()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["program", "day"], name="%(class)s_read")]
+
+
+class FunnelDay(_ProgramDay):
+    """The funnel of one program's leads created on one day, for one breakdown value
+    (``breakdown`` "" and ``value`` "": all the day's leads)."""
+
     breakdown = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=100, blank=True)
     inquiry = models.PositiveIntegerField()
@@ -347,12 +350,10 @@ class FunnelDay(models.Model):
         return f"funnel of {self.program_id} on {self.day} {self.breakdown}={self.value}"
 
 
-class RevenueDay(models.Model):
+class RevenueDay(_ProgramDay):
     """The won revenue of one program's leads created on one day, per breakdown value and
     currency."""
 
-    program = _program()
-    day = models.DateField()
     breakdown = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=100, blank=True)
     currency = models.CharField(max_length=3, blank=True)
@@ -365,12 +366,10 @@ class RevenueDay(models.Model):
         return f"revenue of {self.program_id} on {self.day}: {self.amount} {self.currency}"
 
 
-class QualifierDay(models.Model):
+class QualifierDay(_ProgramDay):
     """One qualifier's figures for one program's leads created on one day: the leads whose
     qualifier they are and their calls, and the QA decisions on submissions they made."""
 
-    program = _program()
-    day = models.DateField()
     qualifier = _qualifier()
     leads = models.PositiveIntegerField()
     calls = models.PositiveIntegerField()
@@ -378,42 +377,29 @@ class QualifierDay(models.Model):
     approvals = models.PositiveIntegerField()
     pushbacks = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="qualifierday_read")]
-
     def __str__(self) -> str:
         return f"qualifier {self.qualifier_id} on {self.day}"
 
 
-class ReasonDay(models.Model):
+class ReasonDay(_ProgramDay):
     """How often one push-back reason was given on one qualifier's submissions of one
     program's leads created on one day."""
 
-    program = _program()
-    day = models.DateField()
     qualifier = _qualifier()
     reason = models.CharField(max_length=200, blank=True)
     count = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="reasonday_read")]
 
     def __str__(self) -> str:
         return f"{self.reason!r}: {self.count} on {self.day}"
 
 
-class RatingDay(models.Model):
+class RatingDay(_ProgramDay):
     """How many of one program's leads created on one day last had each rating under one
     criteria version."""
 
-    program = _program()
-    day = models.DateField()
     criteria_version = models.PositiveIntegerField()
     rating = models.CharField(max_length=8, blank=True)
     count = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="ratingday_read")]
 
     def __str__(self) -> str:
         return f"v{self.criteria_version} {self.rating}: {self.count} on {self.day}"
@@ -425,7 +411,7 @@ class DurationMeasure(models.TextChoices):
     STATUS = "status", "Time in a status"
 
 
-class DurationDay(models.Model):
+class DurationDay(_ProgramDay):
     """A histogram of durations of one program's leads created on one day: from capture to
     the first call or to the submission (per qualifier), or the stretches in one status;
     ``count`` values in all, ``s<k>`` of them in step k (``core.reports.STEP_BOUNDS``).
@@ -434,8 +420,6 @@ class DurationDay(models.Model):
     period reads whole months from them and only the days at its ends from day rows, since
     adding up the step columns costs per row read."""
 
-    program = _program()
-    day = models.DateField()
     month = models.BooleanField(default=False)
     measure = models.CharField(max_length=16, choices=DurationMeasure.choices)
     qualifier = _qualifier()
@@ -452,36 +436,27 @@ class DurationDay(models.Model):
         return f"{self.measure} {self.status or self.qualifier_id} on {self.day}"
 
 
-class HotDay(models.Model):
+class HotDay(_ProgramDay):
     """The Hot leads QA approved among one program's leads created on one day, by the time from
     capture to the delivery that carried them (the delivery app's Hot clock)."""
 
-    program = _program()
-    day = models.DateField()
     hot_leads = models.PositiveIntegerField()
     within_target = models.PositiveIntegerField()
     within_limit = models.PositiveIntegerField()
     over_limit = models.PositiveIntegerField()
     not_delivered = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="hotday_read")]
-
     def __str__(self) -> str:
         return f"Hot leads of {self.program_id} on {self.day}"
 
 
-class PartnerDay(models.Model):
+class PartnerDay(_ProgramDay):
     """One partner's record on the assignments of one program's leads created on one day, per
     the lead's territory (country and subdivision): the partners app's assignments, regrouped
     (every change of an assignment comes with an entry in its lead's history, which lists the
     lead for the refresh)."""
 
-    program = _program()
-    day = models.DateField()
-    partner = models.ForeignKey(
-        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    partner = _partner()
     country = models.CharField(max_length=2, blank=True)
     subdivision = models.CharField(max_length=8, blank=True)
     assignments = models.PositiveIntegerField()
@@ -496,19 +471,14 @@ class PartnerDay(models.Model):
     won = models.PositiveIntegerField()
     lost = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="partnerday_read")]
-
     def __str__(self) -> str:
         return f"partner {self.partner_id} on {self.day}"
 
 
-class TouchDay(models.Model):
+class TouchDay(_ProgramDay):
     """The nurture touches one program did on one day (the client's), per sequence and
     touch, and the responses that answer them."""
 
-    program = _program()
-    day = models.DateField()
     sequence = _sequence()
     touch = _touch()
     sent = models.PositiveIntegerField()
@@ -519,41 +489,29 @@ class TouchDay(models.Model):
     phone = models.PositiveIntegerField()
     form_fills = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="touchday_read")]
-
     def __str__(self) -> str:
         return f"touch {self.touch_id} on {self.day}"
 
 
-class SequenceDay(models.Model):
+class SequenceDay(_ProgramDay):
     """Per nurture sequence of one program and one day (the client's): the leads that entered
     it that day and how many of them re-qualified, and the unsubscribes that day."""
 
-    program = _program()
-    day = models.DateField()
     sequence = _sequence()
     enrolled = models.PositiveIntegerField()
     requalified = models.PositiveIntegerField()
     unsubscribed = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="sequenceday_read")]
-
     def __str__(self) -> str:
         return f"sequence {self.sequence_id} on {self.day}"
 
 
-class RegistrationDay(models.Model):
+class RegistrationDay(_ProgramDay):
     """One partner's deal registrations in one program on one day (the client's): made,
     accepted, refused (in all and per class), waiting for a manager, approved and rejected by
     one, and the accepted ones' outcomes."""
 
-    program = _program()
-    day = models.DateField()
-    partner = models.ForeignKey(
-        "partners.Partner", related_name="+", on_delete=models.CASCADE, db_constraint=False
-    )
+    partner = _partner()
     registered = models.PositiveIntegerField()
     accepted = models.PositiveIntegerField()
     refused = models.PositiveIntegerField()
@@ -568,9 +526,6 @@ class RegistrationDay(models.Model):
     won = models.PositiveIntegerField()
     lost = models.PositiveIntegerField()
     open = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="registrationday_read")]
 
     def __str__(self) -> str:
         return f"registrations of partner {self.partner_id} on {self.day}"

@@ -13,6 +13,7 @@ unseen) has no outcome yet and is never trained on. Each is one ``Q`` over ``Lea
 count or a training read is one query.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
@@ -29,11 +30,6 @@ from leadflow.scoring import conf
 POSITIVE_TEXT = "closed won, or delivered and kept past the dispute window"
 NEGATIVE_TEXT = "closed lost, disqualified after contact, or a dispute upheld"
 
-#: The outcomes a lead's status alone tells, whatever its hand-off mode (the reports' "rules
-#: vs model", which dates each outcome by the step into that status).
-POSITIVE = Q(status=LeadStatus.CLOSED_WON)
-NEGATIVE = Q(status__in=[LeadStatus.CLOSED_LOST, LeadStatus.DISQUALIFIED])
-
 
 def _upheld() -> Exists:
     return Exists(
@@ -41,7 +37,7 @@ def _upheld() -> Exists:
     )
 
 
-def _windows(*, programs: QuerySet[Program]) -> dict[int | None, int]:
+def _windows(*, programs: Iterable[Program]) -> dict[int | None, int]:
     """The dispute window in days of each program with guarantee terms, and under ``None``
     the setting's, for every other program (one query)."""
     found: dict[int | None, int] = dict(
@@ -94,19 +90,27 @@ def _programs(*, client_id: int, program_id: int | None) -> QuerySet[Program]:
     return programs if program_id is None else programs.filter(pk=program_id)
 
 
+def outcomes_of(
+    leads: QuerySet[Lead], *, programs: Iterable[Program], now: datetime
+) -> QuerySet[Lead]:
+    """Of ``leads`` (leads of ``programs``), those with a known outcome at ``now``, each
+    annotated ``converted`` (True/False): what training learns from, and what the reports'
+    "rules vs model" compares on (one query more: the programs' dispute windows)."""
+    won = positive(now=now, windows=_windows(programs=programs))
+    return leads.filter(won | negative()).annotate(
+        converted=Case(
+            When(won, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
 def leads_with_outcome(*, client_id: int, program_id: int | None, now: datetime) -> QuerySet[Lead]:
     """The leads of a client (or one of its programs) with a known outcome, each annotated
     ``converted`` (True/False)."""
-    windows = _windows(programs=_programs(client_id=client_id, program_id=program_id))
-    won = positive(now=now, windows=windows)
-    return (
-        _leads(client_id=client_id, program_id=program_id)
-        .filter(won | negative())
-        .annotate(
-            converted=Case(
-                When(won, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
+    return outcomes_of(
+        _leads(client_id=client_id, program_id=program_id),
+        programs=_programs(client_id=client_id, program_id=program_id),
+        now=now,
     )
 
 

@@ -5,10 +5,13 @@ days. Both are measured on the same leads: those with an outcome in the window a
 prediction by a switched-on model (the others are counted, not compared). The figures are
 ``core.scoring.compare``'s.
 
-An outcome is scoring's (``scoring.labels``): closed won converted; closed lost or
-disqualified did not. Its day is the day the lead last entered that status (its history).
-Three queries whatever the number of programs and leads: the scope, the leads with their
-outcome day and prediction, the switched-on models.
+An outcome is the one training learns from (``scoring.labels``, per hand-off mode): closed won,
+or delivered and kept past the dispute window, converted; closed lost, disqualified after
+contact, or a dispute upheld did not; a lead disqualified before anyone spoke to it, or
+delivered and still inside its window, has no outcome yet. Its day is the day the lead last
+entered its status (its history). Four queries whatever the number of programs and leads: the
+scope, the programs' dispute windows, the leads with their outcome, outcome day and
+prediction, the switched-on models.
 """
 
 from collections import defaultdict
@@ -18,12 +21,11 @@ from datetime import datetime, timedelta
 from django.db.models import OuterRef, Subquery
 
 from leadflow.accounts.models import User
-from leadflow.core.lifecycle import LeadStatus
 from leadflow.core.scoring.compare import Comparison, rules_vs_model
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.programs.models import Program
 from leadflow.reports.selectors.common import report_scope
-from leadflow.scoring.labels import NEGATIVE, POSITIVE
+from leadflow.scoring.labels import outcomes_of
 from leadflow.scoring.models import LeadPrediction, ScoringModel
 
 #: The outcomes the comparison reads: those of the last this many days.
@@ -61,9 +63,9 @@ def rules_vs_model_report(*, user: User, program_slug: str | None, now: datetime
         .values("at")[:1]
     )
     predicted = LeadPrediction.objects.filter(lead=OuterRef("pk"), model__active=True)
+    in_scope = Lead.objects.filter(program__in=[program.pk for program in programs])
     rows = (
-        Lead.objects.filter(program__in=[program.pk for program in programs])
-        .filter(POSITIVE | NEGATIVE)
+        outcomes_of(in_scope, programs=programs, now=now)
         .annotate(
             outcome_at=Subquery(outcome_day),
             probability=Subquery(predicted.values("probability")[:1]),
@@ -71,18 +73,16 @@ def rules_vs_model_report(*, user: User, program_slug: str | None, now: datetime
         )
         .filter(outcome_at__gte=since, outcome_at__lte=now)
         .order_by()
-        .values_list("program_id", "status", "score", "probability", "outcome_at", "window_end")
+        .values_list("program_id", "converted", "score", "probability", "outcome_at", "window_end")
     )
     by_program: dict[int, list[tuple[float, float, bool, bool]]] = defaultdict(list)
     unpredicted: dict[int, int] = defaultdict(int)
-    for program_id, status, score, probability, outcome_at, window_end in rows:
+    for program_id, converted, score, probability, outcome_at, window_end in rows:
         if probability is None:
             unpredicted[program_id] += 1
             continue
         seen = window_end is not None and outcome_at <= window_end
-        by_program[program_id].append(
-            (float(score), float(probability), status == LeadStatus.CLOSED_WON, seen)
-        )
+        by_program[program_id].append((float(score), float(probability), bool(converted), seen))
     models = _models(programs)
     report = RulesVsModel(since=since, until=now, programs=programs)
     for program in programs:

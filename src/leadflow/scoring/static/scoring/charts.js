@@ -1,23 +1,20 @@
-/* Draws the Scoring pages' charts with the vendored Apache ECharts (the reports' copy): the
-   calibration (predicted against observed, with the diagonal) and the AUC by month against
-   training. The figures come from the page's JSON (json_script "scoring-charts"): no inline
-   script, as the Content-Security-Policy asks. Every chart has its numbers in a table. A chart
-   that arrives by htmx (a backtest's result) is drawn when it settles. */
+/* The Scoring pages' charts, drawn by the shared leadflow/charts.js (loaded before this script)
+   from the page's JSON (json_script "scoring-charts"): the calibration (predicted against
+   observed, with the diagonal) and the AUC by month against training. Every chart has its
+   numbers in a table. */
 (function () {
   "use strict";
-  var INK = "#1b1f24";
   var BLUE = "#0072B2";
   var ORANGE = "#E69F00";
+  var charts = window.leadflowCharts;
+  var INK = charts.INK;
 
   function base() {
-    return {
-      aria: { enabled: true },
-      animation: false,
-      textStyle: { color: INK, fontFamily: "system-ui, sans-serif", fontSize: 13 },
-      legend: { top: 0, textStyle: { color: INK } },
-      grid: { left: 16, right: 24, top: 48, bottom: 40, containLabel: true },
-      tooltip: { trigger: "item", renderMode: "richText" },
-    };
+    var option = charts.base();
+    option.legend = { top: 0, textStyle: { color: INK } };
+    option.grid = { left: 16, right: 24, top: 48, bottom: 40, containLabel: true };
+    option.tooltip = { trigger: "item", renderMode: "richText" };
+    return option;
   }
 
   function reliability(spec) {
@@ -43,34 +40,7 @@
     return option;
   }
 
-  var charts = [];
-
-  function draw() {
-    var source = document.getElementById("scoring-charts");
-    if (!source || !window.echarts) {
-      return;
-    }
-    JSON.parse(source.textContent).forEach(function (spec) {
-      var element = document.getElementById(spec.id);
-      if (!element || element.getAttribute("data-drawn") === "true") {
-        return;
-      }
-      var chart = window.echarts.init(element, null, { renderer: "canvas" });
-      chart.setOption(spec.kind === "monitoring" ? monitoring(spec) : reliability(spec));
-      element.setAttribute("data-drawn", "true");
-      charts.push(chart);
-    });
-  }
-
-  window.addEventListener("resize", function () {
-    charts.forEach(function (chart) { chart.resize(); });
+  charts.draw("scoring-charts", function (spec) {
+    return spec.kind === "monitoring" ? monitoring(spec) : reliability(spec);
   });
-  // A backtest's result arrives by htmx in place of its "running…" section, with its figures.
-  document.addEventListener("htmx:afterSettle", draw);
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
 })();
