@@ -18,8 +18,7 @@ from leadflow.billing.selectors import month_parse, statement_compute
 from leadflow.billing.services import TermsInput, billing_terms_save
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
-from tests.appointments.conftest import People
-from tests.appointments.test_services import TUESDAY_10_LA, book
+from tests.appointments.conftest import TUESDAY_10_LA, Book, People
 from tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +34,9 @@ def collect(program: Program) -> list[object]:
 
 
 def test_a_delivered_call_is_one_line_priced_per_appointment(
-    program: Program, people: People, hot_lead: Lead
+    program: Program, people: People, hot_lead: Lead, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     assert collect(program) == []  # booked, not delivered yet
     appointment_deliver(appointment_id=appointment.pk, now=NOW)
     terms = billing_terms_save(
@@ -56,9 +55,9 @@ def test_a_delivered_call_is_one_line_priced_per_appointment(
 
 
 def test_a_moved_call_stays_one_deliverable_and_a_cancelled_one_is_not_billed(
-    program: Program, people: People, hot_lead: Lead
+    program: Program, people: People, hot_lead: Lead, book: Book
 ) -> None:
-    first = book(hot_lead, people)
+    first = book(hot_lead)
     appointment_deliver(appointment_id=first.pk, now=NOW)
     moved = appointment_reschedule(
         appointment=first,
@@ -74,9 +73,9 @@ def test_a_moved_call_stays_one_deliverable_and_a_cancelled_one_is_not_billed(
 
 
 def test_each_line_links_to_the_calls_latest_page_for_those_who_see_it(
-    program: Program, people: People, hot_lead: Lead
+    program: Program, people: People, hot_lead: Lead, book: Book
 ) -> None:
-    first = book(hot_lead, people)
+    first = book(hot_lead)
     moved = appointment_reschedule(
         appointment=first,
         starts_at=TUESDAY_10_LA + timedelta(days=1),

@@ -8,13 +8,11 @@ import pytest
 from django.db import connection, connections
 
 from leadflow.appointments.models import Appointment
-from leadflow.appointments.services import SlotTaken, appointment_book
+from leadflow.appointments.services import SlotTaken
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 from tests import factories
-from tests.appointments.conftest import People
-from tests.appointments.test_services import TUESDAY_10_LA
-from tests.factories import NOW
+from tests.appointments.conftest import Book, People
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -47,23 +45,15 @@ def race(*jobs: Callable[[], object]) -> list[BaseException | None]:
 
 
 def test_two_bookings_of_one_slot_at_once_end_with_one_call(
-    program: Program, people: People, hot_lead: Lead
+    program: Program, people: People, hot_lead: Lead, book: Book
 ) -> None:
     other = factories.rated_lead(
         program=program, rating="a", status="approved", **factories.numbered_contact(2)
     )
 
     def booking(lead: Lead) -> Callable[[], object]:
-        return lambda: appointment_book(
-            lead=lead,
-            attendee=people.seller,
-            kind="video",
-            starts_at=TUESDAY_10_LA,
-            agenda="",
-            prospect_confirmed=False,
-            confirmation="",
-            actor=people.qualifier,
-            now=NOW,
+        return lambda: book(
+            lead, kind="video", agenda="", prospect_confirmed=False, confirmation=""
         )
 
     outcomes = race(booking(hot_lead), booking(other))

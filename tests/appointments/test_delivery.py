@@ -7,7 +7,6 @@ with their .ics."""
 import csv
 import io
 import json
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -15,11 +14,10 @@ from django.test import override_settings
 from django.utils import timezone
 from icalendar import Calendar
 
-from leadflow.accounts.models import Role, User
+from leadflow.accounts.models import User
 from leadflow.appointments.models import Appointment
 from leadflow.appointments.selectors import lead_attendees
 from leadflow.appointments.services import (
-    appointment_book,
     appointment_deliver,
     appointment_reschedule,
 )
@@ -29,9 +27,7 @@ from leadflow.delivery.services import ScheduleSettings, schedule_save
 from leadflow.leads.models import Lead
 from leadflow.notifications.signing import verify
 from leadflow.programs.models import Program
-from tests import factories
-from tests.appointments.conftest import People
-from tests.appointments.test_services import TUESDAY_10_LA, book
+from tests.appointments.conftest import TUESDAY_10_LA, Book, People
 from tests.factories import NOW
 from tests.receivers import SmtpServer, WebhookReceiver
 from tests.tasks import IMMEDIATE
@@ -51,9 +47,9 @@ def delivery_email(smtp_server: SmtpServer) -> object:
 
 
 def test_a_booked_call_reaches_the_client_by_e_mail_with_its_time_and_attendee(
-    program: Program, people: People, hot_lead: Lead, smtp_server: SmtpServer
+    program: Program, people: People, hot_lead: Lead, smtp_server: SmtpServer, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     delivery = Delivery.objects.get(deliverable_kind="appointment", deliverable_id=appointment.pk)
     # Number 1 is the Hot lead itself, delivered at its approval.
     assert (delivery.kind, delivery.lead_count, delivery.number) == ("single", 0, 2)
@@ -81,7 +77,7 @@ def test_a_booked_call_reaches_the_client_by_e_mail_with_its_time_and_attendee(
 
 
 def test_the_signed_webhook_carries_the_call(
-    program: Program, people: People, hot_lead: Lead, webhook_receiver: WebhookReceiver
+    program: Program, people: People, hot_lead: Lead, webhook_receiver: WebhookReceiver, book: Book
 ) -> None:
     schedule = schedule_save(
         program=program,
@@ -91,7 +87,7 @@ def test_the_signed_webhook_carries_the_call(
         actor=None,
         now=NOW,
     )
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     [request] = webhook_receiver.requests
     headers = request.headers
     assert headers["X-LeadFlow-Event"] == "delivery.created"
@@ -115,16 +111,16 @@ def test_the_signed_webhook_carries_the_call(
     assert sent["id"] == hot_lead.pk
 
 
-def test_a_call_is_delivered_once(people: People, hot_lead: Lead) -> None:
-    appointment = book(hot_lead, people)
+def test_a_call_is_delivered_once(people: People, hot_lead: Lead, book: Book) -> None:
+    appointment = book(hot_lead)
     assert not appointment_deliver(appointment_id=appointment.pk, now=NOW)
     assert Delivery.objects.filter(deliverable_kind="appointment").count() == 1
 
 
 def test_a_moved_call_is_delivered_again_as_the_same_invitation(
-    people: People, hot_lead: Lead
+    people: People, hot_lead: Lead, book: Book
 ) -> None:
-    first = book(hot_lead, people)
+    first = book(hot_lead)
     moved = appointment_reschedule(
         appointment=first,
         starts_at=TUESDAY_10_LA + timedelta(days=1),
@@ -137,32 +133,24 @@ def test_a_moved_call_is_delivered_again_as_the_same_invitation(
 
 
 def test_a_partner_programs_call_is_not_delivered_to_the_client(
-    other_program: Program, people: People, make_user: Callable[..., User]
+    other_program: Program, partner_lead: Lead, field_seller: User, book: Book
 ) -> None:
-    field = make_user(Role.PARTNER, email="field@partner.example")
-    factories.partner(client=other_program.client, number=1, members=[field])
-    lead = factories.rated_lead(
-        program=other_program, rating="a", qualifying=True, country="US", subdivision="CA"
-    )
-    assert lead_attendees(lead=lead) == [field]  # routed at its approval
-    appointment_book(
-        lead=lead,
-        attendee=field,
+    assert lead_attendees(lead=partner_lead) == [field_seller]  # routed at its approval
+    book(
+        partner_lead,
+        attendee=field_seller,
         kind="on_site",
-        starts_at=TUESDAY_10_LA,
         agenda="",
         prospect_confirmed=False,
         confirmation="",
-        actor=people.qualifier,
-        now=NOW,
     )
     assert not Delivery.objects.filter(program=other_program).exists()
 
 
 def test_the_invitations_reach_the_smtp_server_with_their_ics(
-    people: People, hot_lead: Lead, smtp_server: SmtpServer
+    people: People, hot_lead: Lead, smtp_server: SmtpServer, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     invitations = [m for m in smtp_server.messages if m["Subject"].startswith("Invitation:")]
     assert sorted(m["To"] for m in invitations) == sorted(
         ["sam@acme.example", hot_lead.email.lower(), "quinn@agency.example"]

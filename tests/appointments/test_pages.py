@@ -10,8 +10,7 @@ from leadflow.appointments.models import Appointment, AttendeeCalendar
 from leadflow.leads.models import Lead
 from leadflow.programs.models import Program
 from tests import factories
-from tests.appointments.conftest import People
-from tests.appointments.test_services import TUESDAY_10_LA, book
+from tests.appointments.conftest import TUESDAY_10_LA, Book, People
 from tests.factories import NOW
 
 pytestmark = [pytest.mark.usefixtures("plain_http"), pytest.mark.django_db]
@@ -76,9 +75,9 @@ def test_booking_on_the_page_records_the_call(
 
 
 def test_a_slot_taken_meanwhile_is_refused_with_409(
-    client: Client, hot_lead: Lead, people: People
+    client: Client, hot_lead: Lead, people: People, book: Book
 ) -> None:
-    book(hot_lead, people)
+    book(hot_lead)
     client.force_login(people.qualifier)
     response = client.post(
         f"/appointments/leads/{hot_lead.pk}/book/{people.seller.pk}/",
@@ -90,9 +89,9 @@ def test_a_slot_taken_meanwhile_is_refused_with_409(
 
 
 def test_a_qualifier_of_another_program_gets_404_everywhere(
-    client: Client, hot_lead: Lead, people: People
+    client: Client, hot_lead: Lead, people: People, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     client.force_login(people.outsider)
     for url in (
         f"/appointments/leads/{hot_lead.pk}/book/{people.seller.pk}/",
@@ -105,8 +104,10 @@ def test_a_qualifier_of_another_program_gets_404_everywhere(
     assert response.status_code == 404
 
 
-def test_moving_the_call_on_its_page(client: Client, hot_lead: Lead, people: People) -> None:
-    appointment = book(hot_lead, people)
+def test_moving_the_call_on_its_page(
+    client: Client, hot_lead: Lead, people: People, book: Book
+) -> None:
+    appointment = book(hot_lead)
     client.force_login(people.qualifier)
     later = TUESDAY_10_LA.replace(hour=19)
     response = client.post(
@@ -117,8 +118,8 @@ def test_moving_the_call_on_its_page(client: Client, hot_lead: Lead, people: Peo
     assert (moved.starts_at, moved.sequence, moved.uid) == (later, 1, appointment.uid)
 
 
-def test_cancelling_the_call(client: Client, hot_lead: Lead, people: People) -> None:
-    appointment = book(hot_lead, people)
+def test_cancelling_the_call(client: Client, hot_lead: Lead, people: People, book: Book) -> None:
+    appointment = book(hot_lead)
     client.force_login(people.qualifier)
     response = client.post(f"/appointments/{appointment.pk}/step/", {"step": "cancel"})
     assert response.status_code == 302
@@ -127,9 +128,9 @@ def test_cancelling_the_call(client: Client, hot_lead: Lead, people: People) -> 
 
 
 def test_the_attendee_records_the_call_held_on_its_page(
-    client: Client, hot_lead: Lead, people: People, frozen: time_machine.Traveller
+    client: Client, hot_lead: Lead, people: People, frozen: time_machine.Traveller, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     client.force_login(people.seller)
     assert "step-record_held" not in text(client.get(f"/appointments/{appointment.pk}/"))
     frozen.move_to(TUESDAY_10_LA.replace(hour=19))
@@ -143,17 +144,19 @@ def test_the_attendee_records_the_call_held_on_its_page(
 
 
 def test_a_qualifier_may_not_record_a_no_show(
-    client: Client, hot_lead: Lead, people: People, frozen: time_machine.Traveller
+    client: Client, hot_lead: Lead, people: People, frozen: time_machine.Traveller, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     frozen.move_to(TUESDAY_10_LA.replace(hour=19))
     client.force_login(people.qualifier)
     response = client.post(f"/appointments/{appointment.pk}/step/", {"step": "record_no_show"})
     assert response.status_code == 409
 
 
-def test_the_invitation_downloads_as_ics(client: Client, hot_lead: Lead, people: People) -> None:
-    appointment = book(hot_lead, people)
+def test_the_invitation_downloads_as_ics(
+    client: Client, hot_lead: Lead, people: People, book: Book
+) -> None:
+    appointment = book(hot_lead)
     client.force_login(people.seller)
     response = client.get(f"/appointments/{appointment.pk}/invite.ics")
     assert response["Content-Type"] == "text/calendar"

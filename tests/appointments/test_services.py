@@ -1,18 +1,17 @@
 """Booking, moving, cancelling and recording sales calls (issue 20, item 1)."""
 
 import email
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 
-from leadflow.accounts.models import Role
+from leadflow.accounts.models import User
 from leadflow.appointments.models import Appointment
 from leadflow.appointments.selectors import attendee_slots, lead_attendees
 from leadflow.appointments.services import (
     NotBookable,
     SlotTaken,
-    appointment_book,
     appointment_cancel,
     appointment_outcome_record,
     appointment_reschedule,
@@ -24,27 +23,10 @@ from leadflow.notifications.models import OutboxMessage
 from leadflow.partners.services.routing import leads_route
 from leadflow.programs.models import Program
 from tests import factories
-from tests.appointments.conftest import People
+from tests.appointments.conftest import TUESDAY_10_LA, Book, People
 from tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
-
-# Tuesday 3 November 2026, 10:00 in Los Angeles (PST, UTC-8).
-TUESDAY_10_LA = datetime(2026, 11, 3, 18, 0, tzinfo=UTC)
-
-
-def book(lead: Lead, people: People, start: datetime = TUESDAY_10_LA) -> Appointment:
-    return appointment_book(
-        lead=lead,
-        attendee=people.seller,
-        kind="phone",
-        starts_at=start,
-        agenda="Walk through the migration plan",
-        prospect_confirmed=True,
-        confirmation="Confirmed on the call",
-        actor=people.qualifier,
-        now=NOW,
-    )
 
 
 def invitations(appointment: Appointment) -> list[Calendar]:
@@ -62,13 +44,10 @@ def test_the_attendee_of_an_agency_program_is_the_clients_sales_person(
 
 
 def test_the_attendees_of_a_partner_program_are_the_users_of_the_partner_holding_the_lead(
-    other_program: Program, make_user, people: People
+    partner_lead: Lead, field_seller: User, people: People
 ) -> None:
-    field = make_user(Role.PARTNER, email="field@partner.example")
-    factories.partner(client=other_program.client, number=1, members=[field])
-    lead = factories.rated_lead(
-        program=other_program, rating="a", qualifying=True, country="US", subdivision="CA"
-    )
+    lead = partner_lead
+    field = field_seller
     assert lead_attendees(lead=lead) == []
     [result] = leads_route(lead_ids=[lead.pk], now=NOW)
     assert result.partner_id is not None
@@ -87,9 +66,9 @@ def test_slots_are_the_attendees_hours_shown_on_both_clocks(hot_lead: Lead, peop
 
 
 def test_booking_records_the_call_in_the_leads_history_and_sends_the_invitation(
-    hot_lead: Lead, people: People
+    hot_lead: Lead, people: People, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     assert appointment.ends_at - appointment.starts_at == timedelta(minutes=30)
     assert appointment.timezone == "America/Los_Angeles"
     event = LeadEvent.objects.get(lead=hot_lead, action="appointment_booked")
@@ -108,44 +87,40 @@ def test_booking_records_the_call_in_the_leads_history_and_sends_the_invitation(
     assert vevent.decoded("dtstart") == TUESDAY_10_LA
 
 
-def test_a_slot_booked_once_is_refused_the_second_time(hot_lead: Lead, people: People) -> None:
-    book(hot_lead, people)
+def test_a_slot_booked_once_is_refused_the_second_time(
+    hot_lead: Lead, people: People, book: Book
+) -> None:
+    book(hot_lead)
     with pytest.raises(SlotTaken):
-        book(hot_lead, people, TUESDAY_10_LA + timedelta(minutes=15))
+        book(hot_lead, TUESDAY_10_LA + timedelta(minutes=15))
 
 
-def test_a_slot_outside_the_hours_is_refused(hot_lead: Lead, people: People) -> None:
+def test_a_slot_outside_the_hours_is_refused(hot_lead: Lead, people: People, book: Book) -> None:
     with pytest.raises(SlotTaken):
-        book(hot_lead, people, TUESDAY_10_LA - timedelta(hours=4))  # 06:00 in LA
+        book(hot_lead, TUESDAY_10_LA - timedelta(hours=4))  # 06:00 in LA
 
 
-def test_a_lead_not_yet_qualified_is_not_booked(program: Program, people: People) -> None:
+def test_a_lead_not_yet_qualified_is_not_booked(
+    program: Program, people: People, book: Book
+) -> None:
     lead = factories.rated_lead(program=program, rating="hot", status="new")
     with pytest.raises(NotBookable):
-        book(lead, people)
+        book(lead)
 
 
 def test_someone_who_is_not_an_attendee_of_the_lead_is_not_booked(
-    hot_lead: Lead, people: People
+    hot_lead: Lead, people: People, book: Book
 ) -> None:
     with pytest.raises(NotBookable):
-        appointment_book(
-            lead=hot_lead,
-            attendee=people.manager,
-            kind="phone",
-            starts_at=TUESDAY_10_LA,
-            agenda="",
-            prospect_confirmed=False,
-            confirmation="",
-            actor=people.qualifier,
-            now=NOW,
+        book(
+            hot_lead, attendee=people.manager, agenda="", prospect_confirmed=False, confirmation=""
         )
 
 
 def test_a_reschedule_keeps_the_uid_with_sequence_one_higher(
-    hot_lead: Lead, people: People
+    hot_lead: Lead, people: People, book: Book
 ) -> None:
-    first = book(hot_lead, people)
+    first = book(hot_lead)
     moved = appointment_reschedule(
         appointment=first,
         starts_at=TUESDAY_10_LA + timedelta(days=1),
@@ -160,13 +135,13 @@ def test_a_reschedule_keeps_the_uid_with_sequence_one_higher(
     )
     assert vevent.decoded("dtstart") == TUESDAY_10_LA + timedelta(days=1)
     # The old time is free again.
-    book(hot_lead, people)
+    book(hot_lead)
 
 
 def test_a_cancellation_sends_method_cancel_and_frees_the_slot(
-    hot_lead: Lead, people: People
+    hot_lead: Lead, people: People, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     appointment_cancel(appointment=appointment, actor=people.qualifier, now=NOW, reason="ill")
     appointment.refresh_from_db()
     assert (appointment.state, appointment.sequence) == ("cancelled", 1)
@@ -176,13 +151,13 @@ def test_a_cancellation_sends_method_cancel_and_frees_the_slot(
     assert LeadEvent.objects.filter(lead=hot_lead, action="appointment_cancelled").exists()
     with pytest.raises(InvalidTransition):
         appointment_cancel(appointment=appointment, actor=people.qualifier, now=NOW)
-    book(hot_lead, people)
+    book(hot_lead)
 
 
 def test_only_the_attendee_records_a_no_show_and_only_after_the_start(
-    hot_lead: Lead, people: People
+    hot_lead: Lead, people: People, book: Book
 ) -> None:
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     with pytest.raises(AppointmentRefused):
         appointment_outcome_record(
             appointment=appointment, held=False, actor=people.seller, now=NOW
@@ -199,8 +174,8 @@ def test_only_the_attendee_records_a_no_show_and_only_after_the_start(
     assert LeadEvent.objects.filter(lead=hot_lead, action="appointment_no_show").exists()
 
 
-def test_the_outcome_window_closes(hot_lead: Lead, people: People) -> None:
-    appointment = book(hot_lead, people)
+def test_the_outcome_window_closes(hot_lead: Lead, people: People, book: Book) -> None:
+    appointment = book(hot_lead)
     with pytest.raises(AppointmentRefused):
         appointment_outcome_record(
             appointment=appointment,
@@ -210,19 +185,19 @@ def test_the_outcome_window_closes(hot_lead: Lead, people: People) -> None:
         )
 
 
-def test_the_invitation_email_carries_the_ics(hot_lead: Lead, people: People) -> None:
-    appointment = book(hot_lead, people)
+def test_the_invitation_email_carries_the_ics(hot_lead: Lead, people: People, book: Book) -> None:
+    appointment = book(hot_lead)
     message = OutboxMessage.objects.filter(key__startswith=f"appointment:{appointment.uid}:")[0]
     assert message.content["subject"].startswith("Invitation: Phone call")
     assert email  # the module is used by the delivery tests' receiver
 
 
 def test_the_ics_is_in_the_attendees_timezone_with_organizer_and_attendees(
-    hot_lead: Lead, people: People
+    hot_lead: Lead, people: People, book: Book
 ) -> None:
     from leadflow.appointments.services import appointment_ics
 
-    appointment = book(hot_lead, people)
+    appointment = book(hot_lead)
     raw = appointment_ics(appointment=appointment).decode()
     assert "DTSTART;TZID=America/Los_Angeles:20261103T100000" in raw
     assert "BEGIN:VTIMEZONE" in raw

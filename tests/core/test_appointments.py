@@ -13,6 +13,7 @@ from leadflow.core.appointments import (
     MAX_SLOTS,
     AppointmentAction,
     AppointmentDisputeReason,
+    AppointmentDisputeRefused,
     AppointmentRefused,
     AppointmentRole,
     AppointmentRules,
@@ -24,6 +25,8 @@ from leadflow.core.appointments import (
     WeeklyHours,
     WorkingWindow,
     appointment_disputable,
+    appointment_dispute_check,
+    appointment_dispute_closes,
     appointment_next,
     appointment_steps,
     free_slots,
@@ -618,3 +621,62 @@ def test_a_held_appointment_cannot_be_disputed_as_a_no_show_but_for_the_wrong_pe
     assert not appointment_disputable(
         AppointmentState.CANCELLED, AppointmentDisputeReason.OUTSIDE_CRITERIA
     )
+
+
+# --- Disputes of delivered calls (issue 20, item 2) -------------------------------------------
+
+# Delivered (booked) Monday 2 November 2026 10:00 New York for a call on Thursday 12 November.
+DELIVERED = at(NY, 2026, 11, 2, 10)
+CALL = at(NY, 2026, 11, 12, 14)
+
+
+def check(
+    state: AppointmentState = AppointmentState.NO_SHOW,
+    reason: AppointmentDisputeReason = AppointmentDisputeReason.NO_SHOW,
+    now: datetime = CALL + timedelta(hours=2),
+    days: int = 10,
+) -> datetime:
+    return appointment_dispute_check(
+        state=state, reason=reason, delivered_at=DELIVERED, starts_at=CALL, days=days,
+        timezone=NY, now=now,
+    )  # fmt: skip
+
+
+def test_the_window_of_a_call_counts_from_the_day_of_the_call_when_it_was_delivered_before() -> (
+    None
+):
+    closes = appointment_dispute_closes(
+        delivered_at=DELIVERED, starts_at=CALL, days=10, timezone=NY
+    )
+    assert closes == datetime(2026, 11, 22, 23, 59, 59, 999999, tzinfo=ZoneInfo(NY))
+    later = appointment_dispute_closes(
+        delivered_at=CALL + timedelta(days=1), starts_at=CALL, days=10, timezone=NY
+    )
+    assert later.date() == date(2026, 11, 23)
+    assert check() == closes
+
+
+def test_a_call_is_disputed_only_once_it_is_due() -> None:
+    with pytest.raises(AppointmentDisputeRefused, match="has not taken place yet"):
+        check(
+            AppointmentState.BOOKED, AppointmentDisputeReason.OUTSIDE_CRITERIA, now=CALL - MINUTES
+        )
+    check(AppointmentState.BOOKED, AppointmentDisputeReason.OUTSIDE_CRITERIA, now=CALL)
+
+
+def test_the_window_closes_at_the_end_of_its_last_day() -> None:
+    last = datetime(2026, 11, 22, 23, 59, 59, 999999, tzinfo=ZoneInfo(NY))
+    check(now=last)
+    with pytest.raises(AppointmentDisputeRefused, match="window closed"):
+        check(now=last + timedelta(microseconds=1))
+
+
+def test_a_held_call_is_not_disputed_as_a_no_show_nor_a_moved_or_cancelled_one_at_all() -> None:
+    with pytest.raises(AppointmentDisputeRefused, match="recorded this call as held"):
+        check(AppointmentState.HELD, AppointmentDisputeReason.NO_SHOW)
+    check(AppointmentState.HELD, AppointmentDisputeReason.WRONG_PERSON)
+    check(AppointmentState.BOOKED, AppointmentDisputeReason.NO_SHOW)  # not recorded: client says
+    with pytest.raises(AppointmentDisputeRefused, match="moved"):
+        check(AppointmentState.RESCHEDULED, AppointmentDisputeReason.WRONG_PERSON)
+    with pytest.raises(AppointmentDisputeRefused, match="cancelled"):
+        check(AppointmentState.CANCELLED, AppointmentDisputeReason.OUTSIDE_CRITERIA)

@@ -1,11 +1,13 @@
 """The appointments' forms: booking a call (a slot of the attendee's), moving it, an
-attendee's availability and free/busy feed."""
+attendee's availability and free/busy feed; disputing a delivered call, deciding it, and the
+appointments a program promises."""
 
 from datetime import datetime
 
 from django import forms
 
-from leadflow.core.appointments import AppointmentKind, Slot
+from leadflow.appointments.services.disputes import NOTE_MAX_LENGTH
+from leadflow.core.appointments import AppointmentDisputeReason, AppointmentKind, Slot
 
 
 def slot_value(slot: Slot) -> str:
@@ -64,4 +66,52 @@ class CalendarForm(forms.Form):
 class FeedForm(forms.Form):
     feed_url = forms.URLField(
         label="Free/busy feed (iCalendar URL)", max_length=500, assume_scheme="https"
+    )
+
+
+class AppointmentDisputeForm(forms.Form):
+    """A client contact's dispute of a delivered call: one of the three reasons, and a note."""
+
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=[(r.value, r.label) for r in AppointmentDisputeReason],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="What went wrong?",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Optional, but it helps QA decide: who came, what they said.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class AppointmentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[
+            ("uphold", "Uphold: the call does not count and is replaced"),
+            ("reject", "Reject: the call stands"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note for the client",
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Required: say why (what the attendee or the recording says).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    @property
+    def uphold(self) -> bool:
+        return bool(self.cleaned_data["decision"] == "uphold")
+
+
+class AppointmentTermsForm(forms.Form):
+    appointments_per_period = forms.IntegerField(
+        label="Valid appointments owed per period",
+        min_value=0,
+        max_value=100000,
+        help_text="0 promises no number; disputes and replacements still apply. The period, the "
+        "dispute window and whether the guarantee is on are the program's guarantee terms.",
     )

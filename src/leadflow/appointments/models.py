@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from leadflow.core.appointments import AppointmentKind, AppointmentState
+from leadflow.core.appointments import AppointmentDisputeReason, AppointmentKind, AppointmentState
 
 DEFAULT_HOURS = "Mon-Fri 09:00-17:00"
 
@@ -108,3 +108,108 @@ class Appointment(models.Model):
     @property
     def state_label(self) -> str:
         return AppointmentState(self.state).label
+
+
+class AppointmentTerms(models.Model):
+    """What a program promises in appointments besides leads: held-worthy calls per guarantee
+    period (the period, the dispute window and whether the guarantee is on are the program's
+    guarantee terms, ``guarantees.GuaranteeTerms``). A program without a row promises none."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.PROTECT, related_name="appointment_terms"
+    )
+    appointments_per_period = models.PositiveIntegerField(
+        default=0, help_text="Valid appointments owed per guarantee period; 0 promises no number"
+    )
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "appointment terms"
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.appointments_per_period} appointments per period"
+
+
+class AppointmentDisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UPHELD = "upheld", "Upheld"
+    REJECTED = "rejected", "Rejected"
+
+
+class AppointmentDispute(models.Model):
+    """A client contact's dispute of a delivered appointment, and QA's decision on it.
+
+    One per invitation (``uid``: a moved call is the same appointment). Upheld, the program owes
+    a replacement: a later call of the program, another invitation, linked here when it is
+    delivered and listed at no charge. ``ledger_at`` is the first delivery of the disputed
+    invitation, or, when that call was itself a replacement, the ``ledger_at`` of the dispute it
+    replaced: the period whose promise it counts in.
+    """
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="disputes")
+    uid = models.CharField(max_length=100, unique=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    reason = models.CharField(
+        max_length=20, choices=[(r.value, r.label) for r in AppointmentDisputeReason]
+    )
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=8,
+        choices=AppointmentDisputeStatus.choices,
+        default=AppointmentDisputeStatus.OPEN,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    replacement = models.OneToOneField(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_dispute",
+        help_text="The delivered call that replaced the disputed one",
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    ledger_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="open", decided_at__isnull=True, decided_by__isnull=True)
+                    | (
+                        models.Q(status__in=["upheld", "rejected"])
+                        & models.Q(decided_at__isnull=False, decided_by__isnull=False)
+                    )
+                ),
+                name="appointment_dispute_decided_when_not_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(replacement__isnull=True, replaced_at__isnull=True)
+                | models.Q(status="upheld", replacement__isnull=False, replaced_at__isnull=False),
+                name="appointment_dispute_replaced_only_when_upheld",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["program", "status", "decided_at"], name="appt_dispute_program_status"
+            ),
+            models.Index(fields=["program", "ledger_at"], name="appt_dispute_program_ledger"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute #{self.pk} ({self.status}) of appointment {self.appointment_id}"
+
+    @property
+    def reason_label(self) -> str:
+        return AppointmentDisputeReason(self.reason).label

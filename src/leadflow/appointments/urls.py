@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from leadflow.appointments.views import availability, booking
+from leadflow.appointments.views import availability, booking, disputes
 
 app_name = "appointments"
 
@@ -26,4 +26,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("<int:appointment_id>/step/", booking.appointment_step, name="step"),
     path("<int:appointment_id>/invite.ics", booking.appointment_ics_view, name="ics"),
+    path("<int:appointment_id>/dispute", disputes.dispute_new, name="dispute_new"),
+    path("disputes/", disputes.dispute_index, name="disputes"),
+    path("disputes/<int:dispute_id>/", disputes.dispute_detail, name="dispute"),
+    path("disputes/<int:dispute_id>/decide", disputes.dispute_decide_view, name="dispute_decide"),
+    path("programs/<slug:program_slug>/terms", disputes.terms_edit, name="terms"),
 ]

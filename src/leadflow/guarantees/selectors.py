@@ -5,20 +5,25 @@ reviewers, sales managers and admins those of their programs. QA reviewers and a
 sales managers and admins change the terms. Everyone else sees none (404 on every page).
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils.module_loading import import_string
 
 from leadflow.accounts.models import User
 from leadflow.accounts.permissions import Capability, user_can
+from leadflow.config.guarantees import LEDGER_SECTIONS
 from leadflow.core.guarantee import (
     Ledger,
+    LedgerRow,
+    Period,
     PeriodCounts,
     PeriodKind,
     dispute_deadline,
@@ -179,11 +184,87 @@ def ledger_program_get(*, user: User, slug: str) -> Program:
 
 
 @dataclass(frozen=True)
+class LedgerColumn:
+    key: str
+    label: str
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class LedgerLink:
+    """A link a section shows with the terms; ``capability``: only for those who hold it."""
+
+    label: str
+    url: str
+    capability: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerSection:
+    """Columns an app above adds to a program's ledger (``config/guarantees.py``): its figures
+    per period of the guarantee's terms and their totals, what its terms say (shown with the
+    guarantee's terms, as (term, words) pairs), a line of help, and links."""
+
+    key: str
+    title: str
+    columns: tuple[LedgerColumn, ...]
+    rows: Mapping[Period, Mapping[str, int]]
+    totals: Mapping[str, int]
+    first_day: date | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+    links: tuple[LedgerLink, ...] = ()
+
+    def values(self, period: Period | None) -> list[int]:
+        """The section's figures of one period (None: the totals), in column order."""
+        found = self.totals if period is None else self.rows.get(period, {})
+        return [found.get(column.key, 0) for column in self.columns]
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One period of the ledger: the leads' row and each section's figures beside it."""
+
+    row: LedgerRow
+    sections: tuple[list[int], ...]
+
+
+@dataclass(frozen=True)
 class ProgramLedger:
     program: Program
     terms: GuaranteeTerms
     terms_saved: bool
     ledger: Ledger
+    sections: tuple[LedgerSection, ...] = field(default=())
+
+    @property
+    def lines(self) -> list[LedgerLine]:
+        """Every period, newest first, with the sections side by side."""
+        return [
+            LedgerLine(row, tuple(s.values(row.period) for s in self.sections))
+            for row in reversed(self.ledger.rows)
+        ]
+
+    @property
+    def total_line(self) -> LedgerLine:
+        return LedgerLine(self.ledger.totals, tuple(s.values(None) for s in self.sections))
+
+
+@cache
+def _section_function(path: str) -> Any:
+    return import_string(path)
+
+
+def ledger_sections(
+    *, program: Program, terms: GuaranteeTerms, now: datetime, since: date | None
+) -> tuple[LedgerSection, ...]:
+    """What the apps of ``config/guarantees.py`` add to the program's ledger."""
+    found = []
+    for path in LEDGER_SECTIONS:
+        section = _section_function(path)(program=program, terms=terms, now=now, since=since)
+        if section is not None:
+            found.append(section)
+    return tuple(found)
 
 
 def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
@@ -191,7 +272,8 @@ def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
 
     Four queries whatever the number of leads: the terms, the deliveries' lead counts per day
     in the client's timezone and the replacements among them, and the disputes counted per
-    day of the delivery they count for.
+    day of the delivery they count for; then what the sections of ``config/guarantees.py``
+    read for their columns (the appointments beside the leads).
     Replacements are left out of the deliveries: they count in the period of the dispute they
     replace (``replaced``).
     """
@@ -243,6 +325,14 @@ def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
         )
         for row in disputes
     ]
+    days = [day for day, _ in counts]
+    if terms.starts_on is not None:
+        days.append(terms.starts_on)
+    sections = ledger_sections(
+        program=program, terms=terms, now=now, since=min(days) if days else None
+    )
+    # A section that counted something before the leads did starts the ledger there.
+    counts += [(s.first_day, PeriodCounts()) for s in sections if s.first_day is not None]
     ledger = guarantee_ledger(
         kind=PeriodKind(terms.period),
         timezone=timezone,
@@ -252,5 +342,9 @@ def program_ledger(*, program: Program, now: datetime) -> ProgramLedger:
         starts_on=terms.starts_on,
     )
     return ProgramLedger(
-        program=program, terms=terms, terms_saved=terms.pk is not None, ledger=ledger
+        program=program,
+        terms=terms,
+        terms_saved=terms.pk is not None,
+        ledger=ledger,
+        sections=sections,
     )

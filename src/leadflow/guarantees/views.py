@@ -20,6 +20,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +31,7 @@ from leadflow.accounts.permissions import (
     request_user,
     user_can,
 )
+from leadflow.config.guarantees import DISPUTE_LINKS
 from leadflow.core.guarantee import PeriodKind, dispute_deadline
 from leadflow.guarantees.forms import DecisionForm, DisputeForm, TermsForm
 from leadflow.guarantees.models import Dispute, DisputeStatus
@@ -103,6 +105,7 @@ def dispute_index(request: HttpRequest) -> HttpResponse:
             "is_client": user_can(user, Capability.DISPUTES_RAISE),
             "can_decide": user_can(user, Capability.DISPUTES_DECIDE),
             "programs": ledger_programs(user=user).order_by("client__name", "name"),
+            "other_disputes": [(link.label, reverse(link.url_name)) for link in DISPUTE_LINKS],
         },
     )
 
@@ -278,7 +281,15 @@ def ledger(request: HttpRequest, program_slug: str) -> HttpResponse:
             "program": program,
             "result": result,
             "terms": result.terms,
-            "rows": list(reversed(result.ledger.rows)),
+            "lines": result.lines,
+            "total_line": result.total_line,
+            "sections": result.sections,
+            "section_links": [
+                link
+                for section in result.sections
+                for link in section.links
+                if not link.capability or user_can(user, Capability(link.capability))
+            ],
             "period_label": PeriodKind(result.terms.period).label,
             "can_edit": user_can(user, Capability.GUARANTEES_EDIT_TERMS),
         },

@@ -1,2 +1,2 @@
 """The appointments' pages: the lead panel and booking (`booking`), the attendees'
-availability (`availability`)."""
+availability (`availability`), the calls in the guarantee (`disputes`)."""

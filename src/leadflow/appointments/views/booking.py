@@ -18,6 +18,7 @@ from leadflow.accounts.selectors import viewer_timezone
 from leadflow.appointments.forms import BookForm, SlotForm
 from leadflow.appointments.models import Appointment
 from leadflow.appointments.selectors import (
+    appointment_dispute_of,
     appointment_get,
     appointment_view,
     attendee_calendar,
@@ -143,6 +144,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "appointment": appointment,
             "lead": appointment.lead,
             "may_move": user_can(user, Capability.APPOINTMENTS_BOOK),
+            "may_dispute": user_can(user, Capability.DISPUTES_RAISE),
+            "dispute": appointment_dispute_of(appointment=appointment),
         },
     )
 

@@ -251,6 +251,64 @@ def appointment_disputable(state: AppointmentState, reason: AppointmentDisputeRe
     return not (state is AppointmentState.HELD and reason is AppointmentDisputeReason.NO_SHOW)
 
 
+class AppointmentDisputeRefused(DomainRefused):
+    """A dispute of an appointment refused (409), with the reason in words."""
+
+
+def appointment_dispute_closes(
+    *, delivered_at: datetime, starts_at: datetime, days: int, timezone: str
+) -> datetime:
+    """The last instant an appointment may be disputed: the end of the ``days``-th calendar day
+    (the client's timezone, the lead disputes' counting, `core.guarantee.dispute_deadline`)
+    after the day it was delivered or, for a call delivered before it took place, the day of
+    the call: a client learns whether the prospect attended only once the call was due."""
+    for name, moment in (("delivered_at", delivered_at), ("starts_at", starts_at)):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware")
+    return dispute_deadline(max(delivered_at, starts_at), days=days, timezone=timezone)
+
+
+def appointment_dispute_check(
+    *,
+    state: AppointmentState,
+    reason: AppointmentDisputeReason,
+    delivered_at: datetime,
+    starts_at: datetime,
+    days: int,
+    timezone: str,
+    now: datetime,
+) -> datetime:
+    """Whether the client may dispute a delivered appointment now, for ``reason``: returns when
+    the window closes, or refuses (`AppointmentDisputeRefused`) a rescheduled or cancelled call
+    (its successor, or nothing, was delivered), a held one as a no-show, a call before its start
+    (until then it may still be moved or cancelled, and nobody knows who will attend), and
+    anything after the window closed."""
+    if state is AppointmentState.RESCHEDULED:
+        raise AppointmentDisputeRefused(
+            "this call was moved: dispute the call it was moved to, not this one"
+        )
+    if state is AppointmentState.CANCELLED:
+        raise AppointmentDisputeRefused("a cancelled call cannot be disputed")
+    if not appointment_disputable(state, reason):
+        raise AppointmentDisputeRefused(
+            "the attendee recorded this call as held, so it cannot be disputed as a no-show"
+        )
+    if now < starts_at:
+        raise AppointmentDisputeRefused(
+            f"the call has not taken place yet (it starts {_when(starts_at, timezone)}): "
+            "a call is disputed once it is due"
+        )
+    closes = appointment_dispute_closes(
+        delivered_at=delivered_at, starts_at=starts_at, days=days, timezone=timezone
+    )
+    if now > closes:
+        raise AppointmentDisputeRefused(
+            f"the dispute window closed {_when(closes, timezone)}: {days} days after the call "
+            "was delivered or took place, whichever was later"
+        )
+    return closes
+
+
 def _when(moment: datetime, timezone: str) -> str:
     local = moment.astimezone(zone_of(timezone))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

@@ -13,7 +13,7 @@ calls again and checks the slot with ``core.appointments.slot_free``: of two boo
 slot, the second waits for the first and then finds the slot taken (``SlotTaken``, a 409).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import transaction
 
 from leadflow.accounts.models import User
-from leadflow.appointments.models import Appointment, AttendeeCalendar
-from leadflow.appointments.selectors import (
+from leadflow.appointments.models import Appointment, AppointmentDispute, AttendeeCalendar
+from leadflow.appointments.selectors.booking import (
     BUFFER,
     DURATION,
     HORIZON,
@@ -47,7 +47,6 @@ from leadflow.core.errors import CalendarError, DomainRefused, InputError
 from leadflow.core.freebusy import DEFAULT_LIMITS, FeedError, busy_from_ical
 from leadflow.core.invitations import Invitation, Person, invitation_ics
 from leadflow.core.sales import zone_of
-from leadflow.delivery.services import Deliverable, DeliverableField, deliverable_deliver
 from leadflow.leads.models import EventKind, Lead
 from leadflow.leads.services import event_build, events_record
 from leadflow.lib.events import announce
@@ -80,7 +79,7 @@ def _text(field: str, value: str, limit: int = MAX_TEXT) -> str:
     return value
 
 
-def _name(user: User | None) -> str:
+def user_name(user: User | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
@@ -173,7 +172,7 @@ def _summary(appointment: Appointment) -> str:
 def _organizer(appointment: Appointment) -> Person:
     user = appointment.booked_by
     if user is not None and user.email:
-        return Person(user.email, _name(user))
+        return Person(user.email, user_name(user))
     name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return Person(email or "leadflow@localhost", name or "LeadFlow")
 
@@ -181,7 +180,7 @@ def _organizer(appointment: Appointment) -> Person:
 def _people(appointment: Appointment) -> tuple[Person, ...]:
     """Who is invited: the attendee, and the prospect when the lead has an address."""
     lead = appointment.lead
-    people = [Person(appointment.attendee.email, _name(appointment.attendee))]
+    people = [Person(appointment.attendee.email, user_name(appointment.attendee))]
     if lead.email and lead.email.lower() != appointment.attendee.email.lower():
         name = " ".join(p for p in (lead.first_name, lead.last_name) if p)
         people.append(Person(lead.email.lower(), name))
@@ -243,9 +242,16 @@ def _send(appointment: Appointment, now: datetime) -> int:
     return len(people)
 
 
-def _note(
-    appointment: Appointment, action: str, reason: str, actor: User | None, now: datetime
+def appointment_note(
+    appointment: Appointment,
+    action: str,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
 ) -> None:
+    """A note in the lead's history (timeline kind *Appointments*) about this call, through the
+    leads services' one path."""
     details: dict[str, Any] = {
         "appointment": appointment.pk,
         "uid": appointment.uid,
@@ -253,6 +259,7 @@ def _note(
         "state": appointment.state,
         "starts_at": appointment.starts_at.isoformat(),
         "attendee": appointment.attendee_id,
+        **(extra or {}),
     }
     events_record(
         [
@@ -294,7 +301,7 @@ def _check_slot(
     )
     if not slot_free(availability=availability, start=start, duration=DURATION, buffer=BUFFER):
         raise SlotTaken(
-            f"{when_words(start, calendar.timezone)} is no longer free for {_name(attendee)}: "
+            f"{when_words(start, calendar.timezone)} is no longer free for {user_name(attendee)}: "
             "choose another slot"
         )
     return end
@@ -321,7 +328,7 @@ def appointment_book(
     if not lead_bookable(lead):
         raise NotBookable("only a qualified lead (Hot, A or B, past qualification) is booked")
     if attendee.pk not in {u.pk for u in lead_attendees(lead=lead)}:
-        raise NotBookable(f"{_name(attendee)} does not take this program's sales calls")
+        raise NotBookable(f"{user_name(attendee)} does not take this program's sales calls")
     end = _check_slot(lead=lead, attendee=attendee, start=starts_at, now=now, exclude_id=None)
     calendar = attendee_calendar(user=attendee, program=lead.program)
     appointment = Appointment.objects.create(
@@ -342,10 +349,10 @@ def appointment_book(
     )
     sent = _send(appointment, now)
     confirmed = "confirmed by the prospect" if prospect_confirmed else "not yet confirmed"
-    _note(
+    appointment_note(
         appointment,
         "appointment_booked",
-        f"{appointment.kind_label} booked with {_name(attendee)} for "
+        f"{appointment.kind_label} booked with {user_name(attendee)} for "
         f"{when_words(appointment.starts_at, appointment.timezone)} ({confirmed}); "
         f"invitations sent to {sent}.",
         actor,
@@ -410,10 +417,10 @@ def appointment_reschedule(
         updated_at=now,
     )
     _send(new, now)
-    _note(
+    appointment_note(
         new,
         "appointment_rescheduled",
-        f"{new.kind_label} with {_name(new.attendee)} moved from {before} to "
+        f"{new.kind_label} with {user_name(new.attendee)} moved from {before} to "
         f"{when_words(new.starts_at, new.timezone)}; invitations updated.",
         actor,
         now,
@@ -434,11 +441,17 @@ def appointment_cancel(
     appointment.updated_at = now
     appointment.save(update_fields=["state", "sequence", "note", "updated_at"])
     _send(appointment, now)
+    # A cancelled call makes nothing good: the dispute it was to replace is owed again, and the
+    # next call delivered fills it (a call is disputed only once due, so a cancelled one never
+    # was).
+    AppointmentDispute.objects.filter(replacement__uid=appointment.uid).update(
+        replacement=None, replaced_at=None
+    )
     why = f" ({appointment.note})" if appointment.note else ""
-    _note(
+    appointment_note(
         appointment,
         "appointment_cancelled",
-        f"{appointment.kind_label} with {_name(appointment.attendee)} of "
+        f"{appointment.kind_label} with {user_name(appointment.attendee)} of "
         f"{when_words(appointment.starts_at, appointment.timezone)} cancelled{why}.",
         actor,
         now,
@@ -461,7 +474,7 @@ def appointment_outcome_record(
     appointment.updated_at = now
     appointment.save(update_fields=["state", "outcome_at", "outcome_by", "note", "updated_at"])
     said = "held" if held else "not attended by the prospect"
-    _note(
+    appointment_note(
         appointment,
         "appointment_held" if held else "appointment_no_show",
         f"{appointment.kind_label} of {when_words(appointment.starts_at, appointment.timezone)} "
@@ -470,68 +483,3 @@ def appointment_outcome_record(
         now,
     )
     return appointment
-
-
-# --- Delivery ---------------------------------------------------------------------------------
-
-
-def appointment_deliverable(appointment: Appointment) -> Deliverable:
-    """The call as the delivery app delivers it: its time (UTC and the attendee's), kind,
-    attendee, agenda, the prospect's confirmation and the invitation's UID and SEQUENCE."""
-    attendee = appointment.attendee
-    local = appointment.starts_at.astimezone(zone_of(appointment.timezone))
-    when = when_words(appointment.starts_at, appointment.timezone)
-    fields = (
-        ("id", "AppointmentId", appointment.pk),
-        ("kind", "AppointmentKind", appointment.kind_label),
-        ("starts_at", "AppointmentStart", appointment.starts_at.astimezone(UTC).isoformat()),
-        ("ends_at", "AppointmentEnd", appointment.ends_at.astimezone(UTC).isoformat()),
-        ("local_start", "AppointmentLocalStart", local.isoformat()),
-        ("timezone", "AppointmentTimezone", appointment.timezone),
-        ("attendee", "AppointmentAttendee", _name(attendee)),
-        ("attendee_email", "AppointmentAttendeeEmail", attendee.email),
-        ("location", "AppointmentLocation", appointment.location),
-        ("agenda", "AppointmentAgenda", appointment.agenda),
-        ("prospect_confirmed", "AppointmentConfirmed", appointment.prospect_confirmed),
-        ("confirmation", "AppointmentConfirmation", appointment.confirmation),
-        ("uid", "AppointmentUid", appointment.uid),
-        ("sequence", "AppointmentSequence", appointment.sequence),
-        ("booked_by", "AppointmentBookedBy", _name(appointment.booked_by)),
-    )
-    moved = " (moved: the same invitation, a later SEQUENCE)" if appointment.sequence else ""
-    return Deliverable(
-        kind="appointment",
-        id=appointment.pk,
-        label="Appointment",
-        title=f"{appointment.kind_label} with {_name(attendee)}, {when}{moved}",
-        lines=(
-            f"When: {when} ({appointment.timezone}).",
-            f"Attendee: {_name(attendee)} <{attendee.email}>.",
-            *((f"Where: {appointment.location}.",) if appointment.location else ()),
-            *((f"Agenda: {appointment.agenda}",) if appointment.agenda else ()),
-            "Confirmed by the prospect."
-            if appointment.prospect_confirmed
-            else "Not yet confirmed by the prospect.",
-        ),
-        fields=tuple(DeliverableField(n, h, v) for n, h, v in fields),
-    )
-
-
-def appointment_deliver(*, appointment_id: int, now: datetime) -> bool:
-    """Deliver a booked call to the client of an agency program (once; a call no longer booked,
-    or of a program without client deliveries, is not delivered)."""
-    appointment = (
-        Appointment.objects.select_related("lead", "program", "attendee", "booked_by")
-        .filter(pk=appointment_id, state=AppointmentState.BOOKED)
-        .first()
-    )
-    if appointment is None:
-        return False
-    delivery = deliverable_deliver(
-        program=appointment.program,
-        lead=appointment.lead,
-        deliverable=appointment_deliverable(appointment),
-        actor=None,
-        now=now,
-    )
-    return delivery is not None
