@@ -1,11 +1,13 @@
 """The demo's appointments: the attendees have their hours, and one call booked by the
-qualifier with the agency client's sales person is delivered to the client."""
+qualifier with the agency client's sales person is delivered to the client and counted on its
+program's guarantee ledger beside the leads."""
 
 import pytest
 
 from leadflow.appointments.models import Appointment, AttendeeCalendar
 from leadflow.delivery.models import Delivery
 from leadflow.demo.seed import demo_load
+from leadflow.guarantees.selectors import program_ledger
 from tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +27,7 @@ def test_the_demo_has_attendees_with_hours_and_one_booked_call_delivered() -> No
         deliverable_kind="appointment", deliverable_id=appointment.pk
     ).exists()
     assert appointment.lead.events.filter(action="appointment_booked").exists()
+    ledger = program_ledger(program=appointment.program, now=NOW)
+    (section,) = ledger.sections
+    assert section.title == "Appointments"
+    assert section.totals["delivered"] == 1
