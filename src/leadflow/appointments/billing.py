@@ -21,30 +21,17 @@ from leadflow.appointments.models import (
     AppointmentDisputeStatus,
 )
 from leadflow.appointments.selectors import appointment_scope
+from leadflow.appointments.selectors.disputes import calls_first_delivered
 from leadflow.billing.sources import SourceItems
 from leadflow.core.appointments import AppointmentDisputeReason, AppointmentState
 from leadflow.core.billing import Deliverable, DeliverableKind, UpheldDispute
-from leadflow.delivery.models import Delivery
 from leadflow.programs.models import Program
-
-KIND = "appointment"
 
 
 def delivered_appointments(
     *, program: Program, start: datetime, end: datetime, upheld_from: datetime | None
 ) -> SourceItems:
-    delivered = list(
-        Delivery.objects.filter(program=program, deliverable_kind=KIND, created_at__lt=end)
-        .order_by("created_at", "pk")
-        .values_list("deliverable_id", "created_at")
-    )
-    rows = Appointment.objects.filter(pk__in=[i for i, _ in delivered]).values_list("pk", "uid")
-    uid_of = dict(rows)
-    first_at: dict[str, datetime] = {}
-    for appointment_id, at in delivered:
-        uid = uid_of.get(appointment_id) if appointment_id is not None else None
-        if uid is not None and uid not in first_at:
-            first_at[uid] = at
+    first_at = calls_first_delivered(program=program, before=end)
     wanted = [uid for uid, at in first_at.items() if start <= at]
     calls = Appointment.objects.filter(uid__in=wanted).order_by("uid", "sequence", "pk")
     first: dict[str, int] = {}

@@ -22,7 +22,7 @@ from leadflow.appointments.models import (
     AppointmentDispute,
     AppointmentDisputeStatus,
 )
-from leadflow.appointments.selectors.disputes import KIND, appointment_terms_for
+from leadflow.appointments.selectors.disputes import appointment_terms_for, calls_first_delivered
 from leadflow.core.appointments import AppointmentState
 from leadflow.core.guarantee import (
     LedgerRow,
@@ -32,7 +32,6 @@ from leadflow.core.guarantee import (
     guarantee_ledger,
     period_containing,
 )
-from leadflow.delivery.models import Delivery
 from leadflow.guarantees.models import GuaranteeTerms
 from leadflow.guarantees.selectors import LedgerColumn, LedgerLink, LedgerSection
 from leadflow.programs.models import Program
@@ -71,21 +70,7 @@ def appointment_ledger_section(
     promised = appointment_terms_for(program=program)
     zone = ZoneInfo(program.client.timezone)
     kind = PeriodKind(terms.period)
-    first_delivery: dict[str, datetime] = {}
-    delivered = (
-        Delivery.objects.filter(program=program, deliverable_kind=KIND)
-        .order_by("created_at", "pk")
-        .values_list("deliverable_id", "created_at")
-    )
-    uid_of = dict(
-        Appointment.objects.filter(program=program)
-        .filter(pk__in=[i for i, _ in delivered])
-        .values_list("pk", "uid")
-    )
-    for appointment_id, at in delivered:
-        uid = uid_of.get(appointment_id) if appointment_id is not None else None
-        if uid is not None:
-            first_delivery.setdefault(uid, at)
+    first_delivery = calls_first_delivered(program=program)
     if promised.pk is None and not first_delivery:
         return None
     last_state: dict[str, str] = {}

@@ -35,6 +35,31 @@ DISPUTABLE_LIMIT = 100
 DISPUTABLE_STATES = (AppointmentState.BOOKED, AppointmentState.HELD, AppointmentState.NO_SHOW)
 
 
+def calls_first_delivered(
+    *, program: Program, before: datetime | None = None
+) -> dict[str, datetime]:
+    """When each call (an invitation, its UID: a moved call is the same call) of ``program``
+    was first delivered to the client, for the deliveries before ``before`` if given; in the
+    order of those first deliveries. Two queries."""
+    deliveries = Delivery.objects.filter(program=program, deliverable_kind=KIND)
+    if before is not None:
+        deliveries = deliveries.filter(created_at__lt=before)
+    delivered = list(
+        deliveries.order_by("created_at", "pk").values_list("deliverable_id", "created_at")
+    )
+    uid_of = dict(
+        Appointment.objects.filter(program=program)
+        .filter(pk__in=[i for i, _ in delivered if i is not None])
+        .values_list("pk", "uid")
+    )
+    first: dict[str, datetime] = {}
+    for appointment_id, at in delivered:
+        uid = uid_of.get(appointment_id) if appointment_id is not None else None
+        if uid is not None:
+            first.setdefault(uid, at)
+    return first
+
+
 def appointment_terms_for(*, program: Program) -> AppointmentTerms:
     """The program's saved appointment terms, or the default (unsaved: none promised)."""
     return AppointmentTerms.objects.filter(program=program).first() or AppointmentTerms(
