@@ -25,6 +25,7 @@ from leadflow.appointments.selectors.disputes import (
     KIND,
     appointment_dispute_scope,
     appointment_dispute_window,
+    appointment_terms_for,
     delivered_appointment_scope,
 )
 from leadflow.appointments.services.booking import appointment_note, when_words
@@ -57,9 +58,7 @@ def appointment_terms_save(
     program = program_list(user=user).select_for_update(of=("self",)).get(pk=program.pk)
     if appointments_per_period < 0:
         raise InputError("appointments_per_period", "cannot be negative")
-    terms = AppointmentTerms.objects.filter(program=program).first() or AppointmentTerms(
-        program=program
-    )
+    terms = appointment_terms_for(program=program)
     terms.appointments_per_period = appointments_per_period
     terms.updated_at = now
     terms.updated_by = user
